@@ -1,0 +1,81 @@
+/* The collector's counters and their Prometheus exposition. */
+#include "counters.h"
+
+struct counters counters;
+
+static const char *const extra_reason[REJ_EXTRA_COUNT] = {
+	[REJ_BAD_TOPIC] = "bad_topic",
+	[REJ_AGENT_MISMATCH] = "agent_mismatch",
+	[REJ_PROVINCE_MISMATCH] = "province_mismatch",
+	[REJ_CLOCK_SKEW] = "clock_skew",
+	[REJ_STALE] = "stale",
+	[REJ_STORE] = "store_error",
+};
+
+const char *
+reject_extra_reason(enum reject_extra r)
+{
+	return extra_reason[r];
+}
+
+unsigned long
+counters_rejected_total(void)
+{
+	unsigned long n = 0;
+
+	for (int i = 1; i < SAMPLE_E__COUNT; i++)
+		n += atomic_load(&counters.rejected_payload[i]);
+	for (int i = 0; i < REJ_EXTRA_COUNT; i++)
+		n += atomic_load(&counters.rejected_extra[i]);
+	return n;
+}
+
+#define C(name) atomic_load(&counters.name)
+
+void
+counters_write(FILE *out)
+{
+	fprintf(out, "# HELP covmon_samples_received_total Samples received on sample topics.\n"
+	    "# TYPE covmon_samples_received_total counter\n"
+	    "covmon_samples_received_total %lu\n", C(received));
+	fprintf(out, "# HELP covmon_samples_stored_total Samples stored in RRD and acknowledged.\n"
+	    "# TYPE covmon_samples_stored_total counter\n"
+	    "covmon_samples_stored_total %lu\n", C(stored));
+	fprintf(out, "# HELP covmon_samples_duplicate_total Samples already stored (acknowledged again).\n"
+	    "# TYPE covmon_samples_duplicate_total counter\n"
+	    "covmon_samples_duplicate_total %lu\n", C(duplicates));
+	fprintf(out, "# HELP covmon_samples_rejected_total Samples refused, by reason (acknowledged, never retried).\n"
+	    "# TYPE covmon_samples_rejected_total counter\n");
+	for (int i = 1; i < SAMPLE_E__COUNT; i++)
+		fprintf(out, "covmon_samples_rejected_total{reason=\"%s\"} %lu\n",
+		    sample_err_reason((enum sample_err)i), C(rejected_payload[i]));
+	for (int i = 0; i < REJ_EXTRA_COUNT; i++)
+		fprintf(out, "covmon_samples_rejected_total{reason=\"%s\"} %lu\n",
+		    extra_reason[i], C(rejected_extra[i]));
+	fprintf(out, "# TYPE covmon_samples_held_back_total counter\n"
+	    "covmon_samples_held_back_total %lu\n", C(held_back));
+	fprintf(out, "# TYPE covmon_seq_gaps_skipped_total counter\n"
+	    "covmon_seq_gaps_skipped_total %lu\n", C(gaps_skipped));
+	fprintf(out, "# TYPE covmon_unknown_metrics_total counter\n"
+	    "covmon_unknown_metrics_total %lu\n", C(unknown_metrics));
+	fprintf(out, "# HELP covmon_queue_full_total Samples not queued because the write queue was full (the agent resends).\n"
+	    "# TYPE covmon_queue_full_total counter\n"
+	    "covmon_queue_full_total %lu\n", C(queue_full));
+	fprintf(out, "# TYPE covmon_queue_depth gauge\ncovmon_queue_depth %ld\n", C(queue_depth));
+	fprintf(out, "# TYPE covmon_rrd_errors_total counter\ncovmon_rrd_errors_total %lu\n",
+	    C(rrd_errors));
+	fprintf(out, "# HELP covmon_rrd_update_seconds Time spent in RRD updates.\n"
+	    "# TYPE covmon_rrd_update_seconds summary\n"
+	    "covmon_rrd_update_seconds_sum %.6f\ncovmon_rrd_update_seconds_count %lu\n",
+	    (double)C(rrd_update_usec) / 1e6, C(rrd_updates));
+	fprintf(out, "# HELP covmon_ingest_lag_seconds Sample timestamp to stored, fresh samples.\n"
+	    "# TYPE covmon_ingest_lag_seconds summary\n"
+	    "covmon_ingest_lag_seconds_sum %.6f\ncovmon_ingest_lag_seconds_count %lu\n",
+	    (double)C(lag_usec_sum) / 1e6, C(lag_count));
+	fprintf(out, "# TYPE covmon_acks_sent_total counter\ncovmon_acks_sent_total %lu\n",
+	    C(acks_sent));
+	fprintf(out, "# TYPE covmon_mqtt_connects_total counter\ncovmon_mqtt_connects_total %lu\n",
+	    C(mqtt_connects));
+	fprintf(out, "# TYPE covmon_state_messages_total counter\ncovmon_state_messages_total %lu\n",
+	    C(state_messages));
+}

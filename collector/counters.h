@@ -1,0 +1,54 @@
+/*
+ * The collector's own counters, served on /metrics in Prometheus text
+ * format. Counters are atomics: the MQTT thread and the writer threads
+ * bump them without a lock.
+ */
+#ifndef COVMON_COUNTERS_H
+#define COVMON_COUNTERS_H
+
+#include "sample.h"
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Rejections beyond the payload's own (sample_err) ones. */
+enum reject_extra {
+	REJ_BAD_TOPIC,         /* "bad_topic": ids in the topic fail section 2 */
+	REJ_AGENT_MISMATCH,    /* "agent_mismatch": payload agent != topic agent */
+	REJ_PROVINCE_MISMATCH, /* "province_mismatch" */
+	REJ_CLOCK_SKEW,        /* "clock_skew": ts too far in the future */
+	REJ_STALE,             /* "stale": ts at or before what the RRD holds */
+	REJ_STORE,             /* "store_error": RRD refused it for good (bad file) */
+	REJ_EXTRA_COUNT
+};
+
+struct counters {
+	atomic_ulong received;
+	atomic_ulong stored;
+	atomic_ulong duplicates;
+	atomic_ulong rejected_payload[SAMPLE_E__COUNT];
+	atomic_ulong rejected_extra[REJ_EXTRA_COUNT];
+	atomic_ulong held_back;       /* waiting for a gap to fill */
+	atomic_ulong gaps_skipped;    /* seqs that never came */
+	atomic_ulong unknown_metrics;
+	atomic_ulong queue_full;      /* not queued: the agent resends */
+	atomic_ulong rrd_errors;
+	atomic_ulong rrd_updates;
+	atomic_ulong rrd_update_usec; /* total time spent in RRD updates */
+	atomic_ulong acks_sent;
+	atomic_ulong mqtt_connects;
+	atomic_ulong state_messages;
+	atomic_ulong lag_usec_sum;    /* ts -> stored, fresh samples only */
+	atomic_ulong lag_count;
+	atomic_long queue_depth;
+};
+
+extern struct counters counters;
+
+const char *reject_extra_reason(enum reject_extra r);
+unsigned long counters_rejected_total(void);
+/* Writes the Prometheus text exposition. */
+void counters_write(FILE *out);
+
+#endif

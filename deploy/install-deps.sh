@@ -1,0 +1,40 @@
+#!/bin/sh
+# Installs every build and test dependency of covmon from Debian's packages.
+# Idempotent: when everything is present it does nothing (no apt-get update).
+set -eu
+
+PKGS="build-essential cmake pkg-config
+libmosquitto-dev librrd-dev libsnmp-dev libpcap-dev libjson-c-dev libsqlite3-dev
+libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev libinih-dev
+mosquitto mosquitto-clients rrdtool rrdcached snmpd snmp sqlite3
+iproute2 nftables procps python3 curl"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	exit 0
+fi
+
+echo "install-deps: installing:$missing" >&2
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO=sudo
+else
+	SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing
+# Debian starts daemons on install; covmon's tests start their own on
+# ports they pick, so the system-wide ones are stopped to keep ports free.
+for svc in mosquitto rrdcached snmpd; do
+	if command -v systemctl >/dev/null 2>&1; then
+		$SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
+	fi
+	$SUDO pkill -x "$svc" >/dev/null 2>&1 || true
+done

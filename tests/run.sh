@@ -1,0 +1,34 @@
+#!/bin/bash
+# Installs what is missing, builds covmon (normal and ASan+UBSan), and runs
+# every test: unit (cmocka), integration and fault tests with real peers.
+#   tests/run.sh              everything
+#   COVMON_SANITIZE=0 ...     skip the sanitizer build (quicker, local use)
+#   tests/run.sh -L unit      extra arguments go to ctest
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+cd "$src"
+
+./deploy/install-deps.sh
+
+jobs=${COVMON_JOBS:-2}
+werror=OFF
+if [ "${CI:-}" = "true" ]; then werror=ON; fi
+
+run_suite() {
+	local dir=$1; shift
+	local san=$1; shift
+	cmake -S "$src" -B "$dir" -DCOVMON_WERROR=$werror -DCOVMON_SANITIZE=$san >/dev/null
+	cmake --build "$dir" -j"$jobs"
+	(cd "$dir" && ctest --output-on-failure -j"$jobs" "$@")
+}
+
+echo "== build and test (build/)"
+run_suite "$src/build" OFF "$@"
+
+if [ "${COVMON_SANITIZE:-1}" != "0" ]; then
+	echo "== build and test with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	run_suite "$src/build-asan" ON "$@"
+fi
