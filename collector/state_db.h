@@ -1,0 +1,60 @@
+/*
+ * The collector's state in SQLite (data_dir/state.db, WAL mode): per agent
+ * the last stored seq and time, last values and online state; and, with
+ * rrdcached, the write-ahead log of acked samples not yet known to be on
+ * disk (DESIGN.md section 3). One connection per thread.
+ */
+#ifndef COVMON_STATE_DB_H
+#define COVMON_STATE_DB_H
+
+#include "sample.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct state_db;
+
+struct agent_row {
+	char agent[ID_MAX + 1];
+	char province[ID_MAX + 1];
+	uint64_t last_seq;       /* highest seq stored */
+	int64_t last_ts;         /* ts of that sample */
+	double last_seen;        /* wall time a fresh sample or state last arrived */
+	int online;              /* 1 online, 0 offline (state/LWT), -1 never said */
+	uint32_t interval;
+	uint64_t present;        /* last values: which metrics */
+	double m[METRIC_COUNT];
+};
+
+/* Opens or creates the database (schema created or checked). */
+int state_db_open(struct state_db **db, const char *path, char *err, size_t errlen);
+void state_db_close(struct state_db *db);
+
+/* Group commit: the writer wraps a batch of puts in begin/commit. */
+int state_db_begin(struct state_db *db);
+int state_db_commit(struct state_db *db);   /* durable when it returns 0 */
+int state_db_rollback(struct state_db *db);
+
+/* Insert or replace one agent's row. */
+int state_db_put_agent(struct state_db *db, const struct agent_row *row);
+/* Only the online flag and last_seen (from a retained state message / LWT). */
+int state_db_set_online(struct state_db *db, const char *agent, const char *province,
+    int online, double when);
+/* Calls cb for every agent row; stops and returns -1 if cb returns -1. */
+int state_db_each_agent(struct state_db *db, int (*cb)(const struct agent_row *, void *), void *arg);
+int state_db_get_agent(struct state_db *db, const char *agent, struct agent_row *row);  /* 0, 1 not found, -1 */
+
+/* Write-ahead log of samples (rrdcached mode), in the same transaction as
+ * the agent rows: returns the new entry's id (> 0) or -1. */
+int64_t state_db_wal_add(struct state_db *db, const char *province, const struct sample *s);
+/* Calls cb for each entry with id > after, oldest first. */
+int state_db_wal_each(struct state_db *db, int64_t after,
+    int (*cb)(int64_t id, const char *province, const struct sample *s, void *), void *arg);
+/* Deletes entries with id <= upto (they are in the RRD files now). */
+int state_db_wal_trim(struct state_db *db, int64_t upto);
+int64_t state_db_wal_count(struct state_db *db);
+
+const char *state_db_errmsg(struct state_db *db);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * RRD storage (DESIGN.md section 5): data_dir/rrd/<province>/<agent>/<group>.rrd,
+ * one file per probe group, created on the first sample that has a metric
+ * of the group, with step = the sample's interval, heartbeat 3 x step, all
+ * DS GAUGE, the default RRAs (or [rrd] retention), and --start before the
+ * sample so a spool draining oldest first is stored whole. Writes go to the
+ * files with librrd's thread-safe calls, or through rrdcached when
+ * configured. One `struct store` per writer thread.
+ */
+#ifndef COVMON_STORE_RRD_H
+#define COVMON_STORE_RRD_H
+
+#include "sample.h"
+
+#include <stddef.h>
+
+struct store_conf {
+	char data_dir[512];
+	char rrdcached[256];     /* "" = direct file writes; else "unix:/path" or "host:port" */
+	char retention[1024];    /* "" = default RRAs; else space-separated RRA:... definitions */
+};
+
+enum store_result {
+	STORE_OK = 0,        /* every file holds the sample (now, or already had it: ts <= last update) */
+	STORE_RETRY,         /* transient (disk full, I/O error, rrdcached down): not stored, try later */
+	STORE_BAD_FILE,      /* a file is corrupt or foreign: it was moved aside (<name>.bad-<time>), counted */
+	STORE_REFUSED,       /* the sample can never be stored (bad path id, ...) */
+};
+
+struct store;
+
+int store_open(struct store **st, const struct store_conf *conf, char *err, size_t errlen);
+void store_close(struct store *st);
+
+/*
+ * Stores every present metric of s into its group's file, creating files
+ * and directories as needed (mode 0750; symlinks inside data_dir are never
+ * followed: a planted one is refused as STORE_REFUSED). province and
+ * s->agent must already be valid ids (checked again here). A file whose
+ * last update is at or after s->ts counts as already holding it.
+ */
+enum store_result store_write(struct store *st, const char *province, const struct sample *s,
+    char *err, size_t errlen);
+
+/* With rrdcached: asks it to write every pending update of the files this
+ * store touched to disk (FLUSH per file, or FLUSHALL), and waits. Direct
+ * writes: no-op. Returns 0 or -1. */
+int store_flush(struct store *st, char *err, size_t errlen);
+
+/* Path of an agent's group file into buf; -1 on a bad id or overflow. */
+int store_path(const struct store_conf *conf, const char *province, const char *agent,
+    int group, char *buf, size_t len);
+
+#endif
