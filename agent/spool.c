@@ -445,7 +445,7 @@ spool_load(struct spool *sp, char *err, size_t errlen)
 	struct stat st;
 	const unsigned char *p;
 	size_t avail, n;
-	uint64_t hi = 0;
+	uint64_t hi = 0, want;
 	off_t off = 0, next;
 
 	if (fstat(sp->fd, &st) == -1) {
@@ -482,9 +482,10 @@ spool_load(struct spool *sp, char *err, size_t errlen)
 		 * names the very next seq, that seq may have gone out before
 		 * the damage: never hand it out again.
 		 */
+		want = hi + 1 > sp->next_seq ? hi + 1 : sp->next_seq;
 		if (rec_plausible(p, avail) && p[4] == REC_SAMPLE &&
-		    get64(p + 12) == hi + 1)
-			hi++;
+		    get64(p + 12) == want)
+			hi = want;
 		next = scan_resync(&s, off + 1);
 		if (next == -2)
 			goto fail_read;
@@ -630,7 +631,11 @@ spool_maybe_compact(struct spool *sp)
 	char err[256];
 	off_t dead = sp->end - (off_t)sp->live;
 
-	if (dead < COMPACT_MIN_DEAD || dead <= sp->end / 2)
+	/* Dead bytes past half the file, or a file past its bound by a
+	 * quarter: an operator reads spool_max_mb as the disk it may take. */
+	if (dead < COMPACT_MIN_DEAD ||
+	    (dead <= sp->end / 2 &&
+	    (uint64_t)sp->end <= sp->max_bytes + sp->max_bytes / 4))
 		return;
 	/* The old file is still whole: carry on and try again later. */
 	if (spool_compact(sp, err, sizeof err) == -1)
