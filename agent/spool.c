@@ -10,6 +10,7 @@
  * Types: SAMPLE (seq, the sample), ACK (seq = acked), DROP (seq = newest
  * dropped, payload = dropped count since creation), META (seq = next_seq,
  * payload = last_acked, dropped; first record of a compacted file).
+ * Not thread-safe: the spool has one owner.
  */
 #include "spool.h"
 #include "log.h"
@@ -223,27 +224,33 @@ pread_full(int fd, void *buf, size_t len, off_t off)
 	return 0;
 }
 
+/* pwrite of all len bytes; *done (if not NULL) counts what was written,
+ * also on failure. */
 static int
-pwrite_full(int fd, const void *buf, size_t len, off_t off)
+pwrite_full(int fd, const void *buf, size_t len, off_t off, size_t *done)
 {
 	const unsigned char *p = buf;
+	size_t n = 0;
+	int rc = 0;
 
-	while (len > 0) {
-		ssize_t w = pwrite(fd, p, len, off);
+	while (n < len) {
+		ssize_t w = pwrite(fd, p + n, len - n, off + (off_t)n);
 		if (w == -1) {
 			if (errno == EINTR)
 				continue;
-			return -1;
+			rc = -1;
+			break;
 		}
 		if (w == 0) {
 			errno = EIO;
-			return -1;
+			rc = -1;
+			break;
 		}
-		p += w;
-		len -= (size_t)w;
-		off += w;
+		n += (size_t)w;
 	}
-	return 0;
+	if (done != NULL)
+		*done = n;
+	return rc;
 }
 
 /* Index: a window over an array, so that acks (from the front) and appends
@@ -297,15 +304,22 @@ ix_remove(struct spool *sp, size_t i)
 	sp->n--;
 }
 
-/* Writes buf at the end of the file. On failure the file is cut back to
- * where it was, so a half-written record is never followed by good ones. */
+/*
+ * Writes buf at the end of the file. On failure the file is cut back to
+ * where it was, so a half-written record is never followed by good ones;
+ * *maybe (if not NULL) says whether some of it may still reach the disk.
+ */
 static int
 spool_write_end(struct spool *sp, const void *buf, size_t len, int sync,
-    char *err, size_t errlen)
+    int *maybe, char *err, size_t errlen)
 {
 	const char *what = "write";
+	size_t done;
+	int saved;
 
-	if (pwrite_full(sp->fd, buf, len, sp->end) == -1)
+	if (maybe != NULL)
+		*maybe = 0;
+	if (pwrite_full(sp->fd, buf, len, sp->end, &done) == -1)
 		goto fail;
 	what = "fdatasync";
 	if (sync && sp->sync && fdatasync(sp->fd) == -1)
@@ -313,11 +327,16 @@ spool_write_end(struct spool *sp, const void *buf, size_t len, int sync,
 	sp->end += (off_t)len;
 	return 0;
 fail:
+	saved = errno;
 	snprintf(err, errlen, "spool %s/%s: %s: %s", sp->dir, SPOOL_DATA_FILE,
-	    what, strerror(errno));
+	    what, strerror(saved));
+	/* A cut that is itself not synced can be undone by a crash. */
+	if (maybe != NULL && done > 0)
+		*maybe = 1;
 	if (ftruncate(sp->fd, sp->end) == -1)
 		log_warn("spool %s/%s: truncate after a failed write", sp->dir,
 		    SPOOL_DATA_FILE);
+	errno = saved;
 	return -1;
 }
 
@@ -561,7 +580,7 @@ spool_compact(struct spool *sp, char *err, size_t errlen)
 
 		if (blen + rl > cap) {
 			what = "write";
-			if (pwrite_full(tfd, buf, blen, noff) == -1)
+			if (pwrite_full(tfd, buf, blen, noff, NULL) == -1)
 				goto fail_io;
 			noff += (off_t)blen;
 			blen = 0;
@@ -582,7 +601,7 @@ spool_compact(struct spool *sp, char *err, size_t errlen)
 		blen += rl;
 	}
 	what = "write";
-	if (pwrite_full(tfd, buf, blen, noff) == -1)
+	if (pwrite_full(tfd, buf, blen, noff, NULL) == -1)
 		goto fail_io;
 	noff += (off_t)blen;
 	what = "fsync";
@@ -743,7 +762,7 @@ spool_open(struct spool **spp, const char *dir, uint64_t max_bytes, char *err, s
 	/* The limit may have shrunk since the last run. */
 	if ((k = spool_over(sp, 0)) > 0) {
 		size_t len = spool_drop_rec(sp, k, sp->wbuf);
-		if (spool_write_end(sp, sp->wbuf, len, 1, err, errlen) == -1)
+		if (spool_write_end(sp, sp->wbuf, len, 1, NULL, err, errlen) == -1)
 			goto fail;
 		spool_drop(sp, k);
 		log_warnx("spool %s: %zu oldest samples dropped to fit in %" PRIu64
@@ -778,6 +797,7 @@ spool_append(struct spool *sp, const void *data, size_t len, char *err, size_t e
 {
 	uint64_t seq = sp->next_seq;
 	size_t k, blen;
+	int maybe;
 
 	if (len > SPOOL_PAYLOAD_MAX || rec_size((uint32_t)len) > sp->max_bytes) {
 		snprintf(err, errlen, "spool %s: sample of %zu bytes does not fit "
@@ -791,10 +811,12 @@ spool_append(struct spool *sp, const void *data, size_t len, char *err, size_t e
 	 * neither, or a torn DROP that the next open redoes. */
 	if (k > 0)
 		blen += spool_drop_rec(sp, k, sp->wbuf + blen);
-	if (spool_write_end(sp, sp->wbuf, blen, 1, err, errlen) == -1) {
-		/* The write may have reached the disk in part: burn the seq so
-		 * that it can never name two samples. */
-		sp->next_seq++;
+	if (spool_write_end(sp, sp->wbuf, blen, 1, &maybe, err, errlen) == -1) {
+		/* If some of it may come back after a crash, burn the seq so
+		 * that it can never name two samples. A full disk that took
+		 * nothing leaves no gap. */
+		if (maybe)
+			sp->next_seq++;
 		return 0;
 	}
 	sp->next_seq++;
@@ -832,7 +854,7 @@ spool_ack(struct spool *sp, uint64_t acked)
 	/* Not fsynced: a lost ack marker only means samples sent again, and
 	 * the next sample's fdatasync carries it to disk anyway. */
 	rec_encode(rec, REC_ACK, acked, NULL, 0);
-	if (spool_write_end(sp, rec, sizeof rec, 0, err, sizeof err) == -1) {
+	if (spool_write_end(sp, rec, sizeof rec, 0, NULL, err, sizeof err) == -1) {
 		log_warnx("%s", err);
 		rc = -1;
 	}

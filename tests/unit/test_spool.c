@@ -6,11 +6,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -669,6 +671,55 @@ test_stale_tmp_and_lock(void **state)
 	spool_close(sp);
 }
 
+/* A file size limit stands in for a full disk (EFBIG instead of ENOSPC):
+ * a failed append leaves the file as it was, and burns its seq only when
+ * part of it was written. */
+static void
+test_write_failure(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *sp = open_ok(f, MB);
+	struct spool_stats st;
+	struct rlimit old, lim;
+	char buf[512], err[256];
+	off_t size;
+
+	assert_int_not_equal(signal(SIGXFSZ, SIG_IGN), SIG_ERR);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	append_ok(sp, 1);
+	size = file_size(f->data);
+
+	lim = old;
+	lim.rlim_cur = (rlim_t)size;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(spool_append(sp, buf, payload(2, buf, payload_len(2)),
+	    err, sizeof err), 0);
+	assert_non_null(strstr(err, "write"));
+	spool_stats(sp, &st);
+	assert_int_equal(st.next_seq, 2);
+
+	lim.rlim_cur = (rlim_t)size + 10;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(spool_append(sp, buf, payload(2, buf, payload_len(2)),
+	    err, sizeof err), 0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_int_equal(file_size(f->data), size);
+	spool_stats(sp, &st);
+	assert_int_equal(st.next_seq, 3);
+	assert_int_equal(st.depth, 1);
+
+	append_ok(sp, 3);
+	spool_close(sp);
+	sp = open_ok(f, MB);
+	spool_stats(sp, &st);
+	assert_int_equal(st.torn + st.bad, 0);
+	assert_int_equal(st.depth, 2);
+	assert_int_equal(st.next_seq, 4);
+	walk(sp, NULL, 0);
+	spool_close(sp);
+	assert_int_not_equal(signal(SIGXFSZ, SIG_DFL), SIG_ERR);
+}
+
 static void
 test_ack_beyond(void **state)
 {
@@ -708,6 +759,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_random_damage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_tmp_and_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_beyond, setup, teardown),
 	};
 
