@@ -595,7 +595,9 @@ store_create(struct store *st, const char *path, int group, const struct sample 
 		}
 	}
 
-	n = snprintf(tmp, sizeof tmp, "%s.tmp-%ld-%lu", path, (long)getpid(), ++st->tmp_seq);
+	/* pid, store and counter: unique among processes and writer threads. */
+	n = snprintf(tmp, sizeof tmp, "%s.tmp-%ld-%lx-%lu", path, (long)getpid(),
+	    (unsigned long)(uintptr_t)st, ++st->tmp_seq);
 	if (n < 0 || (size_t)n >= sizeof tmp) {
 		store_err(err, errlen, "%s: path too long", path);
 		return STORE_REFUSED;
@@ -680,6 +682,7 @@ store_prepare(struct store *st, const char *province, const char *agent, int gro
 static void
 store_pending_add(struct store *st, struct store_slot *slot, const char *path)
 {
+	struct store_sigpipe sp;
 	char *p, **np;
 	size_t ncap;
 
@@ -701,9 +704,11 @@ store_pending_add(struct store *st, struct store_slot *slot, const char *path)
 oom:
 	/* Without the entry store_flush would miss this file: flush it now. */
 	log_warnx("rrd %s: out of memory for the flush list, flushing now", path);
+	store_sigpipe_block(&sp);
 	rrd_clear_error();
 	(void)rrdc_flush(store_cached_path(st, path));
 	rrd_clear_error();
+	store_sigpipe_unblock(&sp);
 }
 
 /* One update of one file. Returns 0, or -1 with msg set. */
