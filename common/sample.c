@@ -494,11 +494,13 @@ tree_keys(struct json_object *o)
 {
 	size_t n = 0;
 
+	/* The iterator API, not json_object_object_foreach: that macro is a GNU
+	 * statement expression, which clang -Wpedantic refuses. */
 	if (json_object_is_type(o, json_type_object)) {
-		json_object_object_foreach(o, k, v) {
-			(void)k;
-			n += 1 + tree_keys(v);
-		}
+		struct json_object_iterator it = json_object_iter_begin(o);
+		struct json_object_iterator end = json_object_iter_end(o);
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+			n += 1 + tree_keys(json_object_iter_peek_value(&it));
 	} else if (json_object_is_type(o, json_type_array)) {
 		size_t len = json_object_array_length(o);
 		for (size_t i = 0; i < len; i++)
@@ -778,7 +780,11 @@ decode_fields(struct json_object *top, const struct scan *sc, struct sample *out
 		    describe(m, d, sizeof(d)));
 		return SAMPLE_E_TYPE;
 	}
-	json_object_object_foreach(m, name, val) {
+	struct json_object_iterator it = json_object_iter_begin(m);
+	struct json_object_iterator end = json_object_iter_end(m);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		const char *name = json_object_iter_peek_name(&it);
+		struct json_object *val = json_object_iter_peek_value(&it);
 		int idx = metric_lookup(name);
 		double x;
 
