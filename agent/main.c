@@ -1,14 +1,416 @@
-/* Placeholder until this binary is written. */
-#include <stdio.h>
+/*
+ * covmon-agent: measures a village site's link every interval and reports
+ * it to the collector over MQTT, keeping every sample on disk until the
+ * collector has stored it. `--once` is the technician's check at the site.
+ */
+#include "agent.h"
+#include "clock.h"
+#include "conf.h"
+#include "log.h"
+#include "privdrop.h"
+#include "spool.h"
+
+#include <mosquitto.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t quit;
+static volatile sig_atomic_t reload;
+
+struct agent {
+	struct agent_conf conf;
+	struct loop *loop;
+	struct probe_icmp *icmp;
+	struct probe_tcp *tcp;
+	struct spool *spool;
+	struct publisher *pub;
+	double interval_start;     /* monotonic */
+	bool interval_done;
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: covmon-agent [-c FILE] [--check-config] [-d] [-v]\n"
+	    "       covmon-agent [-c FILE] --once [--interval N] [--json]\n"
+	    "\n"
+	    "  -c, --config FILE   configuration (default /etc/covmon/agent.conf)\n"
+	    "      --check-config  parse and validate the configuration, print it, exit\n"
+	    "      --once          probe once and print a report for a technician\n"
+	    "      --interval N    with --once: seconds of measurement (default 10)\n"
+	    "      --json          with --once: print the sample instead of the report\n"
+	    "  -d, --daemon        detach and log to syslog\n"
+	    "  -v, --verbose       more logging (twice: debug)\n"
+	    "      --help, --version\n");
+}
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		quit = 1;
+}
+
+static int
+open_probes(struct agent *a, const struct agent_conf *ac, struct probe_icmp **icmp,
+    struct probe_tcp **tcp, char *err, size_t errlen)
+{
+	*icmp = NULL;
+	*tcp = NULL;
+	if (ac->icmp_on && (*icmp = probe_icmp_new(a->loop, &ac->icmp, err, errlen)) == NULL)
+		return -1;
+	if (ac->tcp_on && (*tcp = probe_tcp_new(a->loop, &ac->tcp, err, errlen)) == NULL) {
+		probe_icmp_free(*icmp);
+		*icmp = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+interval_begin(struct agent *a)
+{
+	a->interval_start = clock_mono();
+	if (a->icmp)
+		probe_icmp_start(a->icmp, a->interval_start, a->conf.interval);
+	if (a->tcp)
+		probe_tcp_start(a->tcp, a->interval_start, a->conf.interval);
+}
+
+/* Collects this interval's measurements into s (seq and ts are the caller's). */
+static void
+interval_collect(struct agent *a, struct sample *s, struct icmp_target_result *ir, int *nir,
+    struct tcp_target_result *tr, int *ntr)
+{
+	struct sysinfo si;
+
+	*nir = *ntr = 0;
+	snprintf(s->agent, sizeof s->agent, "%s", a->conf.id);
+	s->interval = (uint32_t)lround(a->conf.interval);
+	if (s->interval == 0)
+		s->interval = 1;
+	s->ts = (int64_t)clock_now();
+	if (a->icmp)
+		*nir = probe_icmp_finish(a->icmp, s, ir, ICMP_MAX_TARGETS);
+	if (a->tcp)
+		*ntr = probe_tcp_finish(a->tcp, s, tr, TCP_MAX_TARGETS);
+	if (sysinfo(&si) == 0)
+		sample_set(s, M_UPTIME_S, (double)si.uptime);
+}
+
+static void
+interval_end(void *arg)
+{
+	struct agent *a = arg;
+	struct icmp_target_result ir[ICMP_MAX_TARGETS];
+	struct tcp_target_result tr[TCP_MAX_TARGETS];
+	struct spool_stats st;
+	struct sample s;
+	char buf[SAMPLE_MAX_BYTES], err[256];
+	int nir, ntr;
+
+	sample_init(&s);
+	interval_collect(a, &s, ir, &nir, tr, &ntr);
+	spool_stats(a->spool, &st);
+	sample_set(&s, M_SPOOL_DEPTH, (double)st.depth);
+	sample_set(&s, M_SPOOL_DROPPED, (double)st.dropped);
+	s.seq = st.next_seq;
+	/* The next interval starts now, so probing keeps its cadence
+	 * whatever the disk or the broker do. */
+	interval_begin(a);
+	loop_timer_at(a->loop, a->interval_start + a->conf.interval, interval_end, a);
+
+	int n = sample_encode(&s, buf, sizeof buf);
+	if (n < 0) {
+		log_warnx("sample %llu: cannot encode", (unsigned long long)s.seq);
+		return;
+	}
+	if (spool_append(a->spool, buf, (size_t)n, err, sizeof err) == 0) {
+		log_warnx("spool: %s", err);
+		return;
+	}
+	log_debug("sample %llu: %d bytes spooled (%llu waiting)", (unsigned long long)s.seq, n,
+	    (unsigned long long)st.depth + 1);
+	publisher_kick(a->pub);
+}
+
+static void
+apply_reload(struct agent *a)
+{
+	struct agent_conf nc;
+	struct probe_icmp *icmp;
+	struct probe_tcp *tcp;
+	char err[512];
+
+	if (agent_conf_load(&nc, a->conf.path, err, sizeof err) == -1) {
+		log_warnx("reload: %s; keeping the running configuration", err);
+		return;
+	}
+	if (strcmp(nc.id, a->conf.id) || strcmp(nc.province, a->conf.province) ||
+	    strcmp(nc.spool_dir, a->conf.spool_dir) ||
+	    memcmp(&nc.mqtt, &a->conf.mqtt, sizeof nc.mqtt) != 0 || nc.interval != a->conf.interval)
+		log_warnx("reload: [agent] and [mqtt] changes take effect at the next restart; "
+		    "probes are reloaded now");
+	if (open_probes(a, &nc, &icmp, &tcp, err, sizeof err) == -1) {
+		log_warnx("reload: %s; keeping the running probes", err);
+		return;
+	}
+	/* The running interval is cut short: its figures would mix old and
+	 * new targets. */
+	probe_icmp_free(a->icmp);
+	probe_tcp_free(a->tcp);
+	a->icmp = icmp;
+	a->tcp = tcp;
+	a->conf.icmp_on = nc.icmp_on;
+	a->conf.icmp = nc.icmp;
+	a->conf.tcp_on = nc.tcp_on;
+	a->conf.tcp = nc.tcp;
+	interval_begin(a);
+	log_info("reload: probes reloaded from %s", a->conf.path);
+}
+
+static long long
+spool_bytes(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct stat sb;
+	long long total = 0;
+	char path[1024];
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+			total += sb.st_size;
+	}
+	closedir(d);
+	return total;
+}
+
+static void
+once_done(void *arg)
+{
+	*(bool *)arg = true;
+}
+
+static int
+run_once(struct agent *a, double interval, bool json)
+{
+	struct icmp_target_result ir[ICMP_MAX_TARGETS];
+	struct tcp_target_result tr[TCP_MAX_TARGETS];
+	struct tcp_target_result br;
+	struct probe_tcp_conf bc;
+	struct probe_tcp *broker = NULL;
+	struct sample s;
+	char err[512];
+	int nir, ntr;
+	bool done = false;
+
+	a->conf.interval = interval;
+	if (open_probes(a, &a->conf, &a->icmp, &a->tcp, err, sizeof err) == -1) {
+		fprintf(stderr, "covmon-agent: %s\n", err);
+		return 1;
+	}
+	if (!json) {
+		memset(&bc, 0, sizeof bc);
+		snprintf(bc.targets[0], sizeof bc.targets[0],
+		    strchr(a->conf.mqtt.host, ':') ? "[%s]:%d" : "%s:%d", a->conf.mqtt.host,
+		    a->conf.mqtt.port);
+		bc.ntargets = 1;
+		bc.timeout = 3;
+		broker = probe_tcp_new(a->loop, &bc, err, sizeof err);
+	}
+	if (privdrop(a->conf.user, err, sizeof err) == -1) {
+		fprintf(stderr, "covmon-agent: %s\n", err);
+		return 1;
+	}
+	interval_begin(a);
+	if (broker)
+		probe_tcp_start(broker, a->interval_start, interval);
+	loop_timer_at(a->loop, a->interval_start + interval, once_done, &done);
+	while (!done && !quit)
+		loop_run_once(a->loop, 1);
+	if (quit)
+		return 1;
+
+	sample_init(&s);
+	interval_collect(a, &s, ir, &nir, tr, &ntr);
+	if (json) {
+		char buf[SAMPLE_MAX_BYTES];
+		if (sample_encode(&s, buf, sizeof buf) < 0)
+			return 1;
+		printf("%s\n", buf);
+		return 0;
+	}
+	struct report_input in = {
+		.ac = &a->conf, .s = &s, .icmp = ir, .nicmp = nir, .tcp = tr, .ntcp = ntr,
+		.broker_ok = -1, .spool_bytes = spool_bytes(a->conf.spool_dir),
+	};
+	if (broker) {
+		struct sample bs;
+		sample_init(&bs);
+		probe_tcp_finish(broker, &bs, &br, 1);
+		in.broker_ok = br.ok;
+		in.broker_ms = br.connect_ms;
+		snprintf(in.broker_error, sizeof in.broker_error, "%s", br.error);
+		probe_tcp_free(broker);
+	}
+	return report_print(stdout, &in, isatty(STDOUT_FILENO));
+}
+
+static int
+run_daemon(struct agent *a)
+{
+	char err[512];
+	struct sigaction sa;
+
+	if (open_probes(a, &a->conf, &a->icmp, &a->tcp, err, sizeof err) == -1) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	if (spool_open(&a->spool, a->conf.spool_dir, a->conf.spool_max_bytes, err,
+	    sizeof err) == -1) {
+		log_warnx("spool: %s", err);
+		return 1;
+	}
+	struct spool_stats st;
+	spool_stats(a->spool, &st);
+	log_info("spool %s: %llu samples waiting, next seq %llu%s", a->conf.spool_dir,
+	    (unsigned long long)st.depth, (unsigned long long)st.next_seq,
+	    st.torn ? " (a torn last record was discarded)" : "");
+	if ((a->pub = publisher_new(a->loop, &a->conf, a->spool, err, sizeof err)) == NULL) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	/* Everything privileged is open: from here on nothing runs as root. */
+	if (privdrop(a->conf.user, err, sizeof err) == -1) {
+		log_warnx("%s", err);
+		return 1;
+	}
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* Spread a province's agents when the power comes back to all of
+	 * them in the same second. */
+	double delay = a->conf.start_delay * ((double)(rand() % 10000) / 10000.0);
+	publisher_start(a->pub, delay);
+	interval_begin(a);
+	loop_timer_at(a->loop, a->interval_start + a->conf.interval, interval_end, a);
+	log_info("agent %s (%s): probing every %g s", a->conf.id, a->conf.province,
+	    a->conf.interval);
+
+	while (!quit) {
+		if (reload) {
+			reload = 0;
+			apply_reload(a);
+		}
+		publisher_tick(a->pub);
+		if (loop_run_once(a->loop, 1) == -1)
+			log_warn("poll");
+	}
+	log_info("stopping");
+	publisher_stop(a->pub);
+	return 0;
+}
 
 int
 main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("%s\n", COVMON_VERSION);
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conf_path = "/etc/covmon/agent.conf";
+	bool check = false, once = false, json = false, daemonize = false;
+	double once_interval = 10;
+	int verbose = 0, ch, rc;
+	char err[512];
+	struct agent a;
+
+	while ((ch = getopt_long(argc, argv, "c:dvh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': conf_path = optarg; break;
+		case 'C': check = true; break;
+		case 'o': once = true; break;
+		case 'i':
+			if (parse_duration(optarg, &once_interval) == -1 || once_interval < 1 ||
+			    once_interval > SAMPLE_MAX_INTERVAL) {
+				fprintf(stderr, "covmon-agent: --interval %s: expected 1 to 3600 seconds\n",
+				    optarg);
+				return 2;
+			}
+			break;
+		case 'j': json = true; break;
+		case 'd': daemonize = true; break;
+		case 'v': verbose++; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("covmon-agent %s\n", COVMON_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("covmon-agent", verbose >= 2 ? LOG_LVL_DEBUG : LOG_LVL_INFO, daemonize);
+	if (once && !verbose)
+		log_set_level(LOG_LVL_WARN);
+
+	memset(&a, 0, sizeof a);
+	if (agent_conf_load(&a.conf, conf_path, err, sizeof err) == -1) {
+		fprintf(stderr, "covmon-agent: %s\n", err);
+		return 2;
+	}
+	if (check) {
+		agent_conf_print(&a.conf, stdout);
 		return 0;
 	}
-	fprintf(stderr, "not yet implemented\n");
-	return 1;
+	srand((unsigned)getpid() ^ (unsigned)clock_now());
+	if ((a.loop = loop_new()) == NULL)
+		fatalx("out of memory");
+	if (once) {
+		rc = run_once(&a, once_interval, json);
+	} else {
+		if (daemonize && daemon(0, 0) == -1)
+			fatal("daemon");
+		mosquitto_lib_init();
+		rc = run_daemon(&a);
+		publisher_free(a.pub);
+		spool_close(a.spool);
+		mosquitto_lib_cleanup();
+	}
+	probe_icmp_free(a.icmp);
+	probe_tcp_free(a.tcp);
+	loop_free(a.loop);
+	return rc;
 }

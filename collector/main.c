@@ -1,14 +1,168 @@
-/* Placeholder until this binary is written. */
-#include <stdio.h>
+/*
+ * covmon-collector: receives the agents' samples over MQTT, stores them in
+ * RRD files exactly once, keeps each agent's state, and serves /metrics and
+ * the API.
+ */
+#include "collector.h"
+#include "clock.h"
+#include "log.h"
+
+#include <mosquitto.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t quit;
+static volatile sig_atomic_t reload;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		quit = 1;
+}
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: covmon-collector [-c FILE] [--check-config] [-d] [-v]\n"
+	    "\n"
+	    "  -c, --config FILE   configuration (default /etc/covmon/collector.conf)\n"
+	    "      --check-config  parse and validate the configuration, print it, exit\n"
+	    "  -d, --daemon        detach and log to syslog\n"
+	    "  -v, --verbose       more logging (twice: debug)\n"
+	    "      --help, --version\n");
+}
+
+static int
+make_dirs(const struct collector_conf *cc, char *err, size_t errlen)
+{
+	char path[600];
+
+	if (mkdir(cc->data_dir, 0750) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "data_dir %s: %s", cc->data_dir, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/rrd", cc->data_dir);
+	if (mkdir(path, 0750) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
 int
 main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("%s\n", COVMON_VERSION);
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conf_path = "/etc/covmon/collector.conf";
+	bool check = false, daemonize = false;
+	int verbose = 0, ch, rc = 1;
+	char err[1024];
+	struct collector_conf cc;
+	struct queue *q = NULL;
+	struct ingest *in = NULL;
+	struct writer *w = NULL;
+	struct http *h = NULL;
+	struct sigaction sa;
+
+	while ((ch = getopt_long(argc, argv, "c:dvh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': conf_path = optarg; break;
+		case 'C': check = true; break;
+		case 'd': daemonize = true; break;
+		case 'v': verbose++; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("covmon-collector %s\n", COVMON_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("covmon-collector", verbose >= 2 ? LOG_LVL_DEBUG : LOG_LVL_INFO, daemonize);
+	if (collector_conf_load(&cc, conf_path, err, sizeof err) == -1) {
+		fprintf(stderr, "covmon-collector: %s\n", err);
+		return 2;
+	}
+	if (check) {
+		collector_conf_print(&cc, stdout);
 		return 0;
 	}
-	fprintf(stderr, "not yet implemented\n");
-	return 1;
+	if (daemonize && daemon(0, 0) == -1)
+		fatal("daemon");
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	mosquitto_lib_init();
+	if (make_dirs(&cc, err, sizeof err) == -1)
+		goto done;
+	if ((q = queue_new((size_t)cc.queue_size)) == NULL) {
+		snprintf(err, sizeof err, "out of memory for the queue");
+		goto done;
+	}
+	if ((in = ingest_new(&cc, q, err, sizeof err)) == NULL)
+		goto done;
+	if ((w = writer_new(&cc, q, in, err, sizeof err)) == NULL)
+		goto done;
+	struct http_ctx hc = { &cc, in, q, clock_now() };
+	if ((h = http_start(&hc, err, sizeof err)) == NULL)
+		goto done;
+	if (writer_start(w, err, sizeof err) == -1)
+		goto done;
+	if (ingest_start(in, err, sizeof err) == -1)
+		goto done;
+	log_info("collector: data in %s, HTTP on %s, MQTT %s:%d%s", cc.data_dir, cc.http_listen,
+	    cc.mqtt_host, cc.mqtt_port, cc.store.rrdcached[0] ? ", through rrdcached" : "");
+
+	while (!quit) {
+		if (reload) {
+			reload = 0;
+			log_info("reload: nothing to reload yet in this build");
+		}
+		usleep(200 * 1000);
+	}
+	log_info("stopping");
+	rc = 0;
+	err[0] = '\0';
+done:
+	if (rc != 0 && err[0])
+		log_warnx("%s", err);
+	/* New samples are refused (and resent by their agents later) while
+	 * the writer stores and acks what is queued; then MQTT goes. */
+	if (q)
+		queue_close(q);
+	if (w)
+		writer_stop(w);
+	if (in)
+		ingest_stop(in);
+	http_stop(h);
+	writer_free(w);
+	ingest_free(in);
+	queue_free(q);
+	mosquitto_lib_cleanup();
+	return rc;
 }

@@ -3,7 +3,7 @@
 # namespaces joined by a veth pair, the responder dropping 30% of the echo
 # requests it receives (nftables, at random). `covmon-agent --once --json`
 # runs in the prober namespace; its icmp_loss_pct must be 0 without the
-# drop rule and within 3 sigma of 30% with it (binomial, n = 200: ±9.7).
+# drop rule and within 4.5 sigma of 30% with it (binomial, n = 200: ±14.6; a correct probe fails about once in 150,000 runs).
 # Needs root, ip and nft; exits 77 (skipped) without them.
 set -euo pipefail
 
@@ -100,12 +100,12 @@ echo "icmp_loss_pct = $l0"
 python3 -c "import sys; sys.exit(0 if float('$l0') == 0 else 1)" ||
 	{ echo "FAIL: loss $l0% on a lossless link" >&2; exit 1; }
 
-echo "== responder drops 30% of echo requests: expect 30 ± 9.7%"
+echo "== responder drops 30% of echo requests: expect 30 ± 14.6%"
 ip netns exec "$responder" nft add rule inet t input \
 	icmp type echo-request numgen random mod 100 '<' 30 drop
 l30=$(loss)
 echo "icmp_loss_pct = $l30"
-python3 -c "import sys; sys.exit(0 if 20.3 <= float('$l30') <= 39.7 else 1)" ||
-	{ echo "FAIL: loss $l30% outside 30 ± 9.7 (3 sigma, n = 200)" >&2; exit 1; }
+python3 -c "import sys; sys.exit(0 if 15.4 <= float('$l30') <= 44.6 else 1)" ||
+	{ echo "FAIL: loss $l30% outside 30 ± 14.6 (4.5 sigma, n = 200)" >&2; exit 1; }
 
 echo "PASS"

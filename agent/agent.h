@@ -1,0 +1,88 @@
+/*
+ * covmon-agent: the configuration and the parts of the daemon. The agent
+ * measures a village site's link every interval, keeps each sample in its
+ * spool, and publishes the spool to the collector over MQTT.
+ */
+#ifndef COVMON_AGENT_H
+#define COVMON_AGENT_H
+
+#include "id.h"
+#include "loop.h"
+#include "probe_icmp.h"
+#include "probe_tcp.h"
+#include "sample.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct mqtt_conf {
+	char host[256];
+	int port;
+	char username[128];
+	char password_file[512];
+	char tls_ca[512];
+	char tls_cert[512];
+	char tls_key[512];
+	int keepalive;
+	char topic_prefix[128];
+	double ack_timeout;       /* resend from the oldest unacked after this */
+	int window;               /* samples in flight (published, not acked) */
+};
+
+struct agent_conf {
+	char path[512];
+	char id[ID_MAX + 1];
+	char province[ID_MAX + 1];
+	double interval;
+	char spool_dir[512];
+	uint64_t spool_max_bytes;
+	char user[64];
+	double start_delay;
+	struct mqtt_conf mqtt;
+	bool icmp_on;
+	struct probe_icmp_conf icmp;
+	bool tcp_on;
+	struct probe_tcp_conf tcp;
+};
+
+/* Reads and validates the whole config. Returns 0, or -1 with err naming
+ * file:line. */
+int agent_conf_load(struct agent_conf *ac, const char *path, char *err, size_t errlen);
+/* The effective configuration, as --check-config prints it. */
+void agent_conf_print(const struct agent_conf *ac, FILE *out);
+
+/* MQTT publisher of the spool (agent/mqtt.c). */
+struct spool;
+struct publisher;
+struct publisher *publisher_new(struct loop *l, const struct agent_conf *ac, struct spool *sp,
+    char *err, size_t errlen);
+/* Connects (first time, after start_delay) and keeps the connection. */
+void publisher_start(struct publisher *p, double delay);
+/* A new sample is in the spool: publish it when the window allows. */
+void publisher_kick(struct publisher *p);
+/* Called by the main loop before each poll: registers the socket, its
+ * events, and runs libmosquitto's housekeeping. */
+void publisher_tick(struct publisher *p);
+/* Publishes `offline` and disconnects; true when everything sent was acked. */
+void publisher_stop(struct publisher *p);
+void publisher_free(struct publisher *p);
+bool publisher_connected(const struct publisher *p);
+uint64_t publisher_last_ack(const struct publisher *p);
+
+/* Technician report (agent/report.c). Returns the exit code: 0 all ok. */
+struct report_input {
+	const struct agent_conf *ac;
+	const struct sample *s;
+	const struct icmp_target_result *icmp;
+	int nicmp;
+	const struct tcp_target_result *tcp;
+	int ntcp;
+	int broker_ok;               /* 1 reachable, 0 not, -1 not checked */
+	char broker_error[64];
+	double broker_ms;
+	long long spool_bytes;       /* -1 unknown */
+};
+int report_print(FILE *out, const struct report_input *in, bool color);
+
+#endif

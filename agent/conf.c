@@ -1,0 +1,184 @@
+/* The agent's configuration (DESIGN.md section 4): read, validated whole. */
+#include "agent.h"
+#include "conf.h"
+#include "log.h"
+
+#include <string.h>
+
+#define CHECK(x) do { if ((x) == -1) goto fail; } while (0)
+
+static int
+copy_str(char *dst, size_t len, const char *src, const char *path, const char *what,
+    char *err, size_t errlen)
+{
+	if (strlen(src) >= len) {
+		snprintf(err, errlen, "%s: %s is too long (at most %zu bytes)", path, what, len - 1);
+		return -1;
+	}
+	memcpy(dst, src, strlen(src) + 1);
+	return 0;
+}
+
+static int
+check_id(struct conf *c, const char *sec, const char *key, char *dst, char *err, size_t errlen)
+{
+	const char *v;
+	const struct conf_entry *e;
+
+	if (conf_require(c, sec, key, &v, err, errlen) == -1)
+		return -1;
+	if (!id_valid(v)) {
+		e = conf_get(c, sec, key);
+		snprintf(err, errlen, "%s:%u: [%s] %s = '%s': not a valid id "
+		    "(1-64 characters of a-z 0-9 . _ -, starting with a letter or digit)",
+		    c->path, e->line, sec, key, v);
+		return -1;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+static int
+targets(struct conf *c, const char *sec, char (*items)[256], int max, int *n, char *err,
+    size_t errlen)
+{
+	const char *v;
+
+	if (conf_require(c, sec, "targets", &v, err, errlen) == -1)
+		return -1;
+	*n = conf_split_list(v, items, max);
+	if (*n <= 0) {
+		const struct conf_entry *e = conf_get(c, sec, "targets");
+		snprintf(err, errlen, "%s:%u: [%s] targets: expected 1 to %d targets", c->path,
+		    e->line, sec, max);
+		return -1;
+	}
+	return 0;
+}
+
+int
+agent_conf_load(struct agent_conf *ac, const char *path, char *err, size_t errlen)
+{
+	struct conf c;
+	long l;
+	double d;
+
+	memset(ac, 0, sizeof *ac);
+	if (conf_load(&c, path, err, errlen) == -1)
+		return -1;
+	snprintf(ac->path, sizeof ac->path, "%s", path);
+
+	CHECK(check_id(&c, "agent", "id", ac->id, err, errlen));
+	CHECK(check_id(&c, "agent", "province", ac->province, err, errlen));
+	CHECK(conf_duration(&c, "agent", "interval", 60, 1, SAMPLE_MAX_INTERVAL, &ac->interval,
+	    err, errlen));
+	CHECK(copy_str(ac->spool_dir, sizeof ac->spool_dir,
+	    conf_str(&c, "agent", "spool_dir", "/var/spool/covmon-agent"), path, "spool_dir",
+	    err, errlen));
+	CHECK(conf_double(&c, "agent", "spool_max_mb", 16, 0.01, 1024 * 1024, &d, err, errlen));
+	ac->spool_max_bytes = (uint64_t)(d * 1024 * 1024);
+	CHECK(copy_str(ac->user, sizeof ac->user, conf_str(&c, "agent", "user", ""), path,
+	    "user", err, errlen));
+	CHECK(conf_duration(&c, "agent", "start_delay", 30, 0, 3600, &ac->start_delay, err,
+	    errlen));
+
+	struct mqtt_conf *m = &ac->mqtt;
+	CHECK(copy_str(m->host, sizeof m->host, conf_str(&c, "mqtt", "host", "127.0.0.1"), path,
+	    "[mqtt] host", err, errlen));
+	CHECK(conf_long(&c, "mqtt", "port", 0, 1, 65535, &l, err, errlen));
+	CHECK(copy_str(m->username, sizeof m->username, conf_str(&c, "mqtt", "username", ""),
+	    path, "[mqtt] username", err, errlen));
+	CHECK(copy_str(m->password_file, sizeof m->password_file,
+	    conf_str(&c, "mqtt", "password_file", ""), path, "[mqtt] password_file", err, errlen));
+	CHECK(copy_str(m->tls_ca, sizeof m->tls_ca, conf_str(&c, "mqtt", "tls_ca", ""), path,
+	    "[mqtt] tls_ca", err, errlen));
+	CHECK(copy_str(m->tls_cert, sizeof m->tls_cert, conf_str(&c, "mqtt", "tls_cert", ""),
+	    path, "[mqtt] tls_cert", err, errlen));
+	CHECK(copy_str(m->tls_key, sizeof m->tls_key, conf_str(&c, "mqtt", "tls_key", ""), path,
+	    "[mqtt] tls_key", err, errlen));
+	m->port = l ? (int)l : (m->tls_ca[0] ? 8883 : 1883);
+	if ((m->tls_cert[0] == '\0') != (m->tls_key[0] == '\0')) {
+		snprintf(err, errlen, "%s: [mqtt] tls_cert and tls_key go together", path);
+		goto fail;
+	}
+	if (m->tls_cert[0] && !m->tls_ca[0]) {
+		snprintf(err, errlen, "%s: [mqtt] tls_cert needs tls_ca", path);
+		goto fail;
+	}
+	/* Keepalive 0 would leave a blackholed broker undetected forever. */
+	CHECK(conf_duration(&c, "mqtt", "keepalive", 60, 5, 3600, &d, err, errlen));
+	m->keepalive = (int)d;
+	CHECK(copy_str(m->topic_prefix, sizeof m->topic_prefix,
+	    conf_str(&c, "mqtt", "topic_prefix", "covmon/v1"), path, "[mqtt] topic_prefix", err,
+	    errlen));
+	CHECK(conf_duration(&c, "mqtt", "ack_timeout", 30, 1, 3600, &m->ack_timeout, err, errlen));
+	CHECK(conf_long(&c, "mqtt", "window", 16, 1, 1000, &l, err, errlen));
+	m->window = (int)l;
+
+	if (conf_has_section(&c, "probe.icmp")) {
+		ac->icmp_on = true;
+		CHECK(targets(&c, "probe.icmp", ac->icmp.targets, ICMP_MAX_TARGETS,
+		    &ac->icmp.ntargets, err, errlen));
+		CHECK(conf_long(&c, "probe.icmp", "count", 20, 1, 1000, &l, err, errlen));
+		ac->icmp.count = (int)l;
+		CHECK(conf_long(&c, "probe.icmp", "timeout_ms", 2000, 10, 60000, &l, err, errlen));
+		ac->icmp.timeout = (double)l / 1000;
+		if (ac->icmp.timeout >= ac->interval) {
+			snprintf(err, errlen, "%s: [probe.icmp] timeout_ms must be shorter than "
+			    "the interval", path);
+			goto fail;
+		}
+	}
+	if (conf_has_section(&c, "probe.tcp")) {
+		ac->tcp_on = true;
+		CHECK(targets(&c, "probe.tcp", ac->tcp.targets, TCP_MAX_TARGETS, &ac->tcp.ntargets,
+		    err, errlen));
+		CHECK(conf_long(&c, "probe.tcp", "timeout_ms", 5000, 10, 60000, &l, err, errlen));
+		ac->tcp.timeout = (double)l / 1000;
+	}
+	/* Probes of the next release: their keys are accepted, so configs
+	 * written for it are not refused. */
+	for (size_t i = 0; i < c.n; i++) {
+		if (strcmp(c.v[i].section, "probe.snmp") == 0 ||
+		    strcmp(c.v[i].section, "probe.pcap") == 0) {
+			if (!c.v[i].used)
+				log_warnx("%s:%u: [%s] is not supported by this build; ignored", path,
+				    c.v[i].line, c.v[i].section);
+			c.v[i].used = true;
+		}
+	}
+	CHECK(conf_unused(&c, err, errlen));
+	conf_free(&c);
+	return 0;
+fail:
+	conf_free(&c);
+	return -1;
+}
+
+void
+agent_conf_print(const struct agent_conf *ac, FILE *out)
+{
+	fprintf(out, "[agent]\nid = %s\nprovince = %s\ninterval = %g\nspool_dir = %s\n"
+	    "spool_max_mb = %g\nuser = %s\nstart_delay = %g\n\n", ac->id, ac->province,
+	    ac->interval, ac->spool_dir, (double)ac->spool_max_bytes / (1024 * 1024), ac->user,
+	    ac->start_delay);
+	const struct mqtt_conf *m = &ac->mqtt;
+	fprintf(out, "[mqtt]\nhost = %s\nport = %d\nusername = %s\npassword_file = %s\n"
+	    "tls_ca = %s\ntls_cert = %s\ntls_key = %s\nkeepalive = %d\ntopic_prefix = %s\n"
+	    "ack_timeout = %g\nwindow = %d\n\n", m->host, m->port, m->username, m->password_file,
+	    m->tls_ca, m->tls_cert, m->tls_key, m->keepalive, m->topic_prefix, m->ack_timeout,
+	    m->window);
+	if (ac->icmp_on) {
+		fprintf(out, "[probe.icmp]\ntargets =");
+		for (int i = 0; i < ac->icmp.ntargets; i++)
+			fprintf(out, "%s %s", i ? "," : "", ac->icmp.targets[i]);
+		fprintf(out, "\ncount = %d\ntimeout_ms = %.0f\n\n", ac->icmp.count,
+		    ac->icmp.timeout * 1000);
+	}
+	if (ac->tcp_on) {
+		fprintf(out, "[probe.tcp]\ntargets =");
+		for (int i = 0; i < ac->tcp.ntargets; i++)
+			fprintf(out, "%s %s", i ? "," : "", ac->tcp.targets[i]);
+		fprintf(out, "\ntimeout_ms = %.0f\n\n", ac->tcp.timeout * 1000);
+	}
+}

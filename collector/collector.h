@@ -1,0 +1,116 @@
+/*
+ * covmon-collector: the configuration and the parts of the daemon.
+ *
+ * Threads: libmosquitto's network thread runs the MQTT callbacks, which
+ * only decode, validate and queue; one writer thread owns the per-agent
+ * ordering state, the RRD store and the state DB, and publishes the acks
+ * once a batch is durable; libmicrohttpd's thread serves /metrics and the
+ * API from its own read-only DB connection.
+ */
+#ifndef COVMON_COLLECTOR_H
+#define COVMON_COLLECTOR_H
+
+#include "id.h"
+#include "sample.h"
+#include "store_rrd.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MAX_PROVINCES 64
+
+struct collector_conf {
+	char path[512];
+	char data_dir[512];
+	char inventory[512];
+	char targets[512];
+	char provinces[MAX_PROVINCES][ID_MAX + 1];   /* empty list = all ("*") */
+	int nprovinces;
+	double eval_interval;
+	double max_clock_skew;
+	int queue_size;
+
+	char mqtt_host[256];
+	int mqtt_port;
+	char client_id[128];
+	char username[128];
+	char password_file[512];
+	char tls_ca[512];
+	char tls_cert[512];
+	char tls_key[512];
+	int keepalive;
+	char topic_prefix[128];
+
+	struct store_conf store;
+	double wal_flush_interval;   /* rrdcached: flush and trim the WAL this often */
+
+	char http_listen[128];
+	char token[256];
+};
+
+int collector_conf_load(struct collector_conf *cc, const char *path, char *err, size_t errlen);
+void collector_conf_print(const struct collector_conf *cc, FILE *out);
+
+/* What the MQTT thread hands the writer. */
+enum item_kind {
+	ITEM_SAMPLE,    /* store it */
+	ITEM_CONSUME,   /* refused for a reason found in the MQTT thread, but
+	                   its seq is valid: consume it in order, and ack it */
+	ITEM_STATE,     /* an agent's retained state / Last Will */
+};
+
+struct item {
+	enum item_kind kind;
+	int reject;                 /* enum reject_extra, for ITEM_CONSUME */
+	char province[ID_MAX + 1];
+	double received;            /* wall clock */
+	struct sample s;            /* s.agent is set for every kind */
+	struct agent_state st;
+};
+
+/* Bounded queue between the MQTT thread and the writer (collector/queue.c). */
+struct queue;
+struct queue *queue_new(size_t cap);
+void queue_free(struct queue *q);
+/* Waits at most `wait` seconds for room; returns 0, or -1 when still full. */
+int queue_push(struct queue *q, const struct item *it, double wait);
+/* Takes up to max items, waiting at most `wait` seconds for the first. */
+size_t queue_pop(struct queue *q, struct item *out, size_t max, double wait);
+size_t queue_depth(struct queue *q);
+void queue_close(struct queue *q);   /* wakes the writer for shutdown */
+
+/* MQTT side (collector/ingest.c). */
+struct ingest;
+struct ingest *ingest_new(const struct collector_conf *cc, struct queue *q, char *err,
+    size_t errlen);
+int ingest_start(struct ingest *in, char *err, size_t errlen);
+void ingest_stop(struct ingest *in);
+void ingest_free(struct ingest *in);
+/* Publishes {"v":1,"seq":N} to the agent's ack topic (thread-safe). */
+void ingest_ack(struct ingest *in, const char *province, const char *agent, uint64_t seq);
+bool ingest_connected(struct ingest *in);
+/* Wall time the MQTT input last came back (connect), 0 if never. */
+double ingest_input_since(struct ingest *in);
+
+/* The writer thread (collector/writer.c). */
+struct writer;
+struct writer *writer_new(const struct collector_conf *cc, struct queue *q, struct ingest *in,
+    char *err, size_t errlen);
+int writer_start(struct writer *w, char *err, size_t errlen);
+void writer_stop(struct writer *w);
+void writer_free(struct writer *w);
+
+/* HTTP (collector/http.c). */
+struct http;
+struct http_ctx {
+	const struct collector_conf *cc;
+	struct ingest *ingest;
+	struct queue *queue;
+	double started;
+};
+struct http *http_start(const struct http_ctx *ctx, char *err, size_t errlen);
+void http_stop(struct http *h);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * The collector's HTTP server (libmicrohttpd, its own threads): /metrics in
+ * Prometheus text format and /api/v1/health. Read-only; it never touches
+ * the writer's state except through atomics and the queue's lock.
+ */
+#include "collector.h"
+#include "clock.h"
+#include "counters.h"
+#include "log.h"
+
+#include <microhttpd.h>
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct http {
+	struct MHD_Daemon *d;
+	struct http_ctx ctx;
+};
+
+static enum MHD_Result
+reply(struct MHD_Connection *c, unsigned status, const char *type, char *body, size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body,
+	    MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	enum MHD_Result ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+reply_str(struct MHD_Connection *c, unsigned status, const char *type, const char *s)
+{
+	char *body = strdup(s);
+	return body ? reply(c, status, type, body, strlen(body)) : MHD_NO;
+}
+
+static enum MHD_Result
+handle_metrics(struct http *h, struct MHD_Connection *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return MHD_NO;
+	counters_write(f);
+	fprintf(f, "# TYPE covmon_mqtt_connected gauge\ncovmon_mqtt_connected %d\n",
+	    ingest_connected(h->ctx.ingest) ? 1 : 0);
+	fprintf(f, "# TYPE covmon_uptime_seconds gauge\ncovmon_uptime_seconds %.0f\n",
+	    clock_now() - h->ctx.started);
+	fclose(f);
+	return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", buf, len);
+}
+
+static enum MHD_Result
+handle_health(struct http *h, struct MHD_Connection *c)
+{
+	char *buf = NULL;
+	bool mqtt = ingest_connected(h->ctx.ingest);
+
+	if (asprintf(&buf, "{\"status\":\"%s\",\"mqtt\":\"%s\",\"queue_depth\":%zu,"
+	    "\"uptime_s\":%.0f,\"received\":%lu,\"stored\":%lu,\"version\":\"%s\"}",
+	    mqtt ? "ok" : "degraded", mqtt ? "connected" : "disconnected",
+	    queue_depth(h->ctx.queue), clock_now() - h->ctx.started,
+	    atomic_load(&counters.received), atomic_load(&counters.stored),
+	    COVMON_VERSION) == -1)
+		return MHD_NO;
+	return reply(c, MHD_HTTP_OK, "application/json", buf, strlen(buf));
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct http *h = cls;
+
+	(void)version;
+	(void)upload;
+	(void)upload_size;
+	(void)con_cls;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return reply_str(c, MHD_HTTP_METHOD_NOT_ALLOWED, "application/json",
+		    "{\"error\":\"method not allowed\"}");
+	if (strcmp(url, "/metrics") == 0)
+		return handle_metrics(h, c);
+	if (strcmp(url, "/api/v1/health") == 0)
+		return handle_health(h, c);
+	return reply_str(c, MHD_HTTP_NOT_FOUND, "application/json", "{\"error\":\"not found\"}");
+}
+
+static int
+parse_listen(const char *s, struct sockaddr_storage *ss, char *err, size_t errlen)
+{
+	char host[128];
+	const char *colon = strrchr(s, ':');
+	char *end;
+
+	memset(ss, 0, sizeof *ss);
+	if (colon == NULL || (size_t)(colon - s) >= sizeof host)
+		goto bad;
+	long port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 0 || port > 65535)
+		goto bad;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+		host[strlen(host) - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
+			goto bad;
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		return 0;
+	}
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+		goto bad;
+	a4->sin_family = AF_INET;
+	a4->sin_port = htons((uint16_t)port);
+	return 0;
+bad:
+	snprintf(err, errlen, "[http] listen = '%s': expected ADDRESS:PORT (e.g. 127.0.0.1:8080 "
+	    "or [::1]:8080)", s);
+	return -1;
+}
+
+struct http *
+http_start(const struct http_ctx *ctx, char *err, size_t errlen)
+{
+	struct http *h = calloc(1, sizeof *h);
+	struct sockaddr_storage ss;
+
+	if (h == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	h->ctx = *ctx;
+	if (parse_listen(ctx->cc->http_listen, &ss, err, errlen) == -1)
+		goto fail;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	/* Slow or half-sent requests time out; a flood of connections is
+	 * capped, so a health check still gets through. */
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, 2,
+	    MHD_OPTION_CONNECTION_LIMIT, 1000,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 200,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 10,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+	    MHD_OPTION_END);
+	if (h->d == NULL) {
+		snprintf(err, errlen, "[http] listen = %s: cannot listen (address in use?)",
+		    ctx->cc->http_listen);
+		goto fail;
+	}
+	return h;
+fail:
+	free(h);
+	return NULL;
+}
+
+void
+http_stop(struct http *h)
+{
+	if (h == NULL)
+		return;
+	if (h->d)
+		MHD_stop_daemon(h->d);
+	free(h);
+}

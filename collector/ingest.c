@@ -1,0 +1,270 @@
+/*
+ * The collector's MQTT side: a persistent session (clean session off, QoS 1)
+ * on libmosquitto's own network thread. Callbacks only decode, validate and
+ * queue; nothing here waits on disk. Rejections are counted by reason and
+ * logged at a rate limit.
+ */
+#include "collector.h"
+#include "clock.h"
+#include "counters.h"
+#include "log.h"
+#include "topic.h"
+
+#include <mosquitto.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct ingest {
+	const struct collector_conf *cc;
+	struct queue *q;
+	struct mosquitto *mosq;
+	atomic_bool connected;
+	_Atomic double input_since;
+	struct log_limit rejlim;     /* only touched on the network thread */
+	char password[256];
+};
+
+static void
+reject(struct ingest *in, const char *topic, const char *reason, const char *detail)
+{
+	log_limited(&in->rejlim, "sample on %.120s refused (%s): %s", topic, reason, detail);
+}
+
+static void
+on_connect(struct mosquitto *mosq, void *arg, int rc)
+{
+	struct ingest *in = arg;
+	char sub[TOPIC_MAX];
+
+	if (rc != 0) {
+		log_warnx("mqtt: connection refused: %s", mosquitto_connack_string(rc));
+		return;
+	}
+	atomic_fetch_add(&counters.mqtt_connects, 1);
+	atomic_store(&in->connected, true);
+	atomic_store(&in->input_since, clock_now());
+	log_info("mqtt %s:%d: connected as %s", in->cc->mqtt_host, in->cc->mqtt_port,
+	    in->cc->client_id);
+	/* Subscribe on every connect: a persistent session keeps the
+	 * subscriptions, but a broker that lost its state does not (the
+	 * classic bug of collectd's mqtt plugin). */
+	const char *leaves[] = { "sample", "state" };
+	for (int l = 0; l < 2; l++) {
+		int n = in->cc->nprovinces ? in->cc->nprovinces : 1;
+		for (int i = 0; i < n; i++) {
+			snprintf(sub, sizeof sub, "%s/%s/+/%s", in->cc->topic_prefix,
+			    in->cc->nprovinces ? in->cc->provinces[i] : "+", leaves[l]);
+			if ((rc = mosquitto_subscribe(mosq, NULL, sub, 1)) != MOSQ_ERR_SUCCESS)
+				log_warnx("mqtt subscribe %s: %s", sub, mosquitto_strerror(rc));
+		}
+	}
+}
+
+static void
+on_disconnect(struct mosquitto *mosq, void *arg, int rc)
+{
+	struct ingest *in = arg;
+
+	(void)mosq;
+	atomic_store(&in->connected, false);
+	if (rc != 0)
+		log_warnx("mqtt %s:%d: connection lost (%s); reconnecting", in->cc->mqtt_host,
+		    in->cc->mqtt_port, mosquitto_strerror(rc));
+}
+
+static void
+enqueue(struct ingest *in, const struct item *it)
+{
+	/* A full queue pushes back on the broker for a moment; past that
+	 * the sample is not taken, and not acked: its agent sends it again. */
+	if (queue_push(in->q, it, 1.0) == -1) {
+		atomic_fetch_add(&counters.queue_full, 1);
+		log_limited(&in->rejlim, "write queue full: sample from %s not taken (it will be "
+		    "resent)", it->s.agent);
+	}
+}
+
+static void
+on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *m)
+{
+	struct ingest *in = arg;
+	char province[ID_MAX + 1], agent[ID_MAX + 1], msg[256];
+	enum topic_leaf leaf;
+	struct item it;
+	enum sample_err e;
+
+	(void)mosq;
+	if (topic_parse(m->topic, in->cc->topic_prefix, province, agent, &leaf) == -1) {
+		if (strstr(m->topic, "/sample") != NULL) {
+			atomic_fetch_add(&counters.received, 1);
+			atomic_fetch_add(&counters.rejected_extra[REJ_BAD_TOPIC], 1);
+			reject(in, m->topic, "bad_topic", "an id in the topic is not valid");
+		}
+		return;
+	}
+	memset(&it, 0, sizeof it);
+	it.received = clock_now();
+	memcpy(it.province, province, sizeof province);
+
+	if (leaf == TOPIC_STATE) {
+		if (m->payloadlen == 0)
+			return;   /* a retained state being cleared */
+		if (state_decode(m->payload, (size_t)m->payloadlen, &it.st) == -1) {
+			log_limited(&in->rejlim, "state on %.120s: malformed; ignored", m->topic);
+			return;
+		}
+		atomic_fetch_add(&counters.state_messages, 1);
+		it.kind = ITEM_STATE;
+		memcpy(it.s.agent, agent, sizeof agent);
+		enqueue(in, &it);
+		return;
+	}
+	if (leaf != TOPIC_SAMPLE)
+		return;
+
+	atomic_fetch_add(&counters.received, 1);
+	e = sample_decode(m->payload, (size_t)(m->payloadlen < 0 ? 0 : m->payloadlen), &it.s,
+	    msg, sizeof msg);
+	if (e != SAMPLE_OK) {
+		/* Without a trustworthy seq it cannot be acked: the agent
+		 * will resend it, and it is refused (and counted) again. */
+		atomic_fetch_add(&counters.rejected_payload[e], 1);
+		reject(in, m->topic, sample_err_reason(e), msg);
+		return;
+	}
+	if (strcmp(it.s.agent, agent) != 0) {
+		atomic_fetch_add(&counters.rejected_extra[REJ_AGENT_MISMATCH], 1);
+		reject(in, m->topic, "agent_mismatch", "the payload's agent is not the topic's");
+		return;
+	}
+	if (it.s.unknown_metrics)
+		atomic_fetch_add(&counters.unknown_metrics, it.s.unknown_metrics);
+	it.kind = ITEM_SAMPLE;
+	if ((double)it.s.ts > it.received + in->cc->max_clock_skew) {
+		snprintf(msg, sizeof msg, "ts %lld is %.0f s in the future (max_clock_skew %g s)",
+		    (long long)it.s.ts, (double)it.s.ts - it.received, in->cc->max_clock_skew);
+		reject(in, m->topic, "clock_skew", msg);
+		it.kind = ITEM_CONSUME;
+		it.reject = REJ_CLOCK_SKEW;
+	}
+	enqueue(in, &it);
+}
+
+struct ingest *
+ingest_new(const struct collector_conf *cc, struct queue *q, char *err, size_t errlen)
+{
+	struct ingest *in = calloc(1, sizeof *in);
+	int rc;
+
+	if (in == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	in->cc = cc;
+	in->q = q;
+	in->rejlim = (struct log_limit)LOG_LIMIT_INIT(10, 60);
+	/* clean_session off: the broker keeps our subscriptions and queues
+	 * samples while we are down. */
+	if ((in->mosq = mosquitto_new(cc->client_id, false, in)) == NULL) {
+		snprintf(err, errlen, "mosquitto_new: %s", strerror(errno));
+		goto fail;
+	}
+	mosquitto_int_option(in->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	mosquitto_connect_callback_set(in->mosq, on_connect);
+	mosquitto_disconnect_callback_set(in->mosq, on_disconnect);
+	mosquitto_message_callback_set(in->mosq, on_message);
+	mosquitto_reconnect_delay_set(in->mosq, 1, 60, true);
+	if (cc->username[0]) {
+		if (cc->password_file[0]) {
+			int fd = open(cc->password_file, O_RDONLY | O_CLOEXEC);
+			ssize_t n = fd == -1 ? -1 : read(fd, in->password, sizeof in->password - 1);
+			if (fd != -1)
+				close(fd);
+			if (n <= 0) {
+				snprintf(err, errlen, "password_file %s: %s", cc->password_file,
+				    n == 0 ? "empty" : strerror(errno));
+				goto fail;
+			}
+			in->password[n] = '\0';
+			in->password[strcspn(in->password, "\r\n")] = '\0';
+		}
+		mosquitto_username_pw_set(in->mosq, cc->username,
+		    in->password[0] ? in->password : NULL);
+	}
+	if (cc->tls_ca[0]) {
+		rc = mosquitto_tls_set(in->mosq, cc->tls_ca, NULL, cc->tls_cert[0] ? cc->tls_cert : NULL,
+		    cc->tls_key[0] ? cc->tls_key : NULL, NULL);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			snprintf(err, errlen, "mqtt TLS (%s): %s", cc->tls_ca, mosquitto_strerror(rc));
+			goto fail;
+		}
+	}
+	return in;
+fail:
+	ingest_free(in);
+	return NULL;
+}
+
+int
+ingest_start(struct ingest *in, char *err, size_t errlen)
+{
+	int rc = mosquitto_connect_async(in->mosq, in->cc->mqtt_host, in->cc->mqtt_port,
+	    in->cc->keepalive);
+
+	/* Not fatal: the loop thread keeps trying with backoff. */
+	if (rc != MOSQ_ERR_SUCCESS)
+		log_warnx("mqtt %s:%d: %s; will retry", in->cc->mqtt_host, in->cc->mqtt_port,
+		    rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+	if ((rc = mosquitto_loop_start(in->mosq)) != MOSQ_ERR_SUCCESS) {
+		snprintf(err, errlen, "mqtt loop: %s", mosquitto_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+void
+ingest_ack(struct ingest *in, const char *province, const char *agent, uint64_t seq)
+{
+	char topic[TOPIC_MAX], buf[64];
+	int n;
+
+	if (topic_build(topic, sizeof topic, in->cc->topic_prefix, province, agent,
+	    TOPIC_ACK) == -1 || (n = ack_encode(seq, buf, sizeof buf)) < 0)
+		return;
+	if (mosquitto_publish(in->mosq, NULL, topic, n, buf, 1, false) == MOSQ_ERR_SUCCESS)
+		atomic_fetch_add(&counters.acks_sent, 1);
+}
+
+bool
+ingest_connected(struct ingest *in)
+{
+	return atomic_load(&in->connected);
+}
+
+double
+ingest_input_since(struct ingest *in)
+{
+	return atomic_load(&in->input_since);
+}
+
+void
+ingest_stop(struct ingest *in)
+{
+	mosquitto_disconnect(in->mosq);
+	mosquitto_loop_stop(in->mosq, false);
+}
+
+void
+ingest_free(struct ingest *in)
+{
+	if (in == NULL)
+		return;
+	if (in->mosq)
+		mosquitto_destroy(in->mosq);
+	explicit_bzero(in->password, sizeof in->password);
+	free(in);
+}

@@ -1,0 +1,144 @@
+/*
+ * The bounded queue from the MQTT thread to the writer: a ring of items
+ * under one mutex, two condition variables. Bounded so a slow disk turns
+ * into backpressure on the broker, never into unbounded memory.
+ */
+#include "collector.h"
+#include "counters.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <time.h>
+
+struct queue {
+	pthread_mutex_t lock;      /* protects everything below */
+	pthread_cond_t not_empty;
+	pthread_cond_t not_full;
+	struct item *ring;
+	size_t cap, head, len;
+	bool closed;
+};
+
+static void
+deadline(struct timespec *ts, double wait)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	double s = floor(wait);
+	ts->tv_sec += (time_t)s;
+	ts->tv_nsec += (long)((wait - s) * 1e9);
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static int
+cond_init_mono(pthread_cond_t *c)
+{
+	pthread_condattr_t a;
+
+	if (pthread_condattr_init(&a) != 0)
+		return -1;
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	int rc = pthread_cond_init(c, &a);
+	pthread_condattr_destroy(&a);
+	return rc == 0 ? 0 : -1;
+}
+
+struct queue *
+queue_new(size_t cap)
+{
+	struct queue *q = calloc(1, sizeof *q);
+
+	if (q == NULL)
+		return NULL;
+	if ((q->ring = calloc(cap, sizeof *q->ring)) == NULL) {
+		free(q);
+		return NULL;
+	}
+	q->cap = cap;
+	pthread_mutex_init(&q->lock, NULL);
+	cond_init_mono(&q->not_empty);
+	cond_init_mono(&q->not_full);
+	return q;
+}
+
+void
+queue_free(struct queue *q)
+{
+	if (q == NULL)
+		return;
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->not_empty);
+	pthread_cond_destroy(&q->not_full);
+	free(q->ring);
+	free(q);
+}
+
+int
+queue_push(struct queue *q, const struct item *it, double wait)
+{
+	struct timespec ts;
+	int rc = 0;
+
+	deadline(&ts, wait);
+	pthread_mutex_lock(&q->lock);
+	while (q->len == q->cap && !q->closed) {
+		if (pthread_cond_timedwait(&q->not_full, &q->lock, &ts) == ETIMEDOUT)
+			break;
+	}
+	if (q->len == q->cap || q->closed) {
+		rc = -1;
+	} else {
+		q->ring[(q->head + q->len) % q->cap] = *it;
+		q->len++;
+		atomic_store(&counters.queue_depth, (long)q->len);
+		pthread_cond_signal(&q->not_empty);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return rc;
+}
+
+size_t
+queue_pop(struct queue *q, struct item *out, size_t max, double wait)
+{
+	struct timespec ts;
+	size_t n = 0;
+
+	deadline(&ts, wait);
+	pthread_mutex_lock(&q->lock);
+	while (q->len == 0 && !q->closed) {
+		if (pthread_cond_timedwait(&q->not_empty, &q->lock, &ts) == ETIMEDOUT)
+			break;
+	}
+	while (n < max && q->len > 0) {
+		out[n++] = q->ring[q->head];
+		q->head = (q->head + 1) % q->cap;
+		q->len--;
+	}
+	atomic_store(&counters.queue_depth, (long)q->len);
+	if (n > 0)
+		pthread_cond_broadcast(&q->not_full);
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+size_t
+queue_depth(struct queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	size_t n = q->len;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+void
+queue_close(struct queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->closed = true;
+	pthread_cond_broadcast(&q->not_empty);
+	pthread_cond_broadcast(&q->not_full);
+	pthread_mutex_unlock(&q->lock);
+}

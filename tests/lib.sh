@@ -1,0 +1,121 @@
+# Shared helpers of covmon's integration and fault tests (sourced).
+# Every test starts its own peers on free loopback ports, in its own temp
+# dir, and stops everything it started on exit, whatever happens.
+
+set -euo pipefail
+
+: "${COVMON_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${COVMON_BUILD:=$COVMON_SRC/build}"
+export COVMON_SRC COVMON_BUILD
+
+T=$(mktemp -d /tmp/covmon-test.XXXXXX)
+PIDS=()
+CLEANUPS=()
+
+cleanup() {
+	local rc=$?
+	for c in "${CLEANUPS[@]+"${CLEANUPS[@]}"}"; do eval "$c" || true; done
+	for p in "${PIDS[@]+"${PIDS[@]}"}"; do kill "$p" 2>/dev/null || true; done
+	sleep 0.2
+	for p in "${PIDS[@]+"${PIDS[@]}"}"; do kill -9 "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
+		echo "--- test failed (rc=$rc); logs in $T:" >&2
+		for f in "$T"/*.log; do
+			[ -f "$f" ] || continue
+			echo "--- $f (last 40 lines)" >&2
+			tail -n 40 "$f" >&2
+		done
+	else
+		rm -rf "$T"
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok - $*"; }
+
+# A TCP port nobody listens on now.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for SECONDS COMMAND...: polls until the command succeeds.
+wait_for() {
+	local secs=$1; shift
+	local end=$(( $(date +%s) + secs ))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+
+need() {
+	for t in "$@"; do command -v "$t" >/dev/null 2>&1 || skip "$t is not installed"; done
+}
+
+# start_broker [extra config lines]: mosquitto on a free port; sets MQTT_PORT.
+start_broker() {
+	need mosquitto
+	MQTT_PORT=${MQTT_PORT:-$(free_port)}
+	mkdir -p "$T/mosquitto"
+	# As root, mosquitto drops to its own user: let it reach its files.
+	if [ "$(id -u)" -eq 0 ] && id mosquitto >/dev/null 2>&1; then
+		chmod 755 "$T"
+		chown mosquitto "$T/mosquitto"
+	fi
+	{
+		echo "listener $MQTT_PORT 127.0.0.1"
+		echo "allow_anonymous true"
+		echo "persistence true"
+		echo "persistence_location $T/mosquitto/"
+		echo "autosave_interval 1"
+		echo "max_queued_messages 100000"
+		printf '%s\n' "$@"
+	} > "$T/mosquitto.conf"
+	mosquitto -c "$T/mosquitto.conf" > "$T/mosquitto.log" 2>&1 &
+	BROKER_PID=$!
+	PIDS+=("$BROKER_PID")
+	wait_for 10 bash -c "echo > /dev/tcp/127.0.0.1/$MQTT_PORT" || fail "mosquitto did not start"
+}
+
+stop_broker() {
+	kill "$BROKER_PID" 2>/dev/null || true
+	wait "$BROKER_PID" 2>/dev/null || true
+}
+
+# write_collector_conf FILE DATA_DIR HTTP_PORT [extra lines]
+write_collector_conf() {
+	local f=$1 dd=$2 hp=$3; shift 3
+	cat > "$f" <<CONF
+[collector]
+data_dir = $dd
+max_clock_skew = 300
+
+[mqtt]
+host = 127.0.0.1
+port = $MQTT_PORT
+client_id = covmon-collector-test-$$
+keepalive = 10
+
+[http]
+listen = 127.0.0.1:$hp
+CONF
+	printf '%s\n' "$@" >> "$f"
+}
+
+# start_collector CONF LOG: sets COLLECTOR_PID
+start_collector() {
+	"$COVMON_BUILD/covmon-collector" -c "$1" -v >> "$2" 2>&1 &
+	COLLECTOR_PID=$!
+	PIDS+=("$COLLECTOR_PID")
+}
+
+# metric NAME [HTTP_PORT]: the value of a /metrics line (0 when absent).
+metric() {
+	local name=$1 port=${2:-$HTTP_PORT}
+	curl -sf "http://127.0.0.1:$port/metrics" | awk -v n="$name" '$1 == n { print $2; f=1 } END { if (!f) print 0 }'
+}
