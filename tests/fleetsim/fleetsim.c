@@ -106,9 +106,10 @@ usage(FILE *f)
 "  -h, --host HOST         broker host (127.0.0.1)\n"
 "  -p, --port PORT         broker port (1883)\n"
 "  -i, --inventory FILE    inventory CSV (DESIGN.md section 5)\n"
-"  -r, --rate N            samples published per second, overall, resends\n"
-"                          included; 0 = as fast as possible (default: each\n"
-"                          agent once per --interval, i.e. agents/interval)\n"
+"  -r, --rate N            samples made per second, overall; 0 = as fast as\n"
+"                          possible (default: each agent once per --interval,\n"
+"                          i.e. agents/interval). Spooled samples and resends\n"
+"                          go out on top, as fast as the broker takes them\n"
 "  -n, --count N           samples made per agent, then drain and exit\n"
 "  -d, --duration S        run for S seconds, then drain and exit\n"
 "      --interval S        the samples' interval field, 1..3600 (60); sample k\n"
@@ -502,6 +503,7 @@ spool_make(struct agent *a, int64_t ts)
 		e->prev = a->acked > a->hi - 2 ? a->hi - 2 : a->acked;
 	e->depth = n + 1;
 	e->dropped = a->dropped > UINT32_MAX ? UINT32_MAX : (uint32_t)a->dropped;
+	e->cut = a->in_cut;
 	a->made++;
 	return 0;
 }
@@ -676,8 +678,11 @@ window_wait(void)
 		service(0);
 }
 
-/* Paces sample publishes to --rate with a monotonic schedule; a schedule
- * more than a second behind is reset rather than caught up in a burst. */
+/* Paces the making of samples to --rate with a monotonic schedule; a
+ * schedule more than a second behind is reset rather than caught up in a
+ * burst. Spooled samples and resends go out on top, as an agent drains its
+ * spool as fast as its link allows: pacing them would let one agent's
+ * backlog starve the fleet's live samples. */
 static void
 rate_wait(void)
 {
@@ -758,16 +763,15 @@ send_one(struct agent *a)
 	uint64_t seq;
 	int n;
 
-	rate_wait();
 	window_wait();
-	/* The waits ran the MQTT loop: an ack may have moved the spool. */
+	/* The wait ran the MQTT loop: an ack may have moved the spool. */
 	if (a->send_next < a->lo)
 		a->send_next = a->lo;
 	if (a->send_next >= a->hi)
 		return;
 	seq = a->send_next;
 	e = spool_at(a, seq);
-	model_sample(a, seq, e->ts, F.o.interval, &s);
+	model_sample(a, seq, e->ts, F.o.interval, e->cut, &s);
 	s.has_prev = true;
 	s.prev = e->prev;
 	sample_set(&s, M_SPOOL_DEPTH, e->depth);
@@ -1043,6 +1047,7 @@ main(int argc, char **argv)
 
 			if (a->silent)
 				continue;
+			rate_wait();
 			if (time_up(round))
 				break;
 			if (spool_make(a, ts) == -1)

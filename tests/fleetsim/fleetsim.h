@@ -14,12 +14,13 @@
 
 /* One made sample waiting in an agent's simulated spool. Values are not
  * kept: they are a pure function of (agent, seq, ts), so a resend rebuilds
- * the same payload and a large backlog costs 24 bytes a sample. */
+ * the same payload and a large backlog costs 32 bytes a sample. */
 struct spooled {
 	int64_t ts;
 	uint64_t prev;
 	uint32_t depth;          /* spool depth when it was made */
 	uint32_t dropped;        /* spool_dropped when it was made */
+	bool cut;                /* made while the backhaul was cut */
 };
 
 /* How an agent's links behave, drawn once from the seed. */
@@ -62,9 +63,10 @@ struct agent {
 
 /* model.c */
 void model_profile(struct agent *a, uint64_t seed, double now);
-/* Fills s with agent a's sample seq at ts (not the spool fields). */
+/* Fills s with agent a's sample seq at ts, made while its backhaul was
+ * cut or not (not the spool fields). */
 void model_sample(const struct agent *a, uint64_t seq, int64_t ts, int interval,
-    struct sample *s);
+    bool cut, struct sample *s);
 uint64_t model_hash(const char *s, uint64_t seed);
 
 #endif

@@ -115,7 +115,7 @@ model_profile(struct agent *a, uint64_t seed, double first_ts)
 
 void
 model_sample(const struct agent *a, uint64_t seq, int64_t ts, int interval,
-    struct sample *s)
+    bool cut, struct sample *s)
 {
 	const struct profile *p = &a->prof;
 	uint64_t k = a->key;
@@ -130,7 +130,7 @@ model_sample(const struct agent *a, uint64_t seq, int64_t ts, int interval,
 
 	/* Loss counts lost echoes out of 40 (2 targets x 20): mostly none,
 	 * more in the busy hours. */
-	if (a->in_cut) {
+	if (cut) {
 		loss = 100.0;
 	} else {
 		double mean = p->loss_base * (0.5 + load);
@@ -172,7 +172,7 @@ model_sample(const struct agent *a, uint64_t seq, int64_t ts, int interval,
 
 	/* The access side keeps its local traffic when the backhaul is cut. */
 	rx = p->capacity_bps * load * (0.8 + 0.4 * uni(k, seq, n++));
-	if (a->in_cut)
+	if (cut)
 		rx *= 0.02;
 	tx = rx * (0.2 + 0.15 * uni(k, seq, n++));
 	sample_set(s, M_IF_RX_BPS, round(rx));
@@ -195,7 +195,7 @@ model_sample(const struct agent *a, uint64_t seq, int64_t ts, int interval,
 
 	if (p->has_pcap) {
 		double pr = rx * 0.92, pt = tx * 0.9;
-		double lossy = a->in_cut ? 0 : loss;
+		double lossy = cut ? 0 : loss;
 
 		sample_set(s, M_CLIENTS, round(p->max_clients *
 		    (0.1 + 0.9 * load) * (0.85 + 0.3 * uni(k, seq, n++))));
@@ -204,7 +204,7 @@ model_sample(const struct agent *a, uint64_t seq, int64_t ts, int interval,
 		sample_set(s, M_PCAP_PPS, round((pr + pt) / 8.0 / 700.0));
 		sample_set(s, M_TCP_RETRANS_PCT,
 		    r1(0.3 + 0.8 * lossy + 1.2 * uni(k, seq, n++)));
-		if (!a->in_cut)
+		if (!cut)
 			sample_set(s, M_TCP_HS_RTT_MS,
 			    r1(2.0 * avg + 20.0 + 60.0 * uni(k, seq, n++)));
 		sample_set(s, M_PCAP_DROP, 0);
