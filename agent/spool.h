@@ -14,6 +14,11 @@
 
 struct spool;
 
+/* The data file inside the spool directory, and the largest sample payload
+ * it takes (the wire format caps a sample at 8 KiB). */
+#define SPOOL_DATA_FILE		"spool.dat"
+#define SPOOL_PAYLOAD_MAX	65536
+
 struct spool_stats {
 	uint64_t depth;          /* samples waiting for an ack */
 	uint64_t bytes;          /* bytes of the records waiting */
@@ -47,5 +52,14 @@ int spool_next(struct spool *sp, uint64_t after, uint64_t *seq, uint64_t *prev,
     const void **data, size_t *len);
 
 void spool_stats(const struct spool *sp, struct spool_stats *st);
+
+/* Rewrites the file with only the records still waiting, now rather than
+ * when enough dead bytes have piled up (the spool also does it by itself).
+ * Returns 0, or -1 with err; on failure the old file is still whole. */
+int spool_compact(struct spool *sp, char *err, size_t errlen);
+
+/* Tests only: sync = 0 skips the fsyncs, which makes a crash lose samples.
+ * The default is 1. */
+void spool_set_sync(struct spool *sp, int sync);
 
 #endif

@@ -47,6 +47,18 @@ enum store_result store_write(struct store *st, const char *province, const stru
  * writes: no-op. Returns 0 or -1. */
 int store_flush(struct store *st, char *err, size_t errlen);
 
+/* What one store did since it was opened (the caller adds them to its
+ * counters; the store does not touch the collector's globals). */
+struct store_stats {
+	unsigned long updates;     /* file updates written (or queued in rrdcached) */
+	unsigned long already;     /* updates the file already held (ts <= last update) */
+	unsigned long creates;     /* files created */
+	unsigned long checks;      /* first touches: path and DS layout checked */
+	unsigned long bad_files;   /* files moved aside */
+	unsigned long retries;     /* transient failures (STORE_RETRY) */
+};
+void store_get_stats(const struct store *st, struct store_stats *out);
+
 /* Path of an agent's group file into buf; -1 on a bad id or overflow. */
 int store_path(const struct store_conf *conf, const char *province, const char *agent,
     int group, char *buf, size_t len);

@@ -70,15 +70,23 @@ sample_has(const struct sample *s, int metric)
  * Decodes buf[0..len) (need not be NUL-terminated) into *out. Returns
  * SAMPLE_OK or the rejection, with msg set to a sentence for the log that
  * names the field ("field 'seq': expected an integer, got string").
+ * msg may be NULL. On a rejection *out is left as sample_init() makes it.
+ * Strict RFC 8259 JSON only; a key repeated in any object is
+ * SAMPLE_E_DUPKEY; NaN/Infinity (any case) and numbers that overflow to
+ * infinity are SAMPLE_E_NONFINITE; unknown top-level keys are ignored and
+ * unknown metric names are counted whatever their value.
  */
 enum sample_err sample_decode(const char *buf, size_t len, struct sample *out,
     char *msg, size_t msglen);
 
 /* Encodes *s as compact JSON into buf. Returns the length (excluding the
- * NUL), or -1 when buf is too small or a value is not finite. */
+ * NUL), or -1 when buf is too small or a value is not finite. Also -1 for
+ * anything sample_decode() would refuse (bad agent id, ts <= 0, interval
+ * out of range, prev >= seq): what is sent is always accepted. */
 int sample_encode(const struct sample *s, char *buf, size_t len);
 
-/* {"v":1,"seq":N} */
+/* {"v":1,"seq":N}. Encoders return the length or -1 (buf too small);
+ * decoders return 0, or -1 and leave the output untouched. */
 int ack_encode(uint64_t seq, char *buf, size_t len);
 int ack_decode(const char *buf, size_t len, uint64_t *seq);
 
@@ -88,7 +96,10 @@ struct agent_state {
 	char version[32];
 	int64_t boot_ts;
 };
-/* {"v":1,"state":"online"|"offline","ts":…,"version":"…","boot_ts":…} */
+/* {"v":1,"state":"online"|"offline","ts":…,"version":"…","boot_ts":…}.
+ * state_encode() refuses a version that is not UTF-8. state_decode() takes
+ * a missing version or boot_ts as "" and 0, and cuts a long version at a
+ * character boundary: the retained state must be read whatever sent it. */
 int state_encode(const struct agent_state *st, char *buf, size_t len);
 int state_decode(const char *buf, size_t len, struct agent_state *st);
 

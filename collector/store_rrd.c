@@ -1,0 +1,951 @@
+/*
+ * RRD storage: one file per (province, agent, probe group) under
+ * data_dir/rrd, written with librrd's thread-safe calls or through
+ * rrdcached. Decides for every failure whether retrying can help.
+ */
+#include "store_rrd.h"
+
+#include "log.h"
+
+#include <rrd.h>
+#include <rrd_client.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DAY 86400L
+#define STORE_MAX_RRA 32
+#define STORE_ARG_MAX 96            /* one DS or RRA definition */
+/* The first-touch cache: 100,000 agents x 6 groups fit; past that it is
+ * cleared, which only costs each file one more check. */
+#define STORE_CACHE_MIN 4096
+#define STORE_CACHE_MAX ((size_t)1 << 21)
+
+/*
+ * Default RRAs (DESIGN.md section 5): rows follow from the step so that each
+ * archive spans the same time whatever the agent's interval.
+ */
+static const struct {
+	const char *cf;
+	unsigned steps;
+	long span;
+} store_rra_default[] = {
+	{ "AVERAGE", 1, DAY },
+	{ "AVERAGE", 5, 7 * DAY },
+	{ "AVERAGE", 60, 90 * DAY },
+	{ "AVERAGE", 1440, 730 * DAY },
+	{ "MIN", 5, 7 * DAY },
+	{ "MIN", 60, 90 * DAY },
+	{ "MIN", 1440, 730 * DAY },
+	{ "MAX", 5, 7 * DAY },
+	{ "MAX", 60, 90 * DAY },
+	{ "MAX", 1440, 730 * DAY },
+};
+
+/*
+ * librrd error texts that mean the file itself is wrong: retrying the same
+ * update on it can never succeed. Anything else (ENOSPC, EIO, EMFILE, a
+ * lock held by another writer, rrdcached down) may pass later.
+ */
+static const char *const store_bad_file_msgs[] = {
+	"is not an RRD file",
+	"created on another architecture",
+	"can't handle RRD file version",
+	"reached EOF while loading header",
+	"is too small (should be",
+	"attempting to write beyond end of file",
+	"unknown DS name",
+	"data source readings (got",
+	"rrd contains unknown DS type",
+	NULL
+};
+
+/* RRD refuses a time at or before the file's last update: the file already
+ * has that sample (librrd and rrdcached word it the same way). */
+#define STORE_ALREADY_MSG "illegal attempt to update using time"
+
+struct store_slot {
+	uint64_t key;              /* hash of the file's path; 0: empty */
+	uint32_t flush_gen;        /* == store.flush_gen: on the flush list */
+};
+
+struct store {
+	struct store_conf conf;
+	char base[PATH_MAX];       /* realpath(data_dir)/rrd */
+	int cached;                /* writes go through rrdcached */
+	int cached_tcp;            /* rrdcached on TCP: paths relative to base */
+	char *rra[STORE_MAX_RRA];  /* [rrd] retention, split; NULL: defaults */
+	int nrra;
+	unsigned long tmp_seq;     /* names of files being created */
+
+	/* Files checked since open (symlinks, DS layout): a set of path
+	 * hashes. A collision only skips one check, never a write. */
+	struct store_slot *slots;
+	size_t cap, used;
+
+	/* rrdcached: files updated since the last store_flush. */
+	char **pending;
+	size_t npending, cappending;
+	uint32_t flush_gen;
+
+	struct store_stats stats;
+};
+
+/* Error messages may be cut at errlen: that is fine, and vsnprintf keeps
+ * the compiler from warning about it at every call. */
+static void __attribute__((format(printf, 3, 4)))
+store_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t
+store_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h == 0 ? 1 : h;
+}
+
+static struct store_slot *
+store_cache_find(struct store *st, uint64_t key)
+{
+	if (st->slots == NULL)
+		return NULL;
+	for (size_t i = key & (st->cap - 1);; i = (i + 1) & (st->cap - 1)) {
+		if (st->slots[i].key == key)
+			return &st->slots[i];
+		if (st->slots[i].key == 0)
+			return NULL;
+	}
+}
+
+static struct store_slot *
+store_cache_insert(struct store_slot *slots, size_t cap, uint64_t key)
+{
+	size_t i;
+
+	for (i = key & (cap - 1); slots[i].key != 0 && slots[i].key != key;
+	    i = (i + 1) & (cap - 1))
+		;
+	slots[i].key = key;
+	return &slots[i];
+}
+
+/* Returns the slot, or NULL without memory (the file is then simply
+ * checked again next time). */
+static struct store_slot *
+store_cache_add(struct store *st, uint64_t key)
+{
+	struct store_slot *s, *nslots;
+	size_t ncap;
+
+	if ((s = store_cache_find(st, key)) != NULL)
+		return s;
+	if (st->slots == NULL || (st->used + 1) * 2 > st->cap) {
+		ncap = st->slots == NULL ? STORE_CACHE_MIN : st->cap * 2;
+		if (ncap > STORE_CACHE_MAX) {
+			/* Bounded: start over rather than grow. */
+			memset(st->slots, 0, st->cap * sizeof *st->slots);
+			st->used = 0;
+		} else {
+			if ((nslots = calloc(ncap, sizeof *nslots)) == NULL)
+				return NULL;
+			for (size_t i = 0; i < st->cap; i++)
+				if (st->slots[i].key != 0)
+					*store_cache_insert(nslots, ncap, st->slots[i].key) =
+					    st->slots[i];
+			free(st->slots);
+			st->slots = nslots;
+			st->cap = ncap;
+		}
+	}
+	s = store_cache_insert(st->slots, st->cap, key);
+	s->flush_gen = st->flush_gen - 1;
+	st->used++;
+	return s;
+}
+
+/* Open addressing without tombstones: deleting means rehashing the run
+ * after the slot. Rare (a file moved aside or gone). */
+static void
+store_cache_del(struct store *st, uint64_t key)
+{
+	struct store_slot *s, moved;
+	size_t i;
+
+	if ((s = store_cache_find(st, key)) == NULL)
+		return;
+	i = (size_t)(s - st->slots);
+	s->key = 0;
+	st->used--;
+	for (i = (i + 1) & (st->cap - 1); st->slots[i].key != 0; i = (i + 1) & (st->cap - 1)) {
+		moved = st->slots[i];
+		st->slots[i].key = 0;
+		*store_cache_insert(st->slots, st->cap, moved.key) = moved;
+	}
+}
+
+int
+store_path(const struct store_conf *conf, const char *province, const char *agent,
+    int group, char *buf, size_t len)
+{
+	int n;
+
+	if (!id_valid(province) || !id_valid(agent) || group < 0 || group >= GROUP_COUNT)
+		return -1;
+	n = snprintf(buf, len, "%s/rrd/%s/%s/%s.rrd", conf->data_dir, province, agent,
+	    metric_group_name[group]);
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	return 0;
+}
+
+/* Splits [rrd] retention into RRA definitions. */
+static int
+store_parse_retention(struct store *st, char *err, size_t errlen)
+{
+	const char *p = st->conf.retention;
+	size_t n;
+
+	while (*p != '\0') {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			break;
+		n = strcspn(p, " \t");
+		if (n < 5 || strncmp(p, "RRA:", 4) != 0 || n >= STORE_ARG_MAX) {
+			store_err(err, errlen, "[rrd] retention: '%.*s' is not an RRA "
+			    "definition (RRA:CF:xff:steps:rows)", (int)n, p);
+			return -1;
+		}
+		if (st->nrra == STORE_MAX_RRA) {
+			store_err(err, errlen, "[rrd] retention: more than %d RRAs",
+			    STORE_MAX_RRA);
+			return -1;
+		}
+		if ((st->rra[st->nrra] = strndup(p, n)) == NULL) {
+			store_err(err, errlen, "[rrd] retention: %s", strerror(errno));
+			return -1;
+		}
+		st->nrra++;
+		p += n;
+	}
+	return 0;
+}
+
+int
+store_open(struct store **stp, const struct store_conf *conf, char *err, size_t errlen)
+{
+	struct store *st;
+	struct stat sb;
+	char real[PATH_MAX];
+	int n;
+
+	*stp = NULL;
+	if ((st = calloc(1, sizeof *st)) == NULL) {
+		store_err(err, errlen, "store: %s", strerror(errno));
+		return -1;
+	}
+	st->conf = *conf;
+	st->conf.data_dir[sizeof st->conf.data_dir - 1] = '\0';
+	st->conf.rrdcached[sizeof st->conf.rrdcached - 1] = '\0';
+	st->conf.retention[sizeof st->conf.retention - 1] = '\0';
+	st->flush_gen = 1;
+
+	if (st->conf.data_dir[0] == '\0') {
+		store_err(err, errlen, "data_dir is empty");
+		goto fail;
+	}
+	/* rrdcached needs absolute paths (relative ones would be resolved
+	 * against its working directory, not ours). */
+	if (realpath(st->conf.data_dir, real) == NULL) {
+		store_err(err, errlen, "data_dir %s: %s", st->conf.data_dir, strerror(errno));
+		goto fail;
+	}
+	n = snprintf(st->base, sizeof st->base, "%s/rrd", real);
+	if (n < 0 || (size_t)n >= sizeof st->base) {
+		store_err(err, errlen, "data_dir %s: path too long", real);
+		goto fail;
+	}
+	if (mkdir(st->base, 0750) == -1 && errno != EEXIST) {
+		store_err(err, errlen, "mkdir %s: %s", st->base, strerror(errno));
+		goto fail;
+	}
+	if (lstat(st->base, &sb) == -1) {
+		store_err(err, errlen, "%s: %s", st->base, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		store_err(err, errlen, "%s: not a directory (or a symlink)", st->base);
+		goto fail;
+	}
+	if (store_parse_retention(st, err, errlen) == -1)
+		goto fail;
+
+	if (st->conf.rrdcached[0] != '\0') {
+		st->cached = 1;
+		if (strncmp(st->conf.rrdcached, "unix:", 5) == 0) {
+			if (st->conf.rrdcached[5] != '/') {
+				store_err(err, errlen, "[rrd] rrdcached %s: the socket path "
+				    "must be absolute", st->conf.rrdcached);
+				goto fail;
+			}
+		} else if (st->conf.rrdcached[0] != '/') {
+			/* librrd refuses absolute paths on a TCP connection: they
+			 * go relative to rrdcached's -b, which must be data_dir/rrd. */
+			st->cached_tcp = 1;
+		}
+	}
+	*stp = st;
+	return 0;
+fail:
+	store_close(st);
+	return -1;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	for (int i = 0; i < st->nrra; i++)
+		free(st->rra[i]);
+	for (size_t i = 0; i < st->npending; i++)
+		free(st->pending[i]);
+	free(st->pending);
+	free(st->slots);
+	free(st);
+}
+
+void
+store_get_stats(const struct store *st, struct store_stats *out)
+{
+	*out = st->stats;
+}
+
+/* Copies librrd's thread-local error before the next call overwrites it. */
+static void
+store_rrd_error(char *buf, size_t len)
+{
+	const char *e = rrd_get_error();
+
+	snprintf(buf, len, "%s", e != NULL && *e != '\0' ? e : "unknown librrd error");
+	rrd_clear_error();
+}
+
+static int
+store_is_bad_file_msg(const char *msg)
+{
+	for (int i = 0; store_bad_file_msgs[i] != NULL; i++)
+		if (strstr(msg, store_bad_file_msgs[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * librrd's rrdcached client writes with send() and no MSG_NOSIGNAL: a
+ * daemon that went away would kill the collector with SIGPIPE. Block it in
+ * this thread around each call and swallow one raised meanwhile.
+ */
+struct store_sigpipe {
+	sigset_t old;
+	int was_pending;
+	int blocked;
+};
+
+static void
+store_sigpipe_block(struct store_sigpipe *sp)
+{
+	sigset_t set, pending;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sp->was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
+	sp->blocked = pthread_sigmask(SIG_BLOCK, &set, &sp->old) == 0;
+}
+
+static void
+store_sigpipe_unblock(struct store_sigpipe *sp)
+{
+	sigset_t set, pending;
+	struct timespec zero = { 0, 0 };
+
+	if (!sp->blocked)
+		return;
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	if (!sp->was_pending && sigpending(&pending) == 0 &&
+	    sigismember(&pending, SIGPIPE) == 1)
+		while (sigtimedwait(&set, NULL, &zero) == -1 && errno == EINTR)
+			;
+	(void)pthread_sigmask(SIG_SETMASK, &sp->old, NULL);
+}
+
+/* The path rrdcached is given: absolute on a unix socket, relative to its
+ * base directory on TCP. */
+static const char *
+store_cached_path(const struct store *st, const char *path)
+{
+	size_t n = strlen(st->base);
+
+	if (st->cached_tcp && strncmp(path, st->base, n) == 0 && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+/*
+ * (Re)connects to rrdcached. librrd keeps one process-wide connection with
+ * its own lock around each call; it is a no-op when already connected.
+ */
+static int
+store_cached_connect(struct store *st, char *msg, size_t len)
+{
+	int rc;
+
+	rrd_clear_error();
+	if ((rc = rrdc_connect(st->conf.rrdcached)) != 0) {
+		store_rrd_error(msg, len);
+		return -1;
+	}
+	return 0;
+}
+
+/* Drops rrdcached's memory of a file (its last update time) after the file
+ * was replaced; errors do not matter: a daemon that is down has forgotten. */
+static void
+store_cached_forget(struct store *st, const char *path)
+{
+	struct store_sigpipe sp;
+	char msg[256];
+
+	if (!st->cached)
+		return;
+	store_sigpipe_block(&sp);
+	if (store_cached_connect(st, msg, sizeof msg) == 0) {
+		rrd_clear_error();
+		(void)rrdc_forget(store_cached_path(st, path));
+		rrd_clear_error();
+	}
+	store_sigpipe_unblock(&sp);
+}
+
+/* Renames a corrupt or foreign file to <name>.bad-<unix time>: kept for
+ * the operator, out of the way of the next sample. */
+static enum store_result
+store_move_aside(struct store *st, const char *path, const char *why, char *err,
+    size_t errlen)
+{
+	char bad[PATH_MAX];
+	int n;
+
+	n = snprintf(bad, sizeof bad, "%s.bad-%lld", path, (long long)time(NULL));
+	if (n < 0 || (size_t)n >= sizeof bad) {
+		store_err(err, errlen, "%s: %s; path too long to move it aside", path, why);
+		return STORE_RETRY;
+	}
+	if (rename(path, bad) == -1) {
+		store_err(err, errlen, "%s: %s; rename to %s: %s", path, why, bad,
+		    strerror(errno));
+		return STORE_RETRY;
+	}
+	store_cached_forget(st, path);
+	st->stats.bad_files++;
+	log_warnx("rrd %s: %s: moved aside to %s", path, why, bad);
+	store_err(err, errlen, "%s: %s: moved aside to %s", path, why, bad);
+	return STORE_BAD_FILE;
+}
+
+/*
+ * Checks that an existing file has the group's DS in metric_table order.
+ * rrd_lastupdate_r reads only the header: cheaper than rrd_info_r.
+ */
+static enum store_result
+store_check_layout(struct store *st, const char *path, int group, char *err, size_t errlen)
+{
+	time_t last;
+	unsigned long ds_cnt = 0, want = 0;
+	char **names = NULL, **last_ds = NULL;
+	char msg[512];
+	int m, ok = 1;
+
+	rrd_clear_error();
+	if (rrd_lastupdate_r(path, &last, &ds_cnt, &names, &last_ds) == -1) {
+		store_rrd_error(msg, sizeof msg);
+		if (store_is_bad_file_msg(msg))
+			return store_move_aside(st, path, msg, err, errlen);
+		store_err(err, errlen, "rrd %s: %s", path, msg);
+		return STORE_RETRY;
+	}
+	for (m = 0; m < METRIC_COUNT; m++) {
+		if ((int)metric_table[m].group != group)
+			continue;
+		if (want >= ds_cnt || strcmp(names[want], metric_table[m].name) != 0)
+			ok = 0;
+		want++;
+	}
+	if (want != ds_cnt)
+		ok = 0;
+	for (unsigned long i = 0; i < ds_cnt; i++) {
+		rrd_freemem(names[i]);
+		rrd_freemem(last_ds[i]);
+	}
+	rrd_freemem(names);
+	rrd_freemem(last_ds);
+	if (!ok) {
+		snprintf(msg, sizeof msg, "data sources are not those of %s.rrd",
+		    metric_group_name[group]);
+		return store_move_aside(st, path, msg, err, errlen);
+	}
+	return STORE_OK;
+}
+
+/* A directory under data_dir/rrd: created when missing, refused when it
+ * is a symlink or not a directory (never followed). */
+static enum store_result
+store_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat sb;
+
+	if (lstat(dir, &sb) == -1) {
+		if (errno != ENOENT) {
+			store_err(err, errlen, "%s: %s", dir, strerror(errno));
+			return STORE_RETRY;
+		}
+		if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+			store_err(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+			return STORE_RETRY;
+		}
+		/* Whatever won a race must pass the same test. */
+		if (lstat(dir, &sb) == -1) {
+			store_err(err, errlen, "%s: %s", dir, strerror(errno));
+			return STORE_RETRY;
+		}
+	}
+	if (S_ISLNK(sb.st_mode)) {
+		store_err(err, errlen, "%s is a symlink: refused", dir);
+		return STORE_REFUSED;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		store_err(err, errlen, "%s is not a directory: refused", dir);
+		return STORE_REFUSED;
+	}
+	return STORE_OK;
+}
+
+/*
+ * Creates a group file. librrd's no_overwrite is a check before a rename,
+ * so two creators could both pass it; creating under a name of our own and
+ * link()ing it into place makes "never clobber an existing file" atomic.
+ * start = ts - interval: the sample covers (ts - interval, ts], so its
+ * whole interval is stored, and a spool drained oldest first fits after it.
+ */
+static enum store_result
+store_create(struct store *st, const char *path, int group, const struct sample *s,
+    char *err, size_t errlen)
+{
+	char defs[METRIC_COUNT + STORE_MAX_RRA][STORE_ARG_MAX];
+	const char *argv[METRIC_COUNT + STORE_MAX_RRA];
+	char tmp[PATH_MAX], msg[512];
+	unsigned long step = s->interval;
+	int argc = 0, n;
+	size_t i;
+
+	for (int m = 0; m < METRIC_COUNT; m++) {
+		if ((int)metric_table[m].group != group)
+			continue;
+		snprintf(defs[argc], STORE_ARG_MAX, "DS:%s:GAUGE:%lu:U:U",
+		    metric_table[m].name, 3 * step);
+		argv[argc] = defs[argc];
+		argc++;
+	}
+	if (st->nrra > 0) {
+		for (int r = 0; r < st->nrra; r++)
+			argv[argc++] = st->rra[r];
+	} else {
+		for (i = 0; i < sizeof store_rra_default / sizeof store_rra_default[0]; i++) {
+			unsigned long per = step * store_rra_default[i].steps;
+			unsigned long rows = ((unsigned long)store_rra_default[i].span +
+			    per - 1) / per;
+			snprintf(defs[argc], STORE_ARG_MAX, "RRA:%s:0.5:%u:%lu",
+			    store_rra_default[i].cf, store_rra_default[i].steps,
+			    rows < 1 ? 1 : rows);
+			argv[argc] = defs[argc];
+			argc++;
+		}
+	}
+
+	/* pid, store and counter: unique among processes and writer threads. */
+	n = snprintf(tmp, sizeof tmp, "%s.tmp-%ld-%lx-%lu", path, (long)getpid(),
+	    (unsigned long)(uintptr_t)st, ++st->tmp_seq);
+	if (n < 0 || (size_t)n >= sizeof tmp) {
+		store_err(err, errlen, "%s: path too long", path);
+		return STORE_REFUSED;
+	}
+	(void)unlink(tmp);   /* a leftover of a crashed process with our pid */
+	rrd_clear_error();
+	if (rrd_create_r2(tmp, step, (time_t)(s->ts - (int64_t)s->interval), 1, NULL, NULL,
+	    argc, argv) == -1) {
+		store_rrd_error(msg, sizeof msg);
+		store_err(err, errlen, "rrd create %s: %s", path, msg);
+		(void)unlink(tmp);
+		return STORE_RETRY;
+	}
+	if (link(tmp, path) == -1) {
+		int e = errno;
+		(void)unlink(tmp);
+		if (e == EEXIST)   /* created meanwhile: check it like any other */
+			return store_check_layout(st, path, group, err, errlen);
+		store_err(err, errlen, "link %s: %s", path, strerror(e));
+		return STORE_RETRY;
+	}
+	if (unlink(tmp) == -1)
+		log_warn("rrd: unlink %s", tmp);
+	st->stats.creates++;
+	/* rrdcached may remember an older file of that name (its last update
+	 * time would make it refuse ours). */
+	store_cached_forget(st, path);
+	return STORE_OK;
+}
+
+/*
+ * First touch of a file: every component under data_dir/rrd checked with
+ * lstat (a planted symlink is refused, never followed), the file created
+ * when missing, else its DS layout checked.
+ */
+static enum store_result
+store_prepare(struct store *st, const char *province, const char *agent, int group,
+    const char *path, const struct sample *s, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	struct stat sb;
+	enum store_result r;
+	int n;
+
+	st->stats.checks++;
+	if ((r = store_dir(st->base, err, errlen)) != STORE_OK)
+		return r;
+	n = snprintf(dir, sizeof dir, "%s/%s", st->base, province);
+	if (n < 0 || (size_t)n >= sizeof dir) {
+		store_err(err, errlen, "%s: path too long", st->base);
+		return STORE_REFUSED;
+	}
+	if ((r = store_dir(dir, err, errlen)) != STORE_OK)
+		return r;
+	n = snprintf(dir, sizeof dir, "%s/%s/%s", st->base, province, agent);
+	if (n < 0 || (size_t)n >= sizeof dir) {
+		store_err(err, errlen, "%s: path too long", st->base);
+		return STORE_REFUSED;
+	}
+	if ((r = store_dir(dir, err, errlen)) != STORE_OK)
+		return r;
+
+	if (lstat(path, &sb) == -1) {
+		if (errno != ENOENT) {
+			store_err(err, errlen, "%s: %s", path, strerror(errno));
+			return STORE_RETRY;
+		}
+		return store_create(st, path, group, s, err, errlen);
+	}
+	if (S_ISLNK(sb.st_mode)) {
+		store_err(err, errlen, "%s is a symlink: refused", path);
+		return STORE_REFUSED;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		store_err(err, errlen, "%s is not a regular file: refused", path);
+		return STORE_REFUSED;
+	}
+	return store_check_layout(st, path, group, err, errlen);
+}
+
+/* Remembers a file for the next store_flush (rrdcached). */
+static void
+store_pending_add(struct store *st, struct store_slot *slot, const char *path)
+{
+	struct store_sigpipe sp;
+	char *p, **np;
+	size_t ncap;
+
+	if (slot != NULL && slot->flush_gen == st->flush_gen)
+		return;
+	if (st->npending == st->cappending) {
+		ncap = st->cappending ? st->cappending * 2 : 256;
+		if ((np = realloc(st->pending, ncap * sizeof *np)) == NULL)
+			goto oom;
+		st->pending = np;
+		st->cappending = ncap;
+	}
+	if ((p = strdup(path)) == NULL)
+		goto oom;
+	st->pending[st->npending++] = p;
+	if (slot != NULL)
+		slot->flush_gen = st->flush_gen;
+	return;
+oom:
+	/* Without the entry store_flush would miss this file: flush it now. */
+	log_warnx("rrd %s: out of memory for the flush list, flushing now", path);
+	store_sigpipe_block(&sp);
+	rrd_clear_error();
+	(void)rrdc_flush(store_cached_path(st, path));
+	rrd_clear_error();
+	store_sigpipe_unblock(&sp);
+}
+
+/* One update of one file. Returns 0, or -1 with msg set. */
+static int
+store_update(struct store *st, const char *path, const char *tmplt, const char *vals,
+    char *msg, size_t len)
+{
+	const char *argv[1] = { vals };
+	struct store_sigpipe sp;
+	int rc;
+
+	if (!st->cached) {
+		rrd_clear_error();
+		if (rrd_updatex_r(path, tmplt, 0, 1, argv) == -1) {
+			store_rrd_error(msg, len);
+			return -1;
+		}
+		return 0;
+	}
+	store_sigpipe_block(&sp);
+	if ((rc = store_cached_connect(st, msg, len)) == 0) {
+		rrd_clear_error();
+		if ((rc = rrdc_update(store_cached_path(st, path), 1, argv)) != 0) {
+			if (rrd_test_error())
+				store_rrd_error(msg, len);
+			else
+				snprintf(msg, len, "rrdcached %s: update failed (%d)",
+				    st->conf.rrdcached, rc);
+		}
+	}
+	store_sigpipe_unblock(&sp);
+	return rc == 0 ? 0 : -1;
+}
+
+static enum store_result
+store_write_group(struct store *st, const char *province, const struct sample *s,
+    int group, char *err, size_t errlen)
+{
+	char path[PATH_MAX], tmplt[METRIC_COUNT * 24], vals[METRIC_COUNT * 32], msg[1024];
+	size_t tl = 0, vl;
+	struct store_slot *slot;
+	struct stat sb;
+	enum store_result r;
+	uint64_t key;
+	int n;
+
+	n = snprintf(path, sizeof path, "%s/%s/%s/%s.rrd", st->base, province, s->agent,
+	    metric_group_name[group]);
+	if (n < 0 || (size_t)n >= sizeof path) {
+		store_err(err, errlen, "%s/%s/%s: path too long", st->base, province, s->agent);
+		return STORE_REFUSED;
+	}
+
+	/*
+	 * Direct writes name the present DS in a template (the others stay
+	 * UNKNOWN, and a DS missing from the file is an error, not a silent
+	 * shift). rrdcached takes no template: every DS of the group in file
+	 * order, U where absent; the layout check made the order certain.
+	 */
+	tmplt[0] = '\0';
+	vl = (size_t)snprintf(vals, sizeof vals, "%lld", (long long)s->ts);
+	for (int m = 0; m < METRIC_COUNT && vl < sizeof vals && tl < sizeof tmplt; m++) {
+		if ((int)metric_table[m].group != group)
+			continue;
+		int has = sample_has(s, m) && isfinite(s->m[m]);
+		if (!has && !st->cached)
+			continue;
+		if (!st->cached)
+			tl += (size_t)snprintf(tmplt + tl, sizeof tmplt - tl, "%s%s",
+			    tl ? ":" : "", metric_table[m].name);
+		if (has)
+			vl += (size_t)snprintf(vals + vl, sizeof vals - vl, ":%.17g", s->m[m]);
+		else
+			vl += (size_t)snprintf(vals + vl, sizeof vals - vl, ":U");
+	}
+	if (vl >= sizeof vals || tl >= sizeof tmplt) {
+		store_err(err, errlen, "%s: update line too long", path);
+		return STORE_REFUSED;
+	}
+
+	key = store_hash(path);
+	if ((slot = store_cache_find(st, key)) == NULL) {
+		if ((r = store_prepare(st, province, s->agent, group, path, s, err,
+		    errlen)) != STORE_OK)
+			return r;
+		slot = store_cache_add(st, key);
+	}
+
+	for (int attempt = 0;; attempt++) {
+		if (store_update(st, path, st->cached ? NULL : tmplt, vals, msg,
+		    sizeof msg) == 0) {
+			st->stats.updates++;
+			break;
+		}
+		if (strstr(msg, STORE_ALREADY_MSG) != NULL) {
+			st->stats.already++;
+			break;
+		}
+		/* The file went away since it was checked (moved aside, removed
+		 * by hand): check and create it again, once. */
+		if (attempt == 0 && lstat(path, &sb) == -1 && errno == ENOENT) {
+			store_cache_del(st, key);
+			if ((r = store_prepare(st, province, s->agent, group, path, s, err,
+			    errlen)) != STORE_OK)
+				return r;
+			slot = store_cache_add(st, key);
+			continue;
+		}
+		store_cache_del(st, key);
+		if (store_is_bad_file_msg(msg))
+			return store_move_aside(st, path, msg, err, errlen);
+		/* rrdcached words file errors its own way: ask the file. */
+		if (st->cached && lstat(path, &sb) == 0 &&
+		    store_check_layout(st, path, group, err, errlen) == STORE_BAD_FILE)
+			return STORE_BAD_FILE;
+		st->stats.retries++;
+		store_err(err, errlen, "rrd %s: %s", path, msg);
+		return STORE_RETRY;
+	}
+	if (st->cached)
+		store_pending_add(st, slot, path);
+	return STORE_OK;
+}
+
+/* When groups of one sample end differently, the caller acts on the one
+ * that needs the most: retry beats the rest (a retry is idempotent). */
+static int
+store_result_rank(enum store_result r)
+{
+	switch (r) {
+	case STORE_RETRY:
+		return 3;
+	case STORE_BAD_FILE:
+		return 2;
+	case STORE_REFUSED:
+		return 1;
+	case STORE_OK:
+		break;
+	}
+	return 0;
+}
+
+enum store_result
+store_write(struct store *st, const char *province, const struct sample *s,
+    char *err, size_t errlen)
+{
+	enum store_result res = STORE_OK, r;
+	char gerr[1024];
+	unsigned groups = 0;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (!id_valid(province) || !id_valid(s->agent)) {
+		store_err(err, errlen, "invalid province or agent id: refused");
+		return STORE_REFUSED;
+	}
+	if (s->interval < 1 || s->interval > SAMPLE_MAX_INTERVAL ||
+	    s->ts <= (int64_t)s->interval) {
+		store_err(err, errlen, "agent %s: bad interval %u or ts %lld: refused",
+		    s->agent, s->interval, (long long)s->ts);
+		return STORE_REFUSED;
+	}
+	for (int m = 0; m < METRIC_COUNT; m++)
+		if (sample_has(s, m))
+			groups |= 1U << metric_table[m].group;
+
+	/* Every group is tried even after one failed, so that a retry finds
+	 * the others already stored (and counts them as already held). */
+	for (int g = 0; g < GROUP_COUNT; g++) {
+		if (!(groups & (1U << g)))
+			continue;
+		r = store_write_group(st, province, s, g, gerr, sizeof gerr);
+		if (store_result_rank(r) > store_result_rank(res)) {
+			res = r;
+			store_err(err, errlen, "%s", gerr);
+		}
+	}
+	return res;
+}
+
+int
+store_flush(struct store *st, char *err, size_t errlen)
+{
+	struct store_sigpipe sp;
+	char msg[1024];
+	struct stat sb;
+	size_t i, done = 0;
+	int rc = 0;
+
+	if (!st->cached || st->npending == 0)
+		return 0;
+	/*
+	 * FLUSH per file: rrdcached answers it once the file is written.
+	 * FLUSHALL only starts a flush and answers at once (and librrd 1.7.2
+	 * does not export rrdc_flushall anyway).
+	 */
+	store_sigpipe_block(&sp);
+	if (store_cached_connect(st, msg, sizeof msg) == -1) {
+		store_err(err, errlen, "rrdcached %s: %s", st->conf.rrdcached, msg);
+		rc = -1;
+		goto out;
+	}
+	for (i = 0; i < st->npending; i++) {
+		rrd_clear_error();
+		if (rrdc_flush(store_cached_path(st, st->pending[i])) != 0) {
+			store_rrd_error(msg, sizeof msg);
+			/* A file moved aside or removed has nothing to flush. */
+			if (lstat(st->pending[i], &sb) == -1 && errno == ENOENT) {
+				free(st->pending[i]);
+				st->pending[i] = NULL;
+				done++;
+				continue;
+			}
+			store_err(err, errlen, "rrdcached flush %s: %s", st->pending[i], msg);
+			rc = -1;
+			break;
+		}
+		free(st->pending[i]);
+		st->pending[i] = NULL;
+		done++;
+	}
+out:
+	store_sigpipe_unblock(&sp);
+	/* Every file goes on the list again at its next update, even one
+	 * flushed by a pass that failed later on. */
+	st->flush_gen++;
+	if (rc == 0) {
+		st->npending = 0;
+		return 0;
+	}
+	/* Keep what is left for the next try. */
+	if (done > 0) {
+		size_t j = 0;
+		for (i = 0; i < st->npending; i++)
+			if (st->pending[i] != NULL)
+				st->pending[j++] = st->pending[i];
+		st->npending = j;
+	}
+	return -1;
+}

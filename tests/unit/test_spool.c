@@ -1,0 +1,769 @@
+/* The agent's spool (agent/spool.c): round trips, seqs across restarts,
+ * torn tails, flipped bytes, the size bound, and a big backlog. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "spool.h"
+
+#define MB	(1024 * 1024)
+
+struct fixture {
+	char	base[256];
+	char	dir[512];	/* the spool, created by spool_open */
+	char	data[1024];
+};
+
+/* tmpfs when there is one: the spool fsyncs every sample. */
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	const char *root = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+
+	assert_non_null(f);
+	snprintf(f->base, sizeof f->base, "%s/covmon-spool-XXXXXX", root);
+	assert_non_null(mkdtemp(f->base));
+	snprintf(f->dir, sizeof f->dir, "%s/spool", f->base);
+	snprintf(f->data, sizeof f->data, "%s/%s", f->dir, SPOOL_DATA_FILE);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	DIR *d = opendir(f->dir);
+	struct dirent *de;
+	char path[PATH_MAX * 2];
+
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(path, sizeof path, "%s/%s", f->dir, de->d_name);
+			unlink(path);
+		}
+		closedir(d);
+		rmdir(f->dir);
+	}
+	rmdir(f->base);
+	free(f);
+	return 0;
+}
+
+/* Text, like the JSON samples, so never the record magic. */
+static size_t
+payload(uint64_t seq, char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char)('a' + (seq * 7 + i) % 26);
+	return len;
+}
+
+static size_t
+payload_len(uint64_t seq)
+{
+	return 100 + seq % 400;
+}
+
+static struct spool *
+open_ok(const struct fixture *f, uint64_t max_bytes)
+{
+	struct spool *sp;
+	char err[256] = "";
+
+	if (spool_open(&sp, f->dir, max_bytes, err, sizeof err) == -1)
+		fail_msg("spool_open: %s", err);
+	return sp;
+}
+
+static uint64_t
+append_ok(struct spool *sp, uint64_t expect)
+{
+	char buf[1024], err[256] = "";
+	size_t len = payload(expect, buf, payload_len(expect));
+	uint64_t seq = spool_append(sp, buf, len, err, sizeof err);
+
+	if (seq == 0)
+		fail_msg("spool_append: %s", err);
+	assert_int_equal(seq, expect);
+	return seq;
+}
+
+/* Every waiting record, checked against its payload and against the prev
+ * rule; returns how many, seqs into out (if not NULL). */
+static size_t
+walk(struct spool *sp, uint64_t *out, size_t max)
+{
+	struct spool_stats st;
+	uint64_t after = 0, seq, prev, last = 0;
+	const void *data;
+	size_t len, n = 0;
+	char want[SPOOL_PAYLOAD_MAX];
+
+	spool_stats(sp, &st);
+	while (spool_next(sp, after, &seq, &prev, &data, &len)) {
+		assert_true(seq > after);
+		assert_int_equal(len, payload_len(seq));
+		payload(seq, want, len);
+		assert_memory_equal(data, want, len);
+		assert_int_equal(prev, n == 0 ? st.last_acked : last);
+		if (out != NULL && n < max)
+			out[n] = seq;
+		last = after = seq;
+		n++;
+	}
+	spool_stats(sp, &st);
+	assert_int_equal(n, st.depth);
+	return n;
+}
+
+static unsigned char *
+read_file(const char *path, size_t *len)
+{
+	struct stat st;
+	unsigned char *buf;
+	int fd = open(path, O_RDONLY);
+
+	assert_int_not_equal(fd, -1);
+	assert_int_equal(fstat(fd, &st), 0);
+	buf = malloc((size_t)st.st_size + 1);
+	assert_non_null(buf);
+	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+static void
+write_file(const char *path, const unsigned char *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_int_not_equal(fd, -1);
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	assert_int_equal(close(fd), 0);
+}
+
+static off_t
+file_size(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_size;
+}
+
+static void
+test_roundtrip(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *sp = open_ok(f, MB);
+	struct spool_stats st;
+	uint64_t seq, prev;
+	const void *data;
+	size_t len;
+	struct stat dst;
+
+	assert_int_equal(stat(f->dir, &dst), 0);
+	assert_int_equal(dst.st_mode & 0777, 0700);
+	spool_stats(sp, &st);
+	assert_int_equal(st.next_seq, 1);
+	assert_int_equal(st.last_acked, 0);
+	assert_int_equal(st.depth, 0);
+	assert_int_equal(spool_next(sp, 0, &seq, &prev, &data, &len), 0);
+
+	for (uint64_t i = 1; i <= 3; i++)
+		append_ok(sp, i);
+	assert_int_equal(spool_next(sp, 0, &seq, &prev, &data, &len), 1);
+	assert_int_equal(seq, 1);
+	assert_int_equal(prev, 0);
+	assert_int_equal(spool_next(sp, 1, &seq, &prev, &data, &len), 1);
+	assert_int_equal(seq, 2);
+	assert_int_equal(prev, 1);
+	assert_int_equal(spool_next(sp, 3, &seq, &prev, &data, &len), 0);
+
+	assert_int_equal(spool_ack(sp, 2), 0);
+	assert_int_equal(spool_next(sp, 0, &seq, &prev, &data, &len), 1);
+	assert_int_equal(seq, 3);
+	assert_int_equal(prev, 2);
+	spool_stats(sp, &st);
+	assert_int_equal(st.depth, 1);
+	assert_int_equal(st.bytes, 24 + payload_len(3));
+	assert_int_equal(st.last_acked, 2);
+	/* Old and repeated acks change nothing. */
+	assert_int_equal(spool_ack(sp, 1), 0);
+	assert_int_equal(spool_ack(sp, 2), 0);
+	spool_stats(sp, &st);
+	assert_int_equal(st.depth, 1);
+	assert_int_equal(st.last_acked, 2);
+	spool_close(sp);
+
+	sp = open_ok(f, MB);
+	spool_stats(sp, &st);
+	assert_int_equal(st.last_acked, 2);
+	assert_int_equal(st.next_seq, 4);
+	assert_int_equal(st.torn, 0);
+	assert_int_equal(st.bad, 0);
+	assert_int_equal(walk(sp, NULL, 0), 1);
+	append_ok(sp, 4);
+	spool_close(sp);
+}
+
+static void
+test_seq_across_reopen(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *sp;
+	struct spool_stats st;
+	char err[256];
+	uint64_t next = 1;
+
+	for (int run = 0; run < 5; run++) {
+		sp = open_ok(f, MB);
+		for (int i = 0; i < 7; i++)
+			append_ok(sp, next++);
+		spool_close(sp);
+	}
+	sp = open_ok(f, MB);
+	assert_int_equal(walk(sp, NULL, 0), 35);
+	/* Every sample acked and the file rewritten: only the META record
+	 * remembers where the seqs were. */
+	assert_int_equal(spool_ack(sp, next - 1), 0);
+	assert_int_equal(spool_compact(sp, err, sizeof err), 0);
+	assert_true(file_size(f->data) < 64);
+	spool_close(sp);
+
+	sp = open_ok(f, MB);
+	spool_stats(sp, &st);
+	assert_int_equal(st.depth, 0);
+	assert_int_equal(st.next_seq, next);
+	assert_int_equal(st.last_acked, next - 1);
+	append_ok(sp, next++);
+	assert_int_equal(walk(sp, NULL, 0), 1);
+	/* Compact an already compacted spool, twice, then reopen. */
+	assert_int_equal(spool_compact(sp, err, sizeof err), 0);
+	assert_int_equal(spool_compact(sp, err, sizeof err), 0);
+	spool_close(sp);
+	sp = open_ok(f, MB);
+	spool_stats(sp, &st);
+	assert_int_equal(st.next_seq, next);
+	assert_int_equal(st.last_acked, next - 2);
+	assert_int_equal(walk(sp, NULL, 0), 1);
+	append_ok(sp, next++);
+	spool_close(sp);
+}
+
+/* Acked samples fed one by one: the file is compacted by itself and
+ * stays small. */
+static void
+test_auto_compaction(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *sp = open_ok(f, MB);
+	struct spool_stats st;
+	uint64_t seq;
+
+	for (seq = 1; seq <= 2000; seq++) {
+		append_ok(sp, seq);
+		if (seq % 3 == 0)
+			assert_int_equal(spool_ack(sp, seq - 1), 0);
+		assert_true(file_size(f->data) < 200 * 1024);
+	}
+	spool_stats(sp, &st);
+	assert_int_equal(st.depth, 3);
+	spool_close(sp);
+	sp = open_ok(f, MB);
+	spool_stats(sp, &st);
+	assert_int_equal(st.next_seq, 2001);
+	assert_int_equal(st.last_acked, 1997);
+	assert_int_equal(walk(sp, NULL, 0), 3);
+	spool_close(sp);
+}
+
+static void
+test_prev_after_overflow(void **state)
+{
+	struct fixture *f = *state;
+	/* Room for 5 records of the sizes used by seqs 1..30. */
+	uint64_t max = 0;
+	struct spool *sp;
+	struct spool_stats st;
+	uint64_t seqs[64];
+	size_t n;
+
+	for (uint64_t s = 26; s <= 30; s++)
+		max += 24 + payload_len(s);
+	sp = open_ok(f, max);
+	for (uint64_t s = 1; s <= 30; s++)
+		append_ok(sp, s);
+	spool_stats(sp, &st);
+	assert_true(st.bytes <= max);
+	assert_int_equal(st.depth, 5);
+	assert_int_equal(st.dropped, 25);
+	/* walk() checks the first prev is last_acked (0), not a dropped seq. */
+	n = walk(sp, seqs, 64);
+	assert_int_equal(n, 5);
+	assert_int_equal(seqs[0], 26);
+	assert_int_equal(seqs[4], 30);
+
+	assert_int_equal(spool_ack(sp, 27), 0);
+	assert_int_equal(walk(sp, seqs, 64), 3);
+	assert_int_equal(seqs[0], 28);
+	spool_close(sp);
+
+	sp = open_ok(f, max);
+	spool_stats(sp, &st);
+	assert_int_equal(st.dropped, 25);
+	assert_int_equal(st.last_acked, 27);
+	assert_int_equal(st.next_seq, 31);
+	assert_int_equal(walk(sp, seqs, 64), 3);
+	assert_int_equal(seqs[0], 28);
+	spool_close(sp);
+
+	/* A smaller limit at the next start drops more, and counts them. */
+	sp = open_ok(f, 24 + payload_len(30));
+	spool_stats(sp, &st);
+	assert_int_equal(st.dropped, 27);
+	assert_int_equal(walk(sp, seqs, 64), 1);
+	assert_int_equal(seqs[0], 30);
+	spool_close(sp);
+	sp = open_ok(f, 24 + payload_len(30));
+	spool_stats(sp, &st);
+	assert_int_equal(st.dropped, 27);
+	assert_int_equal(st.depth, 1);
+	spool_close(sp);
+}
+
+static void
+test_bound(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t max = 16 * 1024;
+	struct spool *sp = open_ok(f, max);
+	struct spool_stats st;
+	uint64_t seqs[256];
+	size_t n;
+	char big[SPOOL_PAYLOAD_MAX + 1], err[256];
+
+	for (uint64_t s = 1; s <= 1000; s++) {
+		append_ok(sp, s);
+		spool_stats(sp, &st);
+		assert_true(st.bytes <= max);
+	}
+	spool_stats(sp, &st);
+	n = walk(sp, seqs, 256);
+	assert_true(n > 10 && n < 256);
+	assert_int_equal(seqs[n - 1], 1000);
+	assert_int_equal(seqs[0], 1000 - n + 1);
+	assert_int_equal(st.dropped, 1000 - n);
+	/* Larger than the spool: refused, not an excuse to drop it all. */
+	memset(big, 'x', sizeof big);
+	assert_int_equal(spool_append(sp, big, 17000, err, sizeof err), 0);
+	assert_int_equal(spool_append(sp, big, sizeof big, err, sizeof err), 0);
+	spool_stats(sp, &st);
+	assert_int_equal(st.depth, n);
+	spool_close(sp);
+
+	sp = open_ok(f, max);
+	spool_stats(sp, &st);
+	assert_int_equal(st.depth, n);
+	assert_int_equal(st.dropped, 1000 - n);
+	assert_true(st.bytes <= max);
+	/* Dead bytes of the dropped samples were reclaimed on the way. */
+	assert_true(file_size(f->data) < 4 * (off_t)max + 64 * 1024);
+	spool_close(sp);
+}
+
+/* A long outage: the file on disk stays near the bound too, not only the
+ * samples waiting. */
+static void
+test_disk_bound(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t max = MB;
+	struct spool *sp = open_ok(f, max);
+	struct spool_stats st;
+
+	for (uint64_t s = 1; s <= 20000; s++) {
+		append_ok(sp, s);
+		assert_true((uint64_t)file_size(f->data) <= max + max / 4 + 64 * 1024);
+	}
+	spool_stats(sp, &st);
+	assert_true(st.bytes <= max);
+	assert_true(st.dropped > 10000);
+	spool_close(sp);
+}
+
+/* Cut the file at every byte of its last record, as a crash in the
+ * middle of the write would. */
+static void
+test_torn_tail(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t N = 6;
+	struct spool *sp = open_ok(f, MB);
+	struct spool_stats st;
+	unsigned char *orig;
+	size_t olen, start;
+	uint64_t seqs[16];
+	char err[256];
+
+	for (uint64_t s = 1; s < N; s++)
+		append_ok(sp, s);
+	spool_close(sp);
+	start = (size_t)file_size(f->data);
+	sp = open_ok(f, MB);
+	append_ok(sp, N);
+	spool_close(sp);
+	orig = read_file(f->data, &olen);
+	assert_int_equal(olen, start + 24 + payload_len(N));
+
+	for (size_t cut = start + 1; cut < olen; cut++) {
+		write_file(f->data, orig, cut);
+		sp = open_ok(f, MB);
+		spool_stats(sp, &st);
+		assert_int_equal(st.depth, N - 1);
+		assert_int_equal(st.torn, 1);
+		assert_int_equal(st.bad, 0);
+		assert_int_equal(file_size(f->data), (off_t)start);
+		/* A seq in a whole header may have gone out: not reused. */
+		assert_int_equal(st.next_seq, cut >= start + 20 ? N + 1 : N);
+		assert_int_equal(walk(sp, seqs, 16), N - 1);
+		assert_int_equal(seqs[N - 2], N - 1);
+		append_ok(sp, st.next_seq);
+		spool_close(sp);
+
+		sp = open_ok(f, MB);
+		spool_stats(sp, &st);
+		assert_int_equal(st.depth, N);
+		assert_int_equal(st.torn, 0);
+		assert_int_equal(walk(sp, NULL, 0), N);
+		spool_close(sp);
+	}
+
+	/* The burnt seq is in no record: the compacted file must still
+	 * remember it. */
+	write_file(f->data, orig, olen - 1);
+	sp = open_ok(f, MB);
+	assert_int_equal(spool_ack(sp, N - 1), 0);
+	assert_int_equal(spool_compact(sp, err, sizeof err), 0);
+	spool_close(sp);
+	sp = open_ok(f, MB);
+	spool_stats(sp, &st);
+	assert_int_equal(st.depth, 0);
+	assert_int_equal(st.next_seq, N + 1);
+	append_ok(sp, N + 1);
+	spool_close(sp);
+	/* And a torn sample right after the META record is burnt too. */
+	assert_int_equal(truncate(f->data, file_size(f->data) - 1), 0);
+	sp = open_ok(f, MB);
+	spool_stats(sp, &st);
+	assert_int_equal(st.torn, 1);
+	assert_int_equal(st.depth, 0);
+	assert_int_equal(st.next_seq, N + 2);
+	spool_close(sp);
+	free(orig);
+}
+
+/* Build a spool of N records; returns the file and each record's offset. */
+static unsigned char *
+make_spool(const struct fixture *f, uint64_t n, size_t *off, size_t *olen)
+{
+	struct spool *sp = open_ok(f, MB);
+
+	for (uint64_t s = 1; s <= n; s++) {
+		off[s - 1] = (size_t)file_size(f->data);
+		append_ok(sp, s);
+	}
+	spool_close(sp);
+	off[n] = (size_t)file_size(f->data);
+	return read_file(f->data, olen);
+}
+
+static void
+test_flipped_middle(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t N = 5, victim = 3;
+	size_t off[8], olen;
+	unsigned char *orig = make_spool(f, N, off, &olen), *buf = malloc(olen);
+	const unsigned char masks[] = { 0xff, 0x01, 0x80 };
+	struct spool *sp;
+	struct spool_stats st;
+	uint64_t seqs[16];
+
+	assert_non_null(buf);
+	for (size_t m = 0; m < sizeof masks; m++) {
+		for (size_t i = off[victim - 1]; i < off[victim]; i++) {
+			memcpy(buf, orig, olen);
+			buf[i] ^= masks[m];
+			write_file(f->data, buf, olen);
+			sp = open_ok(f, MB);
+			spool_stats(sp, &st);
+			assert_int_equal(st.bad, 1);
+			assert_int_equal(st.torn, 0);
+			assert_int_equal(st.depth, N - 1);
+			assert_int_equal(st.next_seq, N + 1);
+			assert_int_equal(walk(sp, seqs, 16), N - 1);
+			assert_int_equal(seqs[0], 1);
+			assert_int_equal(seqs[1], 2);
+			assert_int_equal(seqs[2], 4);
+			assert_int_equal(seqs[3], 5);
+			spool_close(sp);
+		}
+	}
+	free(buf);
+	free(orig);
+}
+
+/* The last record damaged, with nothing after it: a torn tail. */
+static void
+test_flipped_last(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t N = 4;
+	size_t off[8], olen;
+	unsigned char *orig = make_spool(f, N, off, &olen), *buf = malloc(olen);
+	struct spool *sp;
+	struct spool_stats st;
+
+	assert_non_null(buf);
+	for (size_t i = off[N - 1]; i < olen; i++) {
+		memcpy(buf, orig, olen);
+		buf[i] ^= 0x10;
+		write_file(f->data, buf, olen);
+		sp = open_ok(f, MB);
+		spool_stats(sp, &st);
+		assert_int_equal(st.torn, 1);
+		assert_int_equal(st.depth, N - 1);
+		assert_true(st.next_seq >= N);
+		assert_int_equal(walk(sp, NULL, 0), N - 1);
+		spool_close(sp);
+	}
+	free(buf);
+	free(orig);
+}
+
+/* Random damage anywhere, including acks and drops: never a crash or a
+ * hang, and what comes out is intact (walk() checks every payload). */
+static void
+test_random_damage(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *sp = open_ok(f, 8 * 1024);
+	unsigned char *orig, *buf;
+	size_t olen;
+	struct spool_stats st;
+	unsigned seed = 12345;
+
+	for (uint64_t s = 1; s <= 60; s++) {
+		append_ok(sp, s);
+		if (s % 7 == 0)
+			assert_int_equal(spool_ack(sp, s - 3), 0);
+	}
+	spool_close(sp);
+	orig = read_file(f->data, &olen);
+	buf = malloc(olen + 64);
+	assert_non_null(buf);
+
+	for (int iter = 0; iter < 300; iter++) {
+		size_t len = olen;
+		int kind = rand_r(&seed) % 3;
+
+		memcpy(buf, orig, olen);
+		if (kind == 0) {
+			for (int k = 1 + rand_r(&seed) % 8; k > 0; k--)
+				buf[(size_t)rand_r(&seed) % olen] = (unsigned char)rand_r(&seed);
+		} else if (kind == 1) {
+			size_t at = (size_t)rand_r(&seed) % olen;
+			size_t n = 1 + (size_t)rand_r(&seed) % 600;
+			if (at + n > olen)
+				n = olen - at;
+			memset(buf + at, 0, n);
+		} else {
+			len = (size_t)rand_r(&seed) % olen;
+		}
+		write_file(f->data, buf, len);
+		sp = open_ok(f, 8 * 1024);
+		spool_stats(sp, &st);
+		assert_true(st.next_seq >= 1);
+		walk(sp, NULL, 0);
+		append_ok(sp, st.next_seq);
+		spool_close(sp);
+	}
+	free(buf);
+	free(orig);
+}
+
+static void
+test_many(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t N = 100000;
+	struct spool *sp = open_ok(f, 256 * MB);
+	struct spool_stats st;
+
+	spool_set_sync(sp, 0);
+	for (uint64_t s = 1; s <= N; s++)
+		append_ok(sp, s);
+	spool_close(sp);
+
+	sp = open_ok(f, 256 * MB);
+	spool_set_sync(sp, 0);
+	spool_stats(sp, &st);
+	assert_int_equal(st.depth, N);
+	assert_int_equal(st.next_seq, N + 1);
+	assert_int_equal(walk(sp, NULL, 0), N);
+	/* Acked in windows, as a drained backlog is. */
+	for (uint64_t a = 100; a <= N; a += 100)
+		assert_int_equal(spool_ack(sp, a), 0);
+	spool_stats(sp, &st);
+	assert_int_equal(st.depth, 0);
+	assert_true(file_size(f->data) < 256 * 1024);
+	spool_close(sp);
+
+	sp = open_ok(f, 256 * MB);
+	spool_stats(sp, &st);
+	assert_int_equal(st.next_seq, N + 1);
+	assert_int_equal(st.last_acked, N);
+	spool_close(sp);
+}
+
+static void
+test_stale_tmp_and_lock(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *sp = open_ok(f, MB), *other;
+	char path[PATH_MAX * 2], err[256];
+	struct spool_stats st;
+
+	append_ok(sp, 1);
+	/* A second agent on the same spool would reuse seqs. */
+	assert_int_equal(spool_open(&other, f->dir, MB, err, sizeof err), -1);
+	assert_non_null(strstr(err, "in use"));
+	spool_close(sp);
+
+	/* A compaction cut short before its rename. */
+	snprintf(path, sizeof path, "%s/spool.tmp", f->dir);
+	write_file(path, (const unsigned char *)"garbage", 7);
+	sp = open_ok(f, MB);
+	assert_int_equal(access(path, F_OK), -1);
+	spool_stats(sp, &st);
+	assert_int_equal(st.depth, 1);
+	spool_close(sp);
+}
+
+/* A file size limit stands in for a full disk (EFBIG instead of ENOSPC):
+ * a failed append leaves the file as it was, and burns its seq only when
+ * part of it was written. */
+static void
+test_write_failure(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *sp = open_ok(f, MB);
+	struct spool_stats st;
+	struct rlimit old, lim;
+	char buf[512], err[256];
+	off_t size;
+
+	assert_int_not_equal(signal(SIGXFSZ, SIG_IGN), SIG_ERR);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	append_ok(sp, 1);
+	size = file_size(f->data);
+
+	lim = old;
+	lim.rlim_cur = (rlim_t)size;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(spool_append(sp, buf, payload(2, buf, payload_len(2)),
+	    err, sizeof err), 0);
+	assert_non_null(strstr(err, "write"));
+	spool_stats(sp, &st);
+	assert_int_equal(st.next_seq, 2);
+
+	lim.rlim_cur = (rlim_t)size + 10;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(spool_append(sp, buf, payload(2, buf, payload_len(2)),
+	    err, sizeof err), 0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_int_equal(file_size(f->data), size);
+	spool_stats(sp, &st);
+	assert_int_equal(st.next_seq, 3);
+	assert_int_equal(st.depth, 1);
+
+	append_ok(sp, 3);
+	spool_close(sp);
+	sp = open_ok(f, MB);
+	spool_stats(sp, &st);
+	assert_int_equal(st.torn + st.bad, 0);
+	assert_int_equal(st.depth, 2);
+	assert_int_equal(st.next_seq, 4);
+	walk(sp, NULL, 0);
+	spool_close(sp);
+	assert_int_not_equal(signal(SIGXFSZ, SIG_DFL), SIG_ERR);
+}
+
+static void
+test_ack_beyond(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *sp = open_ok(f, MB);
+	struct spool_stats st;
+
+	append_ok(sp, 1);
+	append_ok(sp, 2);
+	/* Another spool's history must not put last_acked past seqs to come. */
+	assert_int_equal(spool_ack(sp, 1000), 0);
+	spool_stats(sp, &st);
+	assert_int_equal(st.last_acked, 2);
+	assert_int_equal(st.depth, 0);
+	append_ok(sp, 3);
+	spool_close(sp);
+	sp = open_ok(f, MB);
+	spool_stats(sp, &st);
+	assert_int_equal(st.last_acked, 2);
+	assert_int_equal(st.next_seq, 4);
+	spool_close(sp);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seq_across_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_compaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prev_after_overflow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_tail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flipped_middle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flipped_last, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_damage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_tmp_and_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_beyond, setup, teardown),
+	};
+
+	/* Damage is what these tests make: its warnings are expected. */
+	log_set_level(LOG_LVL_ERR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,826 @@
+/* RRD storage (collector/store_rrd.c): real files in a temporary data_dir,
+ * and a real rrdcached when the binary is installed. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rrd.h>
+
+#include "store_rrd.h"
+
+#define T0 1763800020LL   /* a multiple of 60: rows fall on sample times */
+#define STEP 60
+
+struct fixture {
+	char dir[64];              /* data_dir */
+	char other[64];            /* outside data_dir, for symlinks */
+	struct store_conf conf;
+	struct store *st;
+	pid_t cached;              /* rrdcached, or 0 */
+	char sock[128];
+};
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+static void
+rm_tree(const char *dir)
+{
+	if (dir[0] != '\0')
+		(void)nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	char err[512];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/covmon-store-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->other, sizeof f->other, "/tmp/covmon-elsewhere-XXXXXX");
+	assert_non_null(mkdtemp(f->other));
+	snprintf(f->conf.data_dir, sizeof f->conf.data_dir, "%s", f->dir);
+	if (store_open(&f->st, &f->conf, err, sizeof err) == -1)
+		fail_msg("store_open: %s", err);
+	*state = f;
+	return 0;
+}
+
+static void
+stop_rrdcached(struct fixture *f)
+{
+	int status;
+
+	if (f->cached <= 0)
+		return;
+	kill(f->cached, SIGTERM);
+	waitpid(f->cached, &status, 0);
+	f->cached = 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	stop_rrdcached(f);
+	store_close(f->st);
+	rm_tree(f->dir);
+	rm_tree(f->other);
+	free(f);
+	return 0;
+}
+
+static void
+sample_at(struct sample *s, const char *agent, int64_t ts)
+{
+	memset(s, 0, sizeof *s);
+	snprintf(s->agent, sizeof s->agent, "%s", agent);
+	s->ts = ts;
+	s->interval = STEP;
+}
+
+static void
+file_path(const struct fixture *f, const char *prov, const char *agent, const char *group,
+    char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/rrd/%s/%s/%s.rrd", f->dir, prov, agent, group);
+}
+
+static int
+exists(const char *path)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0;
+}
+
+static time_t
+last_update(const char *path)
+{
+	time_t last;
+	unsigned long n;
+	char **names, **vals;
+
+	if (rrd_lastupdate_r(path, &last, &n, &names, &vals) == -1)
+		fail_msg("lastupdate %s: %s", path, rrd_get_error());
+	for (unsigned long i = 0; i < n; i++) {
+		rrd_freemem(names[i]);
+		rrd_freemem(vals[i]);
+	}
+	rrd_freemem(names);
+	rrd_freemem(vals);
+	return last;
+}
+
+/* The AVERAGE of DS ds in the finest row ending at t (NaN: unknown). */
+static double
+fetch_at(const char *path, int ds, time_t t)
+{
+	time_t start = t - STEP, end = t;
+	unsigned long step = STEP, n;   /* the resolution asked for */
+	char **names;
+	rrd_value_t *data;
+	double v;
+
+	if (rrd_fetch_r(path, "AVERAGE", &start, &end, &step, &n, &names, &data) == -1)
+		fail_msg("fetch %s: %s", path, rrd_get_error());
+	assert_int_equal(step, STEP);
+	/* Row i holds (start + i*step, start + (i+1)*step]. */
+	long row = (long)((t - start) / (time_t)step) - 1;
+	assert_true(row >= 0 && (unsigned long)row * n < ((unsigned long)(end - start) / step) * n);
+	v = data[(unsigned long)row * n + (unsigned long)ds];
+	for (unsigned long i = 0; i < n; i++)
+		rrd_freemem(names[i]);
+	rrd_freemem(names);
+	rrd_freemem(data);
+	return v;
+}
+
+/* cmocka's assert_float_equal works in float: compare doubles exactly
+ * enough for values that went through "%.17g". */
+#define assert_dbl(a, b, eps) do { \
+	double a_ = (a), b_ = (b); \
+	if (!(fabs(a_ - b_) <= (eps))) \
+		fail_msg("%s = %.17g, expected %.17g", #a, a_, b_); \
+} while (0)
+
+static enum store_result
+put(struct fixture *f, const char *prov, const struct sample *s)
+{
+	char err[1024];
+	enum store_result r = store_write(f->st, prov, s, err, sizeof err);
+
+	if (r != STORE_OK)
+		print_message("store_write: %d %s\n", r, err);
+	return r;
+}
+
+static void
+test_create_first(void **state)
+{
+	struct fixture *f = *state;
+	struct sample s;
+	char path[PATH_MAX], key[PATH_MAX];
+	time_t last;
+	unsigned long n;
+	char **names, **vals;
+
+	sample_at(&s, "lc-batxat-suoichai-01", T0);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 48.2);
+	sample_set(&s, M_ICMP_LOSS_PCT, 0);
+	assert_int_equal(put(f, "lao-cai", &s), STORE_OK);
+
+	file_path(f, "lao-cai", "lc-batxat-suoichai-01", "icmp", path, sizeof path);
+	assert_true(exists(path));
+	/* Only the groups with a present metric get a file. */
+	file_path(f, "lao-cai", "lc-batxat-suoichai-01", "tcp", key, sizeof key);
+	assert_false(exists(key));
+
+	assert_int_equal(rrd_lastupdate_r(path, &last, &n, &names, &vals), 0);
+	assert_int_equal(last, T0);
+	assert_int_equal(n, 7);
+	const char *want[] = { "icmp_rtt_min_ms", "icmp_rtt_avg_ms", "icmp_rtt_max_ms",
+		"icmp_rtt_p50_ms", "icmp_rtt_p90_ms", "icmp_jitter_ms", "icmp_loss_pct" };
+	for (unsigned long i = 0; i < n; i++) {
+		assert_string_equal(names[i], want[i]);
+		if (i == 1)
+			assert_dbl(strtod(vals[i], NULL), 48.2, 1e-9);
+		else if (i != 6)
+			assert_string_equal(vals[i], "U");
+		rrd_freemem(names[i]);
+		rrd_freemem(vals[i]);
+	}
+	rrd_freemem(names);
+	rrd_freemem(vals);
+
+	rrd_info_t *info = rrd_info_r(path), *p;
+	int seen = 0, nrra = 0;
+	assert_non_null(info);
+	for (p = info; p != NULL; p = p->next) {
+		if (strcmp(p->key, "step") == 0) {
+			assert_int_equal(p->value.u_cnt, STEP);
+			seen |= 1;
+		} else if (strcmp(p->key, "ds[icmp_loss_pct].minimal_heartbeat") == 0) {
+			assert_int_equal(p->value.u_cnt, 3 * STEP);
+			seen |= 2;
+		} else if (strcmp(p->key, "ds[icmp_loss_pct].type") == 0) {
+			assert_string_equal(p->value.u_str, "GAUGE");
+			seen |= 4;
+		} else if (strcmp(p->key, "rra[0].rows") == 0) {
+			assert_int_equal(p->value.u_cnt, 1440);
+			seen |= 8;
+		} else if (strcmp(p->key, "rra[3].rows") == 0) {
+			assert_int_equal(p->value.u_cnt, 730);
+			seen |= 16;
+		} else if (strcmp(p->key, "rra[9].cf") == 0) {
+			assert_string_equal(p->value.u_str, "MAX");
+			seen |= 32;
+		}
+		if (strncmp(p->key, "rra[", 4) == 0 && strstr(p->key, "].cf") != NULL)
+			nrra++;
+	}
+	rrd_info_free(info);
+	assert_int_equal(seen, 63);
+	assert_int_equal(nrra, 10);
+
+	/* The sample's whole interval is in the file: created at ts - interval. */
+	assert_dbl(fetch_at(path, 1, T0), 48.2, 1e-9);
+	assert_dbl(fetch_at(path, 6, T0), 0, 0);
+
+	struct store_stats stats;
+	store_get_stats(f->st, &stats);
+	assert_int_equal(stats.creates, 1);
+	assert_int_equal(stats.updates, 1);
+}
+
+static void
+test_update_many_and_absent(void **state)
+{
+	struct fixture *f = *state;
+	struct sample s;
+	char path[PATH_MAX], site[PATH_MAX];
+
+	for (int i = 0; i < 200; i++) {
+		sample_at(&s, "a1", T0 + i * STEP);
+		sample_set(&s, M_ICMP_RTT_AVG_MS, 10 + i);
+		sample_set(&s, M_ICMP_LOSS_PCT, i % 7);
+		if (i % 2 == 0)
+			sample_set(&s, M_ICMP_RTT_MAX_MS, 1000 + i);
+		sample_set(&s, M_UPTIME_S, 5000 + i * STEP);
+		assert_int_equal(put(f, "p1", &s), STORE_OK);
+	}
+	file_path(f, "p1", "a1", "icmp", path, sizeof path);
+	file_path(f, "p1", "a1", "site", site, sizeof site);
+	assert_int_equal(last_update(path), T0 + 199 * STEP);
+	assert_int_equal(last_update(site), T0 + 199 * STEP);
+	for (int i = 0; i < 200; i++) {
+		time_t t = (time_t)(T0 + i * STEP);
+		assert_dbl(fetch_at(path, 1, t), 10 + i, 1e-9);
+		assert_dbl(fetch_at(path, 6, t), i % 7, 1e-9);
+		/* Never measured: UNKNOWN, not 0. */
+		assert_true(isnan(fetch_at(path, 0, t)));
+		if (i % 2 == 0)
+			assert_dbl(fetch_at(path, 2, t), 1000 + i, 1e-9);
+		else
+			assert_true(isnan(fetch_at(path, 2, t)));
+		assert_dbl(fetch_at(site, 0, t), 5000 + i * STEP, 1e-6);
+	}
+	struct store_stats stats;
+	store_get_stats(f->st, &stats);
+	assert_int_equal(stats.creates, 2);
+	assert_int_equal(stats.updates, 400);
+	assert_int_equal(stats.checks, 2);   /* the cache spares the rest */
+}
+
+static void
+test_duplicate(void **state)
+{
+	struct fixture *f = *state;
+	struct sample s;
+	char path[PATH_MAX];
+
+	sample_at(&s, "a1", T0);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 1);
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+	sample_at(&s, "a1", T0 + STEP);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 2);
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+	/* Resent, with another value: already held, not written again. */
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 99);
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+	/* Older than the last update: also already held. */
+	sample_at(&s, "a1", T0);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 98);
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+
+	file_path(f, "p1", "a1", "icmp", path, sizeof path);
+	assert_dbl(fetch_at(path, 1, T0), 1, 1e-9);
+	assert_dbl(fetch_at(path, 1, T0 + STEP), 2, 1e-9);
+	struct store_stats stats;
+	store_get_stats(f->st, &stats);
+	assert_int_equal(stats.updates, 2);
+	assert_int_equal(stats.already, 2);
+	assert_int_equal(stats.bad_files, 0);
+}
+
+/* An agent back after a day: its spool drains oldest first, into a file
+ * that does not exist yet. Every sample must land. */
+static void
+test_spool_drain(void **state)
+{
+	struct fixture *f = *state;
+	struct sample s;
+	char path[PATH_MAX];
+	const int64_t now = T0 + 86400;
+	const int64_t first = now - 86400 + STEP;   /* the finest RRA's oldest row */
+	int n = 0;
+
+	for (int64_t t = first; t <= now; t += STEP, n++) {
+		sample_at(&s, "late", t);
+		sample_set(&s, M_ICMP_LOSS_PCT, (double)(n % 101));
+		sample_set(&s, M_TCP_CONNECT_OK, n % 2);
+		assert_int_equal(put(f, "p1", &s), STORE_OK);
+	}
+	assert_int_equal(n, 1440);
+	file_path(f, "p1", "late", "icmp", path, sizeof path);
+	n = 0;
+	for (int64_t t = first; t <= now; t += STEP, n++)
+		assert_dbl(fetch_at(path, 6, (time_t)t), n % 101, 1e-9);
+	file_path(f, "p1", "late", "tcp", path, sizeof path);
+	n = 0;
+	for (int64_t t = first; t <= now; t += STEP, n++)
+		assert_dbl(fetch_at(path, 1, (time_t)t), n % 2, 1e-9);
+}
+
+static void
+test_gap_unknown(void **state)
+{
+	struct fixture *f = *state;
+	struct sample s;
+	char path[PATH_MAX];
+	const int64_t ts[] = { T0, T0 + STEP, T0 + 11 * STEP, T0 + 12 * STEP };
+
+	for (size_t i = 0; i < 4; i++) {
+		sample_at(&s, "a1", ts[i]);
+		sample_set(&s, M_ICMP_RTT_AVG_MS, 5);
+		assert_int_equal(put(f, "p1", &s), STORE_OK);
+	}
+	file_path(f, "p1", "a1", "icmp", path, sizeof path);
+	assert_dbl(fetch_at(path, 1, T0 + STEP), 5, 0);
+	/* 600 s without a sample, more than the 180 s heartbeat: unknown, up
+	 * to and including the interval the late sample closes. */
+	for (int k = 2; k <= 11; k++)
+		assert_true(isnan(fetch_at(path, 1, (time_t)(T0 + k * STEP))));
+	assert_dbl(fetch_at(path, 1, T0 + 12 * STEP), 5, 0);
+}
+
+static int
+dir_is_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return errno == ENOENT;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n == 0;
+}
+
+static void
+test_bad_ids(void **state)
+{
+	struct fixture *f = *state;
+	struct sample s;
+	char rrd[PATH_MAX], buf[PATH_MAX];
+	const char *bad[] = { "..", "../x", "a/b", "A", "", ".hidden", "a%2fb", "+", "#", NULL };
+
+	snprintf(rrd, sizeof rrd, "%s/rrd", f->dir);
+	for (int i = 0; bad[i] != NULL; i++) {
+		sample_at(&s, "a1", T0);
+		sample_set(&s, M_ICMP_LOSS_PCT, 1);
+		assert_int_equal(put(f, bad[i], &s), STORE_REFUSED);
+		sample_at(&s, bad[i], T0);
+		sample_set(&s, M_ICMP_LOSS_PCT, 1);
+		assert_int_equal(put(f, "p1", &s), STORE_REFUSED);
+		assert_int_equal(store_path(&f->conf, bad[i], "a1", G_ICMP, buf, sizeof buf), -1);
+		assert_int_equal(store_path(&f->conf, "p1", bad[i], G_ICMP, buf, sizeof buf), -1);
+	}
+	/* A NUL in the middle of the agent field. */
+	sample_at(&s, "a1", T0);
+	memcpy(s.agent, "ab\0/../../x", 11);
+	sample_set(&s, M_ICMP_LOSS_PCT, 1);
+	assert_int_equal(put(f, "p1", &s), STORE_OK);   /* it is agent "ab" */
+	assert_true(dir_is_empty(f->other));
+
+	assert_int_equal(store_path(&f->conf, "p1", "a1", GROUP_COUNT, buf, sizeof buf), -1);
+	assert_int_equal(store_path(&f->conf, "p1", "a1", G_SITE, buf, 10), -1);
+	assert_int_equal(store_path(&f->conf, "p1", "a1", G_SITE, buf, sizeof buf), 0);
+	char want[PATH_MAX];
+	snprintf(want, sizeof want, "%s/rrd/p1/a1/site.rrd", f->dir);
+	assert_string_equal(buf, want);
+
+	/* Bad interval or time. */
+	sample_at(&s, "a1", T0);
+	sample_set(&s, M_ICMP_LOSS_PCT, 1);
+	s.interval = 0;
+	assert_int_equal(put(f, "p1", &s), STORE_REFUSED);
+	s.interval = 3601;
+	assert_int_equal(put(f, "p1", &s), STORE_REFUSED);
+	s.interval = STEP;
+	s.ts = 10;
+	assert_int_equal(put(f, "p1", &s), STORE_REFUSED);
+}
+
+static void
+test_symlink_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct sample s;
+	char link[PATH_MAX], target[PATH_MAX];
+
+	/* data_dir/rrd/<prov> -> elsewhere */
+	snprintf(link, sizeof link, "%s/rrd/evil", f->dir);
+	assert_int_equal(symlink(f->other, link), 0);
+	sample_at(&s, "a1", T0);
+	sample_set(&s, M_ICMP_LOSS_PCT, 1);
+	assert_int_equal(put(f, "evil", &s), STORE_REFUSED);
+	assert_true(dir_is_empty(f->other));
+
+	/* data_dir/rrd/<prov>/<agent> -> elsewhere */
+	snprintf(link, sizeof link, "%s/rrd/p2", f->dir);
+	assert_int_equal(mkdir(link, 0750), 0);
+	snprintf(link, sizeof link, "%s/rrd/p2/a1", f->dir);
+	assert_int_equal(symlink(f->other, link), 0);
+	assert_int_equal(put(f, "p2", &s), STORE_REFUSED);
+	assert_true(dir_is_empty(f->other));
+
+	/* data_dir/rrd/<prov>/<agent>/icmp.rrd -> elsewhere/x.rrd (dangling) */
+	snprintf(link, sizeof link, "%s/rrd/p3/a1", f->dir);
+	snprintf(target, sizeof target, "%s/rrd/p3", f->dir);
+	assert_int_equal(mkdir(target, 0750), 0);
+	assert_int_equal(mkdir(link, 0750), 0);
+	snprintf(link, sizeof link, "%s/rrd/p3/a1/icmp.rrd", f->dir);
+	snprintf(target, sizeof target, "%s/x.rrd", f->other);
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(put(f, "p3", &s), STORE_REFUSED);
+	assert_true(dir_is_empty(f->other));
+
+	/* A file where a directory belongs. */
+	snprintf(link, sizeof link, "%s/rrd/p4", f->dir);
+	int fd = open(link, O_WRONLY | O_CREAT | O_EXCL, 0640);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(put(f, "p4", &s), STORE_REFUSED);
+}
+
+static void
+write_garbage(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	char junk[4096];
+
+	assert_true(fd >= 0);
+	for (size_t i = 0; i < sizeof junk; i++)
+		junk[i] = (char)(i * 7 + 3);
+	assert_int_equal(write(fd, junk, sizeof junk), (ssize_t)sizeof junk);
+	close(fd);
+}
+
+static int
+count_bad(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, "icmp.rrd.bad-", 13) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void
+test_corrupt_file(void **state)
+{
+	struct fixture *f = *state;
+	struct sample s;
+	char dir[PATH_MAX], path[PATH_MAX];
+	char err[1024];
+
+	snprintf(dir, sizeof dir, "%s/rrd/p1", f->dir);
+	assert_int_equal(mkdir(dir, 0750), 0);
+	snprintf(dir, sizeof dir, "%s/rrd/p1/a1", f->dir);
+	assert_int_equal(mkdir(dir, 0750), 0);
+	file_path(f, "p1", "a1", "icmp", path, sizeof path);
+
+	/* Garbage found on first touch. */
+	write_garbage(path);
+	sample_at(&s, "a1", T0);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 7);
+	assert_int_equal(store_write(f->st, "p1", &s, err, sizeof err), STORE_BAD_FILE);
+	assert_non_null(strstr(err, "not an RRD file"));
+	assert_false(exists(path));
+	assert_int_equal(count_bad(dir), 1);
+	/* The same sample again: the file is recreated and holds it. */
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+	assert_dbl(fetch_at(path, 1, T0), 7, 0);
+
+	/* Garbage written over a file the store already knows. */
+	sleep(1);   /* another .bad-<time> name */
+	write_garbage(path);
+	sample_at(&s, "a1", T0 + STEP);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 8);
+	assert_int_equal(store_write(f->st, "p1", &s, err, sizeof err), STORE_BAD_FILE);
+	assert_int_equal(count_bad(dir), 2);
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+	assert_dbl(fetch_at(path, 1, T0 + STEP), 8, 0);
+
+	/* A cut file (as after a crash mid-copy). */
+	assert_int_equal(truncate(path, 1000), 0);
+	sleep(1);
+	sample_at(&s, "a1", T0 + 2 * STEP);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 9);
+	assert_int_equal(store_write(f->st, "p1", &s, err, sizeof err), STORE_BAD_FILE);
+	assert_int_equal(count_bad(dir), 3);
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+
+	/* A foreign RRD (other DS) in a new agent's place. */
+	snprintf(dir, sizeof dir, "%s/rrd/p1/a2", f->dir);
+	assert_int_equal(mkdir(dir, 0750), 0);
+	file_path(f, "p1", "a2", "icmp", path, sizeof path);
+	const char *argv[] = { "DS:x:GAUGE:180:U:U", "RRA:AVERAGE:0.5:1:10" };
+	assert_int_equal(rrd_create_r(path, STEP, T0 - 600, 2, argv), 0);
+	sample_at(&s, "a2", T0);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 7);
+	assert_int_equal(store_write(f->st, "p1", &s, err, sizeof err), STORE_BAD_FILE);
+	assert_non_null(strstr(err, "data sources"));
+	assert_int_equal(count_bad(dir), 1);
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+
+	struct store_stats stats;
+	store_get_stats(f->st, &stats);
+	assert_int_equal(stats.bad_files, 4);
+}
+
+static void
+test_retention(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct store_conf conf = f->conf;
+	struct sample s;
+	char err[512], path[PATH_MAX];
+
+	snprintf(conf.retention, sizeof conf.retention,
+	    "RRA:AVERAGE:0.5:1:10  RRA:MAX:0.5:10:5");
+	assert_int_equal(store_open(&st, &conf, err, sizeof err), 0);
+	sample_at(&s, "a9", T0);
+	sample_set(&s, M_CLIENTS, 3);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	store_close(st);
+	file_path(f, "p1", "a9", "traffic", path, sizeof path);
+	rrd_info_t *info = rrd_info_r(path), *p;
+	int nrra = 0;
+	for (p = info; p != NULL; p = p->next) {
+		if (strcmp(p->key, "rra[0].rows") == 0)
+			assert_int_equal(p->value.u_cnt, 10);
+		if (strcmp(p->key, "rra[1].cf") == 0)
+			assert_string_equal(p->value.u_str, "MAX");
+		if (strncmp(p->key, "rra[", 4) == 0 && strstr(p->key, "].cf") != NULL)
+			nrra++;
+	}
+	rrd_info_free(info);
+	assert_int_equal(nrra, 2);
+
+	snprintf(conf.retention, sizeof conf.retention, "AVERAGE:0.5:1:10");
+	assert_int_equal(store_open(&st, &conf, err, sizeof err), -1);
+	assert_non_null(strstr(err, "retention"));
+	snprintf(conf.data_dir, sizeof conf.data_dir, "%s/missing", f->dir);
+	conf.retention[0] = '\0';
+	assert_int_equal(store_open(&st, &conf, err, sizeof err), -1);
+}
+
+/* A step other than 60: the rows follow the step. */
+static void
+test_other_step(void **state)
+{
+	struct fixture *f = *state;
+	struct sample s;
+	char path[PATH_MAX];
+
+	sample_at(&s, "a1", T0);
+	s.interval = 300;
+	sample_set(&s, M_IF_RX_BPS, 1e6);
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+	file_path(f, "p1", "a1", "if", path, sizeof path);
+	rrd_info_t *info = rrd_info_r(path), *p;
+	int seen = 0;
+	for (p = info; p != NULL; p = p->next) {
+		if (strcmp(p->key, "step") == 0 && p->value.u_cnt == 300)
+			seen |= 1;
+		if (strcmp(p->key, "rra[0].rows") == 0 && p->value.u_cnt == 288)
+			seen |= 2;
+		if (strcmp(p->key, "ds[if_rx_bps].minimal_heartbeat") == 0 &&
+		    p->value.u_cnt == 900)
+			seen |= 4;
+	}
+	rrd_info_free(info);
+	assert_int_equal(seen, 7);
+}
+
+/* ---- rrdcached ---- */
+
+static int
+start_rrdcached(struct fixture *f)
+{
+	char journal[PATH_MAX], base[PATH_MAX], pidfile[PATH_MAX], log[PATH_MAX];
+	struct stat sb;
+
+	snprintf(journal, sizeof journal, "%s/journal", f->dir);
+	(void)mkdir(journal, 0750);
+	snprintf(base, sizeof base, "%s/rrd", f->dir);
+	snprintf(pidfile, sizeof pidfile, "%s/rrdcached.pid", f->dir);
+	snprintf(log, sizeof log, "%s/rrdcached.log", f->dir);
+	snprintf(f->sock, sizeof f->sock, "%s/rrdcached.sock", f->dir);
+	(void)unlink(pidfile);
+
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char listen[160];
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0640);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		snprintf(listen, sizeof listen, "unix:%s", f->sock);
+		/* -w/-f an hour: nothing reaches the files unless flushed. */
+		execlp("rrdcached", "rrdcached", "-g", "-l", listen, "-j", journal,
+		    "-b", base, "-B", "-F", "-w", "3600", "-f", "7200", "-z", "1",
+		    "-p", pidfile, (char *)NULL);
+		_exit(127);
+	}
+	f->cached = pid;
+	for (int i = 0; i < 500; i++) {
+		if (stat(f->sock, &sb) == 0)
+			return 0;
+		int status;
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			f->cached = 0;
+			return -1;
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+static int
+have_rrdcached(void)
+{
+	return system("command -v rrdcached >/dev/null 2>&1") == 0;
+}
+
+static void
+test_rrdcached(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct store_conf conf = f->conf;
+	struct sample s;
+	char err[1024], path[PATH_MAX];
+
+	if (!have_rrdcached()) {
+		skip();
+		return;
+	}
+	assert_int_equal(start_rrdcached(f), 0);
+	snprintf(conf.rrdcached, sizeof conf.rrdcached, "unix:%s", f->sock);
+	assert_int_equal(store_open(&st, &conf, err, sizeof err), 0);
+
+	for (int i = 0; i < 20; i++) {
+		sample_at(&s, "c1", T0 + i * STEP);
+		sample_set(&s, M_ICMP_RTT_AVG_MS, 100 + i);
+		if (i % 3 == 0)
+			sample_set(&s, M_ICMP_RTT_MIN_MS, 50 + i);
+		sample_set(&s, M_RADIO_SNR_DB, 20 + i);
+		assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	}
+	/* A resend is already held by rrdcached (in its queue). */
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+
+	file_path(f, "p1", "c1", "icmp", path, sizeof path);
+	/* Created on disk, but the updates wait in rrdcached. */
+	assert_int_equal(last_update(path), T0 - STEP);
+	assert_int_equal(store_flush(st, err, sizeof err), 0);
+	assert_int_equal(last_update(path), T0 + 19 * STEP);
+	for (int i = 0; i < 20; i++) {
+		time_t t = (time_t)(T0 + i * STEP);
+		assert_dbl(fetch_at(path, 1, t), 100 + i, 1e-9);
+		if (i % 3 == 0)
+			assert_dbl(fetch_at(path, 0, t), 50 + i, 1e-9);
+		else
+			assert_true(isnan(fetch_at(path, 0, t)));
+	}
+	file_path(f, "p1", "c1", "radio", path, sizeof path);
+	assert_dbl(fetch_at(path, 2, T0 + 19 * STEP), 39, 1e-9);
+	struct store_stats stats;
+	store_get_stats(st, &stats);
+	assert_int_equal(stats.updates, 40);
+	assert_int_equal(stats.already, 2);
+	/* Nothing new: flushing again is a no-op. */
+	assert_int_equal(store_flush(st, err, sizeof err), 0);
+
+	/* rrdcached gone: retry, never a silent direct write (and no
+	 * SIGPIPE on the dead connection). */
+	stop_rrdcached(f);
+	sample_at(&s, "c1", T0 + 20 * STEP);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 120);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_RETRY);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_RETRY);
+	file_path(f, "p1", "c1", "icmp", path, sizeof path);
+	assert_int_equal(last_update(path), T0 + 19 * STEP);
+	/* A new agent's file may be created, but its update still waits. */
+	sample_at(&s, "c2", T0);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 1);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_RETRY);
+
+	/* Back: the same samples go through. */
+	assert_int_equal(start_rrdcached(f), 0);
+	sample_at(&s, "c1", T0 + 20 * STEP);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 120);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	sample_at(&s, "c2", T0);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 1);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	assert_int_equal(store_flush(st, err, sizeof err), 0);
+	assert_dbl(fetch_at(path, 1, T0 + 20 * STEP), 120, 1e-9);
+	file_path(f, "p1", "c2", "icmp", path, sizeof path);
+	assert_dbl(fetch_at(path, 1, T0), 1, 1e-9);
+
+	/* Flush with the daemon down fails, and succeeds once it is back. */
+	sample_at(&s, "c2", T0 + STEP);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 2);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	stop_rrdcached(f);   /* -F: it writes its queue as it stops */
+	assert_int_equal(store_flush(st, err, sizeof err), -1);
+	assert_int_equal(start_rrdcached(f), 0);
+	assert_int_equal(store_flush(st, err, sizeof err), 0);
+	assert_dbl(fetch_at(path, 1, T0 + STEP), 2, 1e-9);
+
+	/* A corrupt file behind rrdcached's back. */
+	sleep(1);
+	write_garbage(path);
+	sample_at(&s, "c2", T0 + 2 * STEP);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 3);
+	enum store_result r = store_write(st, "p1", &s, err, sizeof err);
+	assert_true(r == STORE_BAD_FILE || r == STORE_OK);
+	if (r == STORE_OK) {
+		/* rrdcached queued it without reading the file: the flush
+		 * fails, and the next write finds the file bad. */
+		(void)store_flush(st, err, sizeof err);
+		sample_at(&s, "c2", T0 + 3 * STEP);
+		sample_set(&s, M_ICMP_RTT_AVG_MS, 4);
+		r = store_write(st, "p1", &s, err, sizeof err);
+	}
+	assert_int_equal(r, STORE_BAD_FILE);
+	/* Moved aside and forgotten by rrdcached: the next sample recreates
+	 * the file and lands in it. */
+	sample_at(&s, "c2", T0 + 5 * STEP);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 6);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	assert_int_equal(store_flush(st, err, sizeof err), 0);
+	assert_dbl(fetch_at(path, 1, T0 + 5 * STEP), 6, 0);
+	store_close(st);
+}
+
+int
+main(void)
+{
+	/* librrd's rrdcached client writes without MSG_NOSIGNAL: the store
+	 * must survive that with SIGPIPE at its default (fatal) action. */
+	signal(SIGPIPE, SIG_DFL);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_create_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_many_and_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spool_drain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gap_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rrdcached, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
