@@ -40,8 +40,10 @@ cat > "$run/mosquitto.conf" <<CONF
 listener $mqtt_port 127.0.0.1
 allow_anonymous true
 persistence true
-persistence_location $run/
+persistence_location $run/broker/
 CONF
+# As root, mosquitto drops to its own user: let it write its database.
+if [ "$(id -u)" -eq 0 ] && id mosquitto >/dev/null 2>&1; then chmod 755 "$run"; mkdir -p "$run/broker"; chown mosquitto "$run/broker"; fi
 mosquitto -c "$run/mosquitto.conf" > "$run/mosquitto.log" 2>&1 &
 pids+=($!)
 
