@@ -246,7 +246,8 @@ csv_take(struct csv *c, size_t fstart, char *err, size_t errlen)
 	return 0;
 bad:
 	return csv_fail(c, line, col, err, errlen,
-	    "invalid UTF-8 (sequence starting with byte 0x%02X at byte offset %llu)",
+	    "invalid UTF-8 (sequence starting with byte 0x%02X at byte offset "
+	    "%llu): save the file as UTF-8",
 	    (unsigned)b, off);
 nomem:
 	return csv_fail(c, line, col, err, errlen, "out of memory");

@@ -178,7 +178,8 @@ test_syntax_errors(void **state)
 	    "t.csv:1:4: carriage return not followed by a line feed");
 	expect_error("a\n\r\n\rb\n",
 	    "t.csv:3:1: carriage return not followed by a line feed");
-	expect_error_len("a,b\x00,c\n", 7, "t.csv:1:4: NUL byte (byte offset 3)");
+	expect_error_len("a,b\x00,c\n", 7,
+	    "t.csv:1:4: NUL byte (byte offset 3)");
 }
 
 static void
@@ -188,35 +189,35 @@ test_bad_utf8(void **state)
 	/* Columns count characters: "Suối" is 4 of them. */
 	expect_error("Suối,\xff\n",
 	    "t.csv:1:6: invalid UTF-8 (sequence starting with byte 0xFF at "
-	    "byte offset 7)");
+	    "byte offset 7): save the file as UTF-8");
 	/* A lone continuation byte. */
 	expect_error("ab\n\x80\n",
 	    "t.csv:2:1: invalid UTF-8 (sequence starting with byte 0x80 at "
-	    "byte offset 3)");
+	    "byte offset 3): save the file as UTF-8");
 	/* Overlong '/' (C0 AF), overlong 3-byte, surrogate, past U+10FFFF. */
 	expect_error("x\xc0\xaf",
 	    "t.csv:1:2: invalid UTF-8 (sequence starting with byte 0xC0 at "
-	    "byte offset 1)");
+	    "byte offset 1): save the file as UTF-8");
 	expect_error("\xe0\x80\xaf",
 	    "t.csv:1:1: invalid UTF-8 (sequence starting with byte 0xE0 at "
-	    "byte offset 0)");
+	    "byte offset 0): save the file as UTF-8");
 	expect_error("\xed\xa0\x80",
 	    "t.csv:1:1: invalid UTF-8 (sequence starting with byte 0xED at "
-	    "byte offset 0)");
+	    "byte offset 0): save the file as UTF-8");
 	expect_error("\xf4\x90\x80\x80",
 	    "t.csv:1:1: invalid UTF-8 (sequence starting with byte 0xF4 at "
-	    "byte offset 0)");
+	    "byte offset 0): save the file as UTF-8");
 	/* Cut short by the end of the file, and by a comma. */
 	expect_error("ab,\xe1\xba",
 	    "t.csv:1:4: invalid UTF-8 (sequence starting with byte 0xE1 at "
-	    "byte offset 3)");
+	    "byte offset 3): save the file as UTF-8");
 	expect_error("\xe1\xba,",
 	    "t.csv:1:1: invalid UTF-8 (sequence starting with byte 0xE1 at "
-	    "byte offset 0)");
+	    "byte offset 0): save the file as UTF-8");
 	/* Inside quotes too. */
 	expect_error("\"a\xfe\"",
 	    "t.csv:1:3: invalid UTF-8 (sequence starting with byte 0xFE at "
-	    "byte offset 2)");
+	    "byte offset 2): save the file as UTF-8");
 	/* Valid 4-byte sequences pass. */
 	expect_rows("\xf0\x9f\x93\xb6,\xf4\x8f\xbf\xbf\n",
 	    "\xf0\x9f\x93\xb6|\xf4\x8f\xbf\xbf");
