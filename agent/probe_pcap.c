@@ -387,6 +387,7 @@ probe_pcap_run_file_stats(const struct probe_pcap_conf *conf, const char *path,
 	pcap_t *h;
 	uint64_t n = 0;
 	int64_t last = 0, ts;
+	double span;
 	int rc;
 
 	h = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
@@ -410,13 +411,13 @@ probe_pcap_run_file_stats(const struct probe_pcap_conf *conf, const char *path,
 		    pcap_geterr(h));
 		goto fail;
 	}
+	span = pcap_analyze_span(pa);
 	if (n > 0) {
-		double span = pcap_analyze_span(pa);
 		s->ts = (int64_t)ceil((double)last / 1e6);
 		s->interval = span < 1 ? 1 : span > SAMPLE_MAX_INTERVAL ?
 		    SAMPLE_MAX_INTERVAL : (uint32_t)ceil(span);
-		pcap_analyze_finish(pa, span, s);
 	}
+	pcap_analyze_finish(pa, span, s);
 	if (st != NULL)
 		pcap_analyze_stats(pa, st);
 	pcap_analyze_free(pa);
