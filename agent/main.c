@@ -352,6 +352,10 @@ run_daemon(struct agent *a)
 		return 1;
 	}
 	use_probes(a, &p);
+	if (privdrop_own_dir(a->conf.user, a->conf.spool_dir, err, sizeof err) == -1) {
+		log_warnx("spool: %s", err);
+		return 1;
+	}
 	if (spool_open(&a->spool, a->conf.spool_dir, a->conf.spool_max_bytes, err,
 	    sizeof err) == -1) {
 		log_warnx("spool: %s", err);

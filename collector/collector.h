@@ -10,6 +10,7 @@
 #ifndef COVMON_COLLECTOR_H
 #define COVMON_COLLECTOR_H
 
+#include "coverage.h"
 #include "id.h"
 #include "sample.h"
 #include "store_rrd.h"
@@ -46,6 +47,8 @@ struct collector_conf {
 
 	struct store_conf store;
 	double wal_flush_interval;   /* rrdcached: flush and trim the WAL this often */
+
+	struct coverage_conf coverage;
 
 	char http_listen[128];
 	char token[256];
@@ -97,11 +100,37 @@ double ingest_input_since(struct ingest *in);
 
 /* The writer thread (collector/writer.c). */
 struct writer;
+struct evaluator;
 struct writer *writer_new(const struct collector_conf *cc, struct queue *q, struct ingest *in,
-    char *err, size_t errlen);
+    struct evaluator *ev, char *err, size_t errlen);
 int writer_start(struct writer *w, char *err, size_t errlen);
 void writer_stop(struct writer *w);
 void writer_free(struct writer *w);
+
+/* The evaluation cycle and the inventory's owner (collector/eval.c); its
+ * functions run on the writer thread, but for request_reload. */
+struct evaluator;
+struct snapshot_box;
+struct store;
+struct state_db;
+struct eval_source {
+	agent_view_fn view;
+	void *arg;
+	/* Calls cb for every agent the collector knows. */
+	void (*each_agent)(void *arg, void (*cb)(const char *agent, const char *province,
+	    double last_seen, uint64_t samples, void *cbarg), void *cbarg);
+};
+struct evaluator *evaluator_new(const struct collector_conf *cc, struct snapshot_box *box,
+    char *err, size_t errlen);
+void evaluator_free(struct evaluator *ev);
+void evaluator_request_reload(struct evaluator *ev);   /* any thread (SIGHUP) */
+bool evaluator_has_inventory(const struct evaluator *ev);
+/* The agent's province in the inventory; *known false when the agent is
+ * not in it (or there is no inventory). */
+const char *evaluator_agent_province(struct evaluator *ev, const char *agent, bool *known);
+/* Reloads when asked, and evaluates when eval_interval has passed. */
+void evaluator_tick(struct evaluator *ev, const struct eval_source *src, double input_since,
+    struct store *st, struct state_db *db);
 
 /* HTTP (collector/http.c). */
 struct http;
@@ -110,6 +139,7 @@ struct http_ctx {
 	struct ingest *ingest;
 	struct queue *queue;
 	double started;
+	struct snapshot_box *snapshots;   /* what the API reads */
 };
 struct http *http_start(const struct http_ctx *ctx, char *err, size_t errlen);
 void http_stop(struct http *h);

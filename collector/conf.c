@@ -134,11 +134,14 @@ collector_conf_load(struct collector_conf *cc, const char *path, char *err, size
 
 	/* Evaluation and alerting keys are read by their modules; validate
 	 * the ones every build knows so a typo fails now. */
-	CHECK(conf_duration(&c, "coverage", "window", 900, 1, 86400 * 7, &d, err, errlen));
-	CHECK(conf_duration(&c, "coverage", "offline_after", 180, 1, 86400 * 7, &d, err, errlen));
-	CHECK(conf_double(&c, "coverage", "max_loss_pct", 5, 0, 100, &d, err, errlen));
-	CHECK(conf_double(&c, "coverage", "max_rtt_ms", 300, 0, 1e6, &d, err, errlen));
-	CHECK(conf_double(&c, "coverage", "yellow_margin_pct", 10, 0, 100, &d, err, errlen));
+	struct coverage_conf *cv = &cc->coverage;
+	CHECK(conf_duration(&c, "coverage", "window", 900, 1, 86400 * 7, &cv->window, err, errlen));
+	CHECK(conf_duration(&c, "coverage", "offline_after", 180, 1, 86400 * 7, &cv->offline_after,
+	    err, errlen));
+	CHECK(conf_double(&c, "coverage", "max_loss_pct", 5, 0, 100, &cv->max_loss_pct, err, errlen));
+	CHECK(conf_double(&c, "coverage", "max_rtt_ms", 300, 0, 1e6, &cv->max_rtt_ms, err, errlen));
+	CHECK(conf_double(&c, "coverage", "yellow_margin_pct", 10, 0, 100, &cv->yellow_margin_pct,
+	    err, errlen));
 	CHECK(conf_duration(&c, "alerts", "for", 120, 0, 86400, &d, err, errlen));
 	CHECK(conf_duration(&c, "alerts", "clear_for", 120, 0, 86400, &d, err, errlen));
 	for (size_t i = 0; i < c.n; i++) {
@@ -177,6 +180,10 @@ collector_conf_print(const struct collector_conf *cc, FILE *out)
 	    cc->topic_prefix);
 	fprintf(out, "[rrd]\nrrdcached = %s\nretention = %s\nwal_flush_interval = %g\n\n",
 	    cc->store.rrdcached, cc->store.retention, cc->wal_flush_interval);
+	fprintf(out, "[coverage]\nwindow = %g\noffline_after = %g\nmax_loss_pct = %g\n"
+	    "max_rtt_ms = %g\nyellow_margin_pct = %g\n\n", cc->coverage.window,
+	    cc->coverage.offline_after, cc->coverage.max_loss_pct, cc->coverage.max_rtt_ms,
+	    cc->coverage.yellow_margin_pct);
 	fprintf(out, "[http]\nlisten = %s\ntoken = %s\n", cc->http_listen,
 	    cc->token[0] ? "********" : "");
 }

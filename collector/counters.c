@@ -82,6 +82,14 @@ counters_write(FILE *out)
 	    "# TYPE covmon_ingest_lag_seconds summary\n"
 	    "covmon_ingest_lag_seconds_sum %.6f\ncovmon_ingest_lag_seconds_count %lu\n",
 	    (double)C(lag_usec_sum) / 1e6, C(lag_count));
+	fprintf(out, "# HELP covmon_evaluation_seconds Duration of the last coverage evaluation.\n"
+	    "# TYPE covmon_evaluation_seconds gauge\ncovmon_evaluation_seconds %.6f\n",
+	    (double)C(eval_usec) / 1e6);
+	fprintf(out, "# TYPE covmon_evaluations_total counter\ncovmon_evaluations_total %lu\n",
+	    C(evaluations));
+	fprintf(out, "# HELP covmon_unknown_agent_samples_total Samples stored from agents not in the inventory.\n"
+	    "# TYPE covmon_unknown_agent_samples_total counter\n"
+	    "covmon_unknown_agent_samples_total %lu\n", C(unknown_agent_samples));
 	fprintf(out, "# TYPE covmon_acks_sent_total counter\ncovmon_acks_sent_total %lu\n",
 	    C(acks_sent));
 	fprintf(out, "# TYPE covmon_mqtt_connects_total counter\ncovmon_mqtt_connects_total %lu\n",

@@ -45,6 +45,9 @@ struct counters {
 	atomic_ulong lag_usec_sum;    /* ts -> stored, fresh samples only */
 	atomic_ulong lag_count;
 	atomic_long queue_depth;
+	atomic_ulong eval_usec;       /* the last evaluation's duration */
+	atomic_ulong evaluations;
+	atomic_ulong unknown_agent_samples;  /* stored from agents not in the inventory */
 };
 
 extern struct counters counters;

@@ -6,6 +6,7 @@
 #include "collector.h"
 #include "clock.h"
 #include "log.h"
+#include "snapshot.h"
 
 #include <mosquitto.h>
 
@@ -79,6 +80,8 @@ main(int argc, char **argv)
 	struct queue *q = NULL;
 	struct ingest *in = NULL;
 	struct writer *w = NULL;
+	struct evaluator *ev = NULL;
+	struct snapshot_box box;
 	struct http *h = NULL;
 	struct sigaction sa;
 
@@ -118,6 +121,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	mosquitto_lib_init();
+	snapshot_box_init(&box);
 	if (make_dirs(&cc, err, sizeof err) == -1)
 		goto done;
 	if ((q = queue_new((size_t)cc.queue_size)) == NULL) {
@@ -126,9 +130,11 @@ main(int argc, char **argv)
 	}
 	if ((in = ingest_new(&cc, q, err, sizeof err)) == NULL)
 		goto done;
-	if ((w = writer_new(&cc, q, in, err, sizeof err)) == NULL)
+	if ((ev = evaluator_new(&cc, &box, err, sizeof err)) == NULL)
 		goto done;
-	struct http_ctx hc = { &cc, in, q, clock_now() };
+	if ((w = writer_new(&cc, q, in, ev, err, sizeof err)) == NULL)
+		goto done;
+	struct http_ctx hc = { &cc, in, q, clock_now(), &box };
 	if ((h = http_start(&hc, err, sizeof err)) == NULL)
 		goto done;
 	if (writer_start(w, err, sizeof err) == -1)
@@ -141,7 +147,8 @@ main(int argc, char **argv)
 	while (!quit) {
 		if (reload) {
 			reload = 0;
-			log_info("reload: nothing to reload yet in this build");
+			log_info("reload: reading the inventory and targets again");
+			evaluator_request_reload(ev);
 		}
 		usleep(200 * 1000);
 	}
@@ -161,6 +168,8 @@ done:
 		ingest_stop(in);
 	http_stop(h);
 	writer_free(w);
+	evaluator_free(ev);
+	snapshot_box_destroy(&box);
 	ingest_free(in);
 	queue_free(q);
 	mosquitto_lib_cleanup();

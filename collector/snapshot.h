@@ -43,7 +43,7 @@ struct snapshot {
 	                                     the inventory */
 	size_t nunknown;
 	/* Inventory status for /api/v1/health. */
-	char inventory_error[1024];       /* the last failed reload, "" if none */
+	char inventory_error[2048];       /* the last failed reload, "" if none */
 	double inventory_error_at;
 };
 

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "counters.h"
 #include "log.h"
+#include "snapshot.h"
 #include "state_db.h"
 
 #include <math.h>
@@ -20,8 +21,17 @@
 #define HELD_MAX 64          /* samples held back per agent, waiting for a gap */
 /* A gap older than [collector] gap_timeout (600 s) is reported, the held dropped. */
 
+/* Fresh samples of the coverage window: enough for 15 minutes at 60 s. */
+#define WIN_MAX 16
+
 struct agent_rt {
 	struct agent_row row;        /* what the DB holds (after commit) */
+	struct {
+		double t;            /* sample ts */
+		float loss, rtt;     /* NAN when not measured */
+	} win[WIN_MAX];
+	uint8_t wpos, wlen;
+	uint64_t samples;            /* stored since start */
 	struct item *held;           /* ascending seq, HELD_MAX at most */
 	int nheld;
 	double held_since;
@@ -36,6 +46,9 @@ struct writer {
 	const struct collector_conf *cc;
 	struct queue *q;
 	struct ingest *in;
+	struct evaluator *ev;
+	struct agent_view view;      /* the last one handed to the evaluator */
+	double started;
 	struct store *store;
 	struct state_db *db;
 	pthread_t thread;
@@ -213,9 +226,15 @@ apply(struct writer *w, struct agent_rt *rt, const struct item *it)
 		consume(rt, it, (enum reject_extra)it->reject);
 		return true;
 	}
-	if (strcmp(rt->row.province, it->province) != 0) {
-		log_limited(&w->lim, "agent %s: sample under province %s, known under %s: refused",
-		    s->agent, it->province, rt->row.province);
+	/* The inventory says where an agent belongs; an agent it does not
+	 * know keeps the province it first reported under. */
+	bool known;
+	const char *want = evaluator_agent_province(w->ev, s->agent, &known);
+	if (!known)
+		want = rt->row.province;
+	if (strcmp(want, it->province) != 0) {
+		log_limited(&w->lim, "agent %s: sample under province %s, belongs to %s: refused "
+		    "(province_mismatch)", s->agent, it->province, want);
 		consume(rt, it, REJ_PROVINCE_MISMATCH);
 		return true;
 	}
@@ -266,6 +285,9 @@ apply(struct writer *w, struct agent_rt *rt, const struct item *it)
 		return false;
 	}
 	atomic_fetch_add(&counters.stored, 1);
+	rt->samples++;
+	if (!known && evaluator_has_inventory(w->ev))
+		atomic_fetch_add(&counters.unknown_agent_samples, 1);
 	/* The ledger line the delivery tests read (debug level only). After
 	 * a crash the files may hold a sample the DB did not know: RRD refuses
 	 * it again, and the line says so, so a ledger can tell the first store
@@ -284,6 +306,14 @@ apply(struct writer *w, struct agent_rt *rt, const struct item *it)
 	double lag = it->received - (double)s->ts;
 	if (lag <= 2.0 * s->interval) {
 		rt->row.last_seen = it->received;
+		rt->win[rt->wpos].t = (double)s->ts;
+		rt->win[rt->wpos].loss = sample_has(s, M_ICMP_LOSS_PCT) ?
+		    (float)s->m[M_ICMP_LOSS_PCT] : NAN;
+		rt->win[rt->wpos].rtt = sample_has(s, M_ICMP_RTT_AVG_MS) ?
+		    (float)s->m[M_ICMP_RTT_AVG_MS] : NAN;
+		rt->wpos = (uint8_t)((rt->wpos + 1) % WIN_MAX);
+		if (rt->wlen < WIN_MAX)
+			rt->wlen++;
 		double done = clock_now() - (double)s->ts;
 		atomic_fetch_add(&counters.lag_usec_sum, (unsigned long)(fmax(done, 0) * 1e6));
 		atomic_fetch_add(&counters.lag_count, 1);
@@ -463,6 +493,82 @@ run_batch(struct writer *w, size_t n)
 	}
 }
 
+static struct agent_rt *
+agent_find(struct writer *w, const char *agent)
+{
+	if (w->cap == 0)
+		return NULL;
+	size_t j = hash(agent) & (w->cap - 1);
+	while (w->tab[j]) {
+		if (strcmp(w->tab[j]->row.agent, agent) == 0)
+			return w->tab[j];
+		j = (j + 1) & (w->cap - 1);
+	}
+	return NULL;
+}
+
+/* What the evaluator knows of an agent: the window's means over fresh
+ * samples only. */
+static const struct agent_view *
+agent_view(const char *agent, void *arg)
+{
+	struct writer *w = arg;
+	struct agent_rt *rt = agent_find(w, agent);
+	struct agent_view *v = &w->view;
+	double since = clock_now() - w->cc->coverage.window;
+	double loss = 0, rtt = 0;
+	int nl = 0, nr = 0;
+
+	if (rt == NULL)
+		return NULL;
+	memset(v, 0, sizeof *v);
+	v->reported = rt->row.last_seq > 0 || rt->row.online == 1;
+	v->online = rt->row.online;
+	v->last_seen = rt->row.last_seen;
+	v->present = rt->row.present;
+	memcpy(v->m, rt->row.m, sizeof v->m);
+	v->last_ts = rt->row.last_ts;
+	for (int i = 0; i < rt->wlen; i++) {
+		if (rt->win[i].t < since)
+			continue;
+		if (!isnan(rt->win[i].loss)) {
+			loss += rt->win[i].loss;
+			nl++;
+		}
+		if (!isnan(rt->win[i].rtt)) {
+			rtt += rt->win[i].rtt;
+			nr++;
+		}
+	}
+	v->loss_pct = nl ? loss / nl : NAN;
+	v->rtt_ms = nr ? rtt / nr : NAN;
+	return v;
+}
+
+static void
+each_agent(void *arg, void (*cb)(const char *, const char *, double, uint64_t, void *),
+    void *cbarg)
+{
+	struct writer *w = arg;
+
+	for (size_t i = 0; i < w->cap; i++)
+		if (w->tab[i])
+			cb(w->tab[i]->row.agent, w->tab[i]->row.province, w->tab[i]->row.last_seen,
+			    w->tab[i]->samples, cbarg);
+}
+
+static void
+evaluate(struct writer *w)
+{
+	struct eval_source src = { agent_view, w, each_agent };
+	/* The collector's own blindness (no broker, or just started) is not
+	 * a site outage. */
+	double since = ingest_connected(w->in) ? fmax(w->started, ingest_input_since(w->in)) :
+	    clock_now();
+
+	evaluator_tick(w->ev, &src, since, w->store, w->db);
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -484,6 +590,7 @@ writer_main(void *arg)
 			check_gaps(w);
 			next_gap_check = now + gap_every;
 		}
+		evaluate(w);
 	}
 	/* Drain what is queued so nothing acked waits on a restart. */
 	size_t n;
@@ -495,8 +602,8 @@ writer_main(void *arg)
 }
 
 struct writer *
-writer_new(const struct collector_conf *cc, struct queue *q, struct ingest *in, char *err,
-    size_t errlen)
+writer_new(const struct collector_conf *cc, struct queue *q, struct ingest *in,
+    struct evaluator *ev, char *err, size_t errlen)
 {
 	struct writer *w = calloc(1, sizeof *w);
 	char path[600];
@@ -509,6 +616,8 @@ writer_new(const struct collector_conf *cc, struct queue *q, struct ingest *in, 
 	w->cc = cc;
 	w->q = q;
 	w->in = in;
+	w->ev = ev;
+	w->started = clock_now();
 	w->lim = (struct log_limit)LOG_LIMIT_INIT(10, 60);
 	w->wal = cc->store.rrdcached[0] != '\0';
 	snprintf(path, sizeof path, "%s/state.db", cc->data_dir);

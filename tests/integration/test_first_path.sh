@@ -92,6 +92,12 @@ wait_for 20 bash -c "[ \$(curl -sf http://127.0.0.1:$HTTP_PORT/metrics | awk '\$
 	|| fail "ingest stopped after bad input"
 pass "bad input refused and counted; ingest continues ($(metric covmon_samples_stored_total) stored)"
 
+# SIGHUP reloads the probes (as root the raw socket opens again).
+sed -i 's/^count = 5$/count = 4/' "$T/agent.conf"
+kill -HUP "$AGENT_PID"
+wait_for 10 grep -q "probes reloaded" "$T/agent.log" || fail "SIGHUP did not reload the probes"
+pass "SIGHUP: $(grep -o 'reload: probes reloaded.*' "$T/agent.log" | head -1)"
+
 # Clean stop on SIGTERM.
 kill -TERM "$AGENT_PID" "$COLLECTOR_PID"
 wait_for 10 bash -c "! kill -0 $AGENT_PID 2>/dev/null && ! kill -0 $COLLECTOR_PID 2>/dev/null" || fail "did not stop on SIGTERM"

@@ -1,0 +1,246 @@
+/*
+ * The evaluation cycle, run on the writer thread (which owns what is known
+ * of each agent): every eval_interval, evaluate every hamlet of the
+ * inventory, publish the snapshot the API reads, record state transitions
+ * in the state DB, and update the rollup RRDs. Also the inventory's owner:
+ * loaded at start, reloaded on SIGHUP, the last good one kept on error.
+ */
+#include "collector.h"
+#include "clock.h"
+#include "counters.h"
+#include "log.h"
+#include "snapshot.h"
+#include "state_db.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct evaluator {
+	const struct collector_conf *cc;
+	struct snapshot_box *box;
+	struct inv_ref *inv;            /* current inventory, NULL when none */
+	struct coverage *prev;          /* last evaluation (owned by its snapshot) */
+	struct snapshot *prev_snap;     /* a reference that keeps prev alive */
+	atomic_bool reload;
+	double next;                    /* monotonic */
+	char error[2048];               /* last failed reload */
+	double error_at;
+	/* unknown agents being gathered for the next snapshot */
+	struct unknown_agent *unk;
+	size_t nunk, capunk;
+};
+
+static int
+load(struct evaluator *ev, char *err, size_t errlen)
+{
+	struct inventory *inv;
+	const char *targets = ev->cc->targets[0] ? ev->cc->targets : NULL;
+
+	if (inventory_load(&inv, ev->cc->inventory, targets, err, errlen) == -1)
+		return -1;
+	struct inv_ref *r = inv_ref_new(inv, ev->cc->inventory, clock_now());
+	if (r == NULL) {
+		inventory_free(inv);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	inv_ref_put(ev->inv);
+	ev->inv = r;
+	log_info("inventory %s: %zu provinces, %zu communes, %zu hamlets, %zu agents",
+	    ev->cc->inventory, inv->nprovinces, inv->ncommunes, inv->nhamlets, inv->nagents);
+	return 0;
+}
+
+struct evaluator *
+evaluator_new(const struct collector_conf *cc, struct snapshot_box *box, char *err,
+    size_t errlen)
+{
+	struct evaluator *ev = calloc(1, sizeof *ev);
+
+	if (ev == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ev->cc = cc;
+	ev->box = box;
+	if (cc->inventory[0] && load(ev, err, errlen) == -1) {
+		free(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+void
+evaluator_free(struct evaluator *ev)
+{
+	if (ev == NULL)
+		return;
+	snapshot_put(ev->prev_snap);
+	inv_ref_put(ev->inv);
+	free(ev->unk);
+	free(ev);
+}
+
+void
+evaluator_request_reload(struct evaluator *ev)
+{
+	atomic_store(&ev->reload, true);
+}
+
+const char *
+evaluator_agent_province(struct evaluator *ev, const char *agent, bool *known)
+{
+	const struct inv_hamlet *h;
+
+	*known = false;
+	if (ev->inv == NULL)
+		return NULL;
+	if ((h = inventory_hamlet_by_agent(ev->inv->inv, agent)) == NULL)
+		return NULL;
+	*known = true;
+	return ev->inv->inv->provinces[h->province].id;
+}
+
+bool
+evaluator_has_inventory(const struct evaluator *ev)
+{
+	return ev->inv != NULL;
+}
+
+static void
+add_unknown(const char *agent, const char *province, double last_seen, uint64_t samples,
+    void *arg)
+{
+	struct evaluator *ev = arg;
+	bool known;
+
+	if (evaluator_agent_province(ev, agent, &known), known)
+		return;
+	if (ev->nunk == ev->capunk) {
+		size_t ncap = ev->capunk ? ev->capunk * 2 : 16;
+		struct unknown_agent *n = realloc(ev->unk, ncap * sizeof *n);
+		if (n == NULL)
+			return;
+		ev->unk = n;
+		ev->capunk = ncap;
+	}
+	struct unknown_agent *u = &ev->unk[ev->nunk++];
+	snprintf(u->agent, sizeof u->agent, "%s", agent);
+	snprintf(u->province, sizeof u->province, "%s", province);
+	u->last_seen = last_seen;
+	u->samples = samples;
+}
+
+static void
+record(struct evaluator *ev, const struct coverage *cov, struct store *st,
+    struct state_db *db)
+{
+	const struct inventory *inv = cov->inv;
+	struct log_limit lim = LOG_LIMIT_INIT(3, 60);
+	char err[512];
+	double v[STORE_ROLLUP_DS];
+	unsigned step = (unsigned)lround(ev->cc->eval_interval);
+	int64_t ts = (int64_t)cov->at;
+
+	/* Transitions: one row per change (every hamlet on the first cycle). */
+	if (state_db_begin(db) == 0) {
+		for (size_t i = 0; i < inv->nhamlets; i++) {
+			const struct hamlet_eval *h = &cov->hamlets[i];
+			if (ev->prev && ev->prev->inv == inv &&
+			    ev->prev->hamlets[i].state == h->state)
+				continue;
+			if (state_db_history(db, inv->hamlets[i].id, hamlet_state_name[h->state],
+			    cov->at) == -1) {
+				log_limited(&lim, "state db: history: %s", state_db_errmsg(db));
+				break;
+			}
+		}
+		if (state_db_commit(db) == -1) {
+			log_limited(&lim, "state db: history commit: %s", state_db_errmsg(db));
+			state_db_rollback(db);
+		}
+	}
+	/* Rollup RRDs. */
+	for (size_t pass = 0; pass < 2; pass++) {
+		size_t n = pass == 0 ? inv->ncommunes : inv->nprovinces;
+		for (size_t i = 0; i < n; i++) {
+			const struct rollup *r = pass == 0 ? &cov->communes[i] : &cov->provinces[i];
+			const char *province = pass == 0 ?
+			    inv->provinces[inv->communes[i].province].id : inv->provinces[i].id;
+			for (int s = 0; s < HS__COUNT; s++)
+				v[s] = r->counts[s];
+			v[5] = r->total;
+			v[6] = r->covered_pct;
+			if (store_rollup(st, province, pass == 0 ? inv->communes[i].id : NULL, step,
+			    ts, v, err, sizeof err) != STORE_OK)
+				log_limited(&lim, "rollup: %s", err);
+		}
+	}
+}
+
+void
+evaluator_tick(struct evaluator *ev, const struct eval_source *src, double input_since,
+    struct store *st, struct state_db *db)
+{
+	double mono = clock_mono();
+	char err[2048];
+
+	if (atomic_exchange(&ev->reload, false)) {
+		if (ev->cc->inventory[0] == '\0') {
+			log_info("reload: no inventory configured");
+		} else if (load(ev, err, sizeof err) == -1) {
+			log_warnx("reload: inventory refused, the last good one stays in use:\n%s", err);
+			snprintf(ev->error, sizeof ev->error, "%s", err);
+			ev->error_at = clock_now();
+		} else {
+			ev->error[0] = '\0';
+		}
+		ev->next = 0;      /* evaluate now, against the new inventory */
+	}
+	if (mono < ev->next)
+		return;
+	ev->next = mono + ev->cc->eval_interval;
+
+	struct snapshot *s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return;
+	atomic_init(&s->refs, 1);
+	snprintf(s->inventory_error, sizeof s->inventory_error, "%s", ev->error);
+	s->inventory_error_at = ev->error_at;
+	ev->nunk = 0;
+	src->each_agent(src->arg, add_unknown, ev);
+	if (ev->nunk > 0 && (s->unknown = malloc(ev->nunk * sizeof *s->unknown)) != NULL) {
+		memcpy(s->unknown, ev->unk, ev->nunk * sizeof *s->unknown);
+		s->nunknown = ev->nunk;
+	}
+	if (ev->inv != NULL) {
+		const struct inventory *inv = ev->inv->inv;
+		double t0 = clock_mono();
+		const struct coverage *prev = ev->prev;
+		s->inv = inv_ref_get(ev->inv);
+		if (coverage_evaluate(&s->cov, inv, &ev->cc->coverage, src->view, src->arg,
+		    clock_now(), input_since, prev) == -1 ||
+		    (s->views = calloc(inv->nhamlets ? inv->nhamlets : 1, sizeof *s->views)) == NULL) {
+			log_warnx("evaluation: out of memory");
+			snapshot_put(s);
+			return;
+		}
+		for (size_t i = 0; i < inv->nhamlets; i++) {
+			const char *agent = inv->hamlets[i].agent;
+			const struct agent_view *v = agent ? src->view(agent, src->arg) : NULL;
+			if (v != NULL)
+				s->views[i] = *v;
+			else
+				s->views[i].online = -1;
+		}
+		atomic_store(&counters.eval_usec, (unsigned long)((clock_mono() - t0) * 1e6));
+		atomic_fetch_add(&counters.evaluations, 1);
+		record(ev, s->cov, st, db);
+		ev->prev = s->cov;
+	}
+	atomic_fetch_add(&s->refs, 1);       /* ours, keeping prev alive */
+	snapshot_put(ev->prev_snap);
+	ev->prev_snap = s;
+	snapshot_publish(ev->box, s);
+}
