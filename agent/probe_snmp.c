@@ -293,13 +293,12 @@ usm_forget(const char *name)
 {
 	struct usmUser *u;
 
+again:
 	for (u = usm_get_userList(); u != NULL; u = u->next) {
 		if (u->secName != NULL && strcmp(u->secName, name) == 0) {
 			usm_remove_user(u);
 			usm_free_user(u);
-			u = usm_get_userList();	/* the list changed under us */
-			if (u == NULL)
-				break;
+			goto again;	/* the list changed under us */
 		}
 	}
 }
@@ -335,7 +334,8 @@ v3_first_contact(void *sess, char *err, size_t errlen)
 		int syserr, liberr;
 
 		snmp_sess_error(sess, &syserr, &liberr, &msg);
-		snprintf(err, errlen, "%s", msg != NULL ? msg : "first request failed");
+		snprintf(err, errlen, "engine discovery or first request: %s",
+		    msg != NULL ? msg : "failed");
 		free(msg);
 	}
 	if (resp != NULL)
