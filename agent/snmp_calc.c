@@ -1,0 +1,181 @@
+/*
+ * Counter deltas, restart detection, rates and value conversion for the
+ * SNMP probe. No net-snmp calls: values arrive as (type, bytes, length).
+ */
+#include "snmp_calc.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TWO32	4294967296.0
+
+/* net-snmp's struct counter64: two unsigned longs, each holding 32 bits. */
+struct c64 {
+	unsigned long	high;
+	unsigned long	low;
+};
+
+int
+snmp_text_number(const char *s, size_t len, double *out)
+{
+	char buf[64];
+	size_t i = 0, n = 0;
+	int digits = 0;
+
+	/* Blanks around the number: some firmwares pad to a fixed width. */
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	while (len > i && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' ||
+	    s[len - 1] == '\r' || s[len - 1] == '\0'))
+		len--;
+	if (len - i >= sizeof buf)
+		return -1;
+	/* strtod alone would take "inf", "nan", "0x1p4" and "1e999". */
+	if (i < len && (s[i] == '-' || s[i] == '+'))
+		buf[n++] = s[i++];
+	while (i < len && s[i] >= '0' && s[i] <= '9') {
+		buf[n++] = s[i++];
+		digits++;
+	}
+	if (i < len && s[i] == '.') {
+		buf[n++] = s[i++];
+		while (i < len && s[i] >= '0' && s[i] <= '9') {
+			buf[n++] = s[i++];
+			digits++;
+		}
+	}
+	if (i != len || digits == 0)
+		return -1;
+	buf[n] = '\0';
+
+	char *end;
+	double v = strtod(buf, &end);
+	if (*end != '\0' || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+enum snmp_val
+snmp_value_double(unsigned type, const void *val, size_t len, double *out)
+{
+	long l;
+	struct c64 c;
+
+	switch (type) {
+	case SNMP_T_INTEGER:
+		if (val == NULL || len != sizeof l)
+			return SNMP_VAL_BADVALUE;
+		memcpy(&l, val, sizeof l);
+		*out = (double)l;
+		return SNMP_VAL_OK;
+	case SNMP_T_COUNTER:
+	case SNMP_T_GAUGE:
+	case SNMP_T_TIMETICKS:
+		if (val == NULL || len != sizeof l)
+			return SNMP_VAL_BADVALUE;
+		memcpy(&l, val, sizeof l);
+		*out = (double)((unsigned long)l & 0xffffffffUL);
+		return SNMP_VAL_OK;
+	case SNMP_T_COUNTER64:
+		if (val == NULL || len != sizeof c)
+			return SNMP_VAL_BADVALUE;
+		memcpy(&c, val, sizeof c);
+		*out = (double)(c.high & 0xffffffffUL) * TWO32 + (double)(c.low & 0xffffffffUL);
+		return SNMP_VAL_OK;
+	case SNMP_T_OCTET_STR:
+		if (val == NULL && len != 0)
+			return SNMP_VAL_BADVALUE;
+		if (snmp_text_number(val, len, out) == -1)
+			return SNMP_VAL_BADVALUE;
+		return SNMP_VAL_OK;
+	case SNMP_T_NOSUCHOBJECT:
+	case SNMP_T_NOSUCHINSTANCE:
+	case SNMP_T_ENDOFMIBVIEW:
+		return SNMP_VAL_NOSUCH;
+	default:
+		return SNMP_VAL_BADTYPE;
+	}
+}
+
+enum snmp_val
+snmp_value_unsigned(unsigned type, const void *val, size_t len, uint64_t *out, int *bits)
+{
+	long l;
+	struct c64 c;
+
+	switch (type) {
+	case SNMP_T_COUNTER:
+	case SNMP_T_GAUGE:
+	case SNMP_T_TIMETICKS:
+		if (val == NULL || len != sizeof l)
+			return SNMP_VAL_BADVALUE;
+		memcpy(&l, val, sizeof l);
+		*out = (uint64_t)((unsigned long)l & 0xffffffffUL);
+		*bits = 32;
+		return SNMP_VAL_OK;
+	case SNMP_T_COUNTER64:
+		if (val == NULL || len != sizeof c)
+			return SNMP_VAL_BADVALUE;
+		memcpy(&c, val, sizeof c);
+		*out = (uint64_t)(c.high & 0xffffffffUL) << 32 | (uint64_t)(c.low & 0xffffffffUL);
+		*bits = 64;
+		return SNMP_VAL_OK;
+	case SNMP_T_NOSUCHOBJECT:
+	case SNMP_T_NOSUCHINSTANCE:
+	case SNMP_T_ENDOFMIBVIEW:
+		return SNMP_VAL_NOSUCH;
+	default:
+		return SNMP_VAL_BADTYPE;
+	}
+}
+
+int
+snmp_counter_delta(uint64_t prev, uint64_t cur, int bits, uint64_t *delta)
+{
+	if (bits == 32) {
+		if (prev > UINT32_MAX || cur > UINT32_MAX)
+			return -1;
+		*delta = (cur - prev) & UINT32_MAX;
+		return 0;
+	}
+	if (bits == 64) {
+		if (cur < prev)
+			return -1;
+		*delta = cur - prev;
+		return 0;
+	}
+	return -1;
+}
+
+bool
+snmp_uptime_restarted(uint32_t prev, uint32_t cur, double elapsed)
+{
+	/* Our clock and the device's differ by network delays and drift. */
+	double slack = 2 + elapsed * 0.1;
+	double advanced = (double)(uint32_t)(cur - prev) / 100;
+
+	if (!isfinite(elapsed) || elapsed < 0)
+		return true;
+	if (cur < prev)
+		return advanced > elapsed + slack;  /* else a wrap after 497 days */
+	return advanced + slack < elapsed;
+}
+
+bool
+snmp_counter32_ambiguous(double speed_bps, double elapsed)
+{
+	if (!(speed_bps > 0) || !isfinite(speed_bps))
+		return false;
+	return speed_bps / 8 * elapsed >= TWO32;
+}
+
+int
+snmp_rate(uint64_t delta, double elapsed, double scale, double *out)
+{
+	if (!isfinite(elapsed) || elapsed <= 0)
+		return -1;
+	*out = (double)delta * scale / elapsed;
+	return 0;
+}

@@ -1,0 +1,284 @@
+/* The SNMP probe's arithmetic (agent/snmp_calc.c): counter wraps at 2^32
+ * and 2^64, device restarts, rates, and values of every type to numbers. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snmp_calc.h"
+
+#define TWO32	4294967296ULL
+
+/* net-snmp's layout of a Counter64 value. */
+struct c64 {
+	unsigned long	high;
+	unsigned long	low;
+};
+
+static void
+test_delta32_wrap(void **state)
+{
+	uint64_t d;
+
+	assert_int_equal(snmp_counter_delta(100, 250, 32, &d), 0);
+	assert_int_equal(d, 150);
+	/* Just below 2^32, then past it: modulo, not a huge negative. */
+	assert_int_equal(snmp_counter_delta(TWO32 - 10, 5, 32, &d), 0);
+	assert_int_equal(d, 15);
+	assert_int_equal(snmp_counter_delta(TWO32 - 1, 0, 32, &d), 0);
+	assert_int_equal(d, 1);
+	assert_int_equal(snmp_counter_delta(7, 7, 32, &d), 0);
+	assert_int_equal(d, 0);
+	/* A value a Counter32 cannot hold. */
+	assert_int_equal(snmp_counter_delta(0, TWO32, 32, &d), -1);
+	assert_int_equal(snmp_counter_delta(0, 1, 16, &d), -1);
+}
+
+static void
+test_delta64(void **state)
+{
+	uint64_t d;
+
+	assert_int_equal(snmp_counter_delta(TWO32 - 10, TWO32 + 90, 64, &d), 0);
+	assert_int_equal(d, 100);
+	assert_int_equal(snmp_counter_delta(UINT64_MAX - 5, UINT64_MAX, 64, &d), 0);
+	assert_int_equal(d, 5);
+	/* A Counter64 that went back was reset, not wrapped. */
+	assert_int_equal(snmp_counter_delta(1000000, 10, 64, &d), -1);
+}
+
+static void
+test_uptime_restart(void **state)
+{
+	/* 60 s passed, the device counted 60 s: no restart. */
+	assert_false(snmp_uptime_restarted(100000, 106000, 60));
+	/* Network delay and drift. */
+	assert_false(snmp_uptime_restarted(100000, 105700, 60));
+	assert_false(snmp_uptime_restarted(100000, 106400, 60));
+	/* Uptime went back: the device rebooted. */
+	assert_true(snmp_uptime_restarted(100000, 3000, 60));
+	/* Rebooted early in its life and came back: advanced 20 s in 60 s. */
+	assert_true(snmp_uptime_restarted(1000, 3000, 60));
+	/* TimeTicks wrap after 497 days: back in numbers, 60 s in time. */
+	assert_false(snmp_uptime_restarted(UINT32_MAX - 2999, 3000, 60));
+	/* Zero or no time between polls. */
+	assert_false(snmp_uptime_restarted(5000, 5000, 0));
+	assert_true(snmp_uptime_restarted(5000, 5000, NAN));
+}
+
+static void
+test_rate(void **state)
+{
+	double r;
+
+	assert_int_equal(snmp_rate(1000, 8, 8, &r), 0);
+	assert_true(fabs(r - 1000) < 1e-9);
+	assert_int_equal(snmp_rate(0, 60, 8, &r), 0);
+	assert_true(r == 0);
+	/* Zero, negative or no elapsed time: no rate, not infinity. */
+	assert_int_equal(snmp_rate(1000, 0, 8, &r), -1);
+	assert_int_equal(snmp_rate(1000, -1, 8, &r), -1);
+	assert_int_equal(snmp_rate(1000, NAN, 8, &r), -1);
+	assert_int_equal(snmp_rate(1000, INFINITY, 8, &r), -1);
+	/* A whole Counter64 over a second stays finite. */
+	assert_int_equal(snmp_rate(UINT64_MAX, 1, 8, &r), 0);
+	assert_true(isfinite(r));
+}
+
+static void
+test_counter32_ambiguous(void **state)
+{
+	/* 100 Mbit/s moves 750 MB in a minute: one wrap at most. */
+	assert_false(snmp_counter32_ambiguous(100e6, 60));
+	/* 1 Gbit/s moves 7.5 GB: Counter32 may have wrapped twice. */
+	assert_true(snmp_counter32_ambiguous(1e9, 60));
+	assert_false(snmp_counter32_ambiguous(0, 60));
+	assert_false(snmp_counter32_ambiguous(NAN, 60));
+}
+
+static void
+test_value_numbers(void **state)
+{
+	long l;
+	struct c64 c;
+	double d;
+	uint64_t u;
+	int bits;
+
+	l = -67;
+	assert_int_equal(snmp_value_double(SNMP_T_INTEGER, &l, sizeof l, &d), SNMP_VAL_OK);
+	assert_true(d == -67);
+	/* Gauge32 holds up to 2^32 - 1, never negative. */
+	l = (long)0xffffffffUL;
+	assert_int_equal(snmp_value_double(SNMP_T_GAUGE, &l, sizeof l, &d), SNMP_VAL_OK);
+	assert_true(d == 4294967295.0);
+	l = 87;
+	assert_int_equal(snmp_value_double(SNMP_T_GAUGE, &l, sizeof l, &d), SNMP_VAL_OK);
+	assert_true(d == 87);
+	assert_int_equal(snmp_value_double(SNMP_T_TIMETICKS, &l, sizeof l, &d), SNMP_VAL_OK);
+	assert_int_equal(snmp_value_double(SNMP_T_COUNTER, &l, sizeof l, &d), SNMP_VAL_OK);
+
+	c.high = 1;
+	c.low = 5;
+	assert_int_equal(snmp_value_double(SNMP_T_COUNTER64, &c, sizeof c, &d), SNMP_VAL_OK);
+	assert_true(d == 4294967301.0);
+	assert_int_equal(snmp_value_unsigned(SNMP_T_COUNTER64, &c, sizeof c, &u, &bits),
+	    SNMP_VAL_OK);
+	assert_int_equal(u, TWO32 + 5);
+	assert_int_equal(bits, 64);
+	c.high = 0xffffffffUL;
+	c.low = 0xffffffffUL;
+	assert_int_equal(snmp_value_unsigned(SNMP_T_COUNTER64, &c, sizeof c, &u, &bits),
+	    SNMP_VAL_OK);
+	assert_true(u == UINT64_MAX);
+
+	l = 123456;
+	assert_int_equal(snmp_value_unsigned(SNMP_T_COUNTER, &l, sizeof l, &u, &bits),
+	    SNMP_VAL_OK);
+	assert_int_equal(u, 123456);
+	assert_int_equal(bits, 32);
+	/* A counter sent as INTEGER is not trusted as a counter. */
+	assert_int_equal(snmp_value_unsigned(SNMP_T_INTEGER, &l, sizeof l, &u, &bits),
+	    SNMP_VAL_BADTYPE);
+}
+
+static void
+test_value_wrong_lengths(void **state)
+{
+	unsigned char buf[32];
+	double d;
+	uint64_t u;
+	int bits;
+
+	memset(buf, 0xff, sizeof buf);
+	assert_int_equal(snmp_value_double(SNMP_T_INTEGER, buf, 4, &d), SNMP_VAL_BADVALUE);
+	assert_int_equal(snmp_value_double(SNMP_T_INTEGER, NULL, sizeof(long), &d),
+	    SNMP_VAL_BADVALUE);
+	assert_int_equal(snmp_value_double(SNMP_T_COUNTER64, buf, 8, &d), SNMP_VAL_BADVALUE);
+	assert_int_equal(snmp_value_unsigned(SNMP_T_COUNTER64, buf, 3, &u, &bits),
+	    SNMP_VAL_BADVALUE);
+	assert_int_equal(snmp_value_unsigned(SNMP_T_GAUGE, buf, 0, &u, &bits),
+	    SNMP_VAL_BADVALUE);
+}
+
+static void
+test_value_exceptions_and_types(void **state)
+{
+	long l = 1;
+	double d;
+	uint64_t u;
+	int bits;
+
+	assert_int_equal(snmp_value_double(SNMP_T_NOSUCHOBJECT, NULL, 0, &d), SNMP_VAL_NOSUCH);
+	assert_int_equal(snmp_value_double(SNMP_T_NOSUCHINSTANCE, NULL, 0, &d), SNMP_VAL_NOSUCH);
+	assert_int_equal(snmp_value_double(SNMP_T_ENDOFMIBVIEW, NULL, 0, &d), SNMP_VAL_NOSUCH);
+	assert_int_equal(snmp_value_unsigned(SNMP_T_NOSUCHINSTANCE, NULL, 0, &u, &bits),
+	    SNMP_VAL_NOSUCH);
+	assert_int_equal(snmp_value_double(SNMP_T_NULL, NULL, 0, &d), SNMP_VAL_BADTYPE);
+	assert_int_equal(snmp_value_double(SNMP_T_OBJECT_ID, &l, sizeof l, &d),
+	    SNMP_VAL_BADTYPE);
+	assert_int_equal(snmp_value_double(SNMP_T_IPADDRESS, "\x7f\0\0\x01", 4, &d),
+	    SNMP_VAL_BADTYPE);
+	assert_int_equal(snmp_value_double(SNMP_T_OPAQUE, "\x9f\x78\x04", 3, &d),
+	    SNMP_VAL_BADTYPE);
+	assert_int_equal(snmp_value_double(0x30, NULL, 0, &d), SNMP_VAL_BADTYPE);
+}
+
+static void
+test_value_strings(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t len;	/* 0: strlen */
+		int ok;
+		double v;
+	} cases[] = {
+		{ "-67", 0, 1, -67 },
+		{ "12.6", 0, 1, 12.6 },
+		{ "+5", 0, 1, 5 },
+		{ "  28 ", 0, 1, 28 },
+		{ "87\n", 0, 1, 87 },
+		{ "42\0", 3, 1, 42 },		/* C string with its NUL */
+		{ ".5", 0, 1, 0.5 },
+		{ "7.", 0, 1, 7 },
+		{ "", 0, 0, 0 },
+		{ " ", 0, 0, 0 },
+		{ "-", 0, 0, 0 },
+		{ ".", 0, 0, 0 },
+		{ "n/a", 0, 0, 0 },
+		{ "-67 dBm", 0, 0, 0 },
+		{ "1e3", 0, 0, 0 },
+		{ "1e999", 0, 0, 0 },
+		{ "inf", 0, 0, 0 },
+		{ "nan", 0, 0, 0 },
+		{ "0x1f", 0, 0, 0 },
+		{ "1.2.3", 0, 0, 0 },
+		{ "--1", 0, 0, 0 },
+		{ "4\0" "2", 3, 0, 0 },		/* NUL inside */
+		{ "12345678901234567890123456789012345678901234567890123456789012345", 0, 0, 0 },
+	};
+	double d;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t len = cases[i].len ? cases[i].len : strlen(cases[i].s);
+		enum snmp_val v = snmp_value_double(SNMP_T_OCTET_STR, cases[i].s, len, &d);
+
+		if (cases[i].ok) {
+			if (v != SNMP_VAL_OK)
+				fail_msg("'%s' refused", cases[i].s);
+			assert_true(fabs(d - cases[i].v) < 1e-9);
+		} else if (v != SNMP_VAL_BADVALUE)
+			fail_msg("'%s' accepted", cases[i].s);
+	}
+	/* An empty OCTET STRING as net-snmp may hand it: no buffer. */
+	assert_int_equal(snmp_value_double(SNMP_T_OCTET_STR, NULL, 0, &d), SNMP_VAL_BADVALUE);
+}
+
+/* Random types and bytes: never a crash, and OK only with a finite value. */
+static void
+test_value_garbage(void **state)
+{
+	unsigned char buf[80];
+	unsigned seed = 12345;
+	double d;
+	uint64_t u;
+	int bits;
+
+	for (int i = 0; i < 200000; i++) {
+		size_t len = (size_t)(rand_r(&seed) % (int)sizeof buf);
+		unsigned type = (unsigned)(rand_r(&seed) % 256);
+
+		if (i % 4 == 0)
+			type = SNMP_T_OCTET_STR;
+		for (size_t k = 0; k < len; k++)
+			buf[k] = (unsigned char)(i % 8 == 0 ? "0123456789.-+ "[rand_r(&seed) % 14] :
+			    rand_r(&seed));
+		if (snmp_value_double(type, buf, len, &d) == SNMP_VAL_OK)
+			assert_true(isfinite(d));
+		(void)snmp_value_unsigned(type, buf, len, &u, &bits);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_delta32_wrap),
+		cmocka_unit_test(test_delta64),
+		cmocka_unit_test(test_uptime_restart),
+		cmocka_unit_test(test_rate),
+		cmocka_unit_test(test_counter32_ambiguous),
+		cmocka_unit_test(test_value_numbers),
+		cmocka_unit_test(test_value_wrong_lengths),
+		cmocka_unit_test(test_value_exceptions_and_types),
+		cmocka_unit_test(test_value_strings),
+		cmocka_unit_test(test_value_garbage),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
