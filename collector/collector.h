@@ -104,11 +104,14 @@ void writer_free(struct writer *w);
 
 /* HTTP (collector/http.c). */
 struct http;
+struct snapshot_box;
 struct http_ctx {
 	const struct collector_conf *cc;
 	struct ingest *ingest;
 	struct queue *queue;
 	double started;
+	struct snapshot_box *snapshots;   /* the evaluations the API serves;
+	                                     NULL: API answers 503, health works */
 };
 struct http *http_start(const struct http_ctx *ctx, char *err, size_t errlen);
 void http_stop(struct http *h);
