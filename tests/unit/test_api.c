@@ -390,11 +390,26 @@ test_provinces(void **state)
 	is_null(dv, "target_from");
 	json_object_put(o);
 
-	/* Two decimals, not 33.333333333333336. */
+	/* The list is rendered once per snapshot: a snapshot is immutable. */
 	f->cov->provinces[0].covered_pct = 100.0 / 3;
 	o = get(f->s, "/api/v1/provinces", 200);
+	assert_non_null(strstr(last_body, "\"covered_pct\":20.00,"));
+	json_object_put(o);
+
+	/* A new snapshot (its inventory shared) is rendered anew, to two
+	 * decimals, not 33.333333333333336. */
+	struct snapshot *s2 = calloc(1, sizeof *s2);
+	assert_non_null(s2);
+	atomic_init(&s2->refs, 1);
+	s2->inv = inv_ref_get(f->s->inv);
+	s2->cov = f->cov;
+	o = get(s2, "/api/v1/provinces", 200);
 	assert_non_null(strstr(last_body, "\"covered_pct\":33.33,"));
 	json_object_put(o);
+	/* The cache keeps s2 until the next snapshot; it must not free the
+	 * fixture's coverage then. */
+	s2->cov = NULL;
+	snapshot_put(s2);
 }
 
 static void
