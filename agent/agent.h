@@ -9,6 +9,7 @@
 #include "id.h"
 #include "loop.h"
 #include "probe_icmp.h"
+#include "probe_pcap.h"
 #include "probe_tcp.h"
 #include "sample.h"
 
@@ -44,6 +45,8 @@ struct agent_conf {
 	struct probe_icmp_conf icmp;
 	bool tcp_on;
 	struct probe_tcp_conf tcp;
+	bool pcap_on;
+	struct probe_pcap_conf pcap;
 };
 
 /* Reads and validates the whole config. Returns 0, or -1 with err naming

@@ -136,11 +136,15 @@ agent_conf_load(struct agent_conf *ac, const char *path, char *err, size_t errle
 		CHECK(conf_long(&c, "probe.tcp", "timeout_ms", 5000, 10, 60000, &l, err, errlen));
 		ac->tcp.timeout = (double)l / 1000;
 	}
+	probe_pcap_conf_default(&ac->pcap);
+	if (conf_has_section(&c, "probe.pcap")) {
+		ac->pcap_on = true;
+		CHECK(probe_pcap_conf_load(&c, &ac->pcap, err, errlen));
+	}
 	/* Probes of the next release: their keys are accepted, so configs
 	 * written for it are not refused. */
 	for (size_t i = 0; i < c.n; i++) {
-		if (strcmp(c.v[i].section, "probe.snmp") == 0 ||
-		    strcmp(c.v[i].section, "probe.pcap") == 0) {
+		if (strcmp(c.v[i].section, "probe.snmp") == 0) {
 			if (!c.v[i].used)
 				log_warnx("%s:%u: [%s] is not supported by this build; ignored", path,
 				    c.v[i].line, c.v[i].section);
@@ -180,5 +184,16 @@ agent_conf_print(const struct agent_conf *ac, FILE *out)
 		for (int i = 0; i < ac->tcp.ntargets; i++)
 			fprintf(out, "%s %s", i ? "," : "", ac->tcp.targets[i]);
 		fprintf(out, "\ntimeout_ms = %.0f\n\n", ac->tcp.timeout * 1000);
+	}
+	if (ac->pcap_on) {
+		const struct probe_pcap_conf *pc = &ac->pcap;
+		fprintf(out, "[probe.pcap]\ninterface = %s\nfilter = %s\nbuffer_kb = %ld\n"
+		    "promisc = %s\nmax_flows = %u\nmax_clients = %u\n", pc->interface, pc->filter,
+		    pc->buffer_kb, pc->promisc ? "yes" : "no", pc->max_flows, pc->max_clients);
+		if (pc->has_own_mac)
+			fprintf(out, "own_mac = %02x:%02x:%02x:%02x:%02x:%02x\n", pc->own_mac[0],
+			    pc->own_mac[1], pc->own_mac[2], pc->own_mac[3], pc->own_mac[4],
+			    pc->own_mac[5]);
+		fprintf(out, "\n");
 	}
 }

@@ -31,6 +31,7 @@ struct agent {
 	struct loop *loop;
 	struct probe_icmp *icmp;
 	struct probe_tcp *tcp;
+	struct probe_pcap *pcap;
 	struct spool *spool;
 	struct publisher *pub;
 	double interval_start;     /* monotonic */
@@ -43,12 +44,14 @@ usage(FILE *out)
 	fprintf(out,
 	    "usage: covmon-agent [-c FILE] [--check-config] [-d] [-v]\n"
 	    "       covmon-agent [-c FILE] --once [--interval N] [--json]\n"
+	    "       covmon-agent [-c FILE] --pcap-file CAPTURE [--json]\n"
 	    "\n"
 	    "  -c, --config FILE   configuration (default /etc/covmon/agent.conf)\n"
 	    "      --check-config  parse and validate the configuration, print it, exit\n"
 	    "      --once          probe once and print a report for a technician\n"
 	    "      --interval N    with --once: seconds of measurement (default 10)\n"
 	    "      --json          with --once: print the sample instead of the report\n"
+	    "      --pcap-file F   run the capture probe over a file and print its metrics\n"
 	    "  -d, --daemon        detach and log to syslog\n"
 	    "  -v, --verbose       more logging (twice: debug)\n"
 	    "      --help, --version\n");
@@ -63,20 +66,45 @@ on_signal(int sig)
 		quit = 1;
 }
 
-static int
-open_probes(struct agent *a, const struct agent_conf *ac, struct probe_icmp **icmp,
-    struct probe_tcp **tcp, char *err, size_t errlen)
+struct probes {
+	struct probe_icmp *icmp;
+	struct probe_tcp *tcp;
+	struct probe_pcap *pcap;
+};
+
+static void
+close_probes(struct probes *p)
 {
-	*icmp = NULL;
-	*tcp = NULL;
-	if (ac->icmp_on && (*icmp = probe_icmp_new(a->loop, &ac->icmp, err, errlen)) == NULL)
-		return -1;
-	if (ac->tcp_on && (*tcp = probe_tcp_new(a->loop, &ac->tcp, err, errlen)) == NULL) {
-		probe_icmp_free(*icmp);
-		*icmp = NULL;
-		return -1;
-	}
+	probe_icmp_free(p->icmp);
+	probe_tcp_free(p->tcp);
+	probe_pcap_free(p->pcap);
+	memset(p, 0, sizeof *p);
+}
+
+/* Opens every configured probe (as root: raw sockets, capture handle). */
+static int
+open_probes(struct agent *a, const struct agent_conf *ac, struct probes *p, char *err,
+    size_t errlen)
+{
+	memset(p, 0, sizeof *p);
+	if (ac->icmp_on && (p->icmp = probe_icmp_new(a->loop, &ac->icmp, err, errlen)) == NULL)
+		goto fail;
+	if (ac->tcp_on && (p->tcp = probe_tcp_new(a->loop, &ac->tcp, err, errlen)) == NULL)
+		goto fail;
+	if (ac->pcap_on && (p->pcap = probe_pcap_new(a->loop, &ac->pcap, err, errlen)) == NULL)
+		goto fail;
 	return 0;
+fail:
+	close_probes(p);
+	return -1;
+}
+
+static void
+use_probes(struct agent *a, const struct probes *p)
+{
+	a->icmp = p->icmp;
+	a->tcp = p->tcp;
+	a->pcap = p->pcap;
 }
 
 static void
@@ -87,6 +115,8 @@ interval_begin(struct agent *a)
 		probe_icmp_start(a->icmp, a->interval_start, a->conf.interval);
 	if (a->tcp)
 		probe_tcp_start(a->tcp, a->interval_start, a->conf.interval);
+	if (a->pcap)
+		probe_pcap_start(a->pcap, a->interval_start, a->conf.interval);
 }
 
 /* Collects this interval's measurements into s (seq and ts are the caller's). */
@@ -106,6 +136,8 @@ interval_collect(struct agent *a, struct sample *s, struct icmp_target_result *i
 		*nir = probe_icmp_finish(a->icmp, s, ir, ICMP_MAX_TARGETS);
 	if (a->tcp)
 		*ntr = probe_tcp_finish(a->tcp, s, tr, TCP_MAX_TARGETS);
+	if (a->pcap)
+		probe_pcap_finish(a->pcap, s);
 	if (sysinfo(&si) == 0)
 		sample_set(s, M_UPTIME_S, (double)si.uptime);
 }
@@ -150,8 +182,7 @@ static void
 apply_reload(struct agent *a)
 {
 	struct agent_conf nc;
-	struct probe_icmp *icmp;
-	struct probe_tcp *tcp;
+	struct probes np, old = { a->icmp, a->tcp, a->pcap };
 	char err[512];
 
 	if (agent_conf_load(&nc, a->conf.path, err, sizeof err) == -1) {
@@ -163,20 +194,23 @@ apply_reload(struct agent *a)
 	    memcmp(&nc.mqtt, &a->conf.mqtt, sizeof nc.mqtt) != 0 || nc.interval != a->conf.interval)
 		log_warnx("reload: [agent] and [mqtt] changes take effect at the next restart; "
 		    "probes are reloaded now");
-	if (open_probes(a, &nc, &icmp, &tcp, err, sizeof err) == -1) {
+	/* Without root (systemd gives the agent CAP_NET_RAW instead) the raw
+	 * sockets open again; after a drop from root they may not: then the
+	 * running probes stay. */
+	if (open_probes(a, &nc, &np, err, sizeof err) == -1) {
 		log_warnx("reload: %s; keeping the running probes", err);
 		return;
 	}
 	/* The running interval is cut short: its figures would mix old and
 	 * new targets. */
-	probe_icmp_free(a->icmp);
-	probe_tcp_free(a->tcp);
-	a->icmp = icmp;
-	a->tcp = tcp;
+	close_probes(&old);
+	use_probes(a, &np);
 	a->conf.icmp_on = nc.icmp_on;
 	a->conf.icmp = nc.icmp;
 	a->conf.tcp_on = nc.tcp_on;
 	a->conf.tcp = nc.tcp;
+	a->conf.pcap_on = nc.pcap_on;
+	a->conf.pcap = nc.pcap;
 	interval_begin(a);
 	log_info("reload: probes reloaded from %s", a->conf.path);
 }
@@ -222,11 +256,14 @@ run_once(struct agent *a, double interval, bool json)
 	int nir, ntr;
 	bool done = false;
 
+	struct probes p;
+
 	a->conf.interval = interval;
-	if (open_probes(a, &a->conf, &a->icmp, &a->tcp, err, sizeof err) == -1) {
+	if (open_probes(a, &a->conf, &p, err, sizeof err) == -1) {
 		fprintf(stderr, "covmon-agent: %s\n", err);
 		return 1;
 	}
+	use_probes(a, &p);
 	if (!json) {
 		memset(&bc, 0, sizeof bc);
 		snprintf(bc.targets[0], sizeof bc.targets[0],
@@ -274,16 +311,47 @@ run_once(struct agent *a, double interval, bool json)
 	return report_print(stdout, &in, isatty(STDOUT_FILENO));
 }
 
+/* Offline analysis: the pcap probe over a capture file, as one interval. */
+static int
+run_pcap_file(const struct agent_conf *ac, const char *path, bool json)
+{
+	struct sample s;
+	char buf[SAMPLE_MAX_BYTES], err[512];
+
+	sample_init(&s);
+	snprintf(s.agent, sizeof s.agent, "%s", ac->id);
+	if (probe_pcap_run_file(&ac->pcap, path, &s, err, sizeof err) == -1) {
+		fprintf(stderr, "covmon-agent: %s\n", err);
+		return 2;
+	}
+	if (json) {
+		if (sample_encode(&s, buf, sizeof buf) < 0) {
+			fprintf(stderr, "covmon-agent: %s: cannot encode the sample\n", path);
+			return 1;
+		}
+		printf("%s\n", buf);
+		return 0;
+	}
+	printf("%s: %u s of capture\n", path, s.interval);
+	for (int i = 0; i < METRIC_COUNT; i++)
+		if (sample_has(&s, i))
+			printf("  %-16s %g %s\n", metric_table[i].name, s.m[i], metric_table[i].unit);
+	return 0;
+}
+
 static int
 run_daemon(struct agent *a)
 {
 	char err[512];
 	struct sigaction sa;
 
-	if (open_probes(a, &a->conf, &a->icmp, &a->tcp, err, sizeof err) == -1) {
+	struct probes p;
+
+	if (open_probes(a, &a->conf, &p, err, sizeof err) == -1) {
 		log_warnx("%s", err);
 		return 1;
 	}
+	use_probes(a, &p);
 	if (spool_open(&a->spool, a->conf.spool_dir, a->conf.spool_max_bytes, err,
 	    sizeof err) == -1) {
 		log_warnx("spool: %s", err);
@@ -344,6 +412,7 @@ main(int argc, char **argv)
 		{ "once", no_argument, NULL, 'o' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "pcap-file", required_argument, NULL, 'P' },
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -351,6 +420,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conf_path = "/etc/covmon/agent.conf";
+	const char *pcap_file = NULL;
 	bool check = false, once = false, json = false, daemonize = false;
 	double once_interval = 10;
 	int verbose = 0, ch, rc;
@@ -371,6 +441,7 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'j': json = true; break;
+		case 'P': pcap_file = optarg; break;
 		case 'd': daemonize = true; break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
@@ -395,6 +466,8 @@ main(int argc, char **argv)
 		agent_conf_print(&a.conf, stdout);
 		return 0;
 	}
+	if (pcap_file)
+		return run_pcap_file(&a.conf, pcap_file, json);
 	srand((unsigned)getpid() ^ (unsigned)clock_now());
 	if ((a.loop = loop_new()) == NULL)
 		fatalx("out of memory");
@@ -409,8 +482,8 @@ main(int argc, char **argv)
 		spool_close(a.spool);
 		mosquitto_lib_cleanup();
 	}
-	probe_icmp_free(a.icmp);
-	probe_tcp_free(a.tcp);
+	struct probes p = { a.icmp, a.tcp, a.pcap };
+	close_probes(&p);
 	loop_free(a.loop);
 	return rc;
 }

@@ -30,6 +30,7 @@ struct collector_conf {
 	int nprovinces;
 	double eval_interval;
 	double max_clock_skew;
+	double gap_timeout;          /* hidden: a seq gap open this long is reported */
 	int queue_size;
 
 	char mqtt_host[256];

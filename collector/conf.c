@@ -85,6 +85,9 @@ collector_conf_load(struct collector_conf *cc, const char *path, char *err, size
 	    err, errlen));
 	CHECK(conf_duration(&c, "collector", "max_clock_skew", 300, 1, 86400, &cc->max_clock_skew,
 	    err, errlen));
+	/* Not in the sample config: lowered by tests that watch a gap expire. */
+	CHECK(conf_duration(&c, "collector", "gap_timeout", 600, 1, 86400, &cc->gap_timeout,
+	    err, errlen));
 	CHECK(conf_long(&c, "collector", "queue_size", 65536, 16, 4 * 1024 * 1024, &l, err,
 	    errlen));
 	cc->queue_size = (int)l;
@@ -164,8 +167,9 @@ collector_conf_print(const struct collector_conf *cc, FILE *out)
 		fprintf(out, " *");
 	for (int i = 0; i < cc->nprovinces; i++)
 		fprintf(out, "%s %s", i ? "," : "", cc->provinces[i]);
-	fprintf(out, "\neval_interval = %g\nmax_clock_skew = %g\nqueue_size = %d\n\n",
-	    cc->eval_interval, cc->max_clock_skew, cc->queue_size);
+	fprintf(out, "\neval_interval = %g\nmax_clock_skew = %g\ngap_timeout = %g\n"
+	    "queue_size = %d\n\n", cc->eval_interval, cc->max_clock_skew, cc->gap_timeout,
+	    cc->queue_size);
 	fprintf(out, "[mqtt]\nhost = %s\nport = %d\nclient_id = %s\nusername = %s\n"
 	    "password_file = %s\ntls_ca = %s\ntls_cert = %s\ntls_key = %s\nkeepalive = %d\n"
 	    "topic_prefix = %s\n\n", cc->mqtt_host, cc->mqtt_port, cc->client_id, cc->username,

@@ -52,8 +52,18 @@ counters_write(FILE *out)
 	for (int i = 0; i < REJ_EXTRA_COUNT; i++)
 		fprintf(out, "covmon_samples_rejected_total{reason=\"%s\"} %lu\n",
 		    extra_reason[i], C(rejected_extra[i]));
-	fprintf(out, "# TYPE covmon_samples_held_back_total counter\n"
+	fprintf(out, "# HELP covmon_samples_held_back_total Samples that waited for a gap in their agent's seqs to fill.\n"
+	    "# TYPE covmon_samples_held_back_total counter\n"
 	    "covmon_samples_held_back_total %lu\n", C(held_back));
+	fprintf(out, "# HELP covmon_samples_held Samples waiting now for a gap to fill.\n"
+	    "# TYPE covmon_samples_held gauge\n"
+	    "covmon_samples_held %ld\n", C(held));
+	fprintf(out, "# HELP covmon_samples_held_dropped_total Samples let go from the hold (full, or the gap timed out); not acked, the agent resends them.\n"
+	    "# TYPE covmon_samples_held_dropped_total counter\n"
+	    "covmon_samples_held_dropped_total %lu\n", C(held_dropped));
+	fprintf(out, "# HELP covmon_samples_not_stored_total Samples not stored for a transient error (RRD, rrdcached, state DB); not acked, the agent resends them.\n"
+	    "# TYPE covmon_samples_not_stored_total counter\n"
+	    "covmon_samples_not_stored_total %lu\n", C(not_stored));
 	fprintf(out, "# TYPE covmon_seq_gaps_skipped_total counter\n"
 	    "covmon_seq_gaps_skipped_total %lu\n", C(gaps_skipped));
 	fprintf(out, "# TYPE covmon_unknown_metrics_total counter\n"

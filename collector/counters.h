@@ -29,8 +29,11 @@ struct counters {
 	atomic_ulong duplicates;
 	atomic_ulong rejected_payload[SAMPLE_E__COUNT];
 	atomic_ulong rejected_extra[REJ_EXTRA_COUNT];
-	atomic_ulong held_back;       /* waiting for a gap to fill */
-	atomic_ulong gaps_skipped;    /* seqs that never came */
+	atomic_ulong held_back;       /* samples that were held back, waiting for a gap */
+	atomic_long held;             /* samples held back now */
+	atomic_ulong held_dropped;    /* let go from the hold (full, gap timed out): resent */
+	atomic_ulong gaps_skipped;    /* gaps that never filled */
+	atomic_ulong not_stored;      /* transient store failure: not acked, resent */
 	atomic_ulong unknown_metrics;
 	atomic_ulong queue_full;      /* not queued: the agent resends */
 	atomic_ulong rrd_errors;

@@ -104,7 +104,10 @@ struct coverage {
  * the previous snapshot of the same inventory: it carries `since` and the
  * degraded hysteresis (a degraded hamlet is covered again only when loss
  * is below 80 % of max_loss_pct and RTT below 80 % of max_rtt_ms).
- * Returns 0, or -1 when out of memory. Free with coverage_free().
+ * After a reload prev may be of the old inventory: its hamlets are then
+ * matched by id, so prev->inv must still be alive (the caller's snapshot
+ * holds it). Returns 0, or -1 when out of memory. Free with
+ * coverage_free().
  */
 int coverage_evaluate(struct coverage **out, const struct inventory *inv,
     const struct coverage_conf *cf, agent_view_fn view, void *arg, double now,

@@ -47,12 +47,23 @@ static const char *const state_db_schema =
 	" interval INTEGER NOT NULL,"
 	" present INTEGER NOT NULL,"
 	" vals BLOB NOT NULL"
-	");";
+	");"
+	/* Each hamlet's states over time: one row per stretch, `until` NULL
+	 * for the current one. "How long was Suối Chải down this month" is
+	 * one query over it. */
+	"CREATE TABLE IF NOT EXISTS hamlet_history ("
+	" hamlet TEXT NOT NULL,"
+	" state TEXT NOT NULL,"
+	" since REAL NOT NULL,"
+	" until REAL"
+	");"
+	"CREATE INDEX IF NOT EXISTS hamlet_history_by_hamlet ON hamlet_history (hamlet, since);";
 
 enum {
 	Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
 	Q_PUT_AGENT, Q_SET_ONLINE, Q_GET_AGENT, Q_EACH_AGENT,
 	Q_WAL_ADD, Q_WAL_EACH, Q_WAL_TRIM, Q_WAL_COUNT,
+	Q_HIST_CLOSE, Q_HIST_OPEN, Q_HIST_SPAN,
 	Q_COUNT
 };
 
@@ -76,6 +87,12 @@ static const char *const state_db_sql[Q_COUNT] = {
 	    " FROM wal WHERE id > ?1 ORDER BY id",
 	[Q_WAL_TRIM] = "DELETE FROM wal WHERE id <= ?1",
 	[Q_WAL_COUNT] = "SELECT count(*) FROM wal",
+	[Q_HIST_CLOSE] = "UPDATE hamlet_history SET until = ?2 WHERE hamlet = ?1 AND until IS NULL",
+	[Q_HIST_OPEN] = "INSERT INTO hamlet_history (hamlet, state, since) VALUES (?1, ?2, ?3)",
+	/* Seconds of each state that overlap [from, to). */
+	[Q_HIST_SPAN] = "SELECT state, sum(min(coalesce(until, ?3), ?3) - max(since, ?2))"
+	    " FROM hamlet_history WHERE hamlet = ?1 AND since < ?3 AND coalesce(until, ?3) > ?2"
+	    " GROUP BY state",
 };
 
 struct state_db {
@@ -568,4 +585,53 @@ state_db_wal_count(struct state_db *db)
 	n = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return n;
+}
+
+int
+state_db_history(struct state_db *db, const char *hamlet, const char *state, double at)
+{
+	sqlite3_stmt *c = db->q[Q_HIST_CLOSE], *o = db->q[Q_HIST_OPEN];
+	int rc;
+
+	sqlite3_bind_text(c, 1, hamlet, -1, SQLITE_STATIC);
+	sqlite3_bind_double(c, 2, at);
+	rc = sqlite3_step(c);
+	sqlite3_reset(c);
+	sqlite3_clear_bindings(c);
+	if (rc != SQLITE_DONE)
+		return state_db_fail(db, "closing a hamlet's state");
+	sqlite3_bind_text(o, 1, hamlet, -1, SQLITE_STATIC);
+	sqlite3_bind_text(o, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_double(o, 3, at);
+	rc = sqlite3_step(o);
+	sqlite3_reset(o);
+	sqlite3_clear_bindings(o);
+	if (rc != SQLITE_DONE)
+		return state_db_fail(db, "recording a hamlet's state");
+	return 0;
+}
+
+int
+state_db_state_seconds(struct state_db *db, const char *hamlet, double from, double to,
+    const char *const *states, int nstates, double *seconds)
+{
+	sqlite3_stmt *st = db->q[Q_HIST_SPAN];
+	int rc;
+
+	for (int i = 0; i < nstates; i++)
+		seconds[i] = 0;
+	sqlite3_bind_text(st, 1, hamlet, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, from);
+	sqlite3_bind_double(st, 3, to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		for (int i = 0; name != NULL && i < nstates; i++)
+			if (strcmp(name, states[i]) == 0)
+				seconds[i] += sqlite3_column_double(st, 1);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return state_db_fail(db, "reading a hamlet's history");
+	return 0;
 }

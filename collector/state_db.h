@@ -55,6 +55,12 @@ int state_db_wal_each(struct state_db *db, int64_t after,
 int state_db_wal_trim(struct state_db *db, int64_t upto);
 int64_t state_db_wal_count(struct state_db *db);
 
+/* A hamlet entered `state` at `at`: closes its open stretch, opens one. */
+int state_db_history(struct state_db *db, const char *hamlet, const char *state, double at);
+/* Seconds the hamlet spent in each of states[0..n) within [from, to). */
+int state_db_state_seconds(struct state_db *db, const char *hamlet, double from, double to,
+    const char *const *states, int nstates, double *seconds);
+
 const char *state_db_errmsg(struct state_db *db);
 
 #endif

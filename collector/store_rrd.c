@@ -949,3 +949,92 @@ out:
 	}
 	return -1;
 }
+
+/* The DS of a rollup file, in the order of the values given. */
+static const char *const store_rollup_ds[STORE_ROLLUP_DS] = {
+	"covered", "degraded", "down", "unreachable", "unmonitored", "total", "covered_pct",
+};
+
+/*
+ * Rollups are written directly (never through rrdcached: a handful of
+ * files, one update per evaluation) and created on first use with the
+ * evaluation interval as their step.
+ */
+enum store_result
+store_rollup(struct store *st, const char *province, const char *commune, unsigned step,
+    int64_t ts, const double vals[STORE_ROLLUP_DS], char *err, size_t errlen)
+{
+	char path[PATH_MAX], dir[PATH_MAX], msg[512], v[STORE_ROLLUP_DS * 32];
+	char defs[STORE_ROLLUP_DS + 16][STORE_ARG_MAX];
+	const char *argv[STORE_ROLLUP_DS + 16];
+	struct stat sb;
+	enum store_result r;
+	int argc = 0, n;
+	size_t vl;
+
+	if (!id_valid(province) || (commune != NULL && !id_valid(commune)) || step == 0) {
+		store_err(err, errlen, "rollup: bad id or step");
+		return STORE_REFUSED;
+	}
+	n = snprintf(dir, sizeof dir, "%s/%s", st->base, province);
+	if (n < 0 || (size_t)n >= sizeof dir)
+		return STORE_REFUSED;
+	if ((r = store_dir(st->base, err, errlen)) != STORE_OK ||
+	    (r = store_dir(dir, err, errlen)) != STORE_OK)
+		return r;
+	if (commune != NULL)
+		n = snprintf(path, sizeof path, "%s/_commune_%s.rrd", dir, commune);
+	else
+		n = snprintf(path, sizeof path, "%s/_province.rrd", dir);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return STORE_REFUSED;
+	if (lstat(path, &sb) == -1) {
+		if (errno != ENOENT) {
+			store_err(err, errlen, "%s: %s", path, strerror(errno));
+			return STORE_RETRY;
+		}
+		for (int i = 0; i < STORE_ROLLUP_DS; i++) {
+			snprintf(defs[argc], STORE_ARG_MAX, "DS:%s:GAUGE:%u:0:U", store_rollup_ds[i],
+			    3 * step);
+			argv[argc] = defs[argc];
+			argc++;
+		}
+		for (size_t i = 0; i < sizeof store_rra_default / sizeof store_rra_default[0]; i++) {
+			unsigned long per = (unsigned long)step * store_rra_default[i].steps;
+			unsigned long rows = ((unsigned long)store_rra_default[i].span + per - 1) / per;
+			snprintf(defs[argc], STORE_ARG_MAX, "RRA:%s:0.5:%u:%lu",
+			    store_rra_default[i].cf, store_rra_default[i].steps, rows < 1 ? 1 : rows);
+			argv[argc] = defs[argc];
+			argc++;
+		}
+		rrd_clear_error();
+		if (rrd_create_r2(path, step, (time_t)(ts - (int64_t)step), 1, NULL, NULL, argc,
+		    argv) == -1) {
+			store_rrd_error(msg, sizeof msg);
+			store_err(err, errlen, "rrd create %s: %s", path, msg);
+			return STORE_RETRY;
+		}
+	} else if (!S_ISREG(sb.st_mode)) {
+		store_err(err, errlen, "%s is not a regular file: refused", path);
+		return STORE_REFUSED;
+	}
+	vl = (size_t)snprintf(v, sizeof v, "%lld", (long long)ts);
+	for (int i = 0; i < STORE_ROLLUP_DS && vl < sizeof v; i++) {
+		if (isfinite(vals[i]))
+			vl += (size_t)snprintf(v + vl, sizeof v - vl, ":%.6g", vals[i]);
+		else
+			vl += (size_t)snprintf(v + vl, sizeof v - vl, ":U");
+	}
+	const char *uargv[1] = { v };
+	rrd_clear_error();
+	if (rrd_updatex_r(path, NULL, 0, 1, uargv) == -1) {
+		store_rrd_error(msg, sizeof msg);
+		if (strstr(msg, "illegal attempt to update") != NULL)
+			return STORE_OK;
+		if (store_is_bad_file_msg(msg))
+			return store_move_aside(st, path, msg, err, errlen);
+		store_err(err, errlen, "rrd update %s: %s", path, msg);
+		return STORE_RETRY;
+	}
+	return STORE_OK;
+}

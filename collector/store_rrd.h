@@ -59,6 +59,16 @@ struct store_stats {
 };
 void store_get_stats(const struct store *st, struct store_stats *out);
 
+/*
+ * Rollup of a commune (or, with commune NULL, the province) at evaluation
+ * time ts: data_dir/rrd/<province>/_commune_<commune>.rrd or _province.rrd,
+ * DS covered, degraded, down, unreachable, unmonitored, total, covered_pct
+ * (a NAN value is stored as unknown).
+ */
+#define STORE_ROLLUP_DS 7
+enum store_result store_rollup(struct store *st, const char *province, const char *commune,
+    unsigned step, int64_t ts, const double vals[STORE_ROLLUP_DS], char *err, size_t errlen);
+
 /* Path of an agent's group file into buf; -1 on a bad id or overflow. */
 int store_path(const struct store_conf *conf, const char *province, const char *agent,
     int group, char *buf, size_t len);

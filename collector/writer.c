@@ -18,7 +18,7 @@
 
 #define BATCH_MAX 512
 #define HELD_MAX 64          /* samples held back per agent, waiting for a gap */
-#define HELD_TIMEOUT 600.0   /* a gap older than this is reported, the held dropped */
+/* A gap older than [collector] gap_timeout (600 s) is reported, the held dropped. */
 
 struct agent_rt {
 	struct agent_row row;        /* what the DB holds (after commit) */
@@ -48,6 +48,8 @@ struct writer {
 	size_t ntouched;
 
 	bool wal;                    /* rrdcached mode */
+	bool replay;                 /* rrdcached failed: it may have lost what it
+	                                confirmed; replay the WAL before writing on */
 	int64_t wal_last;            /* last WAL id written */
 	double next_flush;
 	struct log_limit lim;
@@ -140,23 +142,82 @@ consume(struct agent_rt *rt, const struct item *it, enum reject_extra why)
 	rt->ack = true;
 }
 
-/* Stores one sample whose predecessor is stored. */
-static void
+struct replay {
+	struct writer *w;
+	size_t n, failed;
+	bool retry;                  /* stopped on a transient failure */
+	char err[256];
+};
+
+/* Stops at the first transient failure (rrdcached still down): the rest
+ * would fail the same way, and nothing after it may be written yet. */
+static int
+replay_one(int64_t id, const char *province, const struct sample *s, void *arg)
+{
+	struct replay *r = arg;
+
+	(void)id;
+	r->n++;
+	switch (store_write(r->w->store, province, s, r->err, sizeof r->err)) {
+	case STORE_OK:
+		return 0;
+	case STORE_RETRY:
+		r->retry = true;
+		return -1;
+	default:
+		r->failed++;      /* can never be stored: not worth a stop */
+		return 0;
+	}
+}
+
+/*
+ * rrdcached answers before its journal is on disk: after it failed (killed,
+ * restarted) it may have lost updates it confirmed, and the next update of
+ * a file would move the file past them for good (RRD refuses older times).
+ * So every WAL entry is written again first; RRD refuses what it has.
+ * Returns 0, or -1 while rrdcached still fails (nothing may be written).
+ */
+static int
+wal_replay(struct writer *w)
+{
+	struct replay r = { .w = w };
+
+	if (state_db_wal_each(w->db, 0, replay_one, &r) == -1 && !r.retry) {
+		log_limited(&w->lim, "state db: reading the write-ahead log: %s",
+		    state_db_errmsg(w->db));
+		return -1;
+	}
+	if (r.retry) {
+		log_limited(&w->lim, "write-ahead log replay: %s; nothing is written until "
+		    "it passes", r.err);
+		return -1;
+	}
+	w->replay = false;
+	log_info("write-ahead log: %zu samples written again to rrdcached (%zu refused)", r.n,
+	    r.failed);
+	return 0;
+}
+
+/* Stores one sample whose predecessor is stored. Returns true when it is
+ * done with (stored, or refused for good), false when it was not stored
+ * for a transient error (not acked: the agent sends it again). */
+static bool
 apply(struct writer *w, struct agent_rt *rt, const struct item *it)
 {
 	const struct sample *s = &it->s;
+	struct store_stats before, after;
 	char err[512];
 	enum store_result r;
 
 	if (it->kind == ITEM_CONSUME) {
 		consume(rt, it, (enum reject_extra)it->reject);
-		return;
+		return true;
 	}
 	if (strcmp(rt->row.province, it->province) != 0) {
 		log_limited(&w->lim, "agent %s: sample under province %s, known under %s: refused",
 		    s->agent, it->province, rt->row.province);
 		consume(rt, it, REJ_PROVINCE_MISMATCH);
-		return;
+		return true;
 	}
 	if (rt->row.last_ts != 0 && s->ts <= rt->row.last_ts) {
 		/* The agent's clock went back: RRD cannot take it. */
@@ -164,22 +225,28 @@ apply(struct writer *w, struct agent_rt *rt, const struct item *it)
 		    "refused as stale", s->agent, (unsigned long long)s->seq, (long long)s->ts,
 		    (long long)rt->row.last_ts);
 		consume(rt, it, REJ_STALE);
-		return;
+		return true;
+	}
+	if (w->wal && w->replay && wal_replay(w) == -1) {
+		atomic_fetch_add(&counters.rrd_errors, 1);
+		return false;
 	}
 	if (w->wal) {
 		int64_t id = state_db_wal_add(w->db, it->province, s);
 		if (id < 0) {
 			log_limited(&w->lim, "state db: write-ahead log: %s", state_db_errmsg(w->db));
-			return;
+			return false;
 		}
 		w->wal_last = id;
 	}
 	double t0 = clock_mono();
+	store_get_stats(w->store, &before);
 	r = store_write(w->store, it->province, s, err, sizeof err);
 	if (r == STORE_BAD_FILE) {
 		log_warnx("agent %s: %s; file set aside, creating a new one", s->agent, err);
 		r = store_write(w->store, it->province, s, err, sizeof err);
 	}
+	store_get_stats(w->store, &after);
 	atomic_fetch_add(&counters.rrd_updates, 1);
 	atomic_fetch_add(&counters.rrd_update_usec, (unsigned long)((clock_mono() - t0) * 1e6));
 	switch (r) {
@@ -188,18 +255,25 @@ apply(struct writer *w, struct agent_rt *rt, const struct item *it)
 	case STORE_REFUSED:
 		log_limited(&w->lim, "agent %s: %s", s->agent, err);
 		consume(rt, it, REJ_STORE);
-		return;
+		return true;
 	default:
 		/* Not stored and not acked: the agent sends it again. */
 		atomic_fetch_add(&counters.rrd_errors, 1);
+		if (w->wal)
+			w->replay = true;
 		log_limited(&w->lim, "agent %s seq %llu: not stored: %s", s->agent,
 		    (unsigned long long)s->seq, err);
-		return;
+		return false;
 	}
 	atomic_fetch_add(&counters.stored, 1);
-	/* The ledger line the delivery tests read (debug level only). */
-	log_debug("stored %s seq %llu ts %lld", s->agent, (unsigned long long)s->seq,
-	    (long long)s->ts);
+	/* The ledger line the delivery tests read (debug level only). After
+	 * a crash the files may hold a sample the DB did not know: RRD refuses
+	 * it again, and the line says so, so a ledger can tell the first store
+	 * from the later ones. */
+	log_debug("stored %s seq %llu ts %lld%s", s->agent, (unsigned long long)s->seq,
+	    (long long)s->ts, after.already == before.already ? "" :
+	    after.updates == before.updates ? " (already in the RRD)" :
+	    " (partly already in the RRD)");
 	rt->row.last_seq = s->seq;
 	rt->row.last_ts = s->ts;
 	rt->row.interval = s->interval;
@@ -216,6 +290,7 @@ apply(struct writer *w, struct agent_rt *rt, const struct item *it)
 	}
 	rt->dirty = true;
 	rt->ack = true;
+	return true;
 }
 
 static void
@@ -223,27 +298,39 @@ hold(struct writer *w, struct agent_rt *rt, const struct item *it)
 {
 	int i;
 
+	/* Every sample that comes here ends counted once: held (the gauge,
+	 * until it leaves the hold to be stored or dropped), a duplicate, or
+	 * dropped; so that received = stored + duplicates + rejected +
+	 * queue_full + not_stored + held_dropped + held holds at every rest. */
 	for (i = 0; i < rt->nheld; i++) {
-		if (rt->held[i].s.seq == it->s.seq)
-			return;        /* already held */
+		if (rt->held[i].s.seq == it->s.seq) {
+			atomic_fetch_add(&counters.duplicates, 1);   /* already held */
+			return;
+		}
 		if (rt->held[i].s.seq > it->s.seq)
 			break;
 	}
-	if (rt->held == NULL && (rt->held = calloc(HELD_MAX, sizeof *rt->held)) == NULL)
+	if (rt->held == NULL && (rt->held = calloc(HELD_MAX, sizeof *rt->held)) == NULL) {
+		log_limited(&w->lim, "out of memory holding back agent %s's samples",
+		    it->s.agent);
+		atomic_fetch_add(&counters.held_dropped, 1);
 		return;
+	}
 	if (rt->nheld == HELD_MAX) {
 		/* Full: keep the oldest, which are needed first; the newer
 		 * ones come again from the agent. */
+		atomic_fetch_add(&counters.held_dropped, 1);
 		if (i == HELD_MAX)
 			return;
 		rt->nheld--;
+		atomic_fetch_sub(&counters.held, 1);
 	}
 	memmove(&rt->held[i + 1], &rt->held[i], (size_t)(rt->nheld - i) * sizeof *rt->held);
 	rt->held[i] = *it;
 	if (rt->nheld++ == 0)
 		rt->held_since = clock_mono();
 	atomic_fetch_add(&counters.held_back, 1);
-	(void)w;
+	atomic_fetch_add(&counters.held, 1);
 }
 
 static void
@@ -257,15 +344,13 @@ drain_held(struct writer *w, struct agent_rt *rt)
 			atomic_fetch_add(&counters.duplicates, 1);
 		} else if (h->s.has_prev && h->s.prev > rt->row.last_seq) {
 			break;
-		} else {
-			uint64_t before = rt->row.last_seq;
-			apply(w, rt, h);
-			if (rt->row.last_seq == before)
-				break;     /* not stored (retry later) */
+		} else if (!apply(w, rt, h)) {
+			break;     /* not stored: stays held, tried again later */
 		}
 		for (k = 1; k < rt->nheld; k++)
 			rt->held[k - 1] = rt->held[k];
 		rt->nheld--;
+		atomic_fetch_sub(&counters.held, 1);
 		rt->held_since = clock_mono();
 	}
 }
@@ -297,7 +382,8 @@ process(struct writer *w, const struct item *it)
 		hold(w, rt, it);
 		return;
 	}
-	apply(w, rt, it);
+	if (!apply(w, rt, it))
+		atomic_fetch_add(&counters.not_stored, 1);
 	drain_held(w, rt);
 }
 
@@ -308,13 +394,15 @@ check_gaps(struct writer *w)
 
 	for (size_t i = 0; i < w->cap; i++) {
 		struct agent_rt *rt = w->tab[i];
-		if (rt == NULL || rt->nheld == 0 || now - rt->held_since < HELD_TIMEOUT)
+		if (rt == NULL || rt->nheld == 0 || now - rt->held_since < w->cc->gap_timeout)
 			continue;
 		log_warnx("agent %s: seq %llu to %llu never came in %.0f s; %d held samples "
 		    "dropped (the agent resends them)", rt->row.agent,
 		    (unsigned long long)rt->row.last_seq + 1,
-		    (unsigned long long)rt->held[0].s.prev, HELD_TIMEOUT, rt->nheld);
+		    (unsigned long long)rt->held[0].s.prev, w->cc->gap_timeout, rt->nheld);
 		atomic_fetch_add(&counters.gaps_skipped, 1);
+		atomic_fetch_add(&counters.held_dropped, (unsigned long)rt->nheld);
+		atomic_fetch_sub(&counters.held, rt->nheld);
 		rt->nheld = 0;
 	}
 }
@@ -327,8 +415,13 @@ wal_flush(struct writer *w)
 
 	if (upto <= 0)
 		return;
+	/* A flush that passes after rrdcached came back says nothing of what
+	 * it lost: replay first, or the trim would forget it. */
+	if (w->replay && wal_replay(w) == -1)
+		return;
 	if (store_flush(w->store, err, sizeof err) == -1) {
 		log_limited(&w->lim, "rrdcached flush: %s; the write-ahead log is kept", err);
+		w->replay = true;
 		return;
 	}
 	if (state_db_wal_trim(w->db, upto) == -1)
@@ -374,7 +467,9 @@ static void *
 writer_main(void *arg)
 {
 	struct writer *w = arg;
-	double next_gap_check = clock_mono() + 60;
+	/* Often enough to keep a short gap_timeout (tests) near its value. */
+	double gap_every = fmin(60, fmax(0.5, w->cc->gap_timeout / 4));
+	double next_gap_check = clock_mono() + gap_every;
 
 	while (!atomic_load(&w->stop)) {
 		size_t n = queue_pop(w->q, w->batch, BATCH_MAX, 0.5);
@@ -387,7 +482,7 @@ writer_main(void *arg)
 		}
 		if (now >= next_gap_check) {
 			check_gaps(w);
-			next_gap_check = now + 60;
+			next_gap_check = now + gap_every;
 		}
 	}
 	/* Drain what is queued so nothing acked waits on a restart. */
@@ -397,24 +492,6 @@ writer_main(void *arg)
 	if (w->wal)
 		wal_flush(w);
 	return NULL;
-}
-
-struct replay {
-	struct writer *w;
-	size_t n, failed;
-};
-
-static int
-replay_one(int64_t id, const char *province, const struct sample *s, void *arg)
-{
-	struct replay *r = arg;
-	char err[256];
-
-	(void)id;
-	r->n++;
-	if (store_write(r->w->store, province, s, err, sizeof err) != STORE_OK)
-		r->failed++;
-	return 0;
 }
 
 struct writer *
@@ -446,14 +523,22 @@ writer_new(const struct collector_conf *cc, struct queue *q, struct ingest *in, 
 	log_info("state %s: %zu agents known", path, w->n);
 	/* Whatever rrdcached confirmed but lost when it or we died. */
 	if (state_db_wal_count(w->db) > 0) {
-		struct replay r = { w, 0, 0 };
+		struct replay r = { .w = w };
 		state_db_wal_each(w->db, 0, replay_one, &r);
-		if (w->wal && store_flush(w->store, err, errlen) == -1) {
-			log_warnx("write-ahead log replay: flush: %s; kept for the next start", err);
+		if (r.retry) {
+			/* rrdcached (or the disk) not there yet: nothing may be
+			 * written before the replay passes. */
+			log_warnx("write-ahead log replay: %s; replayed again before the first "
+			    "write", r.err);
+			w->replay = w->wal;
+		} else if (w->wal && store_flush(w->store, err, errlen) == -1) {
+			log_warnx("write-ahead log replay: flush: %s; replayed again before the "
+			    "first write", err);
+			w->replay = true;
 		} else {
 			state_db_wal_trim(w->db, INT64_MAX);
 		}
-		log_info("write-ahead log: %zu samples replayed (%zu not stored)", r.n, r.failed);
+		log_info("write-ahead log: %zu samples replayed (%zu refused)", r.n, r.failed);
 	}
 	return w;
 fail:

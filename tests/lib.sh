@@ -107,11 +107,61 @@ CONF
 	printf '%s\n' "$@" >> "$f"
 }
 
-# start_collector CONF LOG: sets COLLECTOR_PID
+# start_collector CONF LOG [FLAGS]: sets COLLECTOR_PID. FLAGS default -v;
+# -vv logs the "stored AGENT seq N ts T" ledger lines.
 start_collector() {
-	"$COVMON_BUILD/covmon-collector" -c "$1" -v >> "$2" 2>&1 &
+	"$COVMON_BUILD/covmon-collector" -c "$1" "${3:--v}" >> "$2" 2>&1 &
 	COLLECTOR_PID=$!
 	PIDS+=("$COLLECTOR_PID")
+}
+
+# stop_collector [SIGNAL]: TERM (default: it stores and acks what is queued,
+# flushes rrdcached, and exits 0) or KILL; fails when a TERM'd collector
+# does not exit 0 in time (a crash, or a sanitizer report).
+stop_collector() {
+	local sig=${1:-TERM} rc=0
+	kill -"$sig" "$COLLECTOR_PID" 2>/dev/null || true
+	wait "$COLLECTOR_PID" 2>/dev/null || rc=$?
+	if [ "$sig" = TERM ] && [ $rc -ne 0 ]; then
+		fail "collector exited $rc on SIGTERM"
+	fi
+}
+
+# start_rrdcached: rrdcached on a unix socket in $T, files restricted to
+# $T/data/rrd (-B), a journal in $T/journal, nothing written to the files
+# before an hour (-w 3600) unless flushed; sets RRDCACHED_SOCK and
+# RRDCACHED_PID. Called again after a kill, it replays the same journal.
+start_rrdcached() {
+	need rrdcached
+	mkdir -p "$T/journal" "$T/data/rrd"
+	RRDCACHED_SOCK="$T/rrdcached.sock"
+	rm -f "$RRDCACHED_SOCK" "$T/rrdcached.pid"
+	rrdcached -g -l "unix:$RRDCACHED_SOCK" -j "$T/journal" -F -w 3600 -z 1 \
+	    -b "$T/data/rrd" -B -p "$T/rrdcached.pid" >> "$T/rrdcached.log" 2>&1 &
+	RRDCACHED_PID=$!
+	PIDS+=("$RRDCACHED_PID")
+	wait_for 20 test -S "$RRDCACHED_SOCK" || fail "rrdcached did not start"
+}
+
+stop_rrdcached() {
+	kill -"${1:-TERM}" "$RRDCACHED_PID" 2>/dev/null || true
+	wait "$RRDCACHED_PID" 2>/dev/null || true
+}
+
+# The ledger checks (tests/ledger.py): see its header.
+ledger() { python3 "$COVMON_SRC/tests/ledger.py" "$@"; }
+
+# fleetsim ARGS...: the simulated fleet on this test's broker, agents from
+# tests/data/inventory.csv.
+fleetsim() {
+	"$COVMON_BUILD/tests/fleetsim/covmon-fleetsim" -p "$MQTT_PORT" \
+	    -i "$COVMON_SRC/tests/data/inventory.csv" "$@"
+}
+
+# A crashed (or sanitizer-aborted) collector leaves its mark in the log.
+no_crash() {
+	! grep -E "AddressSanitizer|UndefinedBehaviorSanitizer|runtime error:|LeakSanitizer" "$@" \
+	    || fail "sanitizer report in $*"
 }
 
 # metric NAME [HTTP_PORT]: the value of a /metrics line (0 when absent).

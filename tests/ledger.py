@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""The ledger checks of covmon's delivery tests (FAULTS.md), stdlib only.
+
+  ledger.py check --fleet CSV LOG...      every (agent, seq) the fleet made is
+                                          stored exactly once, in order
+  ledger.py rrd --data DIR LOG...         the RRD rows hold every stored sample,
+                                          the last values equal state.db's
+  ledger.py identity URL [--wait S]       /metrics counters add up
+  ledger.py lastseq DB                    agent,last_seq of state.db (sorted)
+  ledger.py monotonic OLD NEW             no agent's last_seq went back
+
+LOG files are the collector's stderr at -vv, one or more runs each: a run
+starts at its "agents known" line. A collector logs "stored AGENT seq N ts T"
+per sample, with " (already in the RRD)" / " (partly already in the RRD)"
+when the files held it before (a crash between the RRD write and the commit).
+"""
+import argparse
+import collections
+import re
+import sqlite3
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+
+STORED = re.compile(r"stored (\S+) seq (\d+) ts (\d+)( \((partly )?already in the RRD\))?$")
+RUN = re.compile(r"state .*: \d+ agents known")
+
+# metric_table order (common/metric.c): the state.db blob is in this order.
+METRICS = [
+    "icmp_rtt_min_ms", "icmp_rtt_avg_ms", "icmp_rtt_max_ms", "icmp_rtt_p50_ms",
+    "icmp_rtt_p90_ms", "icmp_jitter_ms", "icmp_loss_pct", "tcp_connect_ms",
+    "tcp_connect_ok", "if_rx_bps", "if_tx_bps", "if_oper_up", "if_errors",
+    "radio_signal_dbm", "radio_noise_dbm", "radio_snr_db", "radio_ccq_pct",
+    "clients", "pcap_rx_bps", "pcap_tx_bps", "pcap_pps", "tcp_retrans_pct",
+    "tcp_hs_rtt_ms", "pcap_drop", "uptime_s", "spool_depth", "spool_dropped",
+    "power_mains_up", "battery_pct", "supply_volts",
+]
+GROUP_OF = {}
+for _m in METRICS:
+    GROUP_OF[_m] = {"icmp": "icmp", "tcp": "tcp", "if": "if", "radio": "radio",
+                    "uptime": "site", "spool": "site", "power": "site", "battery": "site",
+                    "supply": "site"}.get(_m.split("_")[0], "traffic")
+GROUP_OF["tcp_retrans_pct"] = GROUP_OF["tcp_hs_rtt_ms"] = "traffic"
+
+
+def read_stored(logs):
+    """[(run, agent, seq, ts, kind)] with kind 'new', 'partly' or 'already'."""
+    out, run = [], 0
+    for path in logs:
+        with open(path, errors="replace") as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if RUN.search(line):
+                    run += 1
+                    continue
+                m = STORED.search(line)
+                if m:
+                    kind = "new" if not m.group(4) else ("partly" if m.group(5) else "already")
+                    out.append((run, m.group(1), int(m.group(2)), int(m.group(3)), kind))
+    return out
+
+
+def read_fleet(path):
+    with open(path) as f:
+        rows = list(__import__("csv").DictReader(f))
+    return {r["agent_id"]: r for r in rows}
+
+
+def cmd_check(a):
+    stored = read_stored(a.logs)
+    fleet = read_fleet(a.fleet)
+    errors = []
+    per = collections.defaultdict(list)
+    for run, agent, seq, ts, kind in stored:
+        per[agent].append((run, seq, ts, kind))
+    for agent in per:
+        if agent not in fleet:
+            errors.append("%s: stored but not made by the fleet" % agent)
+    made = lost = twice = 0
+    for agent, r in fleet.items():
+        first, last = int(r["first_seq"]), int(r["last_seq"])
+        if int(r["dropped"]):
+            errors.append("%s: the fleet dropped %s samples (spool full)" % (agent, r["dropped"]))
+        if int(r["unacked"]) or int(r["acked_seq"]) != last:
+            errors.append("%s: acked up to %s of %d, %s unacked"
+                          % (agent, r["acked_seq"], last, r["unacked"]))
+        lines = per.get(agent, [])
+        seqs = collections.Counter(s for _, s, _, _ in lines)
+        firsts = collections.Counter(s for _, s, _, k in lines if k != "already")
+        inrun = collections.Counter((run, s) for run, s, _, _ in lines)
+        made += last - first + 1
+        for s in range(first, last + 1):
+            if seqs[s] == 0:
+                lost += 1
+                if lost <= 10:
+                    errors.append("%s seq %d: never stored" % (agent, s))
+            elif firsts[s] > 1:
+                twice += 1
+                if twice <= 10:
+                    errors.append("%s seq %d: written to the RRD %d times" % (agent, s, firsts[s]))
+        for s in seqs:
+            if s < first or s > last:
+                errors.append("%s seq %d: stored but never made" % (agent, s))
+        for (run, s), n in inrun.items():
+            if n > 1:
+                errors.append("%s seq %d: stored %d times by run %d" % (agent, s, n, run))
+        # In seq order within a run: the writer never stores past a gap.
+        prev = {}
+        for run, s, _, _ in lines:
+            if run in prev and s <= prev[run]:
+                errors.append("%s: run %d stored seq %d after %d" % (agent, run, s, prev[run]))
+                break
+            prev[run] = s
+    kinds = collections.Counter(k for *_, k in stored)
+    print("ledger: agents=%d made=%d stored_lines=%d (new=%d partly=%d already=%d) "
+          "runs=%d lost=%d twice=%d"
+          % (len(fleet), made, len(stored), kinds["new"], kinds["partly"], kinds["already"],
+             max([s[0] for s in stored] or [0]), lost, twice))
+    for e in errors[:30]:
+        print("ledger: " + e, file=sys.stderr)
+    return 1 if errors else 0
+
+
+def fetch(rrd, start, end, res):
+    out = subprocess.run(["rrdtool", "fetch", rrd, "AVERAGE", "-r", str(res), "-s", str(start),
+                          "-e", str(end)], capture_output=True, text=True, check=True).stdout
+    lines = out.splitlines()
+    names = lines[0].split()
+    rows = {}
+    for ln in lines[1:]:
+        if ":" not in ln:
+            continue
+        t, vals = ln.split(":", 1)
+        rows[int(t)] = dict(zip(names, [float(v) for v in vals.split()]))
+    return rows
+
+
+def lastupdate(rrd):
+    out = subprocess.run(["rrdtool", "lastupdate", rrd], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    names = out[0].split()
+    t, vals = out[-1].split(":", 1)
+    return int(t), dict(zip(names, vals.split()))
+
+
+def cmd_rrd(a):
+    """Every stored ts has its row in if.rrd (if_oper_up is sent by every
+    fleetsim sample), and no other row has one; the files' last update is
+    the last stored sample, with state.db's values."""
+    stored = read_stored(a.logs)
+    per = collections.defaultdict(dict)
+    for _, agent, seq, ts, _ in stored:
+        per[agent][seq] = ts
+    db = sqlite3.connect("file:%s/state.db?mode=ro" % a.data, uri=True)
+    rows_db = {r[0]: r[1:] for r in db.execute(
+        "SELECT agent, province, last_seq, last_ts, present, vals FROM agents")}
+    errors, nrows, nagents = [], 0, 0
+    for agent, seqs in sorted(per.items()):
+        if agent not in rows_db:
+            errors.append("%s: not in state.db" % agent)
+            continue
+        province, last_seq, last_ts, present, blob = rows_db[agent]
+        base = "%s/rrd/%s/%s" % (a.data, province, agent)
+        want = set(seqs.values())
+        if last_seq != max(seqs) or last_ts != seqs[max(seqs)]:
+            errors.append("%s: state.db last_seq %d ts %d, the ledger's last %d ts %d"
+                          % (agent, last_seq, last_ts, max(seqs), seqs[max(seqs)]))
+        rows = fetch(base + "/if.rrd", min(want) - a.interval, max(want), a.interval)
+        have = {t for t, v in rows.items() if v.get("if_oper_up") == 1.0}
+        if have != want:
+            errors.append("%s: if.rrd rows with values %d, samples stored %d (missing %s, extra %s)"
+                          % (agent, len(have), len(want), sorted(want - have)[:5],
+                             sorted(have - want)[:5]))
+        nrows += len(have)
+        nagents += 1
+        vals = struct.unpack("<%dd" % (len(blob) // 8), blob)
+        for group in sorted({GROUP_OF[m] for i, m in enumerate(METRICS) if present >> i & 1}):
+            t, lu = lastupdate("%s/%s.rrd" % (base, group))
+            if t != last_ts:
+                errors.append("%s/%s.rrd: last update %d, last stored ts %d" % (agent, group, t, last_ts))
+                continue
+            for i, m in enumerate(METRICS):
+                if GROUP_OF[m] != group or not (present >> i & 1):
+                    continue
+                if m not in lu or float(lu[m]) != vals[i]:
+                    errors.append("%s/%s.rrd %s = %s, state.db %r" % (agent, group, m, lu.get(m), vals[i]))
+    print("rrd: agents=%d rows_with_values=%d (every stored sample, none other; last values = "
+          "state.db)" % (nagents, nrows) if not errors else "rrd: %d errors" % len(errors))
+    for e in errors[:30]:
+        print("rrd: " + e, file=sys.stderr)
+    return 1 if errors else 0
+
+
+def metrics(url):
+    m = {}
+    with urllib.request.urlopen(url, timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line and not line.startswith("#"):
+                k, v = line.rsplit(" ", 1)
+                m[k] = float(v)
+    return m
+
+
+def identity(m):
+    rej = sum(v for k, v in m.items() if k.startswith("covmon_samples_rejected_total{"))
+    parts = [("stored", m["covmon_samples_stored_total"]),
+             ("duplicates", m["covmon_samples_duplicate_total"]), ("rejected", rej),
+             ("queue_full", m["covmon_queue_full_total"]),
+             ("not_stored", m["covmon_samples_not_stored_total"]),
+             ("held_dropped", m["covmon_samples_held_dropped_total"]),
+             ("held", m["covmon_samples_held"])]
+    rec = m["covmon_samples_received_total"]
+    ok = rec == sum(v for _, v in parts) and m["covmon_queue_depth"] == 0
+    text = "received=%d = " % rec + " + ".join("%s=%d" % p for p in parts)
+    return ok, text
+
+
+def cmd_identity(a):
+    end = time.time() + a.wait
+    while True:
+        ok, text = identity(metrics(a.url))
+        if ok or time.time() >= end:
+            break
+        time.sleep(0.2)
+    print("identity %s: %s" % ("holds" if ok else "BROKEN", text))
+    return 0 if ok else 1
+
+
+def cmd_lastseq(a):
+    db = sqlite3.connect("file:%s?mode=ro" % a.db, uri=True, timeout=10)
+    for agent, seq in db.execute("SELECT agent, last_seq FROM agents ORDER BY agent"):
+        print("%s,%d" % (agent, seq))
+    return 0
+
+
+def cmd_monotonic(a):
+    def load(p):
+        with open(p) as f:
+            return {l.split(",")[0]: int(l.split(",")[1]) for l in f if "," in l}
+    old, new = load(a.old), load(a.new)
+    bad = [(k, v, new.get(k)) for k, v in old.items() if new.get(k, -1) < v]
+    for k, v, n in bad:
+        print("lastseq: %s went back from %d to %s" % (k, v, n), file=sys.stderr)
+    return 1 if bad else 0
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("check"); s.add_argument("--fleet", required=True); s.add_argument("logs", nargs="+")
+    s = sub.add_parser("rrd"); s.add_argument("--data", required=True)
+    s.add_argument("--interval", type=int, default=1); s.add_argument("logs", nargs="+")
+    s = sub.add_parser("identity"); s.add_argument("url"); s.add_argument("--wait", type=float, default=10)
+    s = sub.add_parser("lastseq"); s.add_argument("db")
+    s = sub.add_parser("monotonic"); s.add_argument("old"); s.add_argument("new")
+    a = p.parse_args()
+    return {"check": cmd_check, "rrd": cmd_rrd, "identity": cmd_identity,
+            "lastseq": cmd_lastseq, "monotonic": cmd_monotonic}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
