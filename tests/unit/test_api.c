@@ -20,39 +20,6 @@
 #include "coverage.h"
 #include "snapshot.h"
 
-/*
- * coverage.c is written on another branch. Until it is on main these weak
- * stand-ins let this test link; once it is, the linker prefers the real
- * ones wherever coverage.o is pulled in, and these can go.
- */
-__attribute__((weak)) const char *const hamlet_state_name[HS__COUNT] = {
-	"covered", "degraded", "down", "unreachable", "unmonitored",
-};
-
-__attribute__((weak)) int
-hamlet_state_lookup(const char *name)
-{
-	for (int i = 0; i < HS__COUNT; i++)
-		if (strcmp(name, hamlet_state_name[i]) == 0)
-			return i;
-	return strcmp(name, "uncovered") == 0 ? -2 : -1;
-}
-
-__attribute__((weak)) const char *
-colour_name(enum colour c)
-{
-	static const char *const n[] = { "green", "yellow", "red" };
-	return c >= COLOUR_GREEN && c <= COLOUR_RED ? n[c] : NULL;
-}
-
-/* The test frees its own struct coverage before snapshot_put(), so this
- * only ever sees NULL. */
-__attribute__((weak)) void
-coverage_free(struct coverage *c)
-{
-	assert_null(c);
-}
-
 #define HDR	"hamlet_id,hamlet_name,village,commune_id,commune_name," \
 		"province_id,province_name,lat,lon,agent_id,uplink_hamlet_id," \
 		"target_date,population\n"
@@ -205,6 +172,8 @@ teardown(void **state)
 {
 	struct fx *f = *state;
 
+	/* Made here of separate blocks (coverage_evaluate() makes one), so
+	 * freed here, not by coverage_free(). */
 	free(f->cov->hamlets);
 	free(f->cov->communes);
 	free(f->cov->provinces);
