@@ -128,7 +128,7 @@ main(int argc, char **argv)
 		goto done;
 	if ((w = writer_new(&cc, q, in, err, sizeof err)) == NULL)
 		goto done;
-	struct http_ctx hc = { &cc, in, q, clock_now() };
+	struct http_ctx hc = { &cc, in, q, clock_now(), NULL };
 	if ((h = http_start(&hc, err, sizeof err)) == NULL)
 		goto done;
 	if (writer_start(w, err, sizeof err) == -1)
