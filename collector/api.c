@@ -476,7 +476,7 @@ unknown_agents(struct render *r)
 
 /*
  * Reads the filters of /api/v1/hamlets. Returns 0, or 400/404 with the
- * message in msg. A filter naming an unknown province, commune or agent is
+ * message in msg. Without r->inv only their syntax is checked. A filter naming an unknown province, commune or agent is
  * a 404 rather than an empty list, so a typo is not read as "all fine".
  */
 static unsigned
@@ -520,6 +520,8 @@ filter_read(const struct render *r, api_query_fn query, void *qarg, struct filte
 			snprintf(msg, msglen, "bad %s id '%s': " ID_RULE, keys[k], q);
 			return 400;
 		}
+		if (r->inv == NULL)	/* the syntax only, for now */
+			continue;
 		if (k == 0) {
 			const struct inv_province *p = inventory_province(r->inv, v);
 			f->province = p ? (int32_t)(p - r->inv->provinces) : -2;
@@ -639,6 +641,9 @@ api_render(struct snapshot *s, const char *url, api_query_fn query, void *qarg,
 	if (id != NULL && !id_valid(id))
 		return bad_id(rt == R_PROVINCE ? "province" : rt == R_COMMUNE ? "commune" :
 		    "hamlet", id, status, body, len);
+	if (rt == R_HAMLETS &&
+	    (code = filter_read(&r, query, qarg, &f, msg, sizeof msg)) != 0)
+		return error_reply(code, status, body, len, "%s", msg);
 	if (s == NULL)
 		return error_reply(503, status, body, len, "no evaluation yet");
 	r.s = s;

@@ -634,16 +634,26 @@ static void
 test_no_snapshot(void **state)
 {
 	struct fx *f = *state;
+	json_object *o;
 	static const char *const urls[] = {
 		"/api/v1/provinces", "/api/v1/provinces/lao-cai", "/api/v1/communes/bat-xat",
 		"/api/v1/hamlets", "/api/v1/hamlets/suoi-chai", "/api/v1/agents/unknown",
 	};
 
 	for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
-		json_object *o = get(NULL, urls[i], 503);
+		o = get(NULL, urls[i], 503);
 		assert_string_equal(str(o, "error"), "no evaluation yet");
 		json_object_put(o);
 	}
+
+	/* A bad filter is the caller's mistake whatever the collector's state;
+	 * whether an id is known has to wait for an inventory. */
+	o = get_q(NULL, "/api/v1/hamlets", Q("state", "bogus"), 400);
+	json_object_put(o);
+	o = get_q(NULL, "/api/v1/hamlets", Q("province", "Lao-Cai"), 400);
+	json_object_put(o);
+	o = get_q(NULL, "/api/v1/hamlets", Q("province", "cao-bang"), 503);
+	json_object_put(o);
 
 	/* Running without an inventory: every agent is unknown, and that
 	 * list still answers. */
@@ -652,11 +662,11 @@ test_no_snapshot(void **state)
 	bare.unknown = f->s->unknown;
 	bare.nunknown = 1;
 	for (size_t i = 0; i < 5; i++) {
-		json_object *o = get(&bare, urls[i], 503);
+		o = get(&bare, urls[i], 503);
 		assert_non_null(strstr(str(o, "error"), "no inventory configured"));
 		json_object_put(o);
 	}
-	json_object *o = get(&bare, "/api/v1/agents/unknown", 200);
+	o = get(&bare, "/api/v1/agents/unknown", 200);
 	assert_string_equal(str(at(arr(o, "agents", 1), 0), "id"), "stray-01");
 	json_object_put(o);
 }
