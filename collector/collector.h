@@ -134,6 +134,7 @@ void evaluator_tick(struct evaluator *ev, const struct eval_source *src, double 
 
 /* HTTP (collector/http.c). */
 struct http;
+struct snapshot_box;
 struct http_ctx {
 	const struct collector_conf *cc;
 	struct ingest *ingest;

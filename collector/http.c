@@ -1,12 +1,15 @@
 /*
  * The collector's HTTP server (libmicrohttpd, its own threads): /metrics in
- * Prometheus text format and /api/v1/health. Read-only; it never touches
- * the writer's state except through atomics and the queue's lock.
+ * Prometheus text format and the JSON API (api.c). Read-only; it never
+ * touches the writer's state except through atomics, the queue's lock and
+ * the snapshot box.
  */
+#include "api.h"
 #include "collector.h"
 #include "clock.h"
 #include "counters.h"
 #include "log.h"
+#include "snapshot.h"
 
 #include <microhttpd.h>
 
@@ -61,20 +64,55 @@ handle_metrics(struct http *h, struct MHD_Connection *c)
 	return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", buf, len);
 }
 
+/* The current snapshot with a reference taken, or NULL (none yet, or no
+ * box: the collector runs without an inventory). */
+static struct snapshot *
+current(struct http *h)
+{
+	return h->ctx.snapshots ? snapshot_get(h->ctx.snapshots) : NULL;
+}
+
 static enum MHD_Result
 handle_health(struct http *h, struct MHD_Connection *c)
 {
 	char *buf = NULL;
-	bool mqtt = ingest_connected(h->ctx.ingest);
+	size_t len = 0;
+	struct api_health hh = {
+		.mqtt_connected = ingest_connected(h->ctx.ingest),
+		.queue_depth = queue_depth(h->ctx.queue),
+		.uptime_s = clock_now() - h->ctx.started,
+		.received = atomic_load(&counters.received),
+		.stored = atomic_load(&counters.stored),
+		.inventory_configured = h->ctx.cc->inventory[0] != '\0',
+	};
+	struct snapshot *s = current(h);
+	int rc = api_health(s, &hh, &buf, &len);
 
-	if (asprintf(&buf, "{\"status\":\"%s\",\"mqtt\":\"%s\",\"queue_depth\":%zu,"
-	    "\"uptime_s\":%.0f,\"received\":%lu,\"stored\":%lu,\"version\":\"%s\"}",
-	    mqtt ? "ok" : "degraded", mqtt ? "connected" : "disconnected",
-	    queue_depth(h->ctx.queue), clock_now() - h->ctx.started,
-	    atomic_load(&counters.received), atomic_load(&counters.stored),
-	    COVMON_VERSION) == -1)
+	snapshot_put(s);
+	if (rc == -1)
 		return MHD_NO;
-	return reply(c, MHD_HTTP_OK, "application/json", buf, strlen(buf));
+	return reply(c, MHD_HTTP_OK, "application/json", buf, len);
+}
+
+static const char *
+query_arg(void *qarg, const char *key)
+{
+	return MHD_lookup_connection_value(qarg, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static enum MHD_Result
+handle_api(struct http *h, struct MHD_Connection *c, const char *url)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	unsigned status = 0;
+	struct snapshot *s = current(h);
+	int rc = api_render(s, url, query_arg, c, &buf, &len, &status);
+
+	snapshot_put(s);
+	if (rc == -1)
+		return MHD_NO;
+	return reply(c, status, "application/json", buf, len);
 }
 
 static enum MHD_Result
@@ -94,6 +132,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return handle_metrics(h, c);
 	if (strcmp(url, "/api/v1/health") == 0)
 		return handle_health(h, c);
+	if (strncmp(url, "/api/v1/", 8) == 0)
+		return handle_api(h, c, url);
 	return reply_str(c, MHD_HTTP_NOT_FOUND, "application/json", "{\"error\":\"not found\"}");
 }
 

@@ -1,0 +1,762 @@
+/* The commands of DESIGN.md section 9: each reads its options, asks the
+ * API and prints a table, or the API's JSON as it came with --json. */
+#include "cli.h"
+
+#include "id.h"
+#include "inventory.h"
+#include "metric.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define UPLINK_HOPS_MAX	32	/* the inventory refuses cycles; this is a guard */
+
+const char *
+jstring(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+bool
+jnumber(json_object *o, const char *key, double *out)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+		return false;
+	*out = json_object_get_double(v);
+	return true;
+}
+
+static bool
+jbool(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) &&
+	    json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+}
+
+static json_object *
+jarray(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_array))
+		return NULL;
+	return v;
+}
+
+static const char *
+or_dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+void
+ago(char *buf, size_t len, double t, double now)
+{
+	double d = now - t;
+
+	if (t <= 0)
+		snprintf(buf, len, "never");
+	else if (d < -1)
+		snprintf(buf, len, "in %.0f s (clock ahead)", -d);
+	else if (d < 60)
+		snprintf(buf, len, "%.0f s ago", d < 0 ? 0 : d);
+	else if (d < 3600)
+		snprintf(buf, len, "%.0f min ago", floor(d / 60));
+	else if (d < 86400)
+		snprintf(buf, len, "%.0f h %.0f min ago", floor(d / 3600), floor(fmod(d, 3600) / 60));
+	else
+		snprintf(buf, len, "%.0f d %.0f h ago", floor(d / 86400), floor(fmod(d, 86400) / 3600));
+}
+
+/* "2026-11-24 15:47" in local time. */
+static void
+when(char *buf, size_t len, double t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(buf, len, "%.0f", t);
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static enum tcolour
+colour_of(const char *colour)
+{
+	if (colour == NULL)
+		return TC_NONE;
+	if (strcmp(colour, "green") == 0)
+		return TC_GREEN;
+	if (strcmp(colour, "yellow") == 0)
+		return TC_YELLOW;
+	return strcmp(colour, "red") == 0 ? TC_RED : TC_NONE;
+}
+
+static enum tcolour
+state_colour(const char *state)
+{
+	if (state == NULL)
+		return TC_NONE;
+	if (strcmp(state, "covered") == 0)
+		return TC_GREEN;
+	if (strcmp(state, "degraded") == 0)
+		return TC_YELLOW;
+	if (strcmp(state, "down") == 0 || strcmp(state, "unreachable") == 0)
+		return TC_RED;
+	return TC_DIM;
+}
+
+static void
+print_json(const struct reply *r)
+{
+	fwrite(r->body, 1, r->len, stdout);
+	if (r->len == 0 || r->body[r->len - 1] != '\n')
+		fputc('\n', stdout);
+}
+
+/* Parses a command's options: the command's own (handled by `own`, which
+ * returns 0 when it took the option) and the common ones. Returns 0, or
+ * EXIT_USAGE after printing the command's usage; 'h' prints it to stdout
+ * and returns -1 (exit 0). */
+static int
+parse(struct cli *c, int argc, char **argv, const struct option *opts, const char *usage,
+    int (*own)(void *arg, int ch, const char *optarg), void *arg)
+{
+	int ch;
+
+	optind = 0;	/* GNU getopt: start over on a new argv */
+	opterr = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ch == 'h') {
+			printf("usage: covmon %s\n", usage);
+			return -1;
+		}
+		if (cli_common_option(c, ch, optarg) == 0)
+			continue;
+		if (own && own(arg, ch, optarg) == 0)
+			continue;
+		fprintf(stderr, "usage: covmon %s\n", usage);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int
+need_id(const char *what, const char *id)
+{
+	if (id_valid(id))
+		return 0;
+	fprintf(stderr, "covmon: bad %s id '%s': an id is 1-64 characters of a-z, 0-9, "
+	    "'.', '_' and '-', starting with a letter or digit\n", what, id);
+	return EXIT_USAGE;
+}
+
+/* "20.0 %" */
+static void
+pct_cell(struct table *t, json_object *o, const char *key, enum tcolour colour)
+{
+	double v;
+
+	if (jnumber(o, key, &v))
+		table_cell(t, colour, "%.1f %%", v);
+	else
+		table_cell(t, TC_NONE, "-");
+}
+
+static void
+counts_cells(struct table *t, json_object *o)
+{
+	static const char *const keys[] = {
+		"covered", "degraded", "down", "unreachable", "unmonitored", "total",
+	};
+	json_object *counts;
+	double v;
+
+	if (!json_object_object_get_ex(o, "counts", &counts))
+		counts = NULL;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if (counts && jnumber(counts, keys[i], &v))
+			table_cell(t, TC_NONE, "%.0f", v);
+		else
+			table_cell(t, TC_NONE, "-");
+	}
+	if (jnumber(o, "overdue", &v))
+		table_cell(t, v > 0 ? TC_RED : TC_NONE, "%.0f", v);
+	else
+		table_cell(t, TC_NONE, "-");
+}
+
+/* One province or commune per row. */
+static const char *const scope_headers[] = {
+	"ID", "NAME", "COVERED", "TARGET", "DEADLINE", "COLOUR",
+	"COV", "DEG", "DOWN", "UNREACH", "UNMON", "TOTAL", "OVERDUE",
+};
+
+static void
+scope_row(struct table *t, json_object *o)
+{
+	const char *colour = jstring(o, "colour");
+	enum tcolour tc = colour_of(colour);
+
+	table_row(t);
+	table_cell(t, TC_NONE, "%s", or_dash(jstring(o, "id")));
+	table_cell(t, TC_NONE, "%s", or_dash(jstring(o, "name")));
+	pct_cell(t, o, "covered_pct", tc);
+	double target;
+	if (jnumber(o, "target_pct", &target))
+		table_cell(t, TC_NONE, "%g %%", target);
+	else
+		table_cell(t, TC_DIM, "none");
+	table_cell(t, TC_NONE, "%s", or_dash(jstring(o, "deadline")));
+	table_cell(t, tc, "%s", or_dash(colour));
+	counts_cells(t, o);
+}
+
+static int
+status_opt(void *arg, int ch, const char *optarg)
+{
+	if (ch != 'p')
+		return -1;
+	*(const char **)arg = optarg;
+	return 0;
+}
+
+int
+cmd_status(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "province", required_argument, NULL, 'p' },
+		CLI_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *usage = "status [--province P] [--json] [--url URL]";
+	const char *province = NULL;
+	char path[128];
+	struct reply r;
+	int rc;
+
+	if ((rc = parse(c, argc, argv, opts, usage, status_opt, &province)) != 0)
+		return rc < 0 ? 0 : rc;
+	if (optind != argc) {
+		fprintf(stderr, "usage: covmon %s\n", usage);
+		return EXIT_USAGE;
+	}
+	if (province && (rc = need_id("province", province)) != 0)
+		return rc;
+	if ((rc = cli_setup(c, false)) != 0)
+		return rc;
+	if (province)
+		snprintf(path, sizeof path, "/api/v1/provinces/%s", province);
+	else
+		snprintf(path, sizeof path, "/api/v1/provinces");
+	if (cli_get_ok(c, path, &r) == -1)
+		return EXIT_RUNTIME;
+	if (c->json) {
+		print_json(&r);
+		reply_free(&r);
+		return 0;
+	}
+
+	struct table *t = table_new(13, scope_headers, "llrrllrrrrrrr");
+	json_object *list;
+	if (province) {
+		/* The province itself first, then its communes. */
+		const char *colour = jstring(r.json, "colour");
+		double pct, target;
+		printf("%s (%s): ", or_dash(jstring(r.json, "name")), province);
+		if (jnumber(r.json, "covered_pct", &pct)) {
+			char buf[32];
+			snprintf(buf, sizeof buf, "%.1f %%", pct);
+			colour_print(stdout, c->colour, colour_of(colour), buf);
+			printf(" covered");
+		} else
+			printf("no hamlets");
+		if (jnumber(r.json, "target_pct", &target))
+			printf(", target %g %% by %s (%s)", target,
+			    or_dash(jstring(r.json, "deadline")), or_dash(colour));
+		else
+			printf(", no target");
+		printf("\n\n");
+		list = jarray(r.json, "communes");
+	} else
+		list = jarray(r.json, "provinces");
+	for (size_t i = 0; list && i < json_object_array_length(list); i++)
+		scope_row(t, json_object_array_get_idx(list, i));
+	table_print(t, stdout, c->colour);
+	reply_free(&r);
+	return 0;
+}
+
+struct hamlets_opts {
+	const char *state, *province, *commune;
+	bool overdue;
+};
+
+static int
+hamlets_opt(void *arg, int ch, const char *optarg)
+{
+	struct hamlets_opts *o = arg;
+
+	switch (ch) {
+	case 's': o->state = optarg; return 0;
+	case 'p': o->province = optarg; return 0;
+	case 'C': o->commune = optarg; return 0;
+	case 'o': o->overdue = true; return 0;
+	default: return -1;
+	}
+}
+
+static bool
+state_known(const char *s)
+{
+	static const char *const states[] = {
+		"covered", "degraded", "down", "unreachable", "unmonitored", "uncovered",
+	};
+
+	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+		if (strcmp(s, states[i]) == 0)
+			return true;
+	return false;
+}
+
+static void
+figure_cell(struct table *t, json_object *o, const char *key, const char *unit)
+{
+	double v;
+
+	if (jnumber(o, key, &v))
+		table_cell(t, TC_NONE, "%.1f %s", v, unit);
+	else
+		table_cell(t, TC_DIM, "-");
+}
+
+int
+cmd_hamlets(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "province", required_argument, NULL, 'p' },
+		{ "commune", required_argument, NULL, 'C' },
+		{ "overdue", no_argument, NULL, 'o' },
+		CLI_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const headers[] = {
+		"ID", "NAME", "COMMUNE", "STATE", "OVERDUE", "LAST SEEN", "LOSS", "RTT",
+	};
+	const char *usage = "hamlets [--state S] [--overdue] [--province P] [--commune C] "
+	    "[--json] [--url URL]\n  S: covered, degraded, down, unreachable, unmonitored "
+	    "or uncovered";
+	struct hamlets_opts ho = { 0 };
+	char path[512];
+	struct reply r;
+	int rc;
+
+	if ((rc = parse(c, argc, argv, opts, usage, hamlets_opt, &ho)) != 0)
+		return rc < 0 ? 0 : rc;
+	if (optind != argc) {
+		fprintf(stderr, "usage: covmon %s\n", usage);
+		return EXIT_USAGE;
+	}
+	if (ho.state && !state_known(ho.state)) {
+		fprintf(stderr, "covmon: bad state '%s': expected covered, degraded, down, "
+		    "unreachable, unmonitored or uncovered\n", ho.state);
+		return EXIT_USAGE;
+	}
+	if ((ho.province && (rc = need_id("province", ho.province)) != 0) ||
+	    (ho.commune && (rc = need_id("commune", ho.commune)) != 0))
+		return rc;
+	if ((rc = cli_setup(c, false)) != 0)
+		return rc;
+	/* Every value is an id or a state name: nothing to escape. */
+	snprintf(path, sizeof path, "/api/v1/hamlets?%s%s%s%s%s%s%s",
+	    ho.state ? "&state=" : "", ho.state ? ho.state : "",
+	    ho.province ? "&province=" : "", ho.province ? ho.province : "",
+	    ho.commune ? "&commune=" : "", ho.commune ? ho.commune : "",
+	    ho.overdue ? "&overdue=1" : "");
+	if (cli_get_ok(c, path, &r) == -1)
+		return EXIT_RUNTIME;
+	if (c->json) {
+		print_json(&r);
+		reply_free(&r);
+		return 0;
+	}
+
+	json_object *list = jarray(r.json, "hamlets");
+	size_t n = list ? json_object_array_length(list) : 0;
+	struct table *t = table_new(8, headers, "lllllrrr");
+	double tnow = now(), seen;
+	char buf[64];
+	for (size_t i = 0; i < n; i++) {
+		json_object *h = json_object_array_get_idx(list, i);
+		const char *state = jstring(h, "state");
+		table_row(t);
+		table_cell(t, TC_NONE, "%s", or_dash(jstring(h, "id")));
+		table_cell(t, TC_NONE, "%s", or_dash(jstring(h, "name")));
+		table_cell(t, TC_NONE, "%s", or_dash(jstring(h, "commune_name") ?
+		    jstring(h, "commune_name") : jstring(h, "commune")));
+		table_cell(t, state_colour(state), "%s", or_dash(state));
+		table_cell(t, TC_RED, "%s", jbool(h, "overdue") ? "overdue" : "");
+		ago(buf, sizeof buf, jnumber(h, "last_seen", &seen) ? seen : 0, tnow);
+		table_cell(t, TC_NONE, "%s", buf);
+		figure_cell(t, h, "loss_pct", "%");
+		figure_cell(t, h, "rtt_ms", "ms");
+	}
+	if (n > 0)
+		table_print(t, stdout, c->colour);
+	else
+		table_free(t);
+	printf("%zu hamlet%s\n", n, n == 1 ? "" : "s");
+	reply_free(&r);
+	return 0;
+}
+
+/* "suoi-chai (covered) -> ..." up the uplink chain, one request a hop. */
+static void
+print_uplinks(const struct cli *c, json_object *h)
+{
+	const char *up = jstring(h, "uplink");
+	char id[ID_MAX + 1], path[128];
+
+	printf("  uplink      ");
+	if (up == NULL) {
+		printf("direct\n");
+		return;
+	}
+	snprintf(id, sizeof id, "%s", up);
+	for (int hop = 0; hop < UPLINK_HOPS_MAX && id_valid(id); hop++) {
+		struct reply r;
+
+		printf("%s%s (", hop > 0 ? " -> " : "", id);
+		snprintf(path, sizeof path, "/api/v1/hamlets/%s", id);
+		if (cli_get(c, path, &r) == -1 || r.status != 200 || r.json == NULL) {
+			printf("?)");
+			reply_free(&r);
+			break;
+		}
+		const char *state = jstring(r.json, "state");
+		colour_print(stdout, c->colour, state_colour(state), or_dash(state));
+		printf(")");
+		up = jstring(r.json, "uplink");
+		snprintf(id, sizeof id, "%s", up ? up : "");
+		reply_free(&r);
+	}
+	printf("\n");
+}
+
+static void
+print_site(const struct cli *c, json_object *h)
+{
+	const char *state = jstring(h, "state");
+	const char *village = jstring(h, "village");
+	double tnow = now(), t, v;
+	char a[64], w[64];
+
+	printf("%s (%s)\n", or_dash(jstring(h, "name")), or_dash(jstring(h, "id")));
+	printf("  place       %s%s%s (%s), %s (%s)\n", village && *village ? village : "",
+	    village && *village ? ", " : "",
+	    or_dash(jstring(h, "commune_name")), or_dash(jstring(h, "commune")),
+	    or_dash(jstring(h, "province_name")), or_dash(jstring(h, "province")));
+	printf("  agent       %s\n", jstring(h, "agent") ? jstring(h, "agent") : "none installed");
+	printf("  state       ");
+	colour_print(stdout, c->colour, state_colour(state), or_dash(state));
+	if (jnumber(h, "since", &t)) {
+		ago(a, sizeof a, t, tnow);
+		when(w, sizeof w, t);
+		printf(", since %s (%s)", w, a);
+	}
+	printf("\n");
+	if (state && strcmp(state, "degraded") == 0)
+		printf("  why         %s%s%s\n", jbool(h, "loss_breach") ? "loss" : "",
+		    jbool(h, "loss_breach") && jbool(h, "rtt_breach") ? " and " : "",
+		    jbool(h, "rtt_breach") ? "round trip time" : "");
+	if (jstring(h, "root"))
+		printf("  root cause  %s is down\n", jstring(h, "root"));
+	if (jnumber(h, "last_seen", &t)) {
+		ago(a, sizeof a, t, tnow);
+		when(w, sizeof w, t);
+		printf("  last seen   %s (%s)\n", a, w);
+	} else
+		printf("  last seen   never\n");
+	printf("  overdue     ");
+	if (jbool(h, "overdue"))
+		colour_print(stdout, c->colour, TC_RED, "yes");
+	else
+		printf("no");
+	if (jstring(h, "target_date"))
+		printf(" (target date %s)", jstring(h, "target_date"));
+	printf("\n");
+	if (jnumber(h, "loss_pct", &v) || jnumber(h, "rtt_ms", &t)) {
+		printf("  link        ");
+		if (jnumber(h, "loss_pct", &v))
+			printf("loss %.1f %%", v);
+		if (jnumber(h, "loss_pct", &v) && jnumber(h, "rtt_ms", &t))
+			printf(", ");
+		if (jnumber(h, "rtt_ms", &t))
+			printf("rtt %.1f ms", t);
+		printf(" (over the evaluation window)\n");
+	}
+	print_uplinks(c, h);
+
+	json_object *m;
+	if (!json_object_object_get_ex(h, "metrics", &m) || json_object_object_length(m) == 0) {
+		printf("  values      none yet\n");
+		return;
+	}
+	printf("  values");
+	if (jnumber(h, "metrics_at", &t)) {
+		ago(a, sizeof a, t, tnow);
+		printf("      (%s)", a);
+	}
+	printf("\n");
+	/* In the protocol's order, so the probes' values stay together. */
+	struct table *tab = table_new(3, (const char *const[]){ "    METRIC", "VALUE", "UNIT" },
+	    "lrl");
+	for (int i = 0; i < METRIC_COUNT; i++) {
+		if (!jnumber(m, metric_table[i].name, &v))
+			continue;
+		table_row(tab);
+		table_cell(tab, TC_NONE, "    %s", metric_table[i].name);
+		table_cell(tab, TC_NONE, "%.10g", v);
+		table_cell(tab, TC_NONE, "%s", metric_table[i].unit);
+	}
+	table_print(tab, stdout, c->colour);
+}
+
+/* An agent that reports but is not in the inventory: say what is known. */
+static int
+site_unknown_agent(const struct cli *c, const char *id)
+{
+	struct reply r;
+	json_object *list;
+
+	if (cli_get_ok(c, "/api/v1/agents/unknown", &r) == -1)
+		return EXIT_RUNTIME;
+	list = jarray(r.json, "agents");
+	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+		json_object *a = json_object_array_get_idx(list, i);
+		const char *aid = jstring(a, "id");
+		double seen, n;
+		char buf[64];
+		if (aid == NULL || strcmp(aid, id) != 0)
+			continue;
+		if (c->json) {
+			printf("%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
+			reply_free(&r);
+			return 0;
+		}
+		ago(buf, sizeof buf, jnumber(a, "last_seen", &seen) ? seen : 0, now());
+		printf("agent %s (province %s) reports but is in no hamlet of the inventory\n"
+		    "  last seen   %s\n", id, or_dash(jstring(a, "province")), buf);
+		if (jnumber(a, "samples", &n))
+			printf("  samples     %.0f\n", n);
+		reply_free(&r);
+		return 0;
+	}
+	reply_free(&r);
+	fprintf(stderr, "covmon: no hamlet or agent '%s' at %s\n", id, c->url);
+	return EXIT_RUNTIME;
+}
+
+int
+cmd_site(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *usage = "site ID [--json] [--url URL]\n  ID: a hamlet id or an agent id";
+	char path[128];
+	struct reply r;
+	json_object *h = NULL;
+	int rc;
+
+	if ((rc = parse(c, argc, argv, opts, usage, NULL, NULL)) != 0)
+		return rc < 0 ? 0 : rc;
+	if (optind + 1 != argc) {
+		fprintf(stderr, "usage: covmon %s\n", usage);
+		return EXIT_USAGE;
+	}
+	const char *id = argv[optind];
+	if ((rc = need_id("hamlet or agent", id)) != 0)
+		return rc;
+	if ((rc = cli_setup(c, false)) != 0)
+		return rc;
+
+	/* A hamlet id first, then an agent id (ids of the two kinds may look
+	 * alike; the hamlet wins). */
+	snprintf(path, sizeof path, "/api/v1/hamlets/%s", id);
+	if (cli_get(c, path, &r) == -1)
+		return EXIT_RUNTIME;
+	if (r.status == 200 && r.json && json_object_is_type(r.json, json_type_object)) {
+		h = r.json;
+	} else if (r.status == 404) {
+		reply_free(&r);
+		snprintf(path, sizeof path, "/api/v1/hamlets?agent=%s", id);
+		if (cli_get(c, path, &r) == -1)
+			return EXIT_RUNTIME;
+		if (r.status == 404) {
+			reply_free(&r);
+			return site_unknown_agent(c, id);
+		}
+		json_object *list = r.json ? jarray(r.json, "hamlets") : NULL;
+		if (r.status != 200 || list == NULL || json_object_array_length(list) != 1) {
+			reply_complain(&r);
+			reply_free(&r);
+			return EXIT_RUNTIME;
+		}
+		h = json_object_array_get_idx(list, 0);
+	} else {
+		reply_complain(&r);
+		reply_free(&r);
+		return EXIT_RUNTIME;
+	}
+	if (c->json) {
+		if (h == r.json)
+			print_json(&r);
+		else
+			printf("%s\n", json_object_to_json_string_ext(h, JSON_C_TO_STRING_PLAIN));
+	} else
+		print_site(c, h);
+	reply_free(&r);
+	return 0;
+}
+
+static int
+all_opt(void *arg, int ch, const char *optarg)
+{
+	(void)optarg;
+	if (ch != 'a')
+		return -1;
+	*(bool *)arg = true;
+	return 0;
+}
+
+int
+cmd_alerts(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		CLI_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const headers[] = {
+		"ID", "KIND", "STATE", "SCOPE", "SINCE", "FLAGS", "SUMMARY",
+	};
+	const char *usage = "alerts [--all] [--json] [--url URL]";
+	bool all = false;
+	struct reply r;
+	int rc;
+
+	if ((rc = parse(c, argc, argv, opts, usage, all_opt, &all)) != 0)
+		return rc < 0 ? 0 : rc;
+	if (optind != argc) {
+		fprintf(stderr, "usage: covmon %s\n", usage);
+		return EXIT_USAGE;
+	}
+	if ((rc = cli_setup(c, false)) != 0)
+		return rc;
+	if (cli_get_ok(c, all ? "/api/v1/alerts" : "/api/v1/alerts?state=firing", &r) == -1)
+		return EXIT_RUNTIME;
+	if (c->json) {
+		print_json(&r);
+		reply_free(&r);
+		return 0;
+	}
+	json_object *list = jarray(r.json, "alerts");
+	size_t n = list ? json_object_array_length(list) : 0;
+	struct table *t = table_new(7, headers, "lllllll");
+	double tnow = now(), since;
+	char buf[64];
+	for (size_t i = 0; i < n; i++) {
+		json_object *a = json_object_array_get_idx(list, i);
+		const char *state = jstring(a, "state");
+		table_row(t);
+		table_cell(t, TC_NONE, "%s", or_dash(jstring(a, "id")));
+		table_cell(t, TC_NONE, "%s", or_dash(jstring(a, "kind")));
+		table_cell(t, state && strcmp(state, "firing") == 0 ? TC_RED : TC_NONE, "%s",
+		    or_dash(state));
+		table_cell(t, TC_NONE, "%s", or_dash(jstring(a, "scope")));
+		ago(buf, sizeof buf, jnumber(a, "since", &since) ? since : 0, tnow);
+		table_cell(t, TC_NONE, "%s", buf);
+		table_cell(t, TC_DIM, "%s%s%s", jbool(a, "silenced") ? "silenced" : "",
+		    jbool(a, "silenced") && jbool(a, "acked") ? "," : "",
+		    jbool(a, "acked") ? "acked" : "");
+		table_cell(t, TC_NONE, "%s", or_dash(jstring(a, "summary")));
+	}
+	if (n > 0)
+		table_print(t, stdout, c->colour);
+	else
+		table_free(t);
+	printf("%zu %salert%s\n", n, all ? "" : "firing ", n == 1 ? "" : "s");
+	reply_free(&r);
+	return 0;
+}
+
+static int
+targets_opt(void *arg, int ch, const char *optarg)
+{
+	if (ch != 't')
+		return -1;
+	*(const char **)arg = optarg;
+	return 0;
+}
+
+/* Checks files before they are installed: the collector's own loader, its
+ * errors exactly as the collector would log them. No server involved. */
+int
+cmd_inventory(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "targets", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *usage = "inventory check FILE [--targets FILE]";
+	const char *targets = NULL;
+	struct inventory *inv;
+	static char err[INV_MAX_ERRORS * 1200];
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "check") != 0) {
+		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+			printf("usage: covmon %s\n", usage);
+			return 0;
+		}
+		fprintf(stderr, "usage: covmon %s\n", usage);
+		return EXIT_USAGE;
+	}
+	if ((rc = parse(c, argc - 1, argv + 1, opts, usage, targets_opt, &targets)) != 0)
+		return rc < 0 ? 0 : rc;
+	if (optind + 1 != argc - 1) {
+		fprintf(stderr, "usage: covmon %s\n", usage);
+		return EXIT_USAGE;
+	}
+	if (inventory_load(&inv, argv[optind + 1], targets, err, sizeof err) == -1) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_USAGE;
+	}
+	inventory_summary(inv, stdout);
+	inventory_free(inv);
+	return 0;
+}

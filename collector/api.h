@@ -1,0 +1,48 @@
+/*
+ * The JSON API of DESIGN.md section 8, rendered from a snapshot apart from
+ * HTTP: http.c hands over the path and a way to read the query string, and
+ * the unit test does the same without a server.
+ */
+#ifndef COVMON_API_H
+#define COVMON_API_H
+
+#include "snapshot.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The value of a query-string key, or NULL when absent. */
+typedef const char *(*api_query_fn)(void *qarg, const char *key);
+
+/*
+ * Renders GET `url` (the path, without the query string) under /api/v1/
+ * from snapshot `s` (NULL: no evaluation yet). Sets *body (allocated, the
+ * caller frees it), *len and *status: 200, 400 for a malformed id or
+ * filter, 404 for an unknown path or id, 503 before the first evaluation
+ * or without an inventory; every error body is {"error":"..."}.
+ * /api/v1/health is not served here (see api_health()).
+ * Returns 0, or -1 when out of memory (nothing to free then).
+ */
+int api_render(struct snapshot *s, const char *url, api_query_fn query,
+    void *qarg, char **body, size_t *len, unsigned *status);
+
+/* What the collector knows of itself for /api/v1/health. */
+struct api_health {
+	bool mqtt_connected;
+	size_t queue_depth;
+	double uptime_s;
+	unsigned long received, stored;
+	bool inventory_configured;   /* [collector] inventory is set */
+};
+
+/*
+ * /api/v1/health: the collector's own state and its inventory's (where it
+ * was loaded from and when, its size, the last failed reload) from `s`,
+ * which may be NULL. Status "degraded" when MQTT is down, or when an
+ * inventory is configured but none is loaded. Same ownership and return as
+ * api_render(); the status is always 200.
+ */
+int api_health(struct snapshot *s, const struct api_health *h, char **body,
+    size_t *len);
+
+#endif
