@@ -10,6 +10,7 @@
 #include "loop.h"
 #include "probe_icmp.h"
 #include "probe_pcap.h"
+#include "probe_snmp.h"
 #include "probe_tcp.h"
 #include "sample.h"
 
@@ -47,6 +48,8 @@ struct agent_conf {
 	struct probe_tcp_conf tcp;
 	bool pcap_on;
 	struct probe_pcap_conf pcap;
+	bool snmp_on;
+	struct probe_snmp_conf snmp;
 };
 
 /* Reads and validates the whole config. Returns 0, or -1 with err naming
@@ -81,6 +84,7 @@ struct report_input {
 	int nicmp;
 	const struct tcp_target_result *tcp;
 	int ntcp;
+	const struct probe_snmp_result *snmp;   /* NULL: no SNMP probe */
 	int broker_ok;               /* 1 reachable, 0 not, -1 not checked */
 	char broker_error[64];
 	double broker_ms;

@@ -141,15 +141,9 @@ agent_conf_load(struct agent_conf *ac, const char *path, char *err, size_t errle
 		ac->pcap_on = true;
 		CHECK(probe_pcap_conf_load(&c, &ac->pcap, err, errlen));
 	}
-	/* Probes of the next release: their keys are accepted, so configs
-	 * written for it are not refused. */
-	for (size_t i = 0; i < c.n; i++) {
-		if (strcmp(c.v[i].section, "probe.snmp") == 0) {
-			if (!c.v[i].used)
-				log_warnx("%s:%u: [%s] is not supported by this build; ignored", path,
-				    c.v[i].line, c.v[i].section);
-			c.v[i].used = true;
-		}
+	if (conf_has_section(&c, "probe.snmp")) {
+		ac->snmp_on = true;
+		CHECK(probe_snmp_conf_load(&c, &ac->snmp, err, errlen));
 	}
 	CHECK(conf_unused(&c, err, errlen));
 	conf_free(&c);
@@ -185,6 +179,10 @@ agent_conf_print(const struct agent_conf *ac, FILE *out)
 			fprintf(out, "%s %s", i ? "," : "", ac->tcp.targets[i]);
 		fprintf(out, "\ntimeout_ms = %.0f\n\n", ac->tcp.timeout * 1000);
 	}
+	if (ac->snmp_on)
+		fprintf(out, "[probe.snmp]\nhost = %s\nport = %d\n(see --check-config of the "
+		    "section's keys in docs/snmp.md; secrets are not printed)\n\n", ac->snmp.host,
+		    ac->snmp.port);
 	if (ac->pcap_on) {
 		const struct probe_pcap_conf *pc = &ac->pcap;
 		fprintf(out, "[probe.pcap]\ninterface = %s\nfilter = %s\nbuffer_kb = %ld\n"

@@ -32,6 +32,7 @@ struct agent {
 	struct probe_icmp *icmp;
 	struct probe_tcp *tcp;
 	struct probe_pcap *pcap;
+	struct probe_snmp *snmp;
 	struct spool *spool;
 	struct publisher *pub;
 	double interval_start;     /* monotonic */
@@ -70,6 +71,7 @@ struct probes {
 	struct probe_icmp *icmp;
 	struct probe_tcp *tcp;
 	struct probe_pcap *pcap;
+	struct probe_snmp *snmp;
 };
 
 static void
@@ -78,6 +80,7 @@ close_probes(struct probes *p)
 	probe_icmp_free(p->icmp);
 	probe_tcp_free(p->tcp);
 	probe_pcap_free(p->pcap);
+	probe_snmp_free(p->snmp);
 	memset(p, 0, sizeof *p);
 }
 
@@ -93,6 +96,8 @@ open_probes(struct agent *a, const struct agent_conf *ac, struct probes *p, char
 		goto fail;
 	if (ac->pcap_on && (p->pcap = probe_pcap_new(a->loop, &ac->pcap, err, errlen)) == NULL)
 		goto fail;
+	if (ac->snmp_on && (p->snmp = probe_snmp_new(a->loop, &ac->snmp, err, errlen)) == NULL)
+		goto fail;
 	return 0;
 fail:
 	close_probes(p);
@@ -105,6 +110,7 @@ use_probes(struct agent *a, const struct probes *p)
 	a->icmp = p->icmp;
 	a->tcp = p->tcp;
 	a->pcap = p->pcap;
+	a->snmp = p->snmp;
 }
 
 static void
@@ -117,12 +123,14 @@ interval_begin(struct agent *a)
 		probe_tcp_start(a->tcp, a->interval_start, a->conf.interval);
 	if (a->pcap)
 		probe_pcap_start(a->pcap, a->interval_start, a->conf.interval);
+	if (a->snmp)
+		probe_snmp_start(a->snmp, a->interval_start, a->conf.interval);
 }
 
 /* Collects this interval's measurements into s (seq and ts are the caller's). */
 static void
 interval_collect(struct agent *a, struct sample *s, struct icmp_target_result *ir, int *nir,
-    struct tcp_target_result *tr, int *ntr)
+    struct tcp_target_result *tr, int *ntr, struct probe_snmp_result *sr)
 {
 	struct sysinfo si;
 
@@ -138,6 +146,12 @@ interval_collect(struct agent *a, struct sample *s, struct icmp_target_result *i
 		*ntr = probe_tcp_finish(a->tcp, s, tr, TCP_MAX_TARGETS);
 	if (a->pcap)
 		probe_pcap_finish(a->pcap, s);
+	/* The site's power: from the radio's OIDs when configured, else from
+	 * the device's own supply (a power cut is the first cause of outages). */
+	if (a->snmp)
+		probe_snmp_finish(a->snmp, s, sr);
+	else
+		probe_snmp_power_sysfs(SNMP_POWER_SYSFS, s);
 	if (sysinfo(&si) == 0)
 		sample_set(s, M_UPTIME_S, (double)si.uptime);
 }
@@ -148,13 +162,14 @@ interval_end(void *arg)
 	struct agent *a = arg;
 	struct icmp_target_result ir[ICMP_MAX_TARGETS];
 	struct tcp_target_result tr[TCP_MAX_TARGETS];
+	struct probe_snmp_result sr;
 	struct spool_stats st;
 	struct sample s;
 	char buf[SAMPLE_MAX_BYTES], err[256];
 	int nir, ntr;
 
 	sample_init(&s);
-	interval_collect(a, &s, ir, &nir, tr, &ntr);
+	interval_collect(a, &s, ir, &nir, tr, &ntr, &sr);
 	spool_stats(a->spool, &st);
 	sample_set(&s, M_SPOOL_DEPTH, (double)st.depth);
 	sample_set(&s, M_SPOOL_DROPPED, (double)st.dropped);
@@ -182,7 +197,7 @@ static void
 apply_reload(struct agent *a)
 {
 	struct agent_conf nc;
-	struct probes np, old = { a->icmp, a->tcp, a->pcap };
+	struct probes np, old = { a->icmp, a->tcp, a->pcap, a->snmp };
 	char err[512];
 
 	if (agent_conf_load(&nc, a->conf.path, err, sizeof err) == -1) {
@@ -211,6 +226,8 @@ apply_reload(struct agent *a)
 	a->conf.tcp = nc.tcp;
 	a->conf.pcap_on = nc.pcap_on;
 	a->conf.pcap = nc.pcap;
+	a->conf.snmp_on = nc.snmp_on;
+	a->conf.snmp = nc.snmp;
 	interval_begin(a);
 	log_info("reload: probes reloaded from %s", a->conf.path);
 }
@@ -249,6 +266,7 @@ run_once(struct agent *a, double interval, bool json)
 	struct icmp_target_result ir[ICMP_MAX_TARGETS];
 	struct tcp_target_result tr[TCP_MAX_TARGETS];
 	struct tcp_target_result br;
+	struct probe_snmp_result sr;
 	struct probe_tcp_conf bc;
 	struct probe_tcp *broker = NULL;
 	struct sample s;
@@ -287,7 +305,7 @@ run_once(struct agent *a, double interval, bool json)
 		return 1;
 
 	sample_init(&s);
-	interval_collect(a, &s, ir, &nir, tr, &ntr);
+	interval_collect(a, &s, ir, &nir, tr, &ntr, &sr);
 	if (json) {
 		char buf[SAMPLE_MAX_BYTES];
 		if (sample_encode(&s, buf, sizeof buf) < 0)
@@ -298,6 +316,7 @@ run_once(struct agent *a, double interval, bool json)
 	struct report_input in = {
 		.ac = &a->conf, .s = &s, .icmp = ir, .nicmp = nir, .tcp = tr, .ntcp = ntr,
 		.broker_ok = -1, .spool_bytes = spool_bytes(a->conf.spool_dir),
+		.snmp = a->snmp ? &sr : NULL,
 	};
 	if (broker) {
 		struct sample bs;
@@ -486,7 +505,7 @@ main(int argc, char **argv)
 		spool_close(a.spool);
 		mosquitto_lib_cleanup();
 	}
-	struct probes p = { a.icmp, a.tcp, a.pcap };
+	struct probes p = { a.icmp, a.tcp, a.pcap, a.snmp };
 	close_probes(&p);
 	loop_free(a.loop);
 	return rc;

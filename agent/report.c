@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <string.h>
 
 /* The collector's defaults ([coverage] max_loss_pct, max_rtt_ms); warn
  * from 80 % of a threshold, where the collector's alerts clear. */
@@ -84,6 +85,56 @@ report_print(FILE *out, const struct report_input *in, bool color)
 		}
 		worst(&all, v);
 	}
+	if (in->snmp != NULL) {
+		const struct probe_snmp_result *r = in->snmp;
+		v = strcmp(r->state, "ok") == 0 ? V_OK : strcmp(r->state, "partial") == 0 ? V_WARN :
+		    V_BAD;
+		worst(&all, v);
+		fprintf(out, "snmp %-22s %s%s%s                   %s\n", r->target, r->state,
+		    r->error[0] ? ": " : "", r->error, vword(v, color));
+	}
+	const struct sample *s = in->s;
+	if (sample_has(s, M_RADIO_SIGNAL_DBM)) {
+		double d = s->m[M_RADIO_SIGNAL_DBM];
+		v = d >= -70 ? V_OK : d >= -80 ? V_WARN : V_BAD;
+		worst(&all, v);
+		fprintf(out, "radio signal %.0f dBm%s                           %s\n", d,
+		    sample_has(s, M_RADIO_NOISE_DBM) ? "" : "", vword(v, color));
+	}
+	if (sample_has(s, M_RADIO_SNR_DB)) {
+		double d = s->m[M_RADIO_SNR_DB];
+		v = d >= 20 ? V_OK : d >= 15 ? V_WARN : V_BAD;
+		worst(&all, v);
+		fprintf(out, "radio snr %.0f dB                                %s\n", d, vword(v, color));
+	}
+	if (sample_has(s, M_RADIO_CCQ_PCT))
+		fprintf(out, "radio ccq %.0f %%\n", s->m[M_RADIO_CCQ_PCT]);
+	if (sample_has(s, M_IF_OPER_UP)) {
+		v = s->m[M_IF_OPER_UP] >= 1 ? V_OK : V_BAD;
+		worst(&all, v);
+		fprintf(out, "link interface %s                                 %s\n",
+		    v == V_OK ? "up" : "DOWN", vword(v, color));
+	}
+	if (sample_has(s, M_IF_RX_BPS) && sample_has(s, M_IF_TX_BPS))
+		fprintf(out, "link traffic in %.1f Mbit/s, out %.1f Mbit/s\n", s->m[M_IF_RX_BPS] / 1e6,
+		    s->m[M_IF_TX_BPS] / 1e6);
+	if (sample_has(s, M_POWER_MAINS_UP)) {
+		v = s->m[M_POWER_MAINS_UP] >= 1 ? V_OK : V_WARN;
+		worst(&all, v);
+		fprintf(out, "power %s                                   %s\n",
+		    v == V_OK ? "mains on" : "ON BATTERY (mains off)", vword(v, color));
+	}
+	if (sample_has(s, M_BATTERY_PCT)) {
+		double d = s->m[M_BATTERY_PCT];
+		v = d >= 50 ? V_OK : d >= 20 ? V_WARN : V_BAD;
+		worst(&all, v);
+		fprintf(out, "power battery %.0f %%%s                          %s\n", d,
+		    sample_has(s, M_SUPPLY_VOLTS) ? "" : "", vword(v, color));
+	}
+	if (sample_has(s, M_SUPPLY_VOLTS))
+		fprintf(out, "power supply %.1f V\n", s->m[M_SUPPLY_VOLTS]);
+	if (sample_has(s, M_CLIENTS))
+		fprintf(out, "access clients %.0f\n", s->m[M_CLIENTS]);
 	if (sample_has(in->s, M_UPTIME_S)) {
 		double up = in->s->m[M_UPTIME_S];
 		fprintf(out, "site uptime %.0f d %.0f h %.0f min%s\n", floor(up / 86400),
@@ -105,7 +156,7 @@ report_print(FILE *out, const struct report_input *in, bool color)
 	if (in->spool_bytes >= 0)
 		fprintf(out, "spool %s: %lld bytes on disk%s\n", ac->spool_dir, in->spool_bytes,
 		    in->spool_bytes > 64 * 1024 ? " (samples waiting: the link was down)" : "");
-	if (in->nicmp == 0 && in->ntcp == 0)
+	if (in->nicmp == 0 && in->ntcp == 0 && in->snmp == NULL)
 		fprintf(out, "no probe configured: add [probe.icmp] or [probe.tcp] to %s\n", ac->path);
 	fprintf(out, "\nverdict: %s  (thresholds: loss <= %.0f %%, rtt <= %.0f ms, jitter <= %.0f ms;"
 	    " warn above 80 %% of them)\n", vword(all, color), MAX_LOSS_PCT, MAX_RTT_MS,
