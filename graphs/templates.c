@@ -31,6 +31,8 @@
 /* Colours shared by the templates. */
 #define C_NODATA	"#E3E3E3"	/* nothing known: grey from top to bottom */
 #define C_DOWN		"#F5B5B5"	/* known to be down: red from top to bottom */
+#define C_SMOKE		"#D4D4D4"	/* RTT spread, min to max */
+#define C_SMOKE_DARK	"#9C9C9C"	/* RTT median to p90 */
 
 static const char *const template_names[GRAPH_TEMPLATE_COUNT] = {
 	"latency", "throughput", "radio", "clients", "coverage",
@@ -403,6 +405,8 @@ tmpl_latency(struct graph_args *a, const struct graph_req *req, char *err, size_
 	arg(a, "0");
 	arg(a, "--units-exponent");
 	arg(a, "0");
+	arg(a, "--right-axis-format");
+	arg(a, "%%.0lf");
 	arg(a, "DEF:min=%s:icmp_rtt_min_ms:AVERAGE", f);
 	arg(a, "DEF:max=%s:icmp_rtt_max_ms:AVERAGE", f);
 	arg(a, "DEF:p50=%s:icmp_rtt_p50_ms:AVERAGE", f);
@@ -416,40 +420,41 @@ tmpl_latency(struct graph_args *a, const struct graph_req *req, char *err, size_
 	arg(a, "AREA:down" C_DOWN ":down (100 %% loss)");
 
 	/*
-	 * Smoke: an invisible base, then the spread stacked on it. librrd
-	 * stacks an UNKNOWN as 0 and still draws a 1-pixel sliver there, so
-	 * every base is pushed far below the plot where the value on top is
-	 * unknown (with --rigid the axis stays at 0).
+	 * Smoke, painted from 0 upwards in layers rather than stacked on an
+	 * invisible base: librrd stacks an UNKNOWN as 0 and still draws a
+	 * 1-pixel sliver on the axis, and a plain AREA that is UNKNOWN draws
+	 * nothing. Light to max, dark to p90, light again to p50, canvas
+	 * white to min: white | min light p50 dark p90 light max.
 	 */
-	arg(a, "--rigid");
-	arg(a, "CDEF:spread=max,min,-");
-	arg(a, "CDEF:upper=p90,p50,-");
-	arg(a, "CDEF:minb=spread,UN,-1e9,min,IF");
-	arg(a, "CDEF:p50b=upper,UN,-1e9,p50,IF");
-	arg(a, "AREA:minb");
-	arg(a, "AREA:spread#D4D4D4:min–max:STACK");
-	arg(a, "AREA:p50b");
-	arg(a, "AREA:upper#9C9C9C:median–p90\\l:STACK");
+	arg(a, "AREA:max" C_SMOKE ":min–max");
+	arg(a, "AREA:p90" C_SMOKE_DARK ":median–p90\\l");
+	arg(a, "AREA:p50" C_SMOKE);
+	arg(a, "AREA:min#FFFFFF");
 
-	/* The median about 3 px thick whatever the scale: the plot is a bit
-	 * over half the image's height, and its top near the largest max. */
+	/*
+	 * The median, about 3 px thick whatever the scale (the plot is a bit
+	 * over half the image's height, its top near the largest max): an
+	 * area in the colour of the loss band up to p50 + half, then smoke
+	 * and white painted back over what is below p50 - half.
+	 */
 	arg(a, "VDEF:top=max,MAXIMUM");
 	arg(a, "CDEF:half=p50,POP,top,2.5,*,%u,/", req->height);
 	arg(a, "COMMENT:median RTT by loss");
 	for (size_t i = 0; i < NBANDS; i++) {
 		if (i == 0)
-			arg(a, "CDEF:m%zu=loss,0,LE,p50,UNKN,IF", i);
+			arg(a, "CDEF:m%zu=loss,0,LE,p50,half,+,UNKN,IF", i);
 		else if (isinf(loss_bands[i].upto))
-			arg(a, "CDEF:m%zu=loss,%g,GT,p50,UNKN,IF", i, loss_bands[i - 1].upto);
+			arg(a, "CDEF:m%zu=loss,%g,GT,p50,half,+,UNKN,IF", i,
+			    loss_bands[i - 1].upto);
 		else
-			arg(a, "CDEF:m%zu=loss,%g,GT,loss,%g,LE,*,p50,UNKN,IF", i,
+			arg(a, "CDEF:m%zu=loss,%g,GT,loss,%g,LE,*,p50,half,+,UNKN,IF", i,
 			    loss_bands[i - 1].upto, loss_bands[i].upto);
-		arg(a, "CDEF:m%zulo=m%zu,UN,-1e9,m%zu,half,-,IF", i, i, i);
-		arg(a, "CDEF:m%zuh=m%zu,POP,half,2,*", i, i);
-		arg(a, "AREA:m%zulo", i);
-		arg(a, "AREA:m%zuh%s:%s%s:STACK", i, loss_bands[i].colour, loss_bands[i].legend,
+		arg(a, "AREA:m%zu%s:%s%s", i, loss_bands[i].colour, loss_bands[i].legend,
 		    i + 1 == NBANDS ? "\\l" : "");
 	}
+	arg(a, "CDEF:below=p50,half,-,min,MAX");
+	arg(a, "AREA:below" C_SMOKE);
+	arg(a, "AREA:min#FFFFFF");
 
 	arg(a, "COMMENT: \\l");
 	stats_header(a, 11, 0);
@@ -560,6 +565,8 @@ tmpl_clients(struct graph_args *a, const struct graph_req *req, char *err, size_
 	arg(a, "0");
 	arg(a, "--units-exponent");
 	arg(a, "0");
+	arg(a, "--right-axis-format");
+	arg(a, "%%.0lf");
 	arg(a, "DEF:clients=%s:clients:AVERAGE", f);
 	arg(a, "AREA:clients#B5D3EE");
 	arg(a, "LINE1.5:clients#1F5F9F:clients\\l");
@@ -602,6 +609,8 @@ tmpl_coverage(struct graph_args *a, const struct graph_req *req, int64_t end, ch
 	arg(a, "--rigid");
 	arg(a, "--units-exponent");
 	arg(a, "0");
+	arg(a, "--right-axis-format");
+	arg(a, "%%.0lf");
 	arg(a, "DEF:pct=%s:covered_pct:AVERAGE", f);
 	arg(a, "DEF:covered=%s:covered:AVERAGE", f);
 	arg(a, "DEF:total=%s:total:AVERAGE", f);

@@ -382,14 +382,20 @@ test_latency_args(void **state)
 	/* no data and down are told apart */
 	assert_true(has_arg(&a, "CDEF:nodata=loss,UN,INF,UNKN,IF"));
 	assert_true(has_arg(&a, "CDEF:down=loss,100,GE,INF,UNKN,IF"));
-	/* the smoke: an invisible base, then stacked bands */
-	assert_true(has_arg(&a, "AREA:minb"));
-	assert_true(find_arg(&a, "AREA:spread#", 1) == find_arg(&a, "AREA:minb", 0) + 1);
-	assert_non_null(strstr(a.argv[find_arg(&a, "AREA:spread#", 1)], ":STACK"));
+	/* the smoke, painted in layers from 0: light to max, dark to p90,
+	 * light to p50, white to min (no STACK: no sliver on the axis) */
+	i = find_arg(&a, "AREA:max#", 1);
+	assert_true(i > 0);
+	assert_true(find_arg(&a, "AREA:p90#", 1) == i + 1);
+	assert_true(find_arg(&a, "AREA:p50#", 1) == i + 2);
+	assert_true(has_arg(&a, "AREA:min#FFFFFF"));
+	for (int j = 0; j < a.argc; j++)
+		assert_null(strstr(a.argv[j], "STACK"));
 	/* median coloured by loss, five bands */
-	assert_true(has_arg(&a, "CDEF:m0=loss,0,LE,p50,UNKN,IF"));
-	assert_true(has_arg(&a, "CDEF:m4=loss,20,GT,p50,UNKN,IF"));
-	assert_true(find_arg(&a, "AREA:m4h#E01010", 1) >= 0);
+	assert_true(has_arg(&a, "CDEF:m0=loss,0,LE,p50,half,+,UNKN,IF"));
+	assert_true(has_arg(&a, "CDEF:m2=loss,2,GT,loss,5,LE,*,p50,half,+,UNKN,IF"));
+	assert_true(has_arg(&a, "CDEF:m4=loss,20,GT,p50,half,+,UNKN,IF"));
+	assert_true(find_arg(&a, "AREA:m4#E01010", 1) >= 0);
 	/* legend: last/avg/max of RTT and loss */
 	assert_true(has_arg(&a, "VDEF:p50_last=p50,LAST"));
 	assert_true(has_arg(&a, "GPRINT:loss_max:  %%9.1lf %%%%\\l"));
