@@ -3,7 +3,7 @@
 # Idempotent: when everything is present it does nothing (no apt-get update).
 set -eu
 
-PKGS="build-essential cmake pkg-config
+PKGS="build-essential cmake pkg-config fonts-dejavu-core
 libmosquitto-dev librrd-dev libsnmp-dev libpcap-dev libjson-c-dev libsqlite3-dev
 libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev libinih-dev
 mosquitto mosquitto-clients rrdtool rrdcached snmpd snmp sqlite3

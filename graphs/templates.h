@@ -1,0 +1,115 @@
+/*
+ * Graph templates over the RRD layout (DESIGN.md sections 5 and 8): each
+ * template turns a request (which files, which range, which names) into the
+ * argument vector of librrd's rrd_graph_v, which renders it to PNG or SVG in
+ * memory. Used by covmon-graph and by the collector's /graph/ handler.
+ *
+ * librrd's graph code keeps global state (fonts, option parser, error
+ * buffers of non-thread-safe calls): graph_render() must never run in two
+ * threads at once. Callers serialise it, e.g. through graph_cache_render()
+ * (cache.h), which holds one process-wide render lock around it.
+ */
+#ifndef COVMON_GRAPHS_TEMPLATES_H
+#define COVMON_GRAPHS_TEMPLATES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum graph_template {
+	GRAPH_LATENCY,		/* icmp.rrd: RTT smoke, median coloured by loss */
+	GRAPH_THROUGHPUT,	/* if.rrd and/or traffic.rrd: bit/s in and out */
+	GRAPH_RADIO,		/* radio.rrd: signal, noise, SNR */
+	GRAPH_CLIENTS,		/* traffic.rrd: clients */
+	GRAPH_COVERAGE,		/* a rollup file: covered % vs target */
+	GRAPH_TEMPLATE_COUNT
+};
+
+enum graph_format { GRAPH_PNG, GRAPH_SVG };
+
+#define GRAPH_PATH_MAX		1024
+#define GRAPH_TITLE_MAX		512
+#define GRAPH_MAX_ARGS		192
+/* Sizes a caller may ask for, in pixels of the whole image. */
+#define GRAPH_MIN_WIDTH		200
+#define GRAPH_MAX_WIDTH		4000
+#define GRAPH_MIN_HEIGHT	120
+#define GRAPH_MAX_HEIGHT	3000
+
+struct graph_req {
+	enum graph_template	 tmpl;
+	enum graph_format	 format;
+	long			 range;		/* seconds shown, ending at end */
+	int64_t			 end;		/* Unix seconds; 0 = now */
+	/* Site templates: the agent's directory data_dir/rrd/<province>/<agent>.
+	 * coverage: the rollup file itself. Set with graph_req_site() or
+	 * graph_req_rollup(), which only accept valid ids. */
+	char			 path[GRAPH_PATH_MAX];
+	/* The place, free UTF-8 ("Suối Chải, Bát Xát"); the template puts its
+	 * own name and the range around it. "" = none. */
+	char			 title[GRAPH_TITLE_MAX];
+	/* coverage only: the scope's target (NAN: none), its deadline (Unix
+	 * seconds, 0: none) and the yellow margin below the target. */
+	double			 target_pct;
+	int64_t			 deadline;
+	double			 yellow_margin_pct;
+	unsigned		 width, height;	/* of the whole image (--full-size-mode) */
+};
+
+/* The rendered image; data is malloc'd, free with graph_out_free(). */
+struct graph_out {
+	unsigned char	*data;
+	size_t		 len;
+	enum graph_format format;
+};
+
+/* The argument vector for rrd_graph_v, every string malloc'd. */
+struct graph_args {
+	int	 argc;
+	char	*argv[GRAPH_MAX_ARGS];
+	int	 failed;	/* out of memory or of slots while building */
+};
+
+/* Defaults: latency, PNG, 1 day ending now, 800 x 300, no target, margin 10. */
+void		 graph_req_init(struct graph_req *req);
+/* req->path = data_dir/rrd/<province>/<agent>. Returns 0, or -1 with err
+ * on an invalid id or a path too long. */
+int		 graph_req_site(struct graph_req *req, const char *data_dir,
+		    const char *province, const char *agent, char *err, size_t errlen);
+/* req->path = the rollup of commune (or, with commune NULL, of the province). */
+int		 graph_req_rollup(struct graph_req *req, const char *data_dir,
+		    const char *province, const char *commune, char *err, size_t errlen);
+
+/* "latency" ... "coverage" <-> enum; lookup returns -1 for an unknown name. */
+const char	*graph_template_name(enum graph_template t);
+int		 graph_template_lookup(const char *name);
+/* Range names 6h 1d 1w 1m 1y (1m = 31 days, 1y = 365 days). Returns 0, or
+ * -1 with err naming the accepted values. */
+int		 graph_range_parse(const char *name, long *seconds, char *err, size_t errlen);
+/* "6h" ... for a range of exactly those seconds, else NULL. */
+const char	*graph_range_name(long seconds);
+/* "png" | "svg" */
+int		 graph_format_parse(const char *name, enum graph_format *out, char *err,
+		    size_t errlen);
+const char	*graph_format_name(enum graph_format f);
+const char	*graph_format_mime(enum graph_format f);
+
+/*
+ * Builds the rrd_graph_v arguments of req into *a (argv[0] "graph",
+ * argv[1] "-": the image comes back in memory). A site template leaves out
+ * the optional files that do not exist, and fails when the files it needs
+ * are all missing. Returns 0, or -1 with err for the operator (a and its
+ * strings are freed on failure). Touches only the file system (stat).
+ */
+int		 graph_build_args(const struct graph_req *req, struct graph_args *a,
+		    char *err, size_t errlen);
+void		 graph_args_free(struct graph_args *a);
+
+/*
+ * Renders req into *out. NOT thread-safe (librrd): callers serialise.
+ * Returns 0, or -1 with err (librrd's message, or what is missing).
+ */
+int		 graph_render(const struct graph_req *req, struct graph_out *out, char *err,
+		    size_t errlen);
+void		 graph_out_free(struct graph_out *out);
+
+#endif
