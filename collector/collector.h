@@ -90,11 +90,16 @@ struct ingest;
 struct ingest *ingest_new(const struct collector_conf *cc, struct queue *q, char *err,
     size_t errlen);
 int ingest_start(struct ingest *in, char *err, size_t errlen);
+/* Main thread, every few hundred ms: retries a first connect that failed. */
+void ingest_tick(struct ingest *in);
 void ingest_stop(struct ingest *in);
 void ingest_free(struct ingest *in);
 /* Publishes {"v":1,"seq":N} to the agent's ack topic (thread-safe). */
 void ingest_ack(struct ingest *in, const char *province, const char *agent, uint64_t seq);
 bool ingest_connected(struct ingest *in);
+/* Publishes at QoS 1 (thread-safe); a no-op while disconnected. */
+void ingest_publish(struct ingest *in, const char *topic, const void *payload, size_t len,
+    bool retain);
 /* Wall time the MQTT input last came back (connect), 0 if never. */
 double ingest_input_since(struct ingest *in);
 
@@ -121,7 +126,7 @@ struct eval_source {
 	    double last_seen, uint64_t samples, void *cbarg), void *cbarg);
 };
 struct evaluator *evaluator_new(const struct collector_conf *cc, struct snapshot_box *box,
-    char *err, size_t errlen);
+    struct ingest *in, char *err, size_t errlen);
 void evaluator_free(struct evaluator *ev);
 void evaluator_request_reload(struct evaluator *ev);   /* any thread (SIGHUP) */
 bool evaluator_has_inventory(const struct evaluator *ev);

@@ -6,11 +6,13 @@
  * loaded at start, reloaded on SIGHUP, the last good one kept on error.
  */
 #include "collector.h"
+#include "api.h"
 #include "clock.h"
 #include "counters.h"
 #include "log.h"
 #include "snapshot.h"
 #include "state_db.h"
+#include "topic.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 struct evaluator {
 	const struct collector_conf *cc;
 	struct snapshot_box *box;
+	struct ingest *in;              /* for the retained province summaries */
 	struct inv_ref *inv;            /* current inventory, NULL when none */
 	struct coverage *prev;          /* last evaluation (owned by its snapshot) */
 	struct snapshot *prev_snap;     /* a reference that keeps prev alive */
@@ -52,9 +55,45 @@ load(struct evaluator *ev, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The retained summary of every province (the same JSON as
+ * /api/v1/provinces/<id>), so that a national dashboard — a collector of
+ * its own — can read the provinces' collectors over MQTT.
+ */
+static const char *
+no_query(void *arg, const char *key)
+{
+	(void)arg;
+	(void)key;
+	return NULL;
+}
+
+static void
+publish_summaries(struct evaluator *ev, struct snapshot *s)
+{
+	const struct inventory *inv = s->inv->inv;
+	char url[128], topic[TOPIC_MAX];
+	char *body;
+	size_t len;
+	unsigned status;
+
+	if (ev->in == NULL || !ingest_connected(ev->in))
+		return;
+	for (size_t i = 0; i < inv->nprovinces; i++) {
+		const char *id = inv->provinces[i].id;
+		snprintf(url, sizeof url, "/api/v1/provinces/%s", id);
+		if (api_render(s, url, no_query, NULL, &body, &len, &status) == -1)
+			return;
+		if (status == 200 && topic_build(topic, sizeof topic, ev->cc->topic_prefix, id,
+		    NULL, TOPIC_SUMMARY) == 0)
+			ingest_publish(ev->in, topic, body, len, true);
+		free(body);
+	}
+}
+
 struct evaluator *
-evaluator_new(const struct collector_conf *cc, struct snapshot_box *box, char *err,
-    size_t errlen)
+evaluator_new(const struct collector_conf *cc, struct snapshot_box *box, struct ingest *in,
+    char *err, size_t errlen)
 {
 	struct evaluator *ev = calloc(1, sizeof *ev);
 
@@ -64,6 +103,7 @@ evaluator_new(const struct collector_conf *cc, struct snapshot_box *box, char *e
 	}
 	ev->cc = cc;
 	ev->box = box;
+	ev->in = in;
 	if (cc->inventory[0] && load(ev, err, errlen) == -1) {
 		free(ev);
 		return NULL;
@@ -243,4 +283,6 @@ evaluator_tick(struct evaluator *ev, const struct eval_source *src, double input
 	snapshot_put(ev->prev_snap);
 	ev->prev_snap = s;
 	snapshot_publish(ev->box, s);
+	if (s->inv != NULL)
+		publish_summaries(ev, s);
 }

@@ -5,6 +5,7 @@
  * logged at a rate limit.
  */
 #include "collector.h"
+#include "backoff.h"
 #include "clock.h"
 #include "counters.h"
 #include "log.h"
@@ -25,7 +26,11 @@ struct ingest {
 	atomic_bool connected;
 	_Atomic double input_since;
 	struct log_limit rejlim;     /* only touched on the network thread */
+	struct log_limit publim;     /* only touched on the writer thread */
 	char password[256];
+	struct backoff bo;           /* first connect only (main thread) */
+	double next_try;
+	bool looping;                /* libmosquitto's thread runs */
 };
 
 static void
@@ -167,6 +172,7 @@ ingest_new(const struct collector_conf *cc, struct queue *q, char *err, size_t e
 	in->cc = cc;
 	in->q = q;
 	in->rejlim = (struct log_limit)LOG_LIMIT_INIT(10, 60);
+	in->publim = (struct log_limit)LOG_LIMIT_INIT(5, 60);
 	/* clean_session off: the broker keeps our subscriptions and queues
 	 * samples while we are down. */
 	if ((in->mosq = mosquitto_new(cc->client_id, false, in)) == NULL) {
@@ -209,21 +215,57 @@ fail:
 	return NULL;
 }
 
-int
-ingest_start(struct ingest *in, char *err, size_t errlen)
+/*
+ * libmosquitto's network thread reconnects a client that was connected
+ * once, but not one whose first connect failed (a collector started before
+ * its broker): until the first connect goes through, the main thread
+ * retries with backoff (ingest_tick), and only then starts the thread.
+ */
+static int
+ingest_try_connect(struct ingest *in)
 {
 	int rc = mosquitto_connect_async(in->mosq, in->cc->mqtt_host, in->cc->mqtt_port,
 	    in->cc->keepalive);
 
-	/* Not fatal: the loop thread keeps trying with backoff. */
-	if (rc != MOSQ_ERR_SUCCESS)
-		log_warnx("mqtt %s:%d: %s; will retry", in->cc->mqtt_host, in->cc->mqtt_port,
-		    rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+	if (rc == MOSQ_ERR_SUCCESS)
+		return 0;
+	double d = backoff_next(&in->bo);
+	log_warnx("mqtt %s:%d: %s; retrying in %.1f s", in->cc->mqtt_host, in->cc->mqtt_port,
+	    rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc), d);
+	in->next_try = clock_mono() + d;
+	return -1;
+}
+
+int
+ingest_start(struct ingest *in, char *err, size_t errlen)
+{
+	int rc;
+
+	backoff_init(&in->bo, 1, 60);
+	if (ingest_try_connect(in) == -1)
+		return 0;
 	if ((rc = mosquitto_loop_start(in->mosq)) != MOSQ_ERR_SUCCESS) {
 		snprintf(err, errlen, "mqtt loop: %s", mosquitto_strerror(rc));
 		return -1;
 	}
+	in->looping = true;
 	return 0;
+}
+
+void
+ingest_tick(struct ingest *in)
+{
+	int rc;
+
+	if (in->looping || clock_mono() < in->next_try)
+		return;
+	if (ingest_try_connect(in) == -1)
+		return;
+	if ((rc = mosquitto_loop_start(in->mosq)) != MOSQ_ERR_SUCCESS) {
+		log_warnx("mqtt loop: %s", mosquitto_strerror(rc));
+		return;
+	}
+	in->looping = true;
 }
 
 void
@@ -237,6 +279,19 @@ ingest_ack(struct ingest *in, const char *province, const char *agent, uint64_t 
 		return;
 	if (mosquitto_publish(in->mosq, NULL, topic, n, buf, 1, false) == MOSQ_ERR_SUCCESS)
 		atomic_fetch_add(&counters.acks_sent, 1);
+}
+
+void
+ingest_publish(struct ingest *in, const char *topic, const void *payload, size_t len,
+    bool retain)
+{
+	int rc;
+
+	if (len > INT32_MAX)
+		return;
+	rc = mosquitto_publish(in->mosq, NULL, topic, (int)len, payload, 1, retain);
+	if (rc != MOSQ_ERR_SUCCESS)
+		log_limited(&in->publim, "mqtt publish %.120s: %s", topic, mosquitto_strerror(rc));
 }
 
 bool
@@ -255,7 +310,8 @@ void
 ingest_stop(struct ingest *in)
 {
 	mosquitto_disconnect(in->mosq);
-	mosquitto_loop_stop(in->mosq, false);
+	if (in->looping)
+		mosquitto_loop_stop(in->mosq, false);
 }
 
 void

@@ -130,7 +130,7 @@ main(int argc, char **argv)
 	}
 	if ((in = ingest_new(&cc, q, err, sizeof err)) == NULL)
 		goto done;
-	if ((ev = evaluator_new(&cc, &box, err, sizeof err)) == NULL)
+	if ((ev = evaluator_new(&cc, &box, in, err, sizeof err)) == NULL)
 		goto done;
 	if ((w = writer_new(&cc, q, in, ev, err, sizeof err)) == NULL)
 		goto done;
@@ -150,6 +150,7 @@ main(int argc, char **argv)
 			log_info("reload: reading the inventory and targets again");
 			evaluator_request_reload(ev);
 		}
+		ingest_tick(in);
 		usleep(200 * 1000);
 	}
 	log_info("stopping");

@@ -9,11 +9,17 @@ need mosquitto mosquitto_pub rrdtool curl
 [ "$(id -u)" -eq 0 ] || [ "$(sysctl -n net.ipv4.ping_group_range 2>/dev/null | awk '{print ($1<=0 && $2>=0)}')" = 1 ] \
 	|| skip "needs root or ping sockets for ICMP"
 
-start_broker
+# The collector starts before its broker, as after a power cut: it must
+# keep trying until the broker is there.
+MQTT_PORT=$(free_port)
 HTTP_PORT=$(free_port)
 write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT"
 start_collector "$T/collector.conf" "$T/collector.log"
 wait_for 10 curl -sf "http://127.0.0.1:$HTTP_PORT/api/v1/health" || fail "collector HTTP not up"
+sleep 2
+start_broker
+wait_for 15 grep -q "connected as" "$T/collector.log" || fail "collector never connected to a broker that came late"
+pass "collector started before the broker, connected when it came"
 
 cat > "$T/agent.conf" <<CONF
 [agent]
