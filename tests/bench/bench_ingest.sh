@@ -295,18 +295,18 @@ EOF
 	# done_at TS EXPECTED SECS: the time when EXPECTED files have a last
 	# update >= TS: a 1-in-EVERY sample is polled until it is nearly there,
 	# then every file (the time taken is the one before the last count).
-	local every=$(( AGENTS / 100 > 1 ? AGENTS / 100 : 1 ))
+	local every=$(( AGENTS / 100 > 1 ? AGENTS / 100 : 1 )) list
 	done_at() {
 		local end=$(( $(date +%s) + $3 )) t n ge
 		while :; do
-			read -r n ge < <("$T/bench_rrd_raw" count "$dir/rrd" "$1" "$every")
+			read -r n ge < <("$T/bench_rrd_raw" count "$list" "$1" "$every")
 			[ $(( ge * every * 100 )) -ge $(( $2 * 98 )) ] && break
 			[ "$(date +%s)" -lt "$end" ] || fail "collectd: $ge of $n sampled files at ts $1 after $3 s"
-			sleep 0.2
+			sleep 0.5
 		done
 		while :; do
 			t=$(now)
-			read -r n ge < <("$T/bench_rrd_raw" count "$dir/rrd" "$1")
+			read -r n ge < <("$T/bench_rrd_raw" count "$list" "$1")
 			[ "$ge" -ge "$2" ] && break
 			[ "$(date +%s)" -lt "$end" ] || fail "collectd: $ge of $2 files at ts $1 after $3 s"
 			sleep 0.2
@@ -318,7 +318,11 @@ EOF
 	local t0=$(now) out v
 	out=$("$T/bench_pub" collectd "$MQTT_PORT" "$T/agents.txt" 0 1 $TSC $seq)
 	v=$(echo "$out" | sed -n 's/.* last_values=\([0-9]*\).*/\1/p')
+	# Until the list of files exists, poll by walking the tree (untimed).
+	list=$dir/rrd
 	done_at $TSC "$v" 3600 > /dev/null
+	find "$dir/rrd" -name '*.rrd' | sort > "$dir/files"
+	list=$dir/files
 	say "collectd: warm-up done in $(calc "round($(now) - $t0, 1)") s; $(du -sm "$dir/rrd" | cut -f1) MB"
 	seq=$(( seq + 1 )); TSC=$(( TSC + 60 ))
 	for run in $(seq 1 "$RUNS"); do
