@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "counters.h"
 #include "log.h"
+#include "state_db.h"
 #include "snapshot.h"
 
 #include <microhttpd.h>
@@ -173,6 +174,24 @@ bad:
 	return -1;
 }
 
+/* A hamlet's history, for /api/v1/hamlets/<id>: a connection of the
+ * request's own (SQLite WAL lets readers run beside the writer). */
+static int
+history(void *arg, const char *hamlet, double from, double to, double seconds[HS__COUNT])
+{
+	struct http *h = arg;
+	struct state_db *db;
+	char path[600], err[256];
+	int rc;
+
+	snprintf(path, sizeof path, "%s/state.db", h->ctx.cc->data_dir);
+	if (state_db_open(&db, path, err, sizeof err) == -1)
+		return -1;
+	rc = state_db_state_seconds(db, hamlet, from, to, hamlet_state_name, HS__COUNT, seconds);
+	state_db_close(db);
+	return rc;
+}
+
 struct http *
 http_start(const struct http_ctx *ctx, char *err, size_t errlen)
 {
@@ -184,6 +203,7 @@ http_start(const struct http_ctx *ctx, char *err, size_t errlen)
 		return NULL;
 	}
 	h->ctx = *ctx;
+	api_set_history(history, h);
 	if (parse_listen(ctx->cc->http_listen, &ss, err, errlen) == -1)
 		goto fail;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
