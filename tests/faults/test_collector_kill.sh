@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 need mosquitto rrdtool sqlite3 curl python3
 
-AGENTS=20 COUNT=4000 KILLS=5
+AGENTS=20 COUNT=1200 KILLS=5
 start_broker
 HTTP_PORT=$(free_port)
 write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT" \
@@ -21,16 +21,16 @@ up() {
 }
 up
 
-# 20 agents x 4000 samples at 4000 samples/s: a stream of about 20 s that
+# 20 agents x 1200 samples at 1500 samples/s: a stream of about 16 s that
 # keeps the writer busy, so that kills land mid-batch.
-fleetsim -a $AGENTS -n $COUNT --interval 1 --backfill --rate 4000 --ack --ack-timeout 3 \
+fleetsim -a $AGENTS -n $COUNT --interval 1 --backfill --rate 1500 --ack --ack-timeout 5 \
     --ack-wait 60 --ledger "$T/fleet.csv" > "$T/fleetsim.log" 2>&1 &
 FLEET_PID=$!
 PIDS+=("$FLEET_PID")
 
 ledger lastseq "$T/data/state.db" > "$T/lastseq.0" 2>/dev/null || : > "$T/lastseq.0"
 for i in $(seq 1 $KILLS); do
-	sleep "$((2 + RANDOM % 3)).$((RANDOM % 10))"
+	sleep "$((1 + RANDOM % 2)).$((RANDOM % 10))"
 	stored_now=$(metric covmon_samples_stored_total)
 	kill -9 "$COLLECTOR_PID"
 	wait "$COLLECTOR_PID" 2>/dev/null || true
