@@ -8,7 +8,9 @@
 . "$(dirname "$0")/../lib.sh"
 need mosquitto mosquitto_sub curl python3
 
-inv=$COVMON_SRC/tests/data/inventory.csv
+# A copy, so that the SIGHUP case at the end can break it.
+cp "$COVMON_SRC/tests/data/inventory.csv" "$T/inventory.csv"
+inv=$T/inventory.csv
 tgt=$COVMON_SRC/tests/data/targets.csv
 silent=lc-muongkhuong-pacta-01
 degraded=lc-muongkhuong-sangchai-01
@@ -70,7 +72,14 @@ def expect(r):
         return "degraded"
     return "covered"
 
-bad = [(i, expect(r), got[i]["state"]) for i, r in by_id.items() if expect(r) != got[i]["state"]]
+# fleetsim's own model has some poor links besides the scenario's: a
+# hamlet expected covered may be degraded, but then for a reason the API
+# shows (a breach of its loss or RTT threshold).
+def ok(i, want, h):
+    if want == "covered" and h["state"] == "degraded":
+        return h.get("loss_breach") or h.get("rtt_breach")
+    return want == h["state"]
+bad = [(i, expect(r), got[i]["state"]) for i, r in by_id.items() if not ok(i, expect(r), got[i])]
 for b in bad[:10]:
     print("hamlet %s: expected %s, API says %s" % b)
 counts = {}
@@ -121,7 +130,14 @@ grep -q '^covmon/v1/thai-nguyen/summary {' "$T/summaries.txt" || fail "no retain
 pass "retained summaries: $(cut -c1-80 "$T/summaries.txt" | tr '\n' ' ')"
 
 # SIGHUP with a broken inventory keeps the last good one, and says so.
-cp "$inv" "$T/inv.csv"
-sed -i "s|^inventory = .*|inventory = $T/inv.csv|" "$T/collector.conf"
-# (the running collector still has the path it started with; break that file instead)
 kill "$FLEET_PID" 2>/dev/null || true
+printf 'bx-suoi-chai,Dup,,bat-xat,Bát Xát,lao-cai,Lào Cai,22.5,103.8,,,,\n' >> "$inv"
+kill -HUP "$COLLECTOR_PID"
+wait_for 10 grep -q "inventory refused" "$T/collector.log" || fail "broken inventory not reported on SIGHUP"
+grep -A1 "inventory refused" "$T/collector.log" | tail -1
+health=$(curl -sf "http://127.0.0.1:$HTTP_PORT/api/v1/health")
+echo "$health" | python3 -c 'import json,sys; h=json.load(sys.stdin); e=h["inventory"]["last_error"]; print("health last_error:", e); assert "duplicate hamlet_id" in e' \
+	|| fail "health does not show the failed reload"
+[ "$(api hamlets | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["hamlets"]))')" = 369 ] \
+	|| fail "the last good inventory is not in use"
+pass "SIGHUP with a broken inventory: refused, reported, the last good one (369 hamlets) still served"
