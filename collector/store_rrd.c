@@ -1024,13 +1024,21 @@ store_rollup(struct store *st, const char *province, const char *commune, unsign
 			argv[argc] = defs[argc];
 			argc++;
 		}
-		for (size_t i = 0; i < sizeof store_rra_default / sizeof store_rra_default[0]; i++) {
-			unsigned long per = (unsigned long)step * store_rra_default[i].steps;
-			unsigned long rows = ((unsigned long)store_rra_default[i].span + per - 1) / per;
-			snprintf(defs[argc], STORE_ARG_MAX, "RRA:%s:0.5:%u:%lu",
-			    store_rra_default[i].cf, store_rra_default[i].steps, rows < 1 ? 1 : rows);
-			argv[argc] = defs[argc];
-			argc++;
+		if (st->nrra > 0) {
+			for (int k = 0; k < st->nrra && argc < STORE_ROLLUP_DS + 16; k++)
+				argv[argc++] = st->rra[k];
+		} else {
+			for (size_t i = 0; i < sizeof store_rra_default /
+			    sizeof store_rra_default[0]; i++) {
+				unsigned long per = (unsigned long)step * store_rra_default[i].steps;
+				unsigned long rows = ((unsigned long)store_rra_default[i].span +
+				    per - 1) / per;
+				snprintf(defs[argc], STORE_ARG_MAX, "RRA:%s:0.5:%u:%lu",
+				    store_rra_default[i].cf, store_rra_default[i].steps,
+				    rows < 1 ? 1 : rows);
+				argv[argc] = defs[argc];
+				argc++;
+			}
 		}
 		rrd_clear_error();
 		if (rrd_create_r2(path, step, (time_t)(ts - (int64_t)step), 1, NULL, NULL, argc,
