@@ -83,12 +83,12 @@ set(CPACK_DEBIAN_COLLECTOR_PACKAGE_NAME covmon-collector)
 set(CPACK_DEBIAN_COLLECTOR_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_COLLECTOR_PACKAGE_RECOMMENDS "mosquitto, mosquitto-clients, openssl, rrdcached, sqlite3")
 set(CPACK_DEBIAN_COLLECTOR_PACKAGE_SUGGESTS "rrdtool")
-set(CPACK_COMPONENT_COLLECTOR_DESCRIPTION
-  "covmon collector, dashboard, CLI and graphs\n covmon-collector stores the samples of the village agents in RRD files,\n evaluates coverage against the rollout targets, alerts and serves the\n dashboard and API; covmon is its CLI, covmon-graph renders graphs and\n reports. Also ships the province broker's mosquitto config, ACL and the\n enrolment scripts.")
+set(CPACK_DEBIAN_COLLECTOR_DESCRIPTION
+  "covmon collector, dashboard, CLI and graphs\ncovmon-collector stores the samples of the village agents in RRD files,\nevaluates coverage against the rollout targets, alerts and serves the\ndashboard and API; covmon is its CLI, covmon-graph renders graphs and\nreports. Also ships the province broker's mosquitto config, ACL and the\nenrolment scripts.")
 set(CPACK_DEBIAN_AGENT_PACKAGE_NAME covmon-agent)
 set(CPACK_DEBIAN_AGENT_PACKAGE_DEPENDS "adduser")
-set(CPACK_COMPONENT_AGENT_DESCRIPTION
-  "covmon agent for village access points\n covmon-agent measures a site's link (ICMP, TCP, SNMP, passive capture)\n every interval and reports to the province's MQTT broker, keeping its\n samples in a disk spool until the collector has stored them.")
+set(CPACK_DEBIAN_AGENT_DESCRIPTION
+  "covmon agent for village access points\ncovmon-agent measures a site's link (ICMP, TCP, SNMP, passive capture)\nevery interval and reports to the province's MQTT broker, keeping its\nsamples in a disk spool until the collector has stored them.")
 
 # Maintainer scripts and conffiles per package, made from deploy/debian/*.in.
 foreach(comp collector agent)
