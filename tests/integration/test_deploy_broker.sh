@@ -65,16 +65,16 @@ CA=$T/pki/ca.pem
 secret() { cat "$T/enrolled/$1/$2.secret"; }
 COLL_PW=$(secret collector collector)
 A_PW=$(secret lc-a agent)
-pw() { echo -h 127.0.0.1 -p "$PW_PORT" --cafile "$CA"; }
+PWA=(-h 127.0.0.1 -p "$PW_PORT" --cafile "$CA")
 # pub USER PASSWORD TOPIC MESSAGE|@FILE [more mosquitto_pub args]
 pub() { local u=$1 p=$2 t=$3 m=$4; shift 4
 	if [ "${m#@}" != "$m" ]; then set -- -f "${m#@}" "$@"; else set -- -m "$m" "$@"; fi
-	timeout 10 mosquitto_pub $(pw) -u "$u" -P "$p" -q 1 -t "$t" "$@"; }
+	timeout 10 mosquitto_pub "${PWA[@]}" -u "$u" -P "$p" -q 1 -t "$t" "$@"; }
 
 # The collector: a persistent session (clean session off) on every sample
 # and state, like covmon-collector.
 start_coll() {
-	timeout 50 mosquitto_sub $(pw) -u collector -P "$COLL_PW" -i covmon-collector-1 -c -q 1 \
+	timeout 50 mosquitto_sub "${PWA[@]}" -u collector -P "$COLL_PW" -i covmon-collector-1 -c -q 1 \
 		-t 'covmon/v1/+/+/sample' -t 'covmon/v1/+/+/state' -v >> "$T/collector.out" 2>> "$T/collector-sub.log" &
 	COLL_PID=$!; PIDS+=("$COLL_PID")
 	wait_for 10 grep -q "as collector" "$T/mosquitto.log" || fail "collector subscriber did not connect"
@@ -103,10 +103,10 @@ seen "A-as-B" && fail "the collector got a message lc-a published as lc-b"
 pass "agent A publishing as B (sample, retained state): dropped by the ACL; A's own sample delivered"
 
 # A listens for B's acks (and for everything); B listens for its own.
-timeout 30 mosquitto_sub $(pw) -u lc-a -P "$A_PW" -q 1 -t covmon/v1/lao-cai/lc-b/ack -t 'covmon/v1/#' \
+timeout 30 mosquitto_sub "${PWA[@]}" -u lc-a -P "$A_PW" -q 1 -t covmon/v1/lao-cai/lc-b/ack -t 'covmon/v1/#' \
 	-t covmon/v1/lao-cai/lc-a/ack -v > "$T/a.out" 2> "$T/a-sub.log" &
 A_SUB=$!; PIDS+=("$A_SUB")
-timeout 30 mosquitto_sub $(pw) -u lc-b -P "$B_PW" -q 1 -t covmon/v1/lao-cai/lc-b/ack -v > "$T/b.out" 2> "$T/b-sub.log" &
+timeout 30 mosquitto_sub "${PWA[@]}" -u lc-b -P "$B_PW" -q 1 -t covmon/v1/lao-cai/lc-b/ack -v > "$T/b.out" 2> "$T/b-sub.log" &
 B_SUB=$!; PIDS+=("$B_SUB")
 sleep 1
 OPS_PW=$(secret ops collector)
@@ -134,7 +134,7 @@ pass "agent A with client id 'covmon-collector-1' and 'collector': connected as 
 
 kill "$COLL_PID"; wait "$COLL_PID" 2>/dev/null || true
 for i in 1 2 3; do pub lc-b "$B_PW" covmon/v1/lao-cai/lc-b/sample "queued-$i" || fail "lc-b publish"; done
-timeout 5 mosquitto_sub $(pw) -u lc-a -P "$A_PW" -i collector -c -q 1 -t 'covmon/v1/#' -W 3 -v \
+timeout 5 mosquitto_sub "${PWA[@]}" -u lc-a -P "$A_PW" -i collector -c -q 1 -t 'covmon/v1/#' -W 3 -v \
 	> "$T/a-steal.out" 2> "$T/a-steal.log" || true
 grep -q queued "$T/a-steal.out" && fail "lc-a got the collector's queued messages"
 start_coll
