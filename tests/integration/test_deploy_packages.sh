@@ -7,7 +7,7 @@
 # configs pass --check-config, the man pages render, and systemd-analyze
 # verifies the unpacked units and reports their exposure.
 . "$(dirname "$0")/../lib.sh"
-need cpack dpkg dpkg-deb
+need cpack dpkg dpkg-deb dpkg-shlibdeps
 [ -f "$COVMON_BUILD/CPackConfig.cmake" ] || skip "no CPackConfig.cmake in $COVMON_BUILD (configure with cmake first)"
 for b in covmon-agent covmon-collector covmon covmon-graph; do
 	[ -x "$COVMON_BUILD/$b" ] || skip "$COVMON_BUILD/$b not built"
