@@ -10,6 +10,7 @@
 #ifndef COVMON_COLLECTOR_H
 #define COVMON_COLLECTOR_H
 
+#include "alert.h"
 #include "coverage.h"
 #include "id.h"
 #include "sample.h"
@@ -52,6 +53,8 @@ struct collector_conf {
 
 	char http_listen[128];
 	char token[256];
+
+	struct alert_conf alerts;     /* [alerts], [notifier.*], [route.*] */
 };
 
 int collector_conf_load(struct collector_conf *cc, const char *path, char *err, size_t errlen);
