@@ -36,6 +36,7 @@ struct alerts {
 	struct alert_engine *e;
 	bool restored;
 	double prev_eval;
+	double first_eval;       /* 0 before the first */
 	double next_trim;
 	struct agent_track *tr;  /* open addressing by agent id */
 	size_t trcap, trn;
@@ -277,6 +278,8 @@ alerts_observe(struct alerts *al, const struct snapshot *s, double now)
 	char scope[ALERT_SCOPE_MAX], what[ALERT_TEXT_MAX], detail[ALERT_TEXT_MAX];
 	size_t n = inv ? inv->nhamlets : 0;
 
+	if (al->first_eval == 0)
+		al->first_eval = now;
 	/* The hamlets cut behind each root, in inventory order: cut[off[r]]
 	 * to cut[off[r + 1]] are root r's. */
 	size_t *off = NULL, *pos = NULL;
@@ -350,8 +353,10 @@ alerts_observe(struct alerts *al, const struct snapshot *s, double now)
 		}
 		case HS_UNMONITORED:
 			/* Down and degraded hamlets have their own alerts: overdue
-			 * is the rollout's alert, for a hamlet with no working site. */
-			if (ev->overdue) {
+			 * is the rollout's alert, for a hamlet with no working site.
+			 * Not before offline_after from the start: every agent
+			 * that has not spoken yet looks unmonitored then. */
+			if (ev->overdue && now - al->first_eval > al->cov->offline_after) {
 				char date[16];
 				inventory_date_str(h->target_date, date, sizeof date);
 				snprintf(what, sizeof what, "%s (%s) overdue: target date %s passed",
@@ -463,4 +468,12 @@ alerts_flush(struct alerts *al, struct state_db *db, double now)
 	alert_flush(al->e, now, &sink);
 	if (state_db_commit(db) == -1)
 		state_db_rollback(db);
+}
+
+void
+alerts_shutdown(struct alerts *al)
+{
+	/* The writer has stopped: its connection is free for this thread. */
+	if (al->db != NULL)
+		alerts_flush(al, al->db, INFINITY);
 }

@@ -20,6 +20,9 @@ void alerts_evaluate(struct alerts *al, const struct snapshot *s, struct state_d
     double now);
 /* Often: sends the groups whose group_wait is over. */
 void alerts_flush(struct alerts *al, struct state_db *db, double now);
+/* At a clean stop, after the writer stopped: sends every group still
+ * waiting for its group_wait, so that a restart loses none. */
+void alerts_shutdown(struct alerts *al);
 /* The engine, for tests. */
 struct alert_engine *alerts_engine(struct alerts *al);
 

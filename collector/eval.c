@@ -132,6 +132,13 @@ evaluator_free(struct evaluator *ev)
 }
 
 void
+evaluator_shutdown(struct evaluator *ev)
+{
+	if (ev != NULL)
+		alerts_shutdown(ev->alerts);
+}
+
+void
 evaluator_request_reload(struct evaluator *ev)
 {
 	atomic_store(&ev->reload, true);

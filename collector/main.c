@@ -176,6 +176,8 @@ done:
 		queue_close(q);
 	if (w)
 		writer_stop(w);
+	if (w)
+		evaluator_shutdown(ev);
 	notifier_stop(nt);
 	if (in)
 		ingest_stop(in);
