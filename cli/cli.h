@@ -28,6 +28,8 @@ struct cli {
 	char url[512];           /* base, without a trailing '/' */
 	const char *url_from;    /* "--url", "$COVMON_URL", the config file, "default" */
 	double timeout;          /* seconds for a whole request */
+	char token[256];         /* API token for write actions: $COVMON_TOKEN,
+	                            [cli] token or token_file */
 	bool colour;             /* ANSI colours on stdout */
 };
 
@@ -57,6 +59,9 @@ struct reply {
  * Free with reply_free().
  */
 int cli_get(const struct cli *c, const char *path, struct reply *r);
+/* Any method, with a JSON body (or NULL) and the token when there is one. */
+int cli_send(const struct cli *c, const char *method, const char *path, const char *body,
+    struct reply *r);
 /* Like cli_get(), but anything but a 200 with a JSON object is an error,
  * printed with the URL and the API's own message. */
 int cli_get_ok(const struct cli *c, const char *path, struct reply *r);
@@ -91,6 +96,8 @@ int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_hamlets(struct cli *c, int argc, char **argv);
 int cmd_site(struct cli *c, int argc, char **argv);
 int cmd_alerts(struct cli *c, int argc, char **argv);
+int cmd_silence(struct cli *c, int argc, char **argv);
+int cmd_ack(struct cli *c, int argc, char **argv);
 int cmd_inventory(struct cli *c, int argc, char **argv);
 
 /* Helpers the commands share (commands.c). */

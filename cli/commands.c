@@ -2,6 +2,7 @@
  * API and prints a table, or the API's JSON as it came with --json. */
 #include "cli.h"
 
+#include "alert.h"
 #include "id.h"
 #include "inventory.h"
 #include "metric.h"
@@ -676,7 +677,7 @@ cmd_alerts(struct cli *c, int argc, char **argv)
 	}
 	if ((rc = cli_setup(c, false)) != 0)
 		return rc;
-	if (cli_get_ok(c, all ? "/api/v1/alerts" : "/api/v1/alerts?state=firing", &r) == -1)
+	if (cli_get_ok(c, all ? "/api/v1/alerts?all=1" : "/api/v1/alerts?state=firing", &r) == -1)
 		return EXIT_RUNTIME;
 	if (c->json) {
 		print_json(&r);
@@ -758,5 +759,208 @@ cmd_inventory(struct cli *c, int argc, char **argv)
 	}
 	inventory_summary(inv, stdout);
 	inventory_free(inv);
+	return 0;
+}
+
+/* A write action: the reply must be 2xx with a JSON object. */
+static int
+send_ok(const struct cli *c, const char *method, const char *path, const char *body,
+    struct reply *r)
+{
+	if (c->token[0] == '\0') {
+		fprintf(stderr, "covmon: %s %s needs the collector's API token: set $COVMON_TOKEN, "
+		    "or [cli] token_file in %s\n", method, path, c->conf_path);
+		return -1;
+	}
+	if (cli_send(c, method, path, body, r) == -1)
+		return -1;
+	if (r->status < 200 || r->status > 299 || r->json == NULL ||
+	    !json_object_is_type(r->json, json_type_object)) {
+		reply_complain(r);
+		reply_free(r);
+		return -1;
+	}
+	return 0;
+}
+
+struct silence_opts {
+	const char *match, *until, *reason;
+};
+
+static int
+silence_opt(void *arg, int ch, const char *optarg)
+{
+	struct silence_opts *o = arg;
+
+	switch (ch) {
+	case 'm': o->match = optarg; return 0;
+	case 'u': o->until = optarg; return 0;
+	case 'r': o->reason = optarg; return 0;
+	default: return -1;
+	}
+}
+
+static void
+fmt_time(char *buf, size_t len, double t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || localtime_r(&tt, &tm) == NULL)
+		snprintf(buf, len, "-");
+	else
+		strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+}
+
+int
+cmd_silence(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "match", required_argument, NULL, 'm' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "reason", required_argument, NULL, 'r' },
+		CLI_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const headers[] = { "ID", "MATCH", "UNTIL", "REASON" };
+	const char *usage = "silence add --match M --until T --reason R | silence list | "
+	    "silence rm ID";
+	struct silence_opts o = { 0 };
+	struct reply r;
+	char path[128], buf[64];
+	int rc;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: covmon %s\n", usage);
+		return EXIT_USAGE;
+	}
+	const char *sub = argv[1];
+	if ((rc = parse(c, argc - 1, argv + 1, opts, usage, silence_opt, &o)) != 0)
+		return rc < 0 ? 0 : rc;
+	if ((rc = cli_setup(c, false)) != 0)
+		return rc;
+	if (strcmp(sub, "add") == 0) {
+		struct alert_match m;
+		double until;
+		if (optind != argc - 1 || !o.match || !o.until || !o.reason) {
+			fprintf(stderr, "usage: covmon %s\n", usage);
+			return EXIT_USAGE;
+		}
+		if (alert_match_parse(o.match, &m) == -1) {
+			fprintf(stderr, "covmon: bad --match '%s': expected province:ID, commune:ID, "
+			    "hamlet:ID, agent:ID or *\n", o.match);
+			return EXIT_USAGE;
+		}
+		/* Here, so that a date without a zone is the user's local time. */
+		if (alert_parse_until(o.until, now(), &until) == -1 || until <= now()) {
+			fprintf(stderr, "covmon: bad --until '%s': expected a duration (2h, 30m), a "
+			    "Unix time or a date-time (2025-11-22T18:00), in the future\n", o.until);
+			return EXIT_USAGE;
+		}
+		json_object *b = json_object_new_object();
+		json_object_object_add(b, "match", json_object_new_string(o.match));
+		json_object_object_add(b, "until", json_object_new_int64((int64_t)until));
+		json_object_object_add(b, "reason", json_object_new_string(o.reason));
+		rc = send_ok(c, "POST", "/api/v1/silences",
+		    json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN), &r);
+		json_object_put(b);
+		if (rc == -1)
+			return EXIT_RUNTIME;
+		if (c->json)
+			print_json(&r);
+		else {
+			fmt_time(buf, sizeof buf, until);
+			printf("silence %s: %s until %s\n", or_dash(jstring(r.json, "id")),
+			    or_dash(jstring(r.json, "match")), buf);
+		}
+		reply_free(&r);
+		return 0;
+	}
+	if (strcmp(sub, "rm") == 0) {
+		if (optind != argc - 2) {
+			fprintf(stderr, "usage: covmon %s\n", usage);
+			return EXIT_USAGE;
+		}
+		const char *id = argv[optind + 1];
+		if (id[strspn(id, "0123456789")] != '\0' || *id == '\0') {
+			fprintf(stderr, "covmon: bad silence id '%s': expected a number\n", id);
+			return EXIT_USAGE;
+		}
+		snprintf(path, sizeof path, "/api/v1/silences/%s", id);
+		if (send_ok(c, "DELETE", path, NULL, &r) == -1)
+			return EXIT_RUNTIME;
+		if (c->json)
+			print_json(&r);
+		else
+			printf("silence %s removed\n", id);
+		reply_free(&r);
+		return 0;
+	}
+	if (strcmp(sub, "list") != 0 || optind != argc - 1) {
+		fprintf(stderr, "usage: covmon %s\n", usage);
+		return EXIT_USAGE;
+	}
+	if (cli_get_ok(c, "/api/v1/silences", &r) == -1)
+		return EXIT_RUNTIME;
+	if (c->json) {
+		print_json(&r);
+		reply_free(&r);
+		return 0;
+	}
+	json_object *list = jarray(r.json, "silences");
+	size_t n = list ? json_object_array_length(list) : 0;
+	struct table *t = table_new(4, headers, "llll");
+	double until;
+	for (size_t i = 0; i < n; i++) {
+		json_object *s = json_object_array_get_idx(list, i);
+		table_row(t);
+		table_cell(t, TC_NONE, "%s", or_dash(jstring(s, "id")));
+		table_cell(t, TC_NONE, "%s", or_dash(jstring(s, "match")));
+		fmt_time(buf, sizeof buf, jnumber(s, "until", &until) ? until : 0);
+		table_cell(t, TC_NONE, "%s", buf);
+		table_cell(t, TC_NONE, "%s", or_dash(jstring(s, "reason")));
+	}
+	if (n > 0)
+		table_print(t, stdout, c->colour);
+	else
+		table_free(t);
+	printf("%zu active silence%s\n", n, n == 1 ? "" : "s");
+	reply_free(&r);
+	return 0;
+}
+
+int
+cmd_ack(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *usage = "ack ALERT_ID";
+	char path[128];
+	struct reply r;
+	int rc;
+
+	if ((rc = parse(c, argc, argv, opts, usage, NULL, NULL)) != 0)
+		return rc < 0 ? 0 : rc;
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: covmon %s\n", usage);
+		return EXIT_USAGE;
+	}
+	const char *id = argv[optind];
+	if (*id == '\0' || id[strspn(id, "0123456789")] != '\0' || strlen(id) > 18) {
+		fprintf(stderr, "covmon: bad alert id '%s': expected a number (covmon alerts)\n", id);
+		return EXIT_USAGE;
+	}
+	if ((rc = cli_setup(c, false)) != 0)
+		return rc;
+	snprintf(path, sizeof path, "/api/v1/alerts/%s/ack", id);
+	if (send_ok(c, "POST", path, NULL, &r) == -1)
+		return EXIT_RUNTIME;
+	if (c->json)
+		print_json(&r);
+	else
+		printf("alert %s acked: no more repeats\n", id);
+	reply_free(&r);
 	return 0;
 }

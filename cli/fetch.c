@@ -1,5 +1,6 @@
-/* GET requests to the collector's API over libcurl, with messages that name
- * the URL when the collector cannot be reached or says no. */
+/* Requests to the collector's API over libcurl (GET, and the write
+ * actions with the bearer token), with messages that name the URL when the
+ * collector cannot be reached or says no. */
 #include "cli.h"
 
 #include <curl/curl.h>
@@ -45,8 +46,16 @@ on_data(char *data, size_t size, size_t n, void *arg)
 int
 cli_get(const struct cli *c, const char *path, struct reply *r)
 {
+	return cli_send(c, "GET", path, NULL, r);
+}
+
+int
+cli_send(const struct cli *c, const char *method, const char *path, const char *body,
+    struct reply *r)
+{
 	struct sink s = { 0 };
-	char errbuf[CURL_ERROR_SIZE] = "";
+	char errbuf[CURL_ERROR_SIZE] = "", auth[320];
+	struct curl_slist *hdr = NULL;
 	CURL *h;
 	CURLcode rc;
 
@@ -67,7 +76,20 @@ cli_get(const struct cli *c, const char *path, struct reply *r)
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "covmon/" COVMON_VERSION);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (strcmp(method, "GET") != 0) {
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+		if (body != NULL) {
+			hdr = curl_slist_append(hdr, "Content-Type: application/json");
+			curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+		}
+		if (c->token[0]) {
+			snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->token);
+			hdr = curl_slist_append(hdr, auth);
+		}
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	}
 	rc = curl_easy_perform(h);
+	curl_slist_free_all(hdr);
 	if (rc != CURLE_OK) {
 		if (s.too_big)
 			fprintf(stderr, "covmon: %s: the answer is larger than %u MiB\n",

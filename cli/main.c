@@ -30,6 +30,13 @@ usage(FILE *out)
 	    "  site ID                          one hamlet (or agent): state, last seen,\n"
 	    "                                   current values, uplink chain\n"
 	    "  alerts [--all]                   firing alerts (all with --all)\n"
+	    "  silence add --match M --until T --reason R\n"
+	    "                                   mute alerts matching M (province:ID,\n"
+	    "                                   commune:ID, hamlet:ID, agent:ID or *)\n"
+	    "                                   until T (2h, a Unix time or an ISO\n"
+	    "                                   date-time)\n"
+	    "  silence list | silence rm ID     the active silences; end one\n"
+	    "  ack ALERT_ID                     stop an alert's repeats\n"
 	    "  inventory check FILE [--targets FILE]\n"
 	    "                                   check inventory.csv (and targets.csv)\n"
 	    "                                   as the collector would load them\n"
@@ -41,6 +48,9 @@ usage(FILE *out)
 	    "  -c, --config FILE    configuration (default " CLI_DEFAULT_CONF " if it exists)\n"
 	    "      --check-config   check the configuration, print the effective values, exit\n"
 	    "  -h, --help, -V, --version\n"
+	    "\n"
+	    "silence and ack need the collector's API token: $COVMON_TOKEN, or\n"
+	    "[cli] token / token_file in the config\n"
 	    "\n"
 	    "exit: 0 done, 1 the collector could not be reached or said no,\n"
 	    "      2 bad usage, bad configuration or a bad inventory file\n");
@@ -105,11 +115,33 @@ cli_setup(struct cli *c, bool print)
 		if (url && *url == '\0')
 			url = NULL;
 		if (conf_duration(&cf, "cli", "timeout", 10, 0.1, 3600, &c->timeout,
-		    err, sizeof err) == -1 || conf_unused(&cf, err, sizeof err) == -1) {
+		    err, sizeof err) == -1) {
+			fprintf(stderr, "covmon: %s\n", err);
+			goto done;
+		}
+		const char *tf = conf_str(&cf, "cli", "token_file", "");
+		const char *tk = conf_str(&cf, "cli", "token", "");
+		if (tk[0])
+			snprintf(c->token, sizeof c->token, "%s", tk);
+		else if (tf[0]) {
+			FILE *f = fopen(tf, "r");
+			if (f == NULL || fgets(c->token, sizeof c->token, f) == NULL) {
+				fprintf(stderr, "covmon: %s: [cli] token_file %s: cannot read it\n",
+				    c->conf_path, tf);
+				if (f)
+					fclose(f);
+				goto done;
+			}
+			fclose(f);
+			c->token[strcspn(c->token, "\r\n")] = '\0';
+		}
+		if (conf_unused(&cf, err, sizeof err) == -1) {
 			fprintf(stderr, "covmon: %s\n", err);
 			goto done;
 		}
 	}
+	if (getenv("COVMON_TOKEN") && *getenv("COVMON_TOKEN"))
+		snprintf(c->token, sizeof c->token, "%s", getenv("COVMON_TOKEN"));
 	/* The command line over the environment over the file. */
 	if (c->url_opt) {
 		if (set_url(c, c->url_opt, "--url") != 0)
@@ -131,7 +163,7 @@ cli_setup(struct cli *c, bool print)
 		printf("[cli]\nurl = %s", c->url);
 		if (strcmp(c->url_from, c->conf_path) != 0)
 			printf("   ; from %s", c->url_from);
-		printf("\ntimeout = %g\n", c->timeout);
+		printf("\ntimeout = %g\ntoken = %s\n", c->timeout, c->token[0] ? "********" : "");
 	}
 	c->colour = isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
 	rc = 0;
@@ -159,6 +191,8 @@ main(int argc, char **argv)
 		{ "hamlets", cmd_hamlets },
 		{ "site", cmd_site },
 		{ "alerts", cmd_alerts },
+		{ "silence", cmd_silence },
+		{ "ack", cmd_ack },
 		{ "inventory", cmd_inventory },
 	};
 	struct cli c = { .conf_path = CLI_DEFAULT_CONF };
@@ -201,11 +235,6 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *name = argv[optind];
-	if (strcmp(name, "silence") == 0 || strcmp(name, "ack") == 0) {
-		fprintf(stderr, "covmon: '%s' is not available yet: the collector has no "
-		    "alert actions in this version\n", name);
-		return EXIT_USAGE;
-	}
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
 		if (strcmp(name, cmds[i].name) != 0)
 			continue;

@@ -54,4 +54,24 @@ struct api_health {
 int api_health(struct snapshot *s, const struct api_health *h, char **body,
     size_t *len);
 
+/*
+ * The alerts API (api_alerts.c), read from and written to the state DB on
+ * the caller's connection (db NULL: 503). Same ownership and return as
+ * api_render(). The write actions are the caller's to authorise.
+ */
+struct state_db;
+int api_alerts_get(struct state_db *db, api_query_fn query, void *qarg, double now,
+    char **body, size_t *len, unsigned *status);
+int api_silences_get(struct state_db *db, double now, char **body, size_t *len,
+    unsigned *status);
+/* body: {"match":"commune:bat-xat","until":"2h","reason":"…"} */
+int api_silence_post(struct state_db *db, const char *in, size_t inlen, double now,
+    char **body, size_t *len, unsigned *status);
+int api_silence_delete(struct state_db *db, const char *id, char **body, size_t *len,
+    unsigned *status);
+int api_alert_ack(struct state_db *db, const char *id, double now, char **body,
+    size_t *len, unsigned *status);
+/* {"error":msg} with the code. */
+int api_error(unsigned code, const char *msg, char **body, size_t *len, unsigned *status);
+
 #endif

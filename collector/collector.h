@@ -10,6 +10,7 @@
 #ifndef COVMON_COLLECTOR_H
 #define COVMON_COLLECTOR_H
 
+#include "alert.h"
 #include "coverage.h"
 #include "id.h"
 #include "sample.h"
@@ -52,6 +53,8 @@ struct collector_conf {
 
 	char http_listen[128];
 	char token[256];
+
+	struct alert_conf alerts;     /* [alerts], [notifier.*], [route.*] */
 };
 
 int collector_conf_load(struct collector_conf *cc, const char *path, char *err, size_t errlen);
@@ -130,6 +133,9 @@ struct evaluator *evaluator_new(const struct collector_conf *cc, struct snapshot
     struct ingest *in, char *err, size_t errlen);
 void evaluator_free(struct evaluator *ev);
 void evaluator_request_reload(struct evaluator *ev);   /* any thread (SIGHUP) */
+/* After writer_stop(), before writer_free(): queues the alert groups still
+ * waiting for their group_wait. */
+void evaluator_shutdown(struct evaluator *ev);
 bool evaluator_has_inventory(const struct evaluator *ev);
 /* The agent's province in the inventory; *known false when the agent is
  * not in it (or there is no inventory). */

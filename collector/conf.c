@@ -42,6 +42,213 @@ read_secret(const char *path, char *buf, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
+/* [notifier.NAME]: one way to reach people. */
+static int
+notifier_conf(struct conf *c, const char *section, struct notifier_conf *n, const char *path,
+    char *err, size_t errlen)
+{
+	const char *v;
+	static const char *const types[] = { "exec", "webhook", "mqtt", "email" };
+	size_t t;
+
+	CHECK(conf_require(c, section, "type", &v, err, errlen));
+	for (t = 0; t < 4 && strcmp(v, types[t]) != 0; t++)
+		;
+	if (t == 4) {
+		snprintf(err, errlen, "%s:%u: [%s] type = '%s': expected exec, webhook, mqtt or "
+		    "email", path, conf_get(c, section, "type")->line, section, v);
+		return -1;
+	}
+	n->type = (enum notifier_type)t;
+	CHECK(conf_duration(c, section, "timeout", 10, 1, 600, &n->timeout, err, errlen));
+	switch (n->type) {
+	case NT_EXEC:
+		CHECK(conf_require(c, section, "command", &v, err, errlen));
+		CHECK(put(n->command, sizeof n->command, v, path, "command", err, errlen));
+		break;
+	case NT_WEBHOOK:
+		CHECK(conf_require(c, section, "url", &v, err, errlen));
+		if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
+			snprintf(err, errlen, "%s:%u: [%s] url = '%s': expected http:// or https://",
+			    path, conf_get(c, section, "url")->line, section, v);
+			return -1;
+		}
+		CHECK(put(n->url, sizeof n->url, v, path, "url", err, errlen));
+		v = conf_str(c, section, "token_file", "");
+		if (v[0])
+			CHECK(read_secret(v, n->bearer_token, sizeof n->bearer_token, err, errlen));
+		v = conf_str(c, section, "bearer_token", "");
+		if (v[0])
+			CHECK(put(n->bearer_token, sizeof n->bearer_token, v, path, "bearer_token",
+			    err, errlen));
+		break;
+	case NT_MQTT:
+		break;
+	case NT_EMAIL:
+		CHECK(conf_require(c, section, "smtp_url", &v, err, errlen));
+		if (strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0) {
+			snprintf(err, errlen, "%s:%u: [%s] smtp_url = '%s': expected smtp:// or "
+			    "smtps://", path, conf_get(c, section, "smtp_url")->line, section, v);
+			return -1;
+		}
+		CHECK(put(n->smtp_url, sizeof n->smtp_url, v, path, "smtp_url", err, errlen));
+		CHECK(conf_require(c, section, "from", &v, err, errlen));
+		CHECK(put(n->from, sizeof n->from, v, path, "from", err, errlen));
+		CHECK(conf_require(c, section, "to", &v, err, errlen));
+		CHECK(put(n->to, sizeof n->to, v, path, "to", err, errlen));
+		CHECK(put(n->username, sizeof n->username, conf_str(c, section, "username", ""),
+		    path, "username", err, errlen));
+		v = conf_str(c, section, "password_file", "");
+		if (v[0])
+			CHECK(read_secret(v, n->password, sizeof n->password, err, errlen));
+		CHECK(conf_bool(c, section, "tls", true, &n->tls, err, errlen));
+		break;
+	}
+	return 0;
+fail:
+	return -1;
+}
+
+/* [route.NAME]: which alerts go to which notifiers, grouped how. */
+static int
+route_conf(struct conf *c, const char *section, struct route_conf *r,
+    const struct alert_conf *ac, const char *path, char *err, size_t errlen)
+{
+	char items[ALERT_MAX_NOTIFIERS + 1][256];
+	const struct conf_entry *e;
+	const char *v;
+	int n;
+
+	CHECK(conf_require(c, section, "match", &v, err, errlen));
+	if (alert_match_parse(v, &r->match) == -1) {
+		snprintf(err, errlen, "%s:%u: [%s] match = '%s': expected province:ID, commune:ID, "
+		    "hamlet:ID, agent:ID or *", path, conf_get(c, section, "match")->line, section, v);
+		return -1;
+	}
+	CHECK(conf_require(c, section, "notify", &v, err, errlen));
+	e = conf_get(c, section, "notify");
+	n = conf_split_list(v, items, ALERT_ROUTE_NOTIFY);
+	if (n <= 0) {
+		snprintf(err, errlen, "%s:%u: [%s] notify: expected 1 to %d notifier names", path,
+		    e->line, section, ALERT_ROUTE_NOTIFY);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		int k;
+		for (k = 0; k < ac->nnotifiers && strcmp(ac->notifiers[k].name, items[i]) != 0; k++)
+			;
+		if (k == ac->nnotifiers) {
+			snprintf(err, errlen, "%s:%u: [%s] notify: no [notifier.%s]", path, e->line,
+			    section, items[i]);
+			return -1;
+		}
+		r->notify[r->nnotify++] = k;
+	}
+	v = conf_str(c, section, "group_by", "commune");
+	if (strcmp(v, "commune") == 0)
+		r->group_by = GB_COMMUNE;
+	else if (strcmp(v, "province") == 0)
+		r->group_by = GB_PROVINCE;
+	else if (strcmp(v, "none") == 0)
+		r->group_by = GB_NONE;
+	else {
+		snprintf(err, errlen, "%s:%u: [%s] group_by = '%s': expected commune, province or "
+		    "none", path, conf_get(c, section, "group_by")->line, section, v);
+		return -1;
+	}
+	CHECK(conf_duration(c, section, "group_wait", 30, 0, 3600, &r->group_wait, err, errlen));
+	CHECK(conf_duration(c, section, "repeat", 4 * 3600, 0, 86400 * 7, &r->repeat, err,
+	    errlen));
+	CHECK(conf_bool(c, section, "continue", false, &r->cont, err, errlen));
+	v = conf_str(c, section, "kinds", "");
+	if (v[0]) {
+		char kinds[AK__COUNT + 1][256];
+		e = conf_get(c, section, "kinds");
+		n = conf_split_list(v, kinds, AK__COUNT);
+		for (int i = 0; i < n; i++) {
+			int k = alert_kind_lookup(kinds[i]);
+			if (k < 0) {
+				snprintf(err, errlen, "%s:%u: [%s] kinds: unknown alert kind '%s'",
+				    path, e->line, section, kinds[i]);
+				return -1;
+			}
+			r->kinds |= 1u << k;
+		}
+		if (n <= 0) {
+			snprintf(err, errlen, "%s:%u: [%s] kinds: expected alert kinds", path, e->line,
+			    section);
+			return -1;
+		}
+	}
+	return 0;
+fail:
+	return -1;
+}
+
+/* [alerts], then every [notifier.*], then every [route.*] in file order
+ * (routes are matched in that order). */
+static int
+alerts_conf(struct conf *c, struct alert_conf *ac, const char *path, char *err, size_t errlen)
+{
+	double def;
+	char key[64];
+
+	CHECK(conf_duration(c, "alerts", "for", 120, 0, 86400, &def, err, errlen));
+	for (int k = 0; k < AK__COUNT; k++) {
+		snprintf(key, sizeof key, "for_%s", alert_kind_name[k]);
+		CHECK(conf_duration(c, "alerts", key, def, 0, 86400 * 7, &ac->for_s[k], err,
+		    errlen));
+	}
+	CHECK(conf_duration(c, "alerts", "clear_for", 120, 0, 86400, &ac->clear_for, err, errlen));
+	CHECK(conf_duration(c, "alerts", "flap_window", 1800, 0, 86400, &ac->flap_window, err,
+	    errlen));
+	CHECK(conf_duration(c, "alerts", "clock_skew", 120, 1, 86400, &ac->clock_skew, err,
+	    errlen));
+	CHECK(conf_duration(c, "alerts", "retry_max", 600, 1, 86400, &ac->retry_max, err, errlen));
+	CHECK(conf_double(c, "alerts", "keep_days", 90, 1, 3650, &ac->keep_days, err, errlen));
+	for (size_t s = 0; s < c->nsections; s++) {
+		const char *sec = c->sections[s];
+		if (strncmp(sec, "notifier.", 9) != 0)
+			continue;
+		if (!id_valid(sec + 9) || strlen(sec + 9) >= sizeof ac->notifiers[0].name) {
+			snprintf(err, errlen, "%s:%u: [%s]: a notifier's name is 1-63 characters of "
+			    "a-z, 0-9, '.', '_' and '-'", path, c->section_line[s], sec);
+			return -1;
+		}
+		if (ac->nnotifiers == ALERT_MAX_NOTIFIERS) {
+			snprintf(err, errlen, "%s:%u: more than %d notifiers", path,
+			    c->section_line[s], ALERT_MAX_NOTIFIERS);
+			return -1;
+		}
+		struct notifier_conf *n = &ac->notifiers[ac->nnotifiers++];
+		snprintf(n->name, sizeof n->name, "%s", sec + 9);
+		CHECK(notifier_conf(c, sec, n, path, err, errlen));
+	}
+	for (size_t s = 0; s < c->nsections; s++) {
+		const char *sec = c->sections[s];
+		if (strncmp(sec, "route.", 6) != 0)
+			continue;
+		if (sec[6] == '\0' || strlen(sec + 6) >= sizeof ac->routes[0].name) {
+			snprintf(err, errlen, "%s:%u: [%s]: a route needs a name of at most 63 bytes",
+			    path, c->section_line[s], sec);
+			return -1;
+		}
+		if (ac->nroutes == ALERT_MAX_ROUTES) {
+			snprintf(err, errlen, "%s:%u: more than %d routes", path, c->section_line[s],
+			    ALERT_MAX_ROUTES);
+			return -1;
+		}
+		struct route_conf *r = &ac->routes[ac->nroutes++];
+		snprintf(r->name, sizeof r->name, "%s", sec + 6);
+		CHECK(route_conf(c, sec, r, ac, path, err, errlen));
+	}
+	if (ac->nnotifiers > 0 && ac->nroutes == 0)
+		log_warnx("%s: notifiers but no [route.*]: no alert is sent", path);
+	return 0;
+fail:
+	return -1;
+}
+
 int
 collector_conf_load(struct collector_conf *cc, const char *path, char *err, size_t errlen)
 {
@@ -142,17 +349,7 @@ collector_conf_load(struct collector_conf *cc, const char *path, char *err, size
 	CHECK(conf_double(&c, "coverage", "max_rtt_ms", 300, 0, 1e6, &cv->max_rtt_ms, err, errlen));
 	CHECK(conf_double(&c, "coverage", "yellow_margin_pct", 10, 0, 100, &cv->yellow_margin_pct,
 	    err, errlen));
-	CHECK(conf_duration(&c, "alerts", "for", 120, 0, 86400, &d, err, errlen));
-	CHECK(conf_duration(&c, "alerts", "clear_for", 120, 0, 86400, &d, err, errlen));
-	for (size_t i = 0; i < c.n; i++) {
-		if (strncmp(c.v[i].section, "notifier.", 9) == 0 ||
-		    strncmp(c.v[i].section, "route.", 6) == 0) {
-			if (!c.v[i].used)
-				log_warnx("%s:%u: [%s] is not used by this build yet", path,
-				    c.v[i].line, c.v[i].section);
-			c.v[i].used = true;
-		}
-	}
+	CHECK(alerts_conf(&c, &cc->alerts, path, err, errlen));
 	CHECK(conf_unused(&c, err, errlen));
 	conf_free(&c);
 	return 0;
@@ -186,4 +383,44 @@ collector_conf_print(const struct collector_conf *cc, FILE *out)
 	    cc->coverage.yellow_margin_pct);
 	fprintf(out, "[http]\nlisten = %s\ntoken = %s\n", cc->http_listen,
 	    cc->token[0] ? "********" : "");
+	const struct alert_conf *ac = &cc->alerts;
+	fprintf(out, "\n[alerts]\nfor = %g\n", ac->for_s[AK_HAMLET_DOWN]);
+	for (int k = 0; k < AK__COUNT; k++)
+		fprintf(out, "for_%s = %g\n", alert_kind_name[k], ac->for_s[k]);
+	fprintf(out, "clear_for = %g\nflap_window = %g\nclock_skew = %g\nretry_max = %g\n"
+	    "keep_days = %g\n", ac->clear_for, ac->flap_window, ac->clock_skew, ac->retry_max,
+	    ac->keep_days);
+	static const char *const types[] = { "exec", "webhook", "mqtt", "email" };
+	for (int i = 0; i < ac->nnotifiers; i++) {
+		const struct notifier_conf *n = &ac->notifiers[i];
+		fprintf(out, "\n[notifier.%s]\ntype = %s\ntimeout = %g\n", n->name,
+		    types[n->type], n->timeout);
+		if (n->type == NT_EXEC)
+			fprintf(out, "command = %s\n", n->command);
+		if (n->type == NT_WEBHOOK)
+			fprintf(out, "url = %s\nbearer_token = %s\n", n->url,
+			    n->bearer_token[0] ? "********" : "");
+		if (n->type == NT_EMAIL)
+			fprintf(out, "smtp_url = %s\nfrom = %s\nto = %s\nusername = %s\n"
+			    "password = %s\ntls = %s\n", n->smtp_url, n->from, n->to, n->username,
+			    n->password[0] ? "********" : "", n->tls ? "yes" : "no");
+	}
+	static const char *const gb[] = { "commune", "province", "none" };
+	for (int i = 0; i < ac->nroutes; i++) {
+		const struct route_conf *r = &ac->routes[i];
+		char m[ALERT_SCOPE_MAX + 16];
+		alert_match_str(&r->match, m, sizeof m);
+		fprintf(out, "\n[route.%s]\nmatch = %s\nnotify =", r->name, m);
+		for (int k = 0; k < r->nnotify; k++)
+			fprintf(out, "%s %s", k ? "," : "", ac->notifiers[r->notify[k]].name);
+		fprintf(out, "\nkinds =");
+		for (int k = 0, first = 1; k < AK__COUNT; k++)
+			if (r->kinds & (1u << k)) {
+				fprintf(out, "%s %s", first ? "" : ",", alert_kind_name[k]);
+				first = 0;
+			}
+		fprintf(out, "%s\ngroup_by = %s\ngroup_wait = %g\nrepeat = %g\ncontinue = %s\n",
+		    r->kinds ? "" : " *", gb[r->group_by], r->group_wait, r->repeat,
+		    r->cont ? "yes" : "no");
+	}
 }

@@ -2,10 +2,11 @@
  * The evaluation cycle, run on the writer thread (which owns what is known
  * of each agent): every eval_interval, evaluate every hamlet of the
  * inventory, publish the snapshot the API reads, record state transitions
- * in the state DB, and update the rollup RRDs. Also the inventory's owner:
+ * in the state DB, update the rollup RRDs, and run the alert engine. Also the inventory's owner:
  * loaded at start, reloaded on SIGHUP, the last good one kept on error.
  */
 #include "collector.h"
+#include "alert_eval.h"
 #include "api.h"
 #include "clock.h"
 #include "counters.h"
@@ -32,6 +33,7 @@ struct evaluator {
 	/* unknown agents being gathered for the next snapshot */
 	struct unknown_agent *unk;
 	size_t nunk, capunk;
+	struct alerts *alerts;          /* the alert engine and its DB side */
 };
 
 static int
@@ -104,7 +106,13 @@ evaluator_new(const struct collector_conf *cc, struct snapshot_box *box, struct 
 	ev->cc = cc;
 	ev->box = box;
 	ev->in = in;
+	if ((ev->alerts = alerts_new(&cc->alerts, &cc->coverage)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(ev);
+		return NULL;
+	}
 	if (cc->inventory[0] && load(ev, err, errlen) == -1) {
+		alerts_free(ev->alerts);
 		free(ev);
 		return NULL;
 	}
@@ -118,8 +126,16 @@ evaluator_free(struct evaluator *ev)
 		return;
 	snapshot_put(ev->prev_snap);
 	inv_ref_put(ev->inv);
+	alerts_free(ev->alerts);
 	free(ev->unk);
 	free(ev);
+}
+
+void
+evaluator_shutdown(struct evaluator *ev)
+{
+	if (ev != NULL)
+		alerts_shutdown(ev->alerts);
 }
 
 void
@@ -240,6 +256,9 @@ evaluator_tick(struct evaluator *ev, const struct eval_source *src, double input
 		}
 		ev->next = 0;      /* evaluate now, against the new inventory */
 	}
+	/* Grouped notifications go when their group_wait is over, not at
+	 * the next evaluation. */
+	alerts_flush(ev->alerts, db, clock_now());
 	if (mono < ev->next)
 		return;
 	ev->next = mono + ev->cc->eval_interval;
@@ -279,6 +298,7 @@ evaluator_tick(struct evaluator *ev, const struct eval_source *src, double input
 		atomic_store(&counters.eval_usec, (unsigned long)((clock_mono() - t0) * 1e6));
 		atomic_fetch_add(&counters.evaluations, 1);
 		record(ev, s->cov, st, db);
+		alerts_evaluate(ev->alerts, s, db, s->cov->at);
 		ev->prev = s->cov;
 	}
 	atomic_fetch_add(&s->refs, 1);       /* ours, keeping prev alive */

@@ -1,16 +1,20 @@
 /*
  * The collector's HTTP server (libmicrohttpd, its own threads): /metrics in
- * Prometheus text format and the JSON API (api.c). Read-only; it never
+ * Prometheus text format and the JSON API (api.c, api_alerts.c). It never
  * touches the writer's state except through atomics, the queue's lock and
- * the snapshot box.
+ * the snapshot box; the alerts API reads and writes the state DB on a
+ * connection of its own. The write actions (silences, acks) need the
+ * bearer token of [http] token / token_file: none configured, they are
+ * disabled (403); a request without it is refused (401).
  */
 #include "api.h"
 #include "collector.h"
 #include "clock.h"
 #include "counters.h"
 #include "log.h"
-#include "state_db.h"
+#include "notify.h"
 #include "snapshot.h"
+#include "state_db.h"
 
 #include <microhttpd.h>
 
@@ -18,9 +22,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define UPLOAD_MAX 8192
+
 struct http {
 	struct MHD_Daemon *d;
 	struct http_ctx ctx;
+	pthread_mutex_t dblock;          /* protects db */
+	struct state_db *db;             /* opened at the first alerts request */
+};
+
+/* A request body being received (POST). */
+struct upload {
+	char buf[UPLOAD_MAX + 1];
+	size_t len;
+	bool too_big;
 };
 
 static enum MHD_Result
@@ -61,6 +76,7 @@ handle_metrics(struct http *h, struct MHD_Connection *c)
 	    ingest_connected(h->ctx.ingest) ? 1 : 0);
 	fprintf(f, "# TYPE covmon_uptime_seconds gauge\ncovmon_uptime_seconds %.0f\n",
 	    clock_now() - h->ctx.started);
+	notifier_metrics(f);
 	fclose(f);
 	return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", buf, len);
 }
@@ -116,6 +132,120 @@ handle_api(struct http *h, struct MHD_Connection *c, const char *url)
 	return reply(c, status, "application/json", buf, len);
 }
 
+/* The state DB for the alerts API, with dblock held; NULL when it cannot
+ * be opened (then tried again at the next request). */
+static struct state_db *
+db_lock(struct http *h)
+{
+	char path[600], err[1024];
+
+	pthread_mutex_lock(&h->dblock);
+	if (h->db == NULL) {
+		snprintf(path, sizeof path, "%s/state.db", h->ctx.cc->data_dir);
+		if (state_db_open(&h->db, path, err, sizeof err) == -1) {
+			log_warnx("http: %s", err);
+			h->db = NULL;
+		}
+	}
+	return h->db;
+}
+
+/* Compares in time independent of where they differ. */
+static bool
+token_ok(const char *got, const char *want)
+{
+	size_t n = strlen(want), m = strlen(got);
+	unsigned char d = (unsigned char)(n != m);
+
+	for (size_t i = 0; i < n; i++)
+		d |= (unsigned char)(want[i] ^ (i < m ? got[i] : 0));
+	return d == 0;
+}
+
+static enum MHD_Result
+handle_alerts(struct http *h, struct MHD_Connection *c, const char *url, const char *method,
+    const struct upload *up)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	unsigned status = 0;
+	int rc;
+	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	const char *sil = "/api/v1/silences", *al = "/api/v1/alerts/";
+	double now = clock_now();
+
+	if (!get) {
+		const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_AUTHORIZATION);
+		if (h->ctx.cc->token[0] == '\0')
+			rc = api_error(403, "write actions are disabled: no [http] token or "
+			    "token_file in the collector's config", &buf, &len, &status);
+		else if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
+		    !token_ok(auth + 7, h->ctx.cc->token))
+			rc = api_error(401, "this needs the API token (Authorization: Bearer …)",
+			    &buf, &len, &status);
+		else if (up != NULL && up->too_big)
+			rc = api_error(413, "request body too large", &buf, &len, &status);
+		else
+			rc = 1;
+		if (rc != 1) {
+			if (rc == -1)
+				return MHD_NO;
+			if (status == 401)
+				log_warnx("http: %s %s refused: no valid token", method, url);
+			return reply(c, status, "application/json", buf, len);
+		}
+	}
+	struct state_db *db = db_lock(h);
+	if (get && strcmp(url, "/api/v1/alerts") == 0)
+		rc = api_alerts_get(db, query_arg, c, now, &buf, &len, &status);
+	else if (get && strcmp(url, sil) == 0)
+		rc = api_silences_get(db, now, &buf, &len, &status);
+	else if (db == NULL)
+		rc = api_error(503, "the state database cannot be opened", &buf, &len, &status);
+	else if (strcmp(method, "POST") == 0 && strcmp(url, sil) == 0)
+		rc = api_silence_post(db, up ? up->buf : "", up ? up->len : 0, now, &buf, &len,
+		    &status);
+	else if (strcmp(method, "DELETE") == 0 && strncmp(url, sil, strlen(sil)) == 0 &&
+	    url[strlen(sil)] == '/')
+		rc = api_silence_delete(db, url + strlen(sil) + 1, &buf, &len, &status);
+	else if (strcmp(method, "POST") == 0 && strncmp(url, al, strlen(al)) == 0 &&
+	    strlen(url) > strlen(al) + 4 && strcmp(url + strlen(url) - 4, "/ack") == 0) {
+		char id[32];
+		size_t n = strlen(url) - strlen(al) - 4;
+		snprintf(id, sizeof id, "%.*s", (int)(n < sizeof id ? n : sizeof id - 1),
+		    url + strlen(al));
+		rc = api_alert_ack(db, id, now, &buf, &len, &status);
+	} else if (get)
+		rc = api_error(404, "not found", &buf, &len, &status);
+	else
+		rc = api_error(405, "method not allowed", &buf, &len, &status);
+	pthread_mutex_unlock(&h->dblock);
+	if (rc == -1)
+		return MHD_NO;
+	if (!get && status < 300)
+		log_info("http: %s %s: %u", method, url, status);
+	return reply(c, status, "application/json", buf, len);
+}
+
+static bool
+alerts_path(const char *url)
+{
+	return strcmp(url, "/api/v1/alerts") == 0 || strncmp(url, "/api/v1/alerts/", 15) == 0 ||
+	    strcmp(url, "/api/v1/silences") == 0 || strncmp(url, "/api/v1/silences/", 17) == 0;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
@@ -123,12 +253,36 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	struct http *h = cls;
 
 	(void)version;
-	(void)upload;
-	(void)upload_size;
-	(void)con_cls;
+	if (strcmp(method, "POST") == 0 || strcmp(method, "DELETE") == 0) {
+		struct upload *up = *con_cls;
+		if (!alerts_path(url))
+			return reply_str(c, MHD_HTTP_METHOD_NOT_ALLOWED, "application/json",
+			    "{\"error\":\"method not allowed\"}");
+		if (up == NULL) {
+			/* First call: headers only. The body follows. */
+			if ((up = calloc(1, sizeof *up)) == NULL)
+				return MHD_NO;
+			*con_cls = up;
+			return MHD_YES;
+		}
+		if (*upload_size > 0) {
+			if (*upload_size > UPLOAD_MAX - up->len)
+				up->too_big = true;
+			else {
+				memcpy(up->buf + up->len, upload, *upload_size);
+				up->len += *upload_size;
+				up->buf[up->len] = '\0';
+			}
+			*upload_size = 0;
+			return MHD_YES;
+		}
+		return handle_alerts(h, c, url, method, up);
+	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply_str(c, MHD_HTTP_METHOD_NOT_ALLOWED, "application/json",
 		    "{\"error\":\"method not allowed\"}");
+	if (alerts_path(url))
+		return handle_alerts(h, c, url, method, NULL);
 	if (strcmp(url, "/metrics") == 0)
 		return handle_metrics(h, c);
 	if (strcmp(url, "/api/v1/health") == 0)
@@ -174,21 +328,19 @@ bad:
 	return -1;
 }
 
-/* A hamlet's history, for /api/v1/hamlets/<id>: a connection of the
- * request's own (SQLite WAL lets readers run beside the writer). */
+/* A hamlet's history, for /api/v1/hamlets/<id>, on the HTTP threads' own
+ * connection (SQLite WAL lets readers run beside the writer). */
 static int
 history(void *arg, const char *hamlet, double from, double to, double seconds[HS__COUNT])
 {
 	struct http *h = arg;
-	struct state_db *db;
-	char path[600], err[256];
-	int rc;
+	struct state_db *db = db_lock(h);
+	int rc = -1;
 
-	snprintf(path, sizeof path, "%s/state.db", h->ctx.cc->data_dir);
-	if (state_db_open(&db, path, err, sizeof err) == -1)
-		return -1;
-	rc = state_db_state_seconds(db, hamlet, from, to, hamlet_state_name, HS__COUNT, seconds);
-	state_db_close(db);
+	if (db != NULL)
+		rc = state_db_state_seconds(db, hamlet, from, to, hamlet_state_name, HS__COUNT,
+		    seconds);
+	pthread_mutex_unlock(&h->dblock);
 	return rc;
 }
 
@@ -203,6 +355,7 @@ http_start(const struct http_ctx *ctx, char *err, size_t errlen)
 		return NULL;
 	}
 	h->ctx = *ctx;
+	pthread_mutex_init(&h->dblock, NULL);
 	api_set_history(history, h);
 	if (parse_listen(ctx->cc->http_listen, &ss, err, errlen) == -1)
 		goto fail;
@@ -218,6 +371,7 @@ http_start(const struct http_ctx *ctx, char *err, size_t errlen)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 200,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 10,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 	    MHD_OPTION_END);
 	if (h->d == NULL) {
 		snprintf(err, errlen, "[http] listen = %s: cannot listen (address in use?)",
@@ -226,6 +380,7 @@ http_start(const struct http_ctx *ctx, char *err, size_t errlen)
 	}
 	return h;
 fail:
+	pthread_mutex_destroy(&h->dblock);
 	free(h);
 	return NULL;
 }
@@ -237,5 +392,8 @@ http_stop(struct http *h)
 		return;
 	if (h->d)
 		MHD_stop_daemon(h->d);
+	if (h->db)
+		state_db_close(h->db);
+	pthread_mutex_destroy(&h->dblock);
 	free(h);
 }

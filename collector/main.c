@@ -6,8 +6,10 @@
 #include "collector.h"
 #include "clock.h"
 #include "log.h"
+#include "notify.h"
 #include "snapshot.h"
 
+#include <curl/curl.h>
 #include <mosquitto.h>
 
 #include <errno.h>
@@ -83,6 +85,7 @@ main(int argc, char **argv)
 	struct evaluator *ev = NULL;
 	struct snapshot_box box;
 	struct http *h = NULL;
+	struct notifier *nt = NULL;
 	struct sigaction sa;
 
 	while ((ch = getopt_long(argc, argv, "c:dvh", opts, NULL)) != -1) {
@@ -121,6 +124,11 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	mosquitto_lib_init();
+	/* Before any thread: the webhook and email notifiers use libcurl. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "covmon-collector: cannot initialise libcurl\n");
+		return 1;
+	}
 	snapshot_box_init(&box);
 	if (make_dirs(&cc, err, sizeof err) == -1)
 		goto done;
@@ -138,6 +146,9 @@ main(int argc, char **argv)
 	if ((h = http_start(&hc, err, sizeof err)) == NULL)
 		goto done;
 	if (writer_start(w, err, sizeof err) == -1)
+		goto done;
+	/* After writer_new(): the state DB has its schema. */
+	if ((nt = notifier_start(&cc, in, err, sizeof err)) == NULL)
 		goto done;
 	if (ingest_start(in, err, sizeof err) == -1)
 		goto done;
@@ -165,6 +176,9 @@ done:
 		queue_close(q);
 	if (w)
 		writer_stop(w);
+	if (w)
+		evaluator_shutdown(ev);
+	notifier_stop(nt);
 	if (in)
 		ingest_stop(in);
 	http_stop(h);
@@ -174,5 +188,6 @@ done:
 	ingest_free(in);
 	queue_free(q);
 	mosquitto_lib_cleanup();
+	curl_global_cleanup();
 	return rc;
 }

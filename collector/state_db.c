@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STATE_DB_VERSION 1
+#define STATE_DB_VERSION 2
 #define STATE_DB_BUSY_MS 5000
 
 static const char *const state_db_schema =
@@ -58,6 +58,69 @@ static const char *const state_db_schema =
 	" until REAL"
 	");"
 	"CREATE INDEX IF NOT EXISTS hamlet_history_by_hamlet ON hamlet_history (hamlet, since);";
+
+/* Version 2: alerts (collector/alert_db.c). `alerts` is written by the
+ * writer's engine only; acks and silences by the API only; the queue by the
+ * engine (new rows) and the notifier thread (attempts), so no two threads
+ * update the same rows. */
+static const char *const state_db_schema_v2 =
+	"CREATE TABLE IF NOT EXISTS alerts ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" kind TEXT NOT NULL,"
+	" scope TEXT NOT NULL,"
+	" state TEXT NOT NULL,"                    /* pending, firing, resolved */
+	" province TEXT NOT NULL DEFAULT '',"
+	" commune TEXT NOT NULL DEFAULT '',"
+	" agent TEXT NOT NULL DEFAULT '',"
+	" commune_name TEXT NOT NULL DEFAULT '',"
+	" province_name TEXT NOT NULL DEFAULT '',"
+	" hamlets TEXT NOT NULL DEFAULT '[]',"     /* JSON array of ids */
+	" what TEXT NOT NULL DEFAULT '',"
+	" detail TEXT NOT NULL DEFAULT '',"
+	" summary TEXT NOT NULL DEFAULT '',"
+	" since REAL NOT NULL,"
+	" fired_at REAL NOT NULL DEFAULT 0,"
+	" resolved_at REAL NOT NULL DEFAULT 0,"
+	" clear_since REAL NOT NULL DEFAULT 0,"
+	" next_repeat REAL NOT NULL DEFAULT 0,"
+	" repeat_step REAL NOT NULL DEFAULT 0,"
+	" repeat REAL NOT NULL DEFAULT 0,"
+	" flapping INTEGER NOT NULL DEFAULT 0,"
+	" silenced INTEGER NOT NULL DEFAULT 0,"
+	" notified INTEGER NOT NULL DEFAULT 0,"
+	" began_silenced INTEGER NOT NULL DEFAULT 0,"
+	" updated REAL NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX IF NOT EXISTS alerts_by_state ON alerts (state, id);"
+	"CREATE TABLE IF NOT EXISTS alert_acks ("
+	" alert_id INTEGER PRIMARY KEY,"
+	" at REAL NOT NULL"
+	");"
+	"CREATE TABLE IF NOT EXISTS silences ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" match TEXT NOT NULL,"
+	" until REAL NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" created REAL NOT NULL"
+	");"
+	/* Every notification, one row per notifier, until it is sent; sent
+	 * rows are kept for the history, trimmed after keep_days. */
+	"CREATE TABLE IF NOT EXISTS notify_queue ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" notifier TEXT NOT NULL,"
+	" route TEXT NOT NULL DEFAULT '',"
+	" payload TEXT NOT NULL,"
+	" kind TEXT NOT NULL DEFAULT '',"
+	" state TEXT NOT NULL DEFAULT '',"
+	" scope TEXT NOT NULL DEFAULT '',"
+	" summary TEXT NOT NULL DEFAULT '',"
+	" created REAL NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_try REAL NOT NULL DEFAULT 0,"
+	" last_error TEXT NOT NULL DEFAULT '',"
+	" sent_at REAL"                            /* NULL: still to send */
+	");"
+	"CREATE INDEX IF NOT EXISTS notify_queue_unsent ON notify_queue (sent_at, id);";
 
 enum {
 	Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
@@ -208,11 +271,13 @@ state_db_schema_check(struct state_db *db)
 		    version, STATE_DB_VERSION);
 		return -1;
 	}
-	/* New file (version 0): the schema and its version in one transaction. */
+	/* New file (version 0), or one of version 1 (no alert tables): the
+	 * schema and its version in one transaction. */
 	if (state_db_exec(db, "BEGIN IMMEDIATE") == -1)
 		return -1;
 	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STATE_DB_VERSION);
-	if (state_db_exec(db, state_db_schema) == -1 || state_db_exec(db, sql) == -1 ||
+	if (state_db_exec(db, state_db_schema) == -1 ||
+	    state_db_exec(db, state_db_schema_v2) == -1 || state_db_exec(db, sql) == -1 ||
 	    state_db_exec(db, "COMMIT") == -1) {
 		char keep[sizeof db->err];
 		memcpy(keep, db->err, sizeof keep);
@@ -296,6 +361,12 @@ state_db_close(struct state_db *db)
 	if (db->db != NULL && sqlite3_close(db->db) != SQLITE_OK)
 		fprintf(stderr, "state_db: close: %s\n", sqlite3_errmsg(db->db));
 	free(db);
+}
+
+struct sqlite3 *
+state_db_sqlite(struct state_db *db)
+{
+	return db->db;
 }
 
 const char *

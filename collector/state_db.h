@@ -62,5 +62,7 @@ int state_db_state_seconds(struct state_db *db, const char *hamlet, double from,
     const char *const *states, int nstates, double *seconds);
 
 const char *state_db_errmsg(struct state_db *db);
+/* The connection itself, for the alert tables' queries (alert_db.c). */
+struct sqlite3 *state_db_sqlite(struct state_db *db);
 
 #endif

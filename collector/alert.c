@@ -1,0 +1,902 @@
+/*
+ * The alert engine (DESIGN.md section 7): each evaluation's true conditions
+ * become alerts that go pending -> firing -> resolved, with `for` and
+ * `clear_for` hysteresis, flapping held back, repeats that back off and
+ * stop on ack, silences that mute; notifications are routed and grouped
+ * per route and group_by value for group_wait, then handed to the sink.
+ * Pure: no I/O, no clock (see alert.h).
+ */
+#include "alert.h"
+#include "conf.h"
+
+#include <json-c/json.h>
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *const alert_kind_name[AK__COUNT] = {
+	"hamlet_down", "hamlet_degraded", "hamlet_overdue", "commune_red",
+	"agent_unknown", "agent_clock_skew", "agent_spool_dropped",
+};
+const char *const alert_state_name[3] = { "pending", "firing", "resolved" };
+
+/* Condition changes within flap_window that mark a firing alert flapping
+ * (it bounces faster than clear_for: no notification, but say so). */
+#define FLAP_CHANGES	4
+#define NCHANGES	(sizeof ((struct alert *)0)->changes / sizeof (double))
+
+/* A notification being gathered: one route, one group_by value, one state. */
+struct member {
+	json_object *o;          /* the alert's own payload */
+	size_t nhamlets;
+	double since;
+	int64_t id;
+	char summary[ALERT_TEXT_MAX * 2];
+};
+
+struct group {
+	int route;
+	char key[ALERT_SCOPE_MAX + 8];
+	char scope[ALERT_SCOPE_MAX];   /* of the group: "commune:bat-xat" */
+	char name[ALERT_NAME_MAX];     /* its display name */
+	char province[ID_MAX + 1], commune[ID_MAX + 1];
+	bool resolved;
+	double deadline;
+	struct member *m;
+	size_t n, cap;
+};
+
+struct alert_engine {
+	const struct alert_conf *ac;
+	struct alert **v;
+	size_t n, cap;
+	size_t *tab;             /* hash: index + 1, 0 empty */
+	size_t tabcap;
+	struct group *g;
+	size_t ng, capg;
+	double now;              /* of the evaluation under way */
+};
+
+int
+alert_kind_lookup(const char *name)
+{
+	for (int i = 0; i < AK__COUNT; i++)
+		if (strcmp(name, alert_kind_name[i]) == 0)
+			return i;
+	return -1;
+}
+
+int
+alert_match_parse(const char *s, struct alert_match *m)
+{
+	static const struct { const char *p; enum match_type t; } tab[] = {
+		{ "province:", MT_PROVINCE }, { "commune:", MT_COMMUNE },
+		{ "hamlet:", MT_HAMLET }, { "agent:", MT_AGENT },
+	};
+
+	memset(m, 0, sizeof *m);
+	if (strcmp(s, "*") == 0) {
+		m->type = MT_ANY;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+		size_t n = strlen(tab[i].p);
+		if (strncmp(s, tab[i].p, n) == 0 && id_valid(s + n)) {
+			m->type = tab[i].t;
+			memcpy(m->id, s + n, strlen(s + n) + 1);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void
+alert_match_str(const struct alert_match *m, char *buf, size_t len)
+{
+	static const char *const pre[] = { "*", "province:", "commune:", "hamlet:", "agent:" };
+
+	snprintf(buf, len, "%s%s", pre[m->type], m->type == MT_ANY ? "" : m->id);
+}
+
+bool
+alert_silence_matches(const struct alert_match *m, const struct alert *a)
+{
+	switch (m->type) {
+	case MT_ANY:
+		return true;
+	case MT_PROVINCE:
+		return strcmp(a->province, m->id) == 0;
+	case MT_COMMUNE:
+		return strcmp(a->commune, m->id) == 0;
+	case MT_AGENT:
+		return strcmp(a->agent, m->id) == 0;
+	case MT_HAMLET:
+		for (size_t i = 0; i < a->nhamlets; i++)
+			if (strcmp(a->hamlets[i], m->id) == 0)
+				return true;
+		return false;
+	}
+	return false;
+}
+
+static bool
+route_matches(const struct route_conf *r, const struct alert *a)
+{
+	if (r->kinds != 0 && !(r->kinds & (1u << a->kind)))
+		return false;
+	return alert_silence_matches(&r->match, a);
+}
+
+void
+alert_summary(const struct alert *a, char *buf, size_t len)
+{
+	char at[32] = "", end[64] = "";
+	time_t t = (time_t)a->since;
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) != NULL)
+		strftime(at, sizeof at, "%H:%M", &tm);
+	if (a->state == AS_RESOLVED && a->resolved_at > 0) {
+		char hm[16] = "";
+		double d = a->resolved_at - a->since;
+		t = (time_t)a->resolved_at;
+		if (localtime_r(&t, &tm) != NULL)
+			strftime(hm, sizeof hm, "%H:%M", &tm);
+		if (d < 5400)
+			snprintf(end, sizeof end, "resolved at %s after %.0f min: ", hm, ceil(d / 60));
+		else
+			snprintf(end, sizeof end, "resolved at %s after %.1f h: ", hm, d / 3600);
+	}
+	snprintf(buf, len, "%s%s since %s%s%s", end, a->what, at, a->detail,
+	    a->flapping ? " (flapping)" : "");
+}
+
+/* --- the table of alerts, by kind and scope --- */
+
+static uint64_t
+key_hash(enum alert_kind kind, const char *scope)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind;
+
+	while (*scope)
+		h = (h ^ (unsigned char)*scope++) * 1099511628211ULL;
+	return h;
+}
+
+static int
+tab_rebuild(struct alert_engine *e, size_t cap)
+{
+	size_t *t = calloc(cap, sizeof *t);
+
+	if (t == NULL)
+		return -1;
+	for (size_t i = 0; i < e->n; i++) {
+		size_t j = key_hash(e->v[i]->kind, e->v[i]->scope) & (cap - 1);
+		while (t[j])
+			j = (j + 1) & (cap - 1);
+		t[j] = i + 1;
+	}
+	free(e->tab);
+	e->tab = t;
+	e->tabcap = cap;
+	return 0;
+}
+
+static struct alert *
+find(const struct alert_engine *e, enum alert_kind kind, const char *scope)
+{
+	if (e->tabcap == 0)
+		return NULL;
+	size_t j = key_hash(kind, scope) & (e->tabcap - 1);
+	while (e->tab[j]) {
+		struct alert *a = e->v[e->tab[j] - 1];
+		if (a->kind == kind && strcmp(a->scope, scope) == 0)
+			return a;
+		j = (j + 1) & (e->tabcap - 1);
+	}
+	return NULL;
+}
+
+const struct alert *
+alert_engine_find(const struct alert_engine *e, enum alert_kind kind, const char *scope)
+{
+	return find(e, kind, scope);
+}
+
+size_t
+alert_engine_count(const struct alert_engine *e)
+{
+	return e->n;
+}
+
+const struct alert *
+alert_engine_at(const struct alert_engine *e, size_t i)
+{
+	return i < e->n ? e->v[i] : NULL;
+}
+
+static void
+alert_free(struct alert *a)
+{
+	if (a) {
+		free(a->hamlets);
+		free(a);
+	}
+}
+
+static struct alert *
+add(struct alert_engine *e, struct alert *a)
+{
+	if (e->n == e->cap) {
+		size_t ncap = e->cap ? e->cap * 2 : 64;
+		struct alert **nv = realloc(e->v, ncap * sizeof *nv);
+		if (nv == NULL)
+			return NULL;
+		e->v = nv;
+		e->cap = ncap;
+	}
+	e->v[e->n++] = a;
+	if (e->n * 2 > e->tabcap) {
+		if (tab_rebuild(e, e->tabcap ? e->tabcap * 2 : 128) == -1) {
+			e->n--;
+			return NULL;
+		}
+	} else {
+		size_t j = key_hash(a->kind, a->scope) & (e->tabcap - 1);
+		while (e->tab[j])
+			j = (j + 1) & (e->tabcap - 1);
+		e->tab[j] = e->n;
+	}
+	return a;
+}
+
+static int
+set_hamlets(struct alert *a, const char *const *h, size_t n)
+{
+	bool same = n == a->nhamlets;
+
+	for (size_t i = 0; same && i < n; i++)
+		same = strcmp(a->hamlets[i], h[i]) == 0;
+	if (same)
+		return 0;
+	char (*nh)[ID_MAX + 1] = n ? calloc(n, sizeof *nh) : NULL;
+	if (n && nh == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		snprintf(nh[i], sizeof nh[i], "%s", h[i]);
+	free(a->hamlets);
+	a->hamlets = nh;
+	a->nhamlets = n;
+	a->dirty = true;
+	return 0;
+}
+
+/* Copies src into a fixed field, noting a change. */
+static void
+set_str(struct alert *a, char *dst, size_t len, const char *src)
+{
+	if (src == NULL)
+		src = "";
+	if (strncmp(dst, src, len - 1) != 0) {
+		snprintf(dst, len, "%s", src);
+		a->dirty = true;
+	}
+}
+
+static void
+change(struct alert *a, double now)
+{
+	a->changes[a->nchanges % NCHANGES] = now;
+	a->nchanges++;
+}
+
+static unsigned
+changes_within(const struct alert *a, double since)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < NCHANGES && i < a->nchanges; i++)
+		if (a->changes[i] >= since)
+			n++;
+	return n;
+}
+
+struct alert_engine *
+alert_engine_new(const struct alert_conf *ac)
+{
+	struct alert_engine *e = calloc(1, sizeof *e);
+
+	if (e)
+		e->ac = ac;
+	return e;
+}
+
+static void
+group_clear(struct group *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		json_object_put(g->m[i].o);
+	free(g->m);
+	g->m = NULL;
+	g->n = g->cap = 0;
+}
+
+void
+alert_engine_free(struct alert_engine *e)
+{
+	if (e == NULL)
+		return;
+	for (size_t i = 0; i < e->n; i++)
+		alert_free(e->v[i]);
+	for (size_t i = 0; i < e->ng; i++)
+		group_clear(&e->g[i]);
+	free(e->g);
+	free(e->v);
+	free(e->tab);
+	free(e);
+}
+
+int
+alert_engine_restore(struct alert_engine *e, const struct alert *src)
+{
+	struct alert *a = malloc(sizeof *a);
+
+	if (a == NULL)
+		return -1;
+	*a = *src;
+	a->hamlets = NULL;
+	a->nhamlets = 0;
+	if (src->nhamlets) {
+		const char **h = calloc(src->nhamlets, sizeof *h);
+		if (h == NULL)
+			goto fail;
+		for (size_t i = 0; i < src->nhamlets; i++)
+			h[i] = src->hamlets[i];
+		int rc = set_hamlets(a, h, src->nhamlets);
+		free(h);
+		if (rc == -1)
+			goto fail;
+	}
+	a->dirty = false;
+	a->seen = false;
+	if (find(e, a->kind, a->scope) != NULL || add(e, a) == NULL)
+		goto fail;
+	return 0;
+fail:
+	alert_free(a);
+	return -1;
+}
+
+void
+alert_begin(struct alert_engine *e, double now)
+{
+	e->now = now;
+	for (size_t i = 0; i < e->n; i++)
+		e->v[i]->seen = false;
+}
+
+static void
+fill(struct alert *a, const struct alert_cond *c)
+{
+	set_str(a, a->province, sizeof a->province, c->province);
+	set_str(a, a->commune, sizeof a->commune, c->commune);
+	set_str(a, a->agent, sizeof a->agent, c->agent);
+	set_str(a, a->commune_name, sizeof a->commune_name, c->commune_name);
+	set_str(a, a->province_name, sizeof a->province_name, c->province_name);
+	set_str(a, a->what, sizeof a->what, c->what);
+	set_str(a, a->detail, sizeof a->detail, c->detail);
+}
+
+int
+alert_observe(struct alert_engine *e, const struct alert_cond *c)
+{
+	struct alert *a = find(e, c->kind, c->scope);
+
+	if (a != NULL && a->state != AS_RESOLVED) {
+		a->seen = true;
+		fill(a, c);
+		return set_hamlets(a, c->hamlets, c->nhamlets);
+	}
+	if (c->keep_only)
+		return 0;
+	if (a != NULL && e->now - a->resolved_at < e->ac->flap_window) {
+		/* Resolved a short while ago: the same problem back, which
+		 * alert_end() reopens as flapping. */
+		a->seen = true;
+		fill(a, c);
+		return set_hamlets(a, c->hamlets, c->nhamlets);
+	}
+	if (a != NULL) {
+		/* Resolved long enough ago: a new alert in the old one's place
+		 * (its row stays in the history). */
+		char (*h)[ID_MAX + 1] = a->hamlets;
+		memset(a, 0, sizeof *a);
+		a->hamlets = h;
+		a->kind = c->kind;
+		a->state = AS_PENDING;
+		snprintf(a->scope, sizeof a->scope, "%s", c->scope);
+		fill(a, c);
+		if (set_hamlets(a, c->hamlets, c->nhamlets) == -1)
+			return -1;
+		a->seen = true;
+		a->dirty = true;
+		a->since = -1;
+		return 0;
+	}
+	if ((a = calloc(1, sizeof *a)) == NULL)
+		return -1;
+	a->kind = c->kind;
+	a->state = AS_PENDING;
+	snprintf(a->scope, sizeof a->scope, "%s", c->scope);
+	fill(a, c);
+	if (set_hamlets(a, c->hamlets, c->nhamlets) == -1 || add(e, a) == NULL) {
+		alert_free(a);
+		return -1;
+	}
+	a->seen = true;
+	a->dirty = true;
+	a->since = -1;           /* set by alert_end(), which knows now */
+	return 0;
+}
+
+/* --- notifications --- */
+
+static json_object *
+alert_json(const struct alert *a, char *summary, size_t slen)
+{
+	json_object *o = json_object_new_object(), *h = json_object_new_array();
+	char id[32];
+
+	if (o == NULL || h == NULL) {
+		json_object_put(o);
+		json_object_put(h);
+		return NULL;
+	}
+	alert_summary(a, summary, slen);
+	snprintf(id, sizeof id, "%lld", (long long)a->id);
+	json_object_object_add(o, "v", json_object_new_int(1));
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "kind", json_object_new_string(alert_kind_name[a->kind]));
+	json_object_object_add(o, "state", json_object_new_string(
+	    a->state == AS_RESOLVED ? "resolved" : "firing"));
+	json_object_object_add(o, "scope", json_object_new_string(a->scope));
+	json_object_object_add(o, "province", a->province[0] ?
+	    json_object_new_string(a->province) : NULL);
+	json_object_object_add(o, "commune", a->commune[0] ?
+	    json_object_new_string(a->commune) : NULL);
+	for (size_t i = 0; i < a->nhamlets; i++)
+		json_object_array_add(h, json_object_new_string(a->hamlets[i]));
+	json_object_object_add(o, "hamlets", h);
+	json_object_object_add(o, "since", json_object_new_int64((int64_t)floor(a->since)));
+	json_object_object_add(o, "summary", json_object_new_string(summary));
+	if (a->agent[0])
+		json_object_object_add(o, "agent", json_object_new_string(a->agent));
+	if (a->state == AS_RESOLVED)
+		json_object_object_add(o, "resolved_at",
+		    json_object_new_int64((int64_t)floor(a->resolved_at)));
+	json_object_object_add(o, "flapping", json_object_new_boolean(a->flapping));
+	return o;
+}
+
+static void
+group_value(const struct route_conf *r, const struct alert *a, char *key, size_t len,
+    struct group *g)
+{
+	switch (r->group_by) {
+	case GB_COMMUNE:
+		if (a->commune[0]) {
+			snprintf(key, len, "c:%s", a->commune);
+			snprintf(g->scope, sizeof g->scope, "commune:%s", a->commune);
+			snprintf(g->name, sizeof g->name, "%s", a->commune_name[0] ?
+			    a->commune_name : a->commune);
+			snprintf(g->commune, sizeof g->commune, "%s", a->commune);
+			snprintf(g->province, sizeof g->province, "%s", a->province);
+			return;
+		}
+		/* no commune (an unknown agent): its province */
+		__attribute__((fallthrough));
+	case GB_PROVINCE:
+		snprintf(key, len, "p:%s", a->province);
+		snprintf(g->scope, sizeof g->scope, "province:%s", a->province);
+		snprintf(g->name, sizeof g->name, "%s", a->province_name[0] ?
+		    a->province_name : a->province);
+		snprintf(g->province, sizeof g->province, "%s", a->province);
+		g->commune[0] = '\0';
+		return;
+	case GB_NONE:
+		snprintf(key, len, "#%lld", (long long)a->id);
+		snprintf(g->scope, sizeof g->scope, "%s", a->scope);
+		snprintf(g->name, sizeof g->name, "%s", a->scope);
+		snprintf(g->province, sizeof g->province, "%s", a->province);
+		snprintf(g->commune, sizeof g->commune, "%s", a->commune);
+		return;
+	}
+}
+
+static void
+group_add(struct alert_engine *e, int ri, const struct alert *a, double now)
+{
+	const struct route_conf *r = &e->ac->routes[ri];
+	struct group tmp = { 0 }, *g = NULL;
+	char key[sizeof tmp.key];
+	bool resolved = a->state == AS_RESOLVED;
+
+	group_value(r, a, key, sizeof key, &tmp);
+	for (size_t i = 0; i < e->ng; i++) {
+		if (e->g[i].route == ri && e->g[i].resolved == resolved &&
+		    strcmp(e->g[i].key, key) == 0) {
+			g = &e->g[i];
+			break;
+		}
+	}
+	if (g == NULL) {
+		if (e->ng == e->capg) {
+			size_t ncap = e->capg ? e->capg * 2 : 16;
+			struct group *ng = realloc(e->g, ncap * sizeof *ng);
+			if (ng == NULL)
+				return;
+			e->g = ng;
+			e->capg = ncap;
+		}
+		g = &e->g[e->ng++];
+		*g = tmp;
+		g->route = ri;
+		g->resolved = resolved;
+		snprintf(g->key, sizeof g->key, "%s", key);
+		g->deadline = now + r->group_wait;
+	}
+	/* One alert once per notification (a repeat and its firing in the
+	 * same window). */
+	for (size_t i = 0; i < g->n; i++)
+		if (g->m[i].id == a->id)
+			return;
+	if (g->n == g->cap) {
+		size_t ncap = g->cap ? g->cap * 2 : 8;
+		struct member *nm = realloc(g->m, ncap * sizeof *nm);
+		if (nm == NULL)
+			return;
+		g->m = nm;
+		g->cap = ncap;
+	}
+	struct member *m = &g->m[g->n];
+	if ((m->o = alert_json(a, m->summary, sizeof m->summary)) == NULL)
+		return;
+	m->nhamlets = a->nhamlets;
+	m->since = a->since;
+	m->id = a->id;
+	g->n++;
+}
+
+/* Routes the alert's current state to every route that takes it. */
+static void
+notify(struct alert_engine *e, const struct alert *a, double now)
+{
+	for (int i = 0; i < e->ac->nroutes; i++) {
+		const struct route_conf *r = &e->ac->routes[i];
+		if (!route_matches(r, a))
+			continue;
+		group_add(e, i, a, now);
+		if (!r->cont)
+			break;
+	}
+}
+
+/* The shortest repeat of the routes that take the alert, 0 for none. */
+static double
+repeat_of(const struct alert_engine *e, const struct alert *a)
+{
+	double rep = 0;
+
+	for (int i = 0; i < e->ac->nroutes; i++) {
+		const struct route_conf *r = &e->ac->routes[i];
+		if (!route_matches(r, a))
+			continue;
+		if (r->repeat > 0 && (rep == 0 || r->repeat < rep))
+			rep = r->repeat;
+		if (!r->cont)
+			break;
+	}
+	return rep;
+}
+
+static int
+member_cmp(const void *x, const void *y)
+{
+	const struct member *a = x, *b = y;
+
+	/* The widest cut first: it is most likely the root cause. */
+	if (a->nhamlets != b->nhamlets)
+		return a->nhamlets > b->nhamlets ? -1 : 1;
+	if (a->since != b->since)
+		return a->since < b->since ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static void
+group_send(struct alert_engine *e, struct group *g, const struct alert_sink *sink)
+{
+	const struct route_conf *r = &e->ac->routes[g->route];
+	json_object *o;
+	char summary[4096];
+	const char *state = g->resolved ? "resolved" : "firing";
+
+	if (g->n == 0)
+		return;
+	qsort(g->m, g->n, sizeof *g->m, member_cmp);
+	json_object *first = g->m[0].o;
+	if (g->n == 1) {
+		o = json_object_get(first);
+		snprintf(summary, sizeof summary, "%s", g->m[0].summary);
+	} else {
+		json_object *h = json_object_new_array(), *list = json_object_new_array(), *v;
+		size_t nh = 0, off;
+		double since = g->m[0].since;
+
+		o = json_object_new_object();
+		for (size_t i = 0; i < g->n; i++) {
+			json_object *mh;
+			if (json_object_object_get_ex(g->m[i].o, "hamlets", &mh))
+				for (size_t k = 0; k < json_object_array_length(mh); k++) {
+					json_object_array_add(h, json_object_get(
+					    json_object_array_get_idx(mh, k)));
+					nh++;
+				}
+			if (g->m[i].since < since)
+				since = g->m[i].since;
+			json_object_array_add(list, json_object_get(g->m[i].o));
+		}
+		json_object_object_add(o, "v", json_object_new_int(1));
+		json_object_object_get_ex(first, "id", &v);
+		json_object_object_add(o, "id", json_object_get(v));
+		json_object_object_get_ex(first, "kind", &v);
+		json_object_object_add(o, "kind", json_object_get(v));
+		json_object_object_add(o, "state", json_object_new_string(state));
+		json_object_object_add(o, "scope", json_object_new_string(g->scope));
+		json_object_object_add(o, "province", g->province[0] ?
+		    json_object_new_string(g->province) : NULL);
+		json_object_object_add(o, "commune", g->commune[0] ?
+		    json_object_new_string(g->commune) : NULL);
+		json_object_object_add(o, "hamlets", h);
+		json_object_object_add(o, "since", json_object_new_int64((int64_t)floor(since)));
+		off = (size_t)snprintf(summary, sizeof summary, "%s: %zu alert%s%s, %zu hamlet%s — ",
+		    g->name, g->n, g->n == 1 ? "" : "s", g->resolved ? " resolved" : "", nh,
+		    nh == 1 ? "" : "s");
+		for (size_t i = 0; i < g->n && off < sizeof summary; i++)
+			off += (size_t)snprintf(summary + off, sizeof summary - off, "%s%s",
+			    i ? "; " : "", g->m[i].summary);
+		json_object_object_add(o, "summary", json_object_new_string(summary));
+		json_object_object_add(o, "alerts", list);
+	}
+	if (o == NULL)
+		return;
+	const char *json = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	json_object *k = NULL, *sc = NULL;
+	json_object_object_get_ex(o, "kind", &k);
+	json_object_object_get_ex(o, "scope", &sc);
+	for (int i = 0; json && i < r->nnotify; i++)
+		sink->queue(sink->arg, e->ac->notifiers[r->notify[i]].name, r->name, json,
+		    json_object_get_string(k), state, json_object_get_string(sc), summary);
+	json_object_put(o);
+}
+
+bool
+alert_flush_due(const struct alert_engine *e, double now)
+{
+	for (size_t i = 0; i < e->ng; i++)
+		if (e->g[i].deadline <= now)
+			return true;
+	return false;
+}
+
+void
+alert_flush(struct alert_engine *e, double now, const struct alert_sink *sink)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < e->ng; i++) {
+		if (e->g[i].deadline <= now) {
+			group_send(e, &e->g[i], sink);
+			group_clear(&e->g[i]);
+		} else {
+			e->g[j++] = e->g[i];
+		}
+	}
+	e->ng = j;
+}
+
+/* --- the lifecycle --- */
+
+static void
+remove_at(struct alert_engine *e, size_t i)
+{
+	alert_free(e->v[i]);
+	e->v[i] = e->v[--e->n];
+}
+
+void
+alert_end(struct alert_engine *e, double now, const struct alert_silence *sil,
+    size_t nsil, const int64_t *acked, size_t nacked, const struct alert_sink *sink)
+{
+	const struct alert_conf *ac = e->ac;
+	bool removed = false;
+
+	for (size_t i = 0; i < e->n; ) {
+		struct alert *a = e->v[i];
+		bool silenced = false, ack = false;
+
+		if (a->since < 0) {               /* new in this evaluation */
+			a->since = now;
+			change(a, now);
+			if (sink->new_id != NULL && (a->id = sink->new_id(sink->arg, a)) <= 0) {
+				remove_at(e, i);
+				removed = true;
+				continue;
+			}
+		}
+		for (size_t k = 0; k < nsil && !silenced; k++)
+			silenced = sil[k].until > now && alert_silence_matches(&sil[k].match, a);
+		for (size_t k = 0; k < nacked && !ack; k++)
+			ack = acked[k] == a->id;
+		if (silenced != a->silenced || ack != a->acked)
+			a->dirty = true;
+		a->silenced = silenced;
+		a->acked = ack;
+
+		if (a->state == AS_RESOLVED) {
+			if (a->seen && now - a->resolved_at < ac->flap_window) {
+				/* Back within flap_window: the same alert, flapping. */
+				a->state = AS_PENDING;
+				a->since = now;
+				a->fired_at = a->resolved_at = a->clear_since = 0;
+				a->notified = false;
+				a->next_repeat = 0;
+				a->flapping = true;
+				a->dirty = true;
+				change(a, now);
+			} else {
+				if (a->dirty)
+					sink->save(sink->arg, a);
+				a->dirty = false;
+				if (now - a->resolved_at >= ac->flap_window) {
+					/* Remembered no longer: a new one if it comes back. */
+					remove_at(e, i);
+					removed = true;
+					continue;
+				}
+				i++;
+				continue;
+			}
+		}
+		bool was_true = a->clear_since == 0;
+		if (a->seen != was_true)
+			change(a, now);
+		if (a->seen) {
+			if (a->clear_since != 0)
+				a->dirty = true;
+			a->clear_since = 0;
+			if (a->state == AS_PENDING && now - a->since >= ac->for_s[a->kind]) {
+				a->state = AS_FIRING;
+				a->fired_at = now;
+				a->began_silenced = silenced;
+				a->repeat = repeat_of(e, a);
+				a->dirty = true;
+			}
+		} else if (a->state == AS_PENDING) {
+			/* Came and went inside its `for`: nothing was sent. */
+			if (sink->drop)
+				sink->drop(sink->arg, a->id);
+			remove_at(e, i);
+			removed = true;
+			continue;
+		} else {
+			if (a->clear_since == 0) {
+				a->clear_since = now;
+				a->dirty = true;
+			}
+			double hold = a->flapping ? fmax(ac->clear_for, ac->flap_window) :
+			    ac->clear_for;
+			if (now - a->clear_since >= hold) {
+				a->state = AS_RESOLVED;
+				a->resolved_at = now;
+				a->dirty = true;
+				/* Only a firing that was sent is owed a resolve; a
+				 * silence mutes the resolve too. */
+				if (a->notified && !silenced)
+					notify(e, a, now);
+			}
+		}
+		if (a->state == AS_FIRING && !a->flapping &&
+		    changes_within(a, now - ac->flap_window) >= FLAP_CHANGES) {
+			a->flapping = true;
+			a->dirty = true;
+		}
+		if (a->state == AS_FIRING && !silenced) {
+			if (!a->notified) {
+				/* Its first firing, or released by a silence's end. */
+				notify(e, a, now);
+				a->notified = true;
+				a->repeat_step = a->repeat;
+				a->next_repeat = a->repeat > 0 ? now + a->repeat : 0;
+				a->dirty = true;
+			} else if (!ack && a->next_repeat > 0 && now >= a->next_repeat) {
+				notify(e, a, now);
+				a->repeat_step = fmin(a->repeat_step * 2, ALERT_REPEAT_CAP);
+				a->next_repeat = now + a->repeat_step;
+				a->dirty = true;
+			}
+		}
+		if (a->dirty)
+			sink->save(sink->arg, a);
+		a->dirty = false;
+		i++;
+	}
+	if (removed)
+		tab_rebuild(e, e->tabcap ? e->tabcap : 128);
+	alert_flush(e, now, sink);
+}
+
+/* --- silences' end --- */
+
+int
+alert_parse_until(const char *s, double now, double *out)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+	char *end;
+	double v;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0')
+		return -1;
+	/* A plain number: a Unix time when it is large, else seconds. */
+	v = strtod(s, &end);
+	if (end != s && *end == '\0' && isfinite(v) && v >= 0) {
+		*out = v > 1e9 ? v : now + v;
+		return 0;
+	}
+	if (parse_duration(s, &v) == 0) {
+		*out = now + v;
+		return 0;
+	}
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+		return -1;
+	s += n;
+	if (*s == 'T' || *s == ' ') {
+		int m = 0;
+		if (sscanf(s + 1, "%2d:%2d%n", &h, &mi, &m) != 2)
+			return -1;
+		s += 1 + m;
+		if (*s == ':') {
+			if (sscanf(s + 1, "%2d%n", &sec, &m) != 1)
+				return -1;
+			s += 1 + m;
+		}
+	}
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
+	    h < 0 || mi < 0 || sec < 0)
+		return -1;
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+	    .tm_hour = h, .tm_min = mi, .tm_sec = sec, .tm_isdst = -1 };
+	if (*s == '\0') {
+		time_t t = mktime(&tm);
+		if (t == (time_t)-1)
+			return -1;
+		*out = (double)t;
+		return 0;
+	}
+	long off = 0;
+	if (strcmp(s, "Z") != 0) {
+		int oh, om;
+		if ((s[0] != '+' && s[0] != '-') || sscanf(s + 1, "%2d:%2d", &oh, &om) != 2 ||
+		    strlen(s) != 6)
+			return -1;
+		off = (oh * 3600L + om * 60L) * (s[0] == '-' ? -1 : 1);
+	}
+	*out = (double)(timegm(&tm) - off);
+	return 0;
+}

@@ -1,0 +1,201 @@
+/*
+ * Alerts (DESIGN.md section 7): the engine that turns each evaluation's
+ * conditions into alerts (pending -> firing -> resolved), routes them,
+ * groups them and hands finished notifications to a sink; and the
+ * configuration of routes and notifiers.
+ *
+ * The engine is pure: no I/O and no clock of its own. Every call takes
+ * `now`, and what must be kept (alert rows, queued notifications) goes
+ * through struct alert_sink, so the rules are tested with a fixed clock.
+ */
+#ifndef COVMON_ALERT_H
+#define COVMON_ALERT_H
+
+#include "id.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum alert_kind {
+	AK_HAMLET_DOWN,
+	AK_HAMLET_DEGRADED,
+	AK_HAMLET_OVERDUE,
+	AK_COMMUNE_RED,
+	AK_AGENT_UNKNOWN,
+	AK_AGENT_CLOCK_SKEW,
+	AK_AGENT_SPOOL_DROPPED,
+	AK__COUNT
+};
+extern const char *const alert_kind_name[AK__COUNT];
+int alert_kind_lookup(const char *name);     /* index, or -1 */
+
+enum alert_state { AS_PENDING, AS_FIRING, AS_RESOLVED };
+extern const char *const alert_state_name[3];
+
+#define ALERT_SCOPE_MAX   (ID_MAX + 16)      /* "hamlet:<id>", "agent:<id>" */
+#define ALERT_TEXT_MAX    512
+#define ALERT_NAME_MAX    256
+#define ALERT_MAX_ROUTES  32
+#define ALERT_MAX_NOTIFIERS 16
+#define ALERT_ROUTE_NOTIFY 8
+#define ALERT_REPEAT_CAP  86400.0            /* repeats back off to once a day */
+
+/* What a route or a silence matches: province:ID, commune:ID, hamlet:ID,
+ * agent:ID or *. */
+enum match_type { MT_ANY, MT_PROVINCE, MT_COMMUNE, MT_HAMLET, MT_AGENT };
+struct alert_match {
+	enum match_type type;
+	char id[ID_MAX + 1];
+};
+/* Parses "province:lao-cai" or "*". Returns 0, or -1. */
+int alert_match_parse(const char *s, struct alert_match *m);
+void alert_match_str(const struct alert_match *m, char *buf, size_t len);
+
+enum group_by { GB_COMMUNE, GB_PROVINCE, GB_NONE };
+
+struct route_conf {
+	char name[64];
+	struct alert_match match;
+	uint32_t kinds;               /* bit per alert_kind; all when 0 */
+	int notify[ALERT_ROUTE_NOTIFY]; /* indexes in notifiers */
+	int nnotify;
+	enum group_by group_by;
+	double group_wait;
+	double repeat;                /* 0: no repeats */
+	bool cont;                    /* continue = yes: later routes too */
+};
+
+enum notifier_type { NT_EXEC, NT_WEBHOOK, NT_MQTT, NT_EMAIL };
+struct notifier_conf {
+	char name[64];
+	enum notifier_type type;
+	double timeout;
+	char command[1024];           /* exec */
+	char url[512];                /* webhook */
+	char bearer_token[512];       /* webhook (or from token_file) */
+	char smtp_url[512];           /* email */
+	char from[256];
+	char to[1024];                /* comma-separated */
+	char username[128];
+	char password[256];           /* read from password_file */
+	bool tls;                     /* email: STARTTLS required */
+};
+
+struct alert_conf {
+	double for_s[AK__COUNT];      /* [alerts] for, or for_<kind> */
+	double clear_for;
+	double flap_window;           /* a resolved alert that comes back within
+	                                 this is reopened and marked flapping */
+	double clock_skew;            /* agent_clock_skew past this many s */
+	double retry_max;             /* notifier retries back off up to this */
+	double keep_days;             /* history kept in the DB */
+	struct route_conf routes[ALERT_MAX_ROUTES];
+	int nroutes;
+	struct notifier_conf notifiers[ALERT_MAX_NOTIFIERS];
+	int nnotifiers;
+};
+
+/* A condition seen true in this evaluation. Strings are copied. */
+struct alert_cond {
+	enum alert_kind kind;
+	const char *scope;            /* "hamlet:bx-suoi-chai" */
+	const char *province;         /* may be "" (agent_unknown: its topic's) */
+	const char *commune;          /* "" when none */
+	const char *commune_name;     /* display names for the summaries */
+	const char *province_name;
+	const char *const *hamlets;   /* the hamlet first, then those it cuts */
+	size_t nhamlets;
+	const char *agent;            /* "" when none */
+	const char *what;             /* "Suối Chải (Bát Xát) down" */
+	const char *detail;           /* "; also cut: 3 hamlets behind it", or "" */
+	bool keep_only;               /* true: holds an open alert open, but
+	                                 opens none (an unreachable hamlet
+	                                 whose own alert was already open) */
+};
+
+/* One alert as kept, listed and sent. */
+struct alert {
+	int64_t id;
+	enum alert_kind kind;
+	enum alert_state state;
+	char scope[ALERT_SCOPE_MAX];
+	char province[ID_MAX + 1];
+	char commune[ID_MAX + 1];
+	char agent[ID_MAX + 1];
+	char commune_name[ALERT_NAME_MAX];
+	char province_name[ALERT_NAME_MAX];
+	char (*hamlets)[ID_MAX + 1];
+	size_t nhamlets;
+	char what[ALERT_TEXT_MAX];
+	char detail[ALERT_TEXT_MAX];
+	double since;                 /* the condition began (pending) */
+	double fired_at, resolved_at; /* 0 when not yet */
+	double clear_since;           /* condition false since, 0 while true */
+	double next_repeat;           /* 0: none due */
+	double repeat_step;
+	double repeat;                /* from its routes: 0 none */
+	bool flapping;
+	bool silenced;
+	bool acked;
+	bool notified;                /* its firing was sent: a resolve is owed */
+	bool began_silenced;
+	/* engine bookkeeping */
+	bool seen;
+	bool dirty;
+	double changes[8];            /* recent condition changes (ring) */
+	unsigned nchanges;
+};
+
+/* The readable sentence: what + " since HH:MM" + detail. */
+void alert_summary(const struct alert *a, char *buf, size_t len);
+
+struct alert_silence {
+	int64_t id;
+	struct alert_match match;
+	double until;
+};
+bool alert_silence_matches(const struct alert_match *m, const struct alert *a);
+
+/* Where the engine puts what must be kept. */
+struct alert_sink {
+	void *arg;
+	/* A new alert's id (> 0), or -1 when it cannot be kept. */
+	int64_t (*new_id)(void *arg, const struct alert *a);
+	void (*save)(void *arg, const struct alert *a);
+	/* A pending alert that never fired: forget it. */
+	void (*drop)(void *arg, int64_t id);
+	/* A finished notification for one notifier. `json` is the payload
+	 * of the contract; kind/state/scope/summary its headline. */
+	void (*queue)(void *arg, const char *notifier, const char *route, const char *json,
+	    const char *kind, const char *state, const char *scope, const char *summary);
+};
+
+struct alert_engine;
+struct alert_engine *alert_engine_new(const struct alert_conf *ac);
+void alert_engine_free(struct alert_engine *e);
+/* At start: an open alert as the DB kept it (copied). */
+int alert_engine_restore(struct alert_engine *e, const struct alert *a);
+
+/* One evaluation: begin, observe each true condition, end. */
+void alert_begin(struct alert_engine *e, double now);
+int alert_observe(struct alert_engine *e, const struct alert_cond *c);
+/* Applies the lifecycle; silences active at `now` and the acked ids. */
+void alert_end(struct alert_engine *e, double now, const struct alert_silence *sil,
+    size_t nsil, const int64_t *acked, size_t nacked, const struct alert_sink *sink);
+/* Sends the groups whose group_wait is over. Call often (cheap). */
+void alert_flush(struct alert_engine *e, double now, const struct alert_sink *sink);
+bool alert_flush_due(const struct alert_engine *e, double now);
+
+/* Every alert the engine holds (open, and resolved for a while). */
+size_t alert_engine_count(const struct alert_engine *e);
+const struct alert *alert_engine_at(const struct alert_engine *e, size_t i);
+const struct alert *alert_engine_find(const struct alert_engine *e, enum alert_kind kind,
+    const char *scope);
+
+/* A silence's end: a duration from now ("2h", "30m", "90"), a Unix time
+ * (> 10^9) or an ISO date-time ("2025-11-22T18:00", seconds and a zone
+ * "Z"/"+07:00" optional; local time without one). Returns 0, or -1. */
+int alert_parse_until(const char *s, double now, double *out);
+
+#endif

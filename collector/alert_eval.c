@@ -1,0 +1,479 @@
+/*
+ * The conditions of every alert kind, read from one evaluation, and the
+ * engine's output written to the state DB in one transaction per
+ * evaluation. Runs on the writer thread.
+ *
+ * Topology: a hamlet `unreachable` behind a down uplink opens no alert of
+ * its own; it is listed in its root's hamlet_down ("hamlets":[root,
+ * children...]), so a backhaul cut is one alert and its recovery one
+ * resolve. A hamlet already alerted on its own that becomes unreachable
+ * keeps its alert open (it is still not covered) until it is covered.
+ */
+#include "alert_eval.h"
+#include "alert_db.h"
+#include "log.h"
+
+#include <sqlite3.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What is tracked of an agent between evaluations. */
+struct agent_track {
+	char agent[ID_MAX + 1];
+	int64_t last_ts;
+	double ts_moved_at;
+	double dropped;          /* spool_dropped as last seen, -1 none */
+	double dropped_at;       /* when it last grew */
+	double seen_at;          /* evaluation that last looked (to forget) */
+};
+
+struct alerts {
+	const struct alert_conf *ac;
+	const struct coverage_conf *cov;
+	struct alert_engine *e;
+	bool restored;
+	double prev_eval;
+	double first_eval;       /* 0 before the first */
+	double next_trim;
+	struct agent_track *tr;  /* open addressing by agent id */
+	size_t trcap, trn;
+	struct log_limit lim;
+	/* for the sink */
+	struct state_db *db;
+	double now;
+};
+
+static uint64_t
+hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static struct agent_track *
+track(struct alerts *al, const char *agent)
+{
+	if ((al->trn + 1) * 2 > al->trcap) {
+		size_t ncap = al->trcap ? al->trcap * 2 : 256;
+		struct agent_track *nt = calloc(ncap, sizeof *nt);
+		if (nt == NULL)
+			return NULL;
+		for (size_t i = 0; i < al->trcap; i++) {
+			if (al->tr[i].agent[0] == '\0')
+				continue;
+			size_t j = hash(al->tr[i].agent) & (ncap - 1);
+			while (nt[j].agent[0])
+				j = (j + 1) & (ncap - 1);
+			nt[j] = al->tr[i];
+		}
+		free(al->tr);
+		al->tr = nt;
+		al->trcap = ncap;
+	}
+	size_t j = hash(agent) & (al->trcap - 1);
+	while (al->tr[j].agent[0]) {
+		if (strcmp(al->tr[j].agent, agent) == 0)
+			return &al->tr[j];
+		j = (j + 1) & (al->trcap - 1);
+	}
+	struct agent_track *t = &al->tr[j];
+	snprintf(t->agent, sizeof t->agent, "%s", agent);
+	t->dropped = -1;
+	al->trn++;
+	return t;
+}
+
+struct alerts *
+alerts_new(const struct alert_conf *ac, const struct coverage_conf *cov)
+{
+	struct alerts *al = calloc(1, sizeof *al);
+
+	if (al == NULL)
+		return NULL;
+	al->ac = ac;
+	al->cov = cov;
+	al->lim = (struct log_limit)LOG_LIMIT_INIT(5, 60);
+	if ((al->e = alert_engine_new(ac)) == NULL) {
+		free(al);
+		return NULL;
+	}
+	return al;
+}
+
+void
+alerts_free(struct alerts *al)
+{
+	if (al == NULL)
+		return;
+	alert_engine_free(al->e);
+	free(al->tr);
+	free(al);
+}
+
+struct alert_engine *
+alerts_engine(struct alerts *al)
+{
+	return al->e;
+}
+
+/* --- the sink: the state DB --- */
+
+static const char *
+dberr(struct alerts *al)
+{
+	return sqlite3_errmsg(state_db_sqlite(al->db));
+}
+
+static int64_t
+sink_new_id(void *arg, const struct alert *a)
+{
+	struct alerts *al = arg;
+	int64_t id = alert_db_insert(al->db, a, al->now);
+
+	if (id < 0)
+		log_limited(&al->lim, "state db: new alert %s %s: %s", alert_kind_name[a->kind],
+		    a->scope, dberr(al));
+	return id;
+}
+
+static void
+sink_save(void *arg, const struct alert *a)
+{
+	struct alerts *al = arg;
+
+	if (alert_db_save(al->db, a, al->now) == -1)
+		log_limited(&al->lim, "state db: alert %lld: %s", (long long)a->id, dberr(al));
+	if (a->state != AS_PENDING)
+		log_debug("alert %lld %s %s: %s%s%s", (long long)a->id, alert_kind_name[a->kind],
+		    a->scope, alert_state_name[a->state], a->silenced ? " (silenced)" : "",
+		    a->acked ? " (acked)" : "");
+}
+
+static void
+sink_drop(void *arg, int64_t id)
+{
+	struct alerts *al = arg;
+
+	if (alert_db_delete(al->db, id) == -1)
+		log_limited(&al->lim, "state db: alert %lld: %s", (long long)id, dberr(al));
+}
+
+static void
+sink_queue(void *arg, const char *notifier, const char *route, const char *json,
+    const char *kind, const char *state, const char *scope, const char *summary)
+{
+	struct alerts *al = arg;
+
+	log_info("alert: %s to %s (route %s): %s", state, notifier, route, summary);
+	if (alert_db_queue(al->db, notifier, route, json, kind, state, scope, summary,
+	    al->now) == -1)
+		log_limited(&al->lim, "state db: queueing a notification for %s: %s", notifier,
+		    dberr(al));
+}
+
+static const struct alert_sink db_sink_proto = {
+	NULL, sink_new_id, sink_save, sink_drop, sink_queue,
+};
+
+static int
+restore_one(const struct alert *a, void *arg)
+{
+	struct alerts *al = arg;
+
+	if (alert_engine_restore(al->e, a) == -1)
+		log_limited(&al->lim, "alert %lld: cannot restore", (long long)a->id);
+	return 0;
+}
+
+/* --- conditions --- */
+
+static void
+observe(struct alerts *al, enum alert_kind kind, const char *scope, const struct inventory *inv,
+    const struct inv_hamlet *h, const char *const *hamlets, size_t nh, const char *agent,
+    const char *what, const char *detail, bool keep_only)
+{
+	const struct inv_commune *c = h ? &inv->communes[h->commune] : NULL;
+	const struct inv_province *p = h ? &inv->provinces[h->province] : NULL;
+	struct alert_cond cond = {
+		.kind = kind, .scope = scope,
+		.province = p ? p->id : "", .commune = c ? c->id : "",
+		.commune_name = c ? c->name : "", .province_name = p ? p->name : "",
+		.hamlets = hamlets, .nhamlets = nh, .agent = agent ? agent : "",
+		.what = what, .detail = detail, .keep_only = keep_only,
+	};
+
+	if (alert_observe(al->e, &cond) == -1)
+		log_limited(&al->lim, "alerts: out of memory");
+}
+
+static void
+agent_conditions(struct alerts *al, const struct snapshot *s, size_t i, double now)
+{
+	const struct inventory *inv = s->inv->inv;
+	const struct inv_hamlet *h = &inv->hamlets[i];
+	const struct agent_view *v = s->views ? &s->views[i] : NULL;
+	const struct inv_commune *c = &inv->communes[h->commune];
+	char scope[ALERT_SCOPE_MAX], what[ALERT_TEXT_MAX], detail[ALERT_TEXT_MAX];
+	struct agent_track *t;
+
+	if (h->agent == NULL || v == NULL || !v->reported || (t = track(al, h->agent)) == NULL)
+		return;
+	t->seen_at = now;
+	snprintf(scope, sizeof scope, "agent:%s", h->agent);
+	/* Clock ahead: a fresh sample's ts after its arrival. Behind: ts that
+	 * moves on at the pace of real time (not a spool draining, which
+	 * runs faster) but stays far back, so no sample is ever fresh. */
+	bool live = v->last_seen > 0 && now - v->last_seen <= al->cov->offline_after;
+	double skew = 0;
+	if (live && (double)v->last_ts - v->last_seen > al->ac->clock_skew)
+		skew = (double)v->last_ts - v->last_seen;
+	if (v->last_ts != t->last_ts) {
+		double step = (double)(v->last_ts - t->last_ts);
+		double wall = now - (t->ts_moved_at > 0 ? t->ts_moved_at : al->prev_eval);
+		if (t->last_ts > 0 && !live && now - (double)v->last_ts > al->ac->clock_skew &&
+		    step <= 2 * wall + 1)
+			skew = -(now - (double)v->last_ts);
+		t->last_ts = v->last_ts;
+		t->ts_moved_at = now;
+	} else if (t->ts_moved_at > 0 && now - t->ts_moved_at < al->cov->offline_after && !live &&
+	    now - (double)v->last_ts > al->ac->clock_skew) {
+		/* between two samples: hold what the last move showed */
+		skew = -(now - (double)v->last_ts);
+	}
+	if (skew != 0) {
+		snprintf(what, sizeof what, "agent %s of %s (%s): clock %.0f s %s", h->agent,
+		    h->name, c->name, fabs(skew), skew > 0 ? "ahead" : "behind");
+		snprintf(detail, sizeof detail, "; its samples are %s", skew > 0 ?
+		    "stamped in the future" : "all late, so the hamlet looks down");
+		observe(al, AK_AGENT_CLOCK_SKEW, scope, inv, h, &h->id, 1, h->agent, what, detail,
+		    false);
+	}
+	/* spool_dropped is the agent's running count: growth is the news. */
+	if (v->present & (UINT64_C(1) << M_SPOOL_DROPPED)) {
+		double d = v->m[M_SPOOL_DROPPED];
+		if (t->dropped >= 0 && d > t->dropped)
+			t->dropped_at = now;
+		t->dropped = d;
+		if (t->dropped_at > 0 && now - t->dropped_at < al->cov->window) {
+			snprintf(what, sizeof what, "agent %s of %s (%s) dropping samples",
+			    h->agent, h->name, c->name);
+			snprintf(detail, sizeof detail, ": its spool is full (%.0f dropped)", d);
+			observe(al, AK_AGENT_SPOOL_DROPPED, scope, inv, h, &h->id, 1, h->agent,
+			    what, detail, false);
+		}
+	}
+}
+
+void
+alerts_observe(struct alerts *al, const struct snapshot *s, double now)
+{
+	const struct inventory *inv = s->inv ? s->inv->inv : NULL;
+	const struct coverage *cov = s->cov;
+	char scope[ALERT_SCOPE_MAX], what[ALERT_TEXT_MAX], detail[ALERT_TEXT_MAX];
+	size_t n = inv ? inv->nhamlets : 0;
+
+	if (al->first_eval == 0)
+		al->first_eval = now;
+	/* The hamlets cut behind each root, in inventory order: cut[off[r]]
+	 * to cut[off[r + 1]] are root r's. */
+	size_t *off = NULL, *pos = NULL;
+	const char **cut = NULL;
+	if (inv && cov && n > 0) {
+		off = calloc(n + 1, sizeof *off);
+		pos = calloc(n, sizeof *pos);
+		cut = calloc(n, sizeof *cut);
+		if (off == NULL || pos == NULL || cut == NULL) {
+			log_limited(&al->lim, "alerts: out of memory");
+			goto unknown;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (cov->hamlets[i].state == HS_UNREACHABLE && cov->hamlets[i].root >= 0)
+				off[cov->hamlets[i].root + 1]++;
+		for (size_t r = 1; r <= n; r++)
+			off[r] += off[r - 1];
+		for (size_t i = 0; i < n; i++) {
+			int32_t r = cov->hamlets[i].root;
+			if (cov->hamlets[i].state == HS_UNREACHABLE && r >= 0)
+				cut[off[r] + pos[r]++] = inv->hamlets[i].id;
+		}
+	}
+	for (size_t i = 0; inv && cov && i < n; i++) {
+		const struct inv_hamlet *h = &inv->hamlets[i];
+		const struct inv_commune *c = &inv->communes[h->commune];
+		const struct hamlet_eval *ev = &cov->hamlets[i];
+
+		snprintf(scope, sizeof scope, "hamlet:%s", h->id);
+		switch (ev->state) {
+		case HS_DOWN: {
+			size_t nc = off[i + 1] - off[i];
+			const char **list = malloc((nc + 1) * sizeof *list);
+			if (list == NULL)
+				break;
+			list[0] = h->id;
+			for (size_t k = 0; k < nc; k++)
+				list[k + 1] = cut[off[i] + k];
+			snprintf(what, sizeof what, "%s (%s) down", h->name, c->name);
+			if (nc > 0)
+				snprintf(detail, sizeof detail, "; also cut: %zu hamlet%s behind it",
+				    nc, nc == 1 ? "" : "s");
+			else
+				detail[0] = '\0';
+			observe(al, AK_HAMLET_DOWN, scope, inv, h, list, nc + 1, h->agent, what,
+			    detail, false);
+			free(list);
+			break;
+		}
+		case HS_UNREACHABLE: {
+			const char *root = ev->root >= 0 ? inv->hamlets[ev->root].name : "?";
+			snprintf(what, sizeof what, "%s (%s) down", h->name, c->name);
+			snprintf(detail, sizeof detail, "; now cut behind %s", root);
+			observe(al, AK_HAMLET_DOWN, scope, inv, h, &h->id, 1, h->agent, what, detail,
+			    true);
+			break;
+		}
+		case HS_DEGRADED: {
+			char l[64] = "", r[64] = "";
+			snprintf(what, sizeof what, "%s (%s) degraded", h->name, c->name);
+			if (ev->loss_breach)
+				snprintf(l, sizeof l, " loss %.1f %% (max %g %%)", ev->loss_pct,
+				    al->cov->max_loss_pct);
+			if (ev->rtt_breach)
+				snprintf(r, sizeof r, "%s RTT %.0f ms (max %g ms)", l[0] ? "," : "",
+				    ev->rtt_ms, al->cov->max_rtt_ms);
+			snprintf(detail, sizeof detail, ":%s%s", l, r);
+			observe(al, AK_HAMLET_DEGRADED, scope, inv, h, &h->id, 1, h->agent, what,
+			    detail, false);
+			break;
+		}
+		case HS_UNMONITORED:
+			/* Down and degraded hamlets have their own alerts: overdue
+			 * is the rollout's alert, for a hamlet with no working site.
+			 * Not before offline_after from the start: every agent
+			 * that has not spoken yet looks unmonitored then. */
+			if (ev->overdue && now - al->first_eval > al->cov->offline_after) {
+				char date[16];
+				inventory_date_str(h->target_date, date, sizeof date);
+				snprintf(what, sizeof what, "%s (%s) overdue: target date %s passed",
+				    h->name, c->name, date);
+				snprintf(detail, sizeof detail, "; %s", h->agent ?
+				    "its agent never reported" : "no agent installed");
+				observe(al, AK_HAMLET_OVERDUE, scope, inv, h, &h->id, 1, h->agent, what,
+				    detail, false);
+			}
+			break;
+		default:
+			break;
+		}
+		agent_conditions(al, s, i, now);
+	}
+	for (size_t i = 0; inv && cov && i < inv->ncommunes; i++) {
+		const struct rollup *r = &cov->communes[i];
+		const struct inv_commune *c = &inv->communes[i];
+		const struct inv_province *p = &inv->provinces[c->province];
+		if (r->colour != COLOUR_RED)
+			continue;
+		snprintf(scope, sizeof scope, "commune:%s", c->id);
+		snprintf(what, sizeof what, "%s (%s) red", c->name, p->name);
+		snprintf(detail, sizeof detail, ": %.0f %% covered, target %g %%", r->covered_pct,
+		    r->target_pct);
+		struct alert_cond cond = {
+			.kind = AK_COMMUNE_RED, .scope = scope, .province = p->id,
+			.commune = c->id, .commune_name = c->name, .province_name = p->name,
+			.what = what, .detail = detail, .agent = "",
+		};
+		if (alert_observe(al->e, &cond) == -1)
+			log_limited(&al->lim, "alerts: out of memory");
+	}
+unknown:
+	free(off);
+	free(pos);
+	free(cut);
+	for (size_t i = 0; i < s->nunknown; i++) {
+		const struct unknown_agent *u = &s->unknown[i];
+		if (u->last_seen <= 0 || now - u->last_seen > al->cov->offline_after)
+			continue;
+		snprintf(scope, sizeof scope, "agent:%s", u->agent);
+		snprintf(what, sizeof what, "agent %s reports under %s but is not in the inventory",
+		    u->agent, u->province);
+		struct alert_cond cond = {
+			.kind = AK_AGENT_UNKNOWN, .scope = scope, .province = u->province,
+			.commune = "", .commune_name = "", .province_name = "",
+			.agent = u->agent, .what = what, .detail = "",
+		};
+		if (alert_observe(al->e, &cond) == -1)
+			log_limited(&al->lim, "alerts: out of memory");
+	}
+}
+
+void
+alerts_evaluate(struct alerts *al, const struct snapshot *s, struct state_db *db,
+    double now)
+{
+	struct alert_sink sink = db_sink_proto;
+	struct alert_silence *sil = NULL;
+	int64_t *acked = NULL;
+	size_t nsil = 0, nacked = 0;
+
+	al->db = db;
+	al->now = now;
+	sink.arg = al;
+	if (!al->restored) {
+		if (alert_db_each_open(db, restore_one, al) == -1)
+			log_warnx("state db: reading open alerts: %s", dberr(al));
+		al->restored = true;
+		al->prev_eval = now;
+		log_info("alerts: %zu open alerts restored", alert_engine_count(al->e));
+	}
+	if (alert_db_silences(db, now, &sil, &nsil) == -1 ||
+	    alert_db_acked(db, &acked, &nacked) == -1)
+		log_limited(&al->lim, "state db: reading silences and acks: %s", dberr(al));
+	alert_begin(al->e, now);
+	alerts_observe(al, s, now);
+	if (state_db_begin(db) == -1) {
+		log_limited(&al->lim, "state db: begin: %s", state_db_errmsg(db));
+	} else {
+		alert_end(al->e, now, sil, nsil, acked, nacked, &sink);
+		if (now >= al->next_trim) {
+			if (alert_db_trim(db, now - al->ac->keep_days * 86400) == -1)
+				log_limited(&al->lim, "state db: trimming alert history: %s",
+				    dberr(al));
+			al->next_trim = now + 3600;
+		}
+		if (state_db_commit(db) == -1) {
+			log_limited(&al->lim, "state db: alerts commit: %s", state_db_errmsg(db));
+			state_db_rollback(db);
+		}
+	}
+	al->prev_eval = now;
+	free(sil);
+	free(acked);
+}
+
+void
+alerts_flush(struct alerts *al, struct state_db *db, double now)
+{
+	struct alert_sink sink = db_sink_proto;
+
+	al->db = db;
+	al->now = now;
+	sink.arg = al;
+	if (!alert_flush_due(al->e, now) || state_db_begin(db) == -1)
+		return;
+	alert_flush(al->e, now, &sink);
+	if (state_db_commit(db) == -1)
+		state_db_rollback(db);
+}
+
+void
+alerts_shutdown(struct alerts *al)
+{
+	/* The writer has stopped: its connection is free for this thread. */
+	if (al->db != NULL)
+		alerts_flush(al, al->db, INFINITY);
+}

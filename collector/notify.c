@@ -1,0 +1,208 @@
+/*
+ * The notifier thread: every notification waits in the state DB's
+ * notify_queue until its notifier took it. Per notifier, the oldest
+ * unsent row goes first and blocks the later ones, so a resolve never
+ * overtakes its firing; a failure is retried with capped backoff
+ * ([alerts] retry_max), and a row survives restarts until it is sent.
+ */
+#include "notify.h"
+#include "alert_db.h"
+#include "collector.h"
+#include "clock.h"
+#include "log.h"
+#include "topic.h"
+
+#include <json-c/json.h>
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RETRY_FIRST	5.0     /* seconds before the first retry */
+
+static atomic_ulong sent_total, failed_total;
+static atomic_long queued_now;
+
+struct notifier {
+	const struct collector_conf *cc;
+	struct ingest *in;
+	struct state_db *db;
+	pthread_t thread;
+	atomic_bool stop;
+	struct log_limit lim;
+};
+
+static int
+notify_mqtt(const struct notifier *nt, const struct notify_msg *m, char *err, size_t errlen)
+{
+	char topic[TOPIC_MAX];
+
+	if (nt->in == NULL || !ingest_connected(nt->in)) {
+		snprintf(err, errlen, "MQTT not connected");
+		return -1;
+	}
+	if (m->province == NULL || topic_build(topic, sizeof topic, nt->cc->topic_prefix,
+	    m->province, NULL, TOPIC_ALERT) == -1) {
+		snprintf(err, errlen, "no valid province for the alert topic");
+		return -1;
+	}
+	ingest_publish(nt->in, topic, m->json, strlen(m->json), false);
+	return 0;
+}
+
+static int
+deliver(struct notifier *nt, const struct notifier_conf *n, const struct queued *q,
+    char *err, size_t errlen)
+{
+	json_object *o = json_tokener_parse(q->payload), *p = NULL;
+	struct notify_msg m = {
+		.json = q->payload, .kind = q->kind, .state = q->state, .scope = q->scope,
+		.summary = q->summary, .id = q->id,
+	};
+	int rc = -1;
+
+	if (o && json_object_object_get_ex(o, "province", &p) && p)
+		m.province = json_object_get_string(p);
+	switch (n->type) {
+	case NT_EXEC:
+		rc = notify_exec(n, &m, err, errlen);
+		break;
+	case NT_WEBHOOK:
+		rc = notify_webhook(n, &m, err, errlen);
+		break;
+	case NT_MQTT:
+		rc = notify_mqtt(nt, &m, err, errlen);
+		break;
+	case NT_EMAIL:
+		rc = notify_email(n, &m, err, errlen);
+		break;
+	}
+	json_object_put(o);
+	return rc;
+}
+
+static const struct notifier_conf *
+notifier_by_name(const struct alert_conf *ac, const char *name)
+{
+	for (int i = 0; i < ac->nnotifiers; i++)
+		if (strcmp(ac->notifiers[i].name, name) == 0)
+			return &ac->notifiers[i];
+	return NULL;
+}
+
+/* One pass over the heads of the queue. */
+static void
+pass(struct notifier *nt)
+{
+	struct queued *v;
+	size_t n;
+	char err[512];
+
+	if (alert_db_queue_heads(nt->db, &v, &n) == -1) {
+		log_limited(&nt->lim, "state db: reading the notification queue: %s",
+		    state_db_errmsg(nt->db));
+		alert_db_queued_free(v, n);
+		return;
+	}
+	for (size_t i = 0; i < n && !atomic_load(&nt->stop); i++) {
+		struct queued *q = &v[i];
+		double now = clock_now();
+		if (q->next_try > now)
+			continue;
+		const struct notifier_conf *c = notifier_by_name(&nt->cc->alerts, q->notifier);
+		if (c == NULL) {
+			/* Its notifier left the config: nobody can take it. */
+			log_warnx("notification %lld for notifier '%s', no longer configured: "
+			    "dropped", (long long)q->id, q->notifier);
+			alert_db_queue_failed(nt->db, q->id, q->attempts, now, "not configured");
+			alert_db_queue_sent(nt->db, q->id, now);
+			continue;
+		}
+		err[0] = '\0';
+		if (deliver(nt, c, q, err, sizeof err) == 0) {
+			atomic_fetch_add(&sent_total, 1);
+			log_info("notifier %s: sent %s %s (queue id %lld, attempt %d)", c->name,
+			    q->state, q->scope, (long long)q->id, q->attempts + 1);
+			if (alert_db_queue_sent(nt->db, q->id, clock_now()) == -1)
+				log_limited(&nt->lim, "state db: marking notification %lld sent",
+				    (long long)q->id);
+			continue;
+		}
+		atomic_fetch_add(&failed_total, 1);
+		int attempts = q->attempts + 1;
+		double delay = fmin(nt->cc->alerts.retry_max,
+		    RETRY_FIRST * pow(2, fmin(attempts - 1, 30)));
+		log_limited(&nt->lim, "notifier %s: %s; retry %d in %.0f s", c->name, err,
+		    attempts, delay);
+		if (alert_db_queue_failed(nt->db, q->id, attempts, clock_now() + delay, err) == -1)
+			log_limited(&nt->lim, "state db: notification %lld", (long long)q->id);
+	}
+	alert_db_queued_free(v, n);
+	atomic_store(&queued_now, (long)alert_db_queue_depth(nt->db));
+}
+
+static void *
+notifier_main(void *arg)
+{
+	struct notifier *nt = arg;
+
+	while (!atomic_load(&nt->stop)) {
+		pass(nt);
+		for (int i = 0; i < 5 && !atomic_load(&nt->stop); i++)
+			usleep(100 * 1000);
+	}
+	return NULL;
+}
+
+struct notifier *
+notifier_start(const struct collector_conf *cc, struct ingest *in, char *err, size_t errlen)
+{
+	struct notifier *nt = calloc(1, sizeof *nt);
+	char path[600];
+
+	if (nt == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	nt->cc = cc;
+	nt->in = in;
+	nt->lim = (struct log_limit)LOG_LIMIT_INIT(5, 60);
+	snprintf(path, sizeof path, "%s/state.db", cc->data_dir);
+	if (state_db_open(&nt->db, path, err, errlen) == -1) {
+		free(nt);
+		return NULL;
+	}
+	if (pthread_create(&nt->thread, NULL, notifier_main, nt) != 0) {
+		snprintf(err, errlen, "cannot start the notifier thread");
+		state_db_close(nt->db);
+		free(nt);
+		return NULL;
+	}
+	return nt;
+}
+
+void
+notifier_stop(struct notifier *nt)
+{
+	if (nt == NULL)
+		return;
+	atomic_store(&nt->stop, true);
+	pthread_join(nt->thread, NULL);
+	state_db_close(nt->db);
+	free(nt);
+}
+
+void
+notifier_metrics(FILE *out)
+{
+	fprintf(out, "# TYPE covmon_notifications_sent_total counter\n"
+	    "covmon_notifications_sent_total %lu\n"
+	    "# TYPE covmon_notifications_failed_total counter\n"
+	    "covmon_notifications_failed_total %lu\n"
+	    "# TYPE covmon_notifications_queued gauge\n"
+	    "covmon_notifications_queued %ld\n",
+	    atomic_load(&sent_total), atomic_load(&failed_total), atomic_load(&queued_now));
+}
