@@ -122,8 +122,11 @@ clear_for = 10
 type = exec
 command = $run/notify.sh
 
-[route.all]
+; On-call staff are woken for sites down; the rollout's red communes and
+; overdue hamlets are for the dashboard (every alert shows there).
+[route.oncall]
 match = *
+kinds = hamlet_down
 notify = demo
 group_by = commune
 group_wait = 5
