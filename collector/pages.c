@@ -47,6 +47,7 @@ enum msg {
 	T_THRESHOLDS, T_AND_MORE, T_NONE_PROBLEMS, T_LATENCY_G, T_THROUGHPUT_G,
 	T_RADIO_G, T_CLIENTS_G, T_THIS_SITE, T_ALERTS_NONE_YET, T_NO_PROBLEM_LIST,
 	T_NOW, T_REFRESH, T_OFF, T_COORDS, T_PLACED_NOTE, T_LAST_7_DAYS, T_CUT_OFF,
+	T_STALE, T_OTHER_RANGES,
 	T_COUNT
 };
 
@@ -181,6 +182,9 @@ static const char *const msgs[T_COUNT][2] = {
 	    "tuyến truyền dẫn." },
 	[T_LAST_7_DAYS] = { "last 7 days", "7 ngày qua" },
 	[T_CUT_OFF] = { "cut off by", "bị cô lập do" },
+	[T_STALE] = { "The site is not reporting: these are its last values, from",
+	    "Trạm không gửi số liệu: đây là giá trị cuối cùng, lúc" },
+	[T_OTHER_RANGES] = { "Other ranges:", "Khoảng thời gian khác:" },
 };
 
 /* The states as people read them, in both languages. */
@@ -617,9 +621,19 @@ static void
 coverage_graph(struct page *p, size_t province, const char *commune, const char *id)
 {
 	pf(p, "<h2>%s</h2>\n<div class=\"graphs one\">", tr(p, T_COVERAGE_MONTH));
-	graph_img(p, "coverage", id, "1m", tr(p, T_COVERAGE_MONTH),
-	    rollup_file(p, province, commune));
+	bool have = rollup_file(p, province, commune);
+	graph_img(p, "coverage", id, "1m", tr(p, T_COVERAGE_MONTH), have);
 	put(p, "</div>\n");
+	if (have) {
+		static const char *const ranges[] = { "6h", "1d", "1w", "1y" };
+		pf(p, "<p class=\"ranges\">%s", tr(p, T_OTHER_RANGES));
+		for (size_t k = 0; k < sizeof ranges / sizeof ranges[0]; k++) {
+			put(p, "<a href=\"/graph/coverage/");
+			esc(p, id);
+			pf(p, ".png?range=%s\">%s</a>", ranges[k], ranges[k]);
+		}
+		put(p, "</p>\n");
+	}
 }
 
 /* --- the overview --- */
@@ -1128,9 +1142,20 @@ current_values(struct page *p, size_t i)
 		pf(p, "<p class=\"muted\">%s</p>\n", tr(p, T_NO_VALUES));
 		return;
 	}
-	pf(p, "<div class=\"scroll\"><table class=\"values\"><thead><tr><th>%s</th>"
-	    "<th class=\"num\">%s</th><th>%s</th></tr></thead><tbody>\n", tr(p, T_MEASURE),
-	    tr(p, T_VALUE), tr(p, T_VERDICT));
+	/* Values from before an outage still read "ok": say they are old. */
+	double at = v != NULL && v->last_ts > 0 ? (double)v->last_ts : e->last_seen;
+	bool stale = e->state == HS_DOWN || e->state == HS_UNREACHABLE ||
+	    (thr != NULL && at > 0 && p->env->now - at > thr->offline_after);
+	if (stale) {
+		pf(p, "<p class=\"card warn\">%s ", tr(p, T_STALE));
+		clock_time(p, at);
+		put(p, " (");
+		ago(p, at);
+		put(p, ").</p>\n");
+	}
+	pf(p, "<div class=\"scroll\"><table class=\"values%s\"><thead><tr><th>%s</th>"
+	    "<th class=\"num\">%s</th><th>%s</th></tr></thead><tbody>\n", stale ? " stale" : "",
+	    tr(p, T_MEASURE), tr(p, T_VALUE), tr(p, T_VERDICT));
 	/* Loss and RTT: the window's figures, judged as the collector does. */
 	snprintf(buf, sizeof buf, isfinite(e->loss_pct) ? "%.1f&nbsp;%%" : "—", e->loss_pct);
 	snprintf(note, sizeof note, "(%s, ≤ %g&nbsp;%%)", tr(p, T_WINDOW), max_loss);

@@ -419,6 +419,7 @@ test_hamlet(void **state)
 	HAS(b, "<tr><th>SNR</th><td class=\"num\">12&nbsp;dB</td><td class=\"v-bad\">BAD");
 	HAS(b, "<tr><th>Battery</th><td class=\"num\">35&nbsp;%</td><td class=\"v-warn\">warn");
 	HAS(b, "Thôn Suối Chải");
+	HASNT(b, "not reporting");
 	HAS(b, "Population</dt><dd>1263");
 	/* Direct backhaul, and the sites behind it. */
 	HAS(b, "direct backhaul");
@@ -442,6 +443,9 @@ test_hamlet(void **state)
 	b = get(f, "/hamlet/ta-leng", 200);
 	HAS(b, "<ul class=\"history\">");
 	HAS(b, "<span class=\"badge st-down\">down</span> 1 h 0 min (now)");
+	/* Down: its last values are old news, and the page says so. */
+	HAS(b, "The site is not reporting");
+	HAS(b, "<table class=\"values stale\">");
 
 	/* Escaped name in the title, heading and village. */
 	b = get(f, "/hamlet/xss", 200);
