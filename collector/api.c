@@ -295,6 +295,47 @@ hamlet_json(struct render *r, size_t hi)
 }
 
 /* Every response body is an object; this one says when it was evaluated. */
+static api_history_fn history_fn;
+static void *history_arg;
+
+void
+api_set_history(api_history_fn fn, void *harg)
+{
+	history_fn = fn;
+	history_arg = harg;
+}
+
+/*
+ * "availability": per window, the share of monitored time the hamlet had
+ * coverage (covered or degraded) and the seconds it was cut (down or
+ * unreachable): "how long was Suối Chải down this month" is down_s of 30d.
+ */
+static void
+availability(struct render *r, json_object *o, const char *hamlet)
+{
+	static const struct { const char *name; double span; } win[] = {
+		{ "1d", 86400 }, { "7d", 7 * 86400 }, { "30d", 30 * 86400 },
+	};
+	double sec[HS__COUNT];
+	json_object *av;
+
+	if (history_fn == NULL || (av = jnew(r, json_object_new_object())) == NULL)
+		return;
+	for (size_t i = 0; i < sizeof win / sizeof win[0]; i++) {
+		double to = r->s->cov->at;
+		if (history_fn(history_arg, hamlet, to - win[i].span, to, sec) == -1)
+			return;
+		double up = sec[HS_COVERED] + sec[HS_DEGRADED];
+		double cut = sec[HS_DOWN] + sec[HS_UNREACHABLE];
+		json_object *w = jnew(r, json_object_new_object());
+		put(r, w, "available_pct", up + cut > 0 ? jnum(r, up / (up + cut) * 100, 2) : NULL);
+		put(r, w, "down_s", jint(r, (int64_t)cut));
+		put(r, w, "monitored_s", jint(r, (int64_t)(up + cut)));
+		put(r, av, win[i].name, w);
+	}
+	put(r, o, "availability", av);
+}
+
 static json_object *
 top(struct render *r)
 {
@@ -680,6 +721,8 @@ api_render(struct snapshot *s, const char *url, api_query_fn query, void *qarg,
 		if (h == NULL)
 			return error_reply(404, status, body, len, "unknown hamlet '%s'", id);
 		o = hamlet_json(&r, (size_t)(h - r.inv->hamlets));
+		if (o != NULL)
+			availability(&r, o, h->id);
 		break;
 	}
 	case R_HAMLETS:

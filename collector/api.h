@@ -26,6 +26,15 @@ typedef const char *(*api_query_fn)(void *qarg, const char *key);
 int api_render(struct snapshot *s, const char *url, api_query_fn query,
     void *qarg, char **body, size_t *len, unsigned *status);
 
+/*
+ * Where /api/v1/hamlets/<id> finds a hamlet's past: seconds spent in each
+ * state (enum hamlet_state order) within [from, to). Set once at start by
+ * the HTTP server; without it the hamlet object has no "availability".
+ */
+typedef int (*api_history_fn)(void *harg, const char *hamlet, double from, double to,
+    double seconds[HS__COUNT]);
+void api_set_history(api_history_fn fn, void *harg);
+
 /* What the collector knows of itself for /api/v1/health. */
 struct api_health {
 	bool mqtt_connected;

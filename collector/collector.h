@@ -78,7 +78,8 @@ struct item {
 struct queue;
 struct queue *queue_new(size_t cap);
 void queue_free(struct queue *q);
-/* Waits at most `wait` seconds for room; returns 0, or -1 when still full. */
+/* Waits at most `wait` seconds for room; returns 0, -1 when still full,
+ * -2 when the queue is closed (the collector is stopping). */
 int queue_push(struct queue *q, const struct item *it, double wait);
 /* Takes up to max items, waiting at most `wait` seconds for the first. */
 size_t queue_pop(struct queue *q, struct item *out, size_t max, double wait);

@@ -12,6 +12,7 @@
 #include "counters.h"
 #include "log.h"
 #include "pages.h"
+#include "state_db.h"
 #include "snapshot.h"
 
 #include <microhttpd.h>
@@ -249,6 +250,24 @@ bad:
 	return -1;
 }
 
+/* A hamlet's history, for /api/v1/hamlets/<id>: a connection of the
+ * request's own (SQLite WAL lets readers run beside the writer). */
+static int
+history(void *arg, const char *hamlet, double from, double to, double seconds[HS__COUNT])
+{
+	struct http *h = arg;
+	struct state_db *db;
+	char path[600], err[256];
+	int rc;
+
+	snprintf(path, sizeof path, "%s/state.db", h->ctx.cc->data_dir);
+	if (state_db_open(&db, path, err, sizeof err) == -1)
+		return -1;
+	rc = state_db_state_seconds(db, hamlet, from, to, hamlet_state_name, HS__COUNT, seconds);
+	state_db_close(db);
+	return rc;
+}
+
 struct http *
 http_start(const struct http_ctx *ctx, char *err, size_t errlen)
 {
@@ -266,6 +285,7 @@ http_start(const struct http_ctx *ctx, char *err, size_t errlen)
 		goto fail;
 	}
 	pages_db_source(h->db, &h->src);
+	api_set_history(history, h);
 	if (parse_listen(ctx->cc->http_listen, &ss, err, errlen) == -1)
 		goto fail;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;

@@ -86,7 +86,11 @@ enqueue(struct ingest *in, const struct item *it)
 {
 	/* A full queue pushes back on the broker for a moment; past that
 	 * the sample is not taken, and not acked: its agent sends it again. */
-	if (queue_push(in->q, it, 1.0) == -1) {
+	int rc = queue_push(in->q, it, 1.0);
+
+	if (rc == -2)
+		return;         /* stopping: not taken, not acked, sent again */
+	if (rc == -1) {
 		atomic_fetch_add(&counters.queue_full, 1);
 		log_limited(&in->rejlim, "write queue full: sample from %s not taken (it will be "
 		    "resent)", it->s.agent);

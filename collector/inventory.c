@@ -77,7 +77,7 @@ struct loader {
 static void errs_add(struct errs *e, const char *path, size_t line, size_t col,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 errs_vappend(struct errs *e, const char *fmt, va_list ap)
 {
 	int n;

@@ -88,7 +88,9 @@ queue_push(struct queue *q, const struct item *it, double wait)
 		if (pthread_cond_timedwait(&q->not_full, &q->lock, &ts) == ETIMEDOUT)
 			break;
 	}
-	if (q->len == q->cap || q->closed) {
+	if (q->closed) {
+		rc = -2;
+	} else if (q->len == q->cap) {
 		rc = -1;
 	} else {
 		q->ring[(q->head + q->len) % q->cap] = *it;

@@ -97,6 +97,9 @@ struct store {
 	/* rrdcached: files updated since the last store_flush. */
 	char **pending;
 	size_t npending, cappending;
+	char **pass;               /* a flush pass in slices: files left to flush */
+	size_t npass, donepass;
+	bool in_pass;
 	uint32_t flush_gen;
 
 	struct store_stats stats;
@@ -334,6 +337,9 @@ store_close(struct store *st)
 	for (size_t i = 0; i < st->npending; i++)
 		free(st->pending[i]);
 	free(st->pending);
+	for (size_t i = st->donepass; i < st->npass; i++)
+		free(st->pass[i]);
+	free(st->pass);
 	free(st->slots);
 	free(st);
 }
@@ -898,6 +904,25 @@ store_flush(struct store *st, char *err, size_t errlen)
 	size_t i, done = 0;
 	int rc = 0;
 
+	/* A sliced pass under way: its files not yet flushed join this one. */
+	if (st->in_pass) {
+		for (i = st->donepass; i < st->npass; i++) {
+			if (st->npending == st->cappending) {
+				size_t ncap = st->cappending ? st->cappending * 2 : 256;
+				char **np = realloc(st->pending, ncap * sizeof *np);
+				if (np == NULL) {
+					store_err(err, errlen, "out of memory");
+					return -1;
+				}
+				st->pending = np;
+				st->cappending = ncap;
+			}
+			st->pending[st->npending++] = st->pass[i];
+			st->pass[i] = NULL;
+		}
+		st->donepass = st->npass;
+		st->in_pass = false;
+	}
 	if (!st->cached || st->npending == 0)
 		return 0;
 	/*
@@ -999,13 +1024,21 @@ store_rollup(struct store *st, const char *province, const char *commune, unsign
 			argv[argc] = defs[argc];
 			argc++;
 		}
-		for (size_t i = 0; i < sizeof store_rra_default / sizeof store_rra_default[0]; i++) {
-			unsigned long per = (unsigned long)step * store_rra_default[i].steps;
-			unsigned long rows = ((unsigned long)store_rra_default[i].span + per - 1) / per;
-			snprintf(defs[argc], STORE_ARG_MAX, "RRA:%s:0.5:%u:%lu",
-			    store_rra_default[i].cf, store_rra_default[i].steps, rows < 1 ? 1 : rows);
-			argv[argc] = defs[argc];
-			argc++;
+		if (st->nrra > 0) {
+			for (int k = 0; k < st->nrra && argc < STORE_ROLLUP_DS + 16; k++)
+				argv[argc++] = st->rra[k];
+		} else {
+			for (size_t i = 0; i < sizeof store_rra_default /
+			    sizeof store_rra_default[0]; i++) {
+				unsigned long per = (unsigned long)step * store_rra_default[i].steps;
+				unsigned long rows = ((unsigned long)store_rra_default[i].span +
+				    per - 1) / per;
+				snprintf(defs[argc], STORE_ARG_MAX, "RRA:%s:0.5:%u:%lu",
+				    store_rra_default[i].cf, store_rra_default[i].steps,
+				    rows < 1 ? 1 : rows);
+				argv[argc] = defs[argc];
+				argc++;
+			}
 		}
 		rrd_clear_error();
 		if (rrd_create_r2(path, step, (time_t)(ts - (int64_t)step), 1, NULL, NULL, argc,
@@ -1037,4 +1070,63 @@ store_rollup(struct store *st, const char *province, const char *commune, unsign
 		return STORE_RETRY;
 	}
 	return STORE_OK;
+}
+
+/*
+ * The same flush in slices, so the writer keeps storing between them: a
+ * pass takes the files touched so far (later updates start a new list)
+ * and flushes at most `max` of them per call. *complete is true once the
+ * pass has flushed every file it took; a failure keeps the rest for the
+ * next call.
+ */
+int
+store_flush_step(struct store *st, size_t max, bool *complete, char *err, size_t errlen)
+{
+	struct store_sigpipe sp;
+	char msg[1024];
+	struct stat sb;
+	int rc = 0;
+
+	*complete = false;
+	if (!st->cached) {
+		*complete = true;
+		return 0;
+	}
+	if (!st->in_pass) {
+		free(st->pass);
+		st->pass = st->pending;
+		st->npass = st->npending;
+		st->donepass = 0;
+		st->pending = NULL;
+		st->npending = st->cappending = 0;
+		st->flush_gen++;
+		st->in_pass = true;
+	}
+	if (st->donepass < st->npass) {
+		store_sigpipe_block(&sp);
+		if (store_cached_connect(st, msg, sizeof msg) == -1) {
+			store_err(err, errlen, "rrdcached %s: %s", st->conf.rrdcached, msg);
+			rc = -1;
+		}
+		for (size_t n = 0; rc == 0 && n < max && st->donepass < st->npass; n++) {
+			char *path = st->pass[st->donepass];
+			rrd_clear_error();
+			if (rrdc_flush(store_cached_path(st, path)) != 0) {
+				store_rrd_error(msg, sizeof msg);
+				if (!(lstat(path, &sb) == -1 && errno == ENOENT)) {
+					store_err(err, errlen, "rrdcached flush %s: %s", path, msg);
+					rc = -1;
+					break;
+				}
+			}
+			free(path);
+			st->pass[st->donepass++] = NULL;
+		}
+		store_sigpipe_unblock(&sp);
+	}
+	if (rc == 0 && st->donepass == st->npass) {
+		st->in_pass = false;
+		*complete = true;
+	}
+	return rc;
 }

@@ -146,8 +146,10 @@ def lastupdate(rrd):
 
 
 def cmd_rrd(a):
-    """Every stored ts has its row in if.rrd (if_oper_up is sent by every
-    fleetsim sample), and no other row has one; the files' last update is
+    """Every stored ts has its own row in site.rrd, and no other ts has one:
+    fleetsim's uptime_s is ts - boot, so a row filled from a later sample
+    (RRD spreads an update over the heartbeat, hiding a lost one behind
+    its neighbour) shows as a wrong value. And the files' last update is
     the last stored sample, with state.db's values."""
     stored = read_stored(a.logs)
     per = collections.defaultdict(dict)
@@ -157,25 +159,29 @@ def cmd_rrd(a):
     rows_db = {r[0]: r[1:] for r in db.execute(
         "SELECT agent, province, last_seq, last_ts, present, vals FROM agents")}
     errors, nrows, nagents = [], 0, 0
+    up = METRICS.index("uptime_s")
     for agent, seqs in sorted(per.items()):
         if agent not in rows_db:
             errors.append("%s: not in state.db" % agent)
             continue
         province, last_seq, last_ts, present, blob = rows_db[agent]
+        vals = struct.unpack("<%dd" % (len(blob) // 8), blob)
         base = "%s/rrd/%s/%s" % (a.data, province, agent)
         want = set(seqs.values())
         if last_seq != max(seqs) or last_ts != seqs[max(seqs)]:
             errors.append("%s: state.db last_seq %d ts %d, the ledger's last %d ts %d"
                           % (agent, last_seq, last_ts, max(seqs), seqs[max(seqs)]))
-        rows = fetch(base + "/if.rrd", min(want) - a.interval, max(want), a.interval)
-        have = {t for t, v in rows.items() if v.get("if_oper_up") == 1.0}
-        if have != want:
-            errors.append("%s: if.rrd rows with values %d, samples stored %d (missing %s, extra %s)"
+        offset = vals[up] - last_ts     # uptime_s - ts, the same for every sample
+        rows = fetch(base + "/site.rrd", min(want) - 10 * a.interval, max(want), a.interval)
+        have = {t for t, v in rows.items() if v.get("uptime_s") == v.get("uptime_s")}
+        wrong = sorted(t for t in have & want if rows[t]["uptime_s"] != t + offset)
+        if have != want or wrong:
+            errors.append("%s: site.rrd rows with values %d, samples stored %d (missing %s, "
+                          "extra %s, wrong value at %s)"
                           % (agent, len(have), len(want), sorted(want - have)[:5],
-                             sorted(have - want)[:5]))
-        nrows += len(have)
+                             sorted(have - want)[:5], wrong[:5]))
+        nrows += len(have) - len(wrong)
         nagents += 1
-        vals = struct.unpack("<%dd" % (len(blob) // 8), blob)
         for group in sorted({GROUP_OF[m] for i, m in enumerate(METRICS) if present >> i & 1}):
             t, lu = lastupdate("%s/%s.rrd" % (base, group))
             if t != last_ts:

@@ -136,7 +136,7 @@ start_rrdcached() {
 	mkdir -p "$T/journal" "$T/data/rrd"
 	RRDCACHED_SOCK="$T/rrdcached.sock"
 	rm -f "$RRDCACHED_SOCK" "$T/rrdcached.pid"
-	rrdcached -g -l "unix:$RRDCACHED_SOCK" -j "$T/journal" -F -w 3600 -z 1 \
+	rrdcached -g -l "unix:$RRDCACHED_SOCK" -j "$T/journal" -F -w 3600 -f 7200 -z 1 \
 	    -b "$T/data/rrd" -B -p "$T/rrdcached.pid" >> "$T/rrdcached.log" 2>&1 &
 	RRDCACHED_PID=$!
 	PIDS+=("$RRDCACHED_PID")

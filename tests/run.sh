@@ -3,6 +3,8 @@
 # every test: unit (cmocka), integration and fault tests with real peers.
 #   tests/run.sh              everything
 #   COVMON_SANITIZE=0 ...     skip the sanitizer build (quicker, local use)
+#   COVMON_FUZZ=0 ...         skip the fuzzing stage (clang, libFuzzer)
+#   COVMON_FUZZ_SECONDS=N     seconds per fuzz target (default 15)
 #   tests/run.sh -L unit      extra arguments go to ctest
 set -euo pipefail
 
@@ -36,4 +38,11 @@ if [ "${COVMON_SANITIZE:-1}" != "0" ]; then
 	export LSAN_OPTIONS=suppressions=$src/tests/lsan.supp
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 	run_suite "$src/build-asan" ON "$@"
+fi
+
+if [ "${COVMON_FUZZ:-1}" != "0" ] && command -v clang >/dev/null 2>&1; then
+	echo "== fuzz targets with libFuzzer + ASan + UBSan, ${COVMON_FUZZ_SECONDS:-15} s each, corpus replayed (build-fuzz/)"
+	CC=clang cmake -S "$src" -B "$src/build-fuzz" -DCOVMON_WERROR=$werror -DCOVMON_FUZZ=ON >/dev/null
+	cmake --build "$src/build-fuzz" -j"$jobs" --target fuzz_all
+	(cd "$src/build-fuzz" && ctest --output-on-failure -j"$jobs" -L fuzz)
 fi
