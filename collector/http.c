@@ -1,18 +1,21 @@
 /*
  * The collector's HTTP server (libmicrohttpd, its own threads): /metrics in
- * Prometheus text format and the JSON API (api.c, api_alerts.c). It never
- * touches the writer's state except through atomics, the queue's lock and
- * the snapshot box; the alerts API reads and writes the state DB on a
- * connection of its own. The write actions (silences, acks) need the
+ * Prometheus text format, the JSON API (api.c, api_alerts.c), the
+ * dashboard's pages and graphs (pages*.c). It never touches the writer's
+ * state except through atomics, the queue's lock and the snapshot box; the
+ * pages read the state DB on a read-only connection of their own, the
+ * alerts API on another. The write actions (silences, acks) need the
  * bearer token of [http] token / token_file: none configured, they are
  * disabled (403); a request without it is refused (401).
  */
 #include "api.h"
+#include "cache.h"
 #include "collector.h"
 #include "clock.h"
 #include "counters.h"
 #include "log.h"
 #include "notify.h"
+#include "pages.h"
 #include "snapshot.h"
 #include "state_db.h"
 
@@ -24,9 +27,26 @@
 
 #define UPLOAD_MAX 8192
 
+/* Rendered graphs kept for a minute: every browser on a site page asks for
+ * the same images, and librrd leaks a little on each render. */
+#define GRAPH_CACHE_TTL		60.0
+#define GRAPH_CACHE_ENTRIES	512
+#define GRAPH_CACHE_BYTES	((size_t)32 << 20)
+
+/* No script anywhere; styles only from the stylesheet, images only from
+ * here; never framed. An SVG graph opened on its own carries librrd's
+ * inline styles, and nothing else. */
+#define CSP_PAGE	"default-src 'self'; script-src 'none'; object-src 'none'; " \
+			"style-src 'self'; img-src 'self'; base-uri 'none'; " \
+			"form-action 'self'; frame-ancestors 'none'"
+#define CSP_SVG		"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
 struct http {
 	struct MHD_Daemon *d;
 	struct http_ctx ctx;
+	struct graph_cache *graphs;
+	struct pages_db *pdb;           /* the pages' reader */
+	struct pages_source src;
 	pthread_mutex_t dblock;          /* protects db */
 	struct state_db *db;             /* opened at the first alerts request */
 };
@@ -39,7 +59,8 @@ struct upload {
 };
 
 static enum MHD_Result
-reply(struct MHD_Connection *c, unsigned status, const char *type, char *body, size_t len)
+reply_cached(struct MHD_Connection *c, unsigned status, const char *type, char *body,
+    size_t len, const char *cache)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body,
 	    MHD_RESPMEM_MUST_FREE);
@@ -48,11 +69,21 @@ reply(struct MHD_Connection *c, unsigned status, const char *type, char *body, s
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, "Content-Type", type);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "Cache-Control", cache);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Content-Security-Policy",
+	    strcmp(type, "image/svg+xml") == 0 ? CSP_SVG : CSP_PAGE);
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result
+reply(struct MHD_Connection *c, unsigned status, const char *type, char *body, size_t len)
+{
+	return reply_cached(c, status, type, body, len, "no-store");
 }
 
 static enum MHD_Result
@@ -247,6 +278,42 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 static enum MHD_Result
+handle_page(struct http *h, struct MHD_Connection *c, const char *url)
+{
+	struct pages_out out;
+	struct pages_env env = {
+		.thr = &h->ctx.cc->coverage,
+		.data_dir = h->ctx.cc->data_dir,
+		.src = h->pdb ? &h->src : NULL,
+		.now = clock_now(),
+	};
+	struct snapshot *s = current(h);
+	int rc = pages_render(s, &env, url, query_arg, c,
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"), &out);
+
+	snapshot_put(s);
+	if (rc == -1)
+		return MHD_NO;
+	return reply(c, out.status, out.type, out.body, out.len);
+}
+
+static enum MHD_Result
+handle_graph(struct http *h, struct MHD_Connection *c, const char *url)
+{
+	struct pages_out out;
+	struct snapshot *s = current(h);
+	int rc = pages_graph(h->graphs, s, h->ctx.cc->data_dir,
+	    h->ctx.cc->coverage.yellow_margin_pct, url, query_arg(c, "range"), &out);
+
+	snapshot_put(s);
+	if (rc == -1)
+		return MHD_NO;
+	/* An image is good for as long as the cache keeps it. */
+	return reply_cached(c, out.status, out.type, out.body, out.len,
+	    out.status == 200 ? "max-age=60" : "no-store");
+}
+
+static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -289,6 +356,15 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return handle_health(h, c);
 	if (strncmp(url, "/api/v1/", 8) == 0)
 		return handle_api(h, c, url);
+	if (strncmp(url, "/graph/", 7) == 0)
+		return handle_graph(h, c, url);
+	if (strcmp(url, PAGES_CSS_PATH) == 0) {
+		char *css = strdup(pages_css);
+		return css ? reply_cached(c, MHD_HTTP_OK, "text/css; charset=utf-8", css,
+		    strlen(css), "max-age=3600") : MHD_NO;
+	}
+	if (pages_is_page(url))
+		return handle_page(h, c, url);
 	return reply_str(c, MHD_HTTP_NOT_FOUND, "application/json", "{\"error\":\"not found\"}");
 }
 
@@ -356,6 +432,12 @@ http_start(const struct http_ctx *ctx, char *err, size_t errlen)
 	}
 	h->ctx = *ctx;
 	pthread_mutex_init(&h->dblock, NULL);
+	if ((h->graphs = graph_cache_new(GRAPH_CACHE_TTL, GRAPH_CACHE_ENTRIES,
+	    GRAPH_CACHE_BYTES)) == NULL || (h->pdb = pages_db_new(ctx->cc->data_dir)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	pages_db_source(h->pdb, &h->src);
 	api_set_history(history, h);
 	if (parse_listen(ctx->cc->http_listen, &ss, err, errlen) == -1)
 		goto fail;
@@ -381,6 +463,8 @@ http_start(const struct http_ctx *ctx, char *err, size_t errlen)
 	return h;
 fail:
 	pthread_mutex_destroy(&h->dblock);
+	graph_cache_free(h->graphs);
+	pages_db_free(h->pdb);
 	free(h);
 	return NULL;
 }
@@ -395,5 +479,7 @@ http_stop(struct http *h)
 	if (h->db)
 		state_db_close(h->db);
 	pthread_mutex_destroy(&h->dblock);
+	graph_cache_free(h->graphs);
+	pages_db_free(h->pdb);
 	free(h);
 }

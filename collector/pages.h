@@ -1,0 +1,112 @@
+/*
+ * The dashboard (DESIGN.md section 8): server-rendered HTML pages of one
+ * snapshot — the overview, a province with its map, a commune, a hamlet's
+ * site page, the alerts — and the /graph/ images. No JavaScript; English or
+ * Vietnamese; every inventory string escaped. Apart from HTTP, like api.c:
+ * http.c hands over the path, the query and the Accept-Language header, and
+ * the unit test does the same without a server.
+ */
+#ifndef COVMON_PAGES_H
+#define COVMON_PAGES_H
+
+#include "api.h"
+#include "coverage.h"
+#include "id.h"
+#include "snapshot.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct graph_cache;
+
+/* One stretch of a hamlet's state history (state.db hamlet_history). */
+struct pages_stretch {
+	char state[16];
+	double since;
+	double until;			/* 0: still in it */
+};
+
+/* A hamlet's time down or unreachable within a period. */
+struct pages_downtime {
+	char hamlet[ID_MAX + 1];
+	double seconds;
+};
+
+/*
+ * What the pages read beyond the snapshot (the state DB). Any member may
+ * be NULL; each returns the number of rows filled (at most max), or -1
+ * when it cannot answer now (the page says so and carries on).
+ */
+struct pages_source {
+	/* The hamlets with the most seconds down or unreachable in [from, to),
+	 * most first. */
+	int (*worst_downtime)(void *arg, double from, double to,
+	    struct pages_downtime *out, int max);
+	/* A hamlet's latest stretches, newest first. */
+	int (*history)(void *arg, const char *hamlet, struct pages_stretch *out, int max);
+	void *arg;
+};
+
+struct pages_env {
+	const struct coverage_conf *thr;	/* the collector's [coverage] */
+	const char *data_dir;		/* to tell whether a graph has data yet */
+	const struct pages_source *src;	/* may be NULL */
+	double now;			/* wall clock, for "3 min ago" */
+};
+
+/* A response: body malloc'd (the caller frees it), type a literal. */
+struct pages_out {
+	char *body;
+	size_t len;
+	unsigned status;
+	const char *type;
+};
+
+enum pages_lang { PAGES_EN, PAGES_VI };
+
+/* ?lang=vi|en wins; else an Accept-Language starting with "vi"; else English. */
+enum pages_lang pages_lang(const char *query_lang, const char *accept_language);
+
+/* True for the paths pages_render() serves: /, /alerts, /province/...,
+ * /commune/..., /hamlet/... */
+bool pages_is_page(const char *url);
+
+/*
+ * Renders page `url` (the path, unescaped, without the query string) from
+ * snapshot `s` (NULL: no evaluation yet). Query keys read: lang, refresh.
+ * Sets out: 200, 400 for a malformed id, 404 for an unknown page or id,
+ * 503 before the first evaluation or without an inventory (each an HTML
+ * page). Returns 0, or -1 when out of memory (nothing to free then).
+ */
+int pages_render(const struct snapshot *s, const struct pages_env *env, const char *url,
+    api_query_fn query, void *qarg, const char *accept_language, struct pages_out *out);
+
+/* The stylesheet, served at PAGES_CSS_PATH (kept out of the pages so that
+ * the Content-Security-Policy needs no 'unsafe-inline'). */
+#define PAGES_CSS_PATH	"/static/covmon.css"
+extern const char pages_css[];
+
+/*
+ * /graph/<template>/<id>.png|.svg?range=6h|1d|1w|1m|1y (range default 1d):
+ * a hamlet id for the site templates, a commune or province id for
+ * coverage, resolved through the snapshot's inventory to the RRD files
+ * under data_dir and rendered through the cache. Sets out: 200 with the
+ * image; 400 for an unknown template, format or range or a malformed id;
+ * 404 for an unknown id, a hamlet without an agent, or no data file yet;
+ * 503 without an inventory; 500 when librrd fails (each error a short
+ * text/plain message). Returns 0, or -1 when out of memory.
+ */
+int pages_graph(struct graph_cache *gc, const struct snapshot *s, const char *data_dir,
+    double yellow_margin_pct, const char *url, const char *range, struct pages_out *out);
+
+/* --- the state DB as a pages_source (pages_db.c) --- */
+
+struct pages_db;
+/* Opens data_dir/state.db read-only, lazily (it may not exist yet at
+ * start). Returns NULL only when out of memory. Thread-safe. */
+struct pages_db *pages_db_new(const char *data_dir);
+void pages_db_free(struct pages_db *db);
+/* Fills src with the DB's readers (arg = db). */
+void pages_db_source(struct pages_db *db, struct pages_source *src);
+
+#endif

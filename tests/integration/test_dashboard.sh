@@ -1,0 +1,132 @@
+#!/bin/bash
+# The dashboard in a real browser: a collector fed by fleetsim (a backhaul
+# cut in one commune, a degraded site, a hamlet whose name is HTML), every
+# page and every image it links fetched (all 200), then each page loaded
+# by headless Chromium: screenshots in $COVMON_BUILD/screenshots/, and the
+# DOM checked for the HTML name shown as text. Chromium is installed here
+# when missing (it is too big for deploy/install-deps.sh); skipped when it
+# cannot be.
+. "$(dirname "$0")/../lib.sh"
+need mosquitto curl python3
+
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$CHROME" ]; then
+	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "installing chromium (apt-get install --no-install-recommends chromium)"
+		DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -q \
+		    --no-install-recommends chromium > "$T/apt.log" 2>&1 || true
+	fi
+	CHROME=$(command -v chromium || true)
+	[ -n "$CHROME" ] || skip "chromium is not installed and could not be installed"
+fi
+
+SHOTS="$COVMON_BUILD/screenshots"
+mkdir -p "$SHOTS"
+rm -f "$SHOTS"/*.png
+
+# The test inventory, and a hamlet whose name and village are HTML.
+XSS_NAME='<script>alert("x")</script> & <b>Bản</b>'
+cp "$COVMON_SRC/tests/data/inventory.csv" "$T/inventory.csv"
+printf '%s\n' 'bx-xss,"<script>alert(""x"")</script> & <b>Bản</b>","<img src=x onerror=alert(1)>",bat-xat,Bát Xát,lao-cai,Lào Cai,22.54,103.90,lc-batxat-xss-01,bx-suoi-chai,2025-01-01,12' \
+    >> "$T/inventory.csv"
+
+start_broker
+HTTP_PORT=$(free_port)
+BASE="http://127.0.0.1:$HTTP_PORT"
+write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT" \
+    "[rrd]" "retention = RRA:AVERAGE:0.5:1:600 RRA:AVERAGE:0.5:30:600 RRA:MIN:0.5:30:600 RRA:MAX:0.5:30:600" \
+    "[coverage]" "window = 20" "offline_after = 8"
+sed -i "/^\[collector\]/a inventory = $T/inventory.csv\ntargets = $COVMON_SRC/tests/data/targets.csv\neval_interval = 1" \
+    "$T/collector.conf"
+TZ=Asia/Ho_Chi_Minh start_collector "$T/collector.conf" "$T/collector.log"
+wait_for 10 curl -sf "$BASE/api/v1/health" || fail "collector not up"
+
+# 40 s of a live fleet at a 2 s interval; Mường Khương's backhaul cut after
+# 12 s (its sites go down, the ones behind them unreachable), one site
+# degraded, one silent, and Suối Chải with a day of spooled samples (its
+# graphs have something to show: 10 hours at this retention).
+timeout 120 "$COVMON_BUILD/tests/fleetsim/covmon-fleetsim" -p "$MQTT_PORT" \
+    -i "$T/inventory.csv" --interval 2 -d 40 -s cut:muong-khuong --cut-after 12 \
+    -s degraded:lc-yty-laochai-01 -s silent:lc-amusung-bantrung-01 \
+    -s backlog:lc-batxat-suoichai-01 --burst 5000 \
+    > "$T/fleetsim.log" 2>&1 &
+FLEET_PID=$!
+PIDS+=("$FLEET_PID")
+wait_for 60 bash -c "curl -sf $BASE/api/v1/hamlets?state=down | grep -q '\"state\":\"down\"'" \
+    || fail "no hamlet went down after the cut"
+wait_for 30 bash -c "curl -sf $BASE/api/v1/hamlets/bx-xss | grep -q '\"state\":\"covered\"'" \
+    || fail "the HTML-named hamlet is not covered"
+# The backlog stored: the day's first sample is in icmp.rrd.
+wait_for 60 bash -c "[ \$(rrdtool first --rraindex 1 $T/data/rrd/lao-cai/lc-batxat-suoichai-01/icmp.rrd 2>/dev/null || echo 0) -gt 0 ] && \
+    [ \$(( \$(date +%s) - \$(rrdtool lastupdate $T/data/rrd/lao-cai/lc-batxat-suoichai-01/icmp.rrd | awk -F: 'NR==3{print \$1}') )) -lt 10 ]" \
+    || fail "Suối Chải's backlog not stored"
+pass "fleet running; a commune cut off"
+
+# Every page answers 200, and so does every image it links.
+pages=(/ /alerts /province/lao-cai /province/thai-nguyen /commune/bat-xat
+    /commune/muong-khuong /commune/y-ty /hamlet/bx-suoi-chai /hamlet/bx-xss
+    /hamlet/mk-pac-ta /hamlet/mk-coc-phuong /hamlet/yt-lao-chai /hamlet/bx-tong-sanh
+    "/hamlet/bx-suoi-chai?lang=vi" "/?lang=vi" "/province/lao-cai?lang=vi&refresh=60")
+for p in "${pages[@]}"; do
+	code=$(curl -s -o "$T/page.html" -w '%{http_code}' "$BASE$p")
+	[ "$code" = 200 ] || fail "$p: HTTP $code"
+	grep -q '<script' "$T/page.html" && fail "$p: a <script> element in the page"
+	for img in $(grep -o 'src="/graph/[^"]*"' "$T/page.html" | sed 's/^src="//; s/"$//; s/&amp;/\&/g'); do
+		code=$(curl -s -o "$T/img" -w '%{http_code} %{content_type}' "$BASE$img")
+		[ "$code" = "200 image/png" ] || fail "$p: image $img: $code"
+	done
+done
+curl -s -o /dev/null -w '%{http_code}' "$BASE/static/covmon.css" | grep -q 200 || fail "css"
+nimg=$(curl -s "$BASE/hamlet/bx-suoi-chai" | grep -o '<img src="/graph/' | wc -l)
+[ "$nimg" -ge 6 ] || fail "site page: only $nimg graphs"
+pass "${#pages[@]} pages and their images: 200 ($nimg graphs on a site page)"
+
+hdrs=$(curl -sI "$BASE/")
+grep -qi "^content-security-policy: default-src 'self'" <<<"$hdrs" || fail "no CSP"
+grep -qi '^x-content-type-options: nosniff' <<<"$hdrs" || fail "no nosniff"
+pass "security headers"
+
+# Headless Chromium: a fresh profile, nothing fetched but the collector.
+chrome() {
+	local profile
+	profile=$(mktemp -d "$T/chrome.XXXXXX")
+	timeout 60 "$CHROME" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	    --disable-background-networking --disable-component-update --disable-sync \
+	    --disable-dev-shm-usage --hide-scrollbars --user-data-dir="$profile" "$@" \
+	    2>> "$T/chrome.log"
+}
+shot() {
+	local name=$1 url=$2 size=${3:-1280,900}
+	chrome --screenshot="$SHOTS/$name.png" --window-size="$size" \
+	    --virtual-time-budget=5000 "$BASE$url" > /dev/null
+	[ -s "$SHOTS/$name.png" ] || fail "no screenshot of $url"
+}
+shot overview /
+shot overview-vi "/?lang=vi"
+shot province-lao-cai /province/lao-cai 1280,1600
+shot province-thai-nguyen /province/thai-nguyen 1280,1600
+shot commune-muong-khuong /commune/muong-khuong
+shot hamlet-suoi-chai /hamlet/bx-suoi-chai 1280,2200
+shot hamlet-pac-ta-vi "/hamlet/mk-pac-ta?lang=vi" 1280,1400
+shot hamlet-html-name /hamlet/bx-xss
+shot hamlet-phone /hamlet/bx-suoi-chai 412,1800
+shot alerts /alerts
+pass "screenshots in $SHOTS: $(ls "$SHOTS" | wc -l)"
+
+# What the browser made of the HTML name: text in the heading, no element.
+chrome --dump-dom "$BASE/hamlet/bx-xss" > "$T/dom.html"
+grep -q '<h1>&lt;script&gt;alert("x")&lt;/script&gt; &amp; &lt;b&gt;Bản&lt;/b&gt;</h1>' "$T/dom.html" \
+    || { grep -o '<h1>.*</h1>' "$T/dom.html" >&2; fail "the HTML name is not shown as text"; }
+grep -qi '<script' "$T/dom.html" && fail "a script element in the DOM"
+grep -q '<img src="x"' "$T/dom.html" && fail "the village's <img> became an element"
+grep -q 'Suối Chải' "$T/dom.html" || fail "UTF-8 names lost"
+chrome --dump-dom "$BASE/province/lao-cai" > "$T/dom.html"
+n=$(grep -o '<circle class="st-' "$T/dom.html" | wc -l)
+[ "$n" -ge 40 ] || fail "province map: $n dots"
+grep -q '<circle class="st-down"' "$T/dom.html" || fail "no down hamlet on the map"
+pass "DOM: the HTML name is text, the map has $n dots"
+
+kill -0 "$COLLECTOR_PID" || fail "collector died"
+wait "$FLEET_PID" 2>/dev/null || true
+stop_collector
+no_crash "$T/collector.log"

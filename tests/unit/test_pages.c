@@ -1,0 +1,729 @@
+/* The dashboard (collector/pages*.c): every page rendered from a snapshot
+ * made by hand (as in test_api.c), checked for what a reader sees: names
+ * escaped, the map's dots, the language, the status of bad and unknown
+ * ids; and /graph/ resolved, refused and rendered from a real RRD file. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <rrd.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "coverage.h"
+#include "pages.h"
+#include "snapshot.h"
+
+#define HDR	"hamlet_id,hamlet_name,village,commune_id,commune_name," \
+		"province_id,province_name,lat,lon,agent_id,uplink_hamlet_id," \
+		"target_date,population\n"
+
+#define XSS_NAME	"<script>\"x\"</script>"
+#define XSS_ESC		"&lt;script&gt;&quot;x&quot;&lt;/script&gt;"
+
+static const char inv_csv[] = HDR
+    "suoi-chai,Suối Chải,Thôn Suối Chải,bat-xat,Bát Xát,lao-cai,Lào Cai,"
+    "22.56956,103.85367,a-suoichai,,2025-07-18,1263\n"
+    "phin-ho,Phìn Hồ,,bat-xat,Bát Xát,lao-cai,Lào Cai,22.52302,103.93298,a-phinho,suoi-chai,,\n"
+    "ta-leng,Tả Lèng,,y-ty,Y Tý,lao-cai,Lào Cai,22.63231,103.62273,a-taleng,,2030-01-01,\n"
+    "y-ty-1,Y Tý 1,,y-ty,Y Tý,lao-cai,Lào Cai,22.64960,103.59487,a-yty,ta-leng,,\n"
+    "xss,\"<script>\"\"x\"\"</script>\",\"<b>v</b>\",y-ty,Y Tý,lao-cai,Lào Cai,"
+    "22.60111,103.58581,,,2020-01-01,\n"
+    "no-coords,Không Tọa Độ,,y-ty,Y Tý,lao-cai,Lào Cai,,,a-nocoords,,,\n"
+    "lung-cu,Lũng Cú,,dong-van,Đồng Văn,ha-giang,Hà Giang,23.36,105.32,a-lungcu,,,\n";
+
+static const char tgt_csv[] = "scope,id,coverage_pct,deadline\n"
+    "province,lao-cai,95,2026-06-30\n"
+    "commune,bat-xat,90,2025-09-30\n";
+
+#define NOW	1700000000.0
+enum { SUOI_CHAI, PHIN_HO, TA_LENG, Y_TY_1, XSS, NO_COORDS, LUNG_CU, NH };
+
+struct fx {
+	char dir[64];
+	struct snapshot *s;
+	struct coverage *cov;
+	struct coverage_conf thr;
+	struct pages_source src;
+	struct pages_env env;
+};
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(text, 1, strlen(text), fp), strlen(text));
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void
+rollup_add(struct rollup *ru, const struct hamlet_eval *e)
+{
+	ru->counts[e->state]++;
+	ru->total++;
+	if (e->overdue)
+		ru->overdue++;
+}
+
+static void
+rollup_finish(struct rollup *ru, const struct inv_target *t)
+{
+	ru->covered_pct = ru->total ? 100.0 * ru->counts[HS_COVERED] / ru->total : NAN;
+	ru->target_pct = t->set ? t->pct : NAN;
+	ru->deadline = t->set ? t->deadline : INV_NO_DATE;
+	if (!t->set)
+		ru->colour = COLOUR_NONE;
+	else if (ru->covered_pct >= t->pct)
+		ru->colour = COLOUR_GREEN;
+	else if (ru->covered_pct >= t->pct - 10)
+		ru->colour = COLOUR_YELLOW;
+	else
+		ru->colour = COLOUR_RED;
+}
+
+/* A fake state DB: ta-leng down for 5 hours this week, and its history. */
+static int
+fake_downtime(void *arg, double from, double to, struct pages_downtime *out, int max)
+{
+	(void)arg;
+	assert_true(to - from >= 7 * 86400 - 1);
+	if (max < 2)
+		return 0;
+	snprintf(out[0].hamlet, sizeof out[0].hamlet, "ta-leng");
+	out[0].seconds = 5 * 3600 + 60;
+	/* A hamlet a reload removed: not shown. */
+	snprintf(out[1].hamlet, sizeof out[1].hamlet, "gone-away");
+	out[1].seconds = 3600;
+	return 2;
+}
+
+static int
+fake_history(void *arg, const char *hamlet, struct pages_stretch *out, int max)
+{
+	(void)arg;
+	if (strcmp(hamlet, "ta-leng") != 0 || max < 2)
+		return 0;
+	snprintf(out[0].state, sizeof out[0].state, "down");
+	out[0].since = NOW - 3600;
+	out[0].until = 0;
+	snprintf(out[1].state, sizeof out[1].state, "covered");
+	out[1].since = NOW - 86400;
+	out[1].until = NOW - 3600;
+	return 2;
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	struct inventory *inv;
+	char path[128], tpath[128], err[2048];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/covmon-pages-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(path, sizeof path, "%s/inventory.csv", f->dir);
+	snprintf(tpath, sizeof tpath, "%s/targets.csv", f->dir);
+	write_file(path, inv_csv);
+	write_file(tpath, tgt_csv);
+	if (inventory_load(&inv, path, tpath, err, sizeof err) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(inv->nhamlets, NH);
+	unlink(path);
+	unlink(tpath);
+
+	struct coverage *c = calloc(1, sizeof *c);
+	assert_non_null(c);
+	c->inv = inv;
+	c->at = NOW;
+	c->hamlets = calloc(NH, sizeof *c->hamlets);
+	c->communes = calloc(inv->ncommunes, sizeof *c->communes);
+	c->provinces = calloc(inv->nprovinces, sizeof *c->provinces);
+	assert_true(c->hamlets && c->communes && c->provinces);
+	static const uint8_t st[NH] = { HS_COVERED, HS_DEGRADED, HS_DOWN,
+	    HS_UNREACHABLE, HS_UNMONITORED, HS_COVERED, HS_COVERED };
+	for (size_t i = 0; i < NH; i++) {
+		struct hamlet_eval *e = &c->hamlets[i];
+		e->state = st[i];
+		e->root = -1;
+		e->since = NOW - 3600;
+		e->last_seen = st[i] == HS_UNMONITORED ? 0 : NOW - 30 - (double)i;
+		e->loss_pct = st[i] == HS_UNMONITORED ? NAN : 1.5;
+		e->rtt_ms = st[i] == HS_UNMONITORED ? NAN : 42.25;
+	}
+	c->hamlets[PHIN_HO].loss_breach = true;
+	c->hamlets[PHIN_HO].loss_pct = 12.5;
+	c->hamlets[Y_TY_1].root = TA_LENG;
+	c->hamlets[XSS].overdue = true;
+	for (size_t i = 0; i < NH; i++) {
+		rollup_add(&c->communes[inv->hamlets[i].commune], &c->hamlets[i]);
+		rollup_add(&c->provinces[inv->hamlets[i].province], &c->hamlets[i]);
+		rollup_add(&c->all, &c->hamlets[i]);
+	}
+	for (size_t i = 0; i < inv->ncommunes; i++)
+		rollup_finish(&c->communes[i], &inv->communes[i].effective);
+	for (size_t i = 0; i < inv->nprovinces; i++)
+		rollup_finish(&c->provinces[i], &inv->provinces[i].target);
+	rollup_finish(&c->all, &(struct inv_target){ .set = false });
+
+	struct snapshot *s = calloc(1, sizeof *s);
+	assert_non_null(s);
+	atomic_init(&s->refs, 1);
+	assert_non_null(s->inv = inv_ref_new(inv, path, NOW - 600));
+	s->cov = c;
+	assert_non_null(s->views = calloc(NH, sizeof *s->views));
+	struct agent_view *v = &s->views[SUOI_CHAI];
+	v->reported = true;
+	v->online = 1;
+	v->last_seen = NOW - 30;
+	v->last_ts = (int64_t)NOW - 30;
+	v->m[M_ICMP_RTT_AVG_MS] = 42.5;
+	v->m[M_ICMP_LOSS_PCT] = 0;
+	v->m[M_RADIO_SIGNAL_DBM] = -67;
+	v->m[M_RADIO_SNR_DB] = 12;
+	v->m[M_BATTERY_PCT] = 35;
+	v->m[M_CLIENTS] = 14;
+	v->present = UINT64_C(1) << M_ICMP_RTT_AVG_MS | UINT64_C(1) << M_ICMP_LOSS_PCT |
+	    UINT64_C(1) << M_RADIO_SIGNAL_DBM | UINT64_C(1) << M_RADIO_SNR_DB |
+	    UINT64_C(1) << M_BATTERY_PCT | UINT64_C(1) << M_CLIENTS;
+
+	f->s = s;
+	f->cov = c;
+	f->thr = (struct coverage_conf){ .window = 900, .offline_after = 180,
+	    .max_loss_pct = 5, .max_rtt_ms = 300, .yellow_margin_pct = 10 };
+	f->src = (struct pages_source){ .worst_downtime = fake_downtime,
+	    .history = fake_history };
+	f->env = (struct pages_env){ .thr = &f->thr, .data_dir = f->dir, .src = &f->src,
+	    .now = NOW };
+	*state = f;
+	return 0;
+}
+
+static int
+rm_tree(const char *dir)
+{
+	char cmd[200];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	free(f->cov->hamlets);
+	free(f->cov->communes);
+	free(f->cov->provinces);
+	free(f->cov);
+	f->s->cov = NULL;
+	snapshot_put(f->s);
+	assert_int_equal(rm_tree(f->dir), 0);
+	free(f);
+	return 0;
+}
+
+static const char *
+query(void *qarg, const char *key)
+{
+	const char *const *kv = qarg;
+
+	for (; kv && kv[0]; kv += 2)
+		if (strcmp(kv[0], key) == 0)
+			return kv[1];
+	return NULL;
+}
+
+/* Renders url; returns the body (freed by the next call). */
+static char *body;
+
+static const char *
+get_q(struct fx *f, const char *url, const char *const *q, const char *accept,
+    unsigned want)
+{
+	struct pages_out out;
+
+	free(body);
+	body = NULL;
+	assert_int_equal(pages_render(f->s, &f->env, url, query, (void *)q, accept, &out), 0);
+	body = out.body;
+	if (out.status != want)
+		fail_msg("%s: status %u, expected %u:\n%s", url, out.status, want, out.body);
+	assert_string_equal(out.type, "text/html; charset=utf-8");
+	assert_int_equal(strlen(out.body), out.len);
+	assert_non_null(strstr(out.body, "<!DOCTYPE html>"));
+	assert_non_null(strstr(out.body, "</html>"));
+	assert_non_null(strstr(out.body, "name=\"viewport\""));
+	/* Whatever the page, the inventory's HTML never goes out as HTML. */
+	assert_null(strstr(out.body, "<script"));
+	assert_null(strstr(out.body, "<b>v</b>"));
+	return out.body;
+}
+
+static const char *
+get(struct fx *f, const char *url, unsigned want)
+{
+	return get_q(f, url, NULL, NULL, want);
+}
+
+static int
+count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+#define HAS(b, s)	do { if (strstr((b), (s)) == NULL) fail_msg("missing: %s", (s)); } while (0)
+#define HASNT(b, s)	do { if (strstr((b), (s)) != NULL) fail_msg("present: %s", (s)); } while (0)
+
+static void
+test_overview(void **state)
+{
+	struct fx *f = *state;
+	const char *b = get(f, "/", 200);
+
+	HAS(b, "<html lang=\"en\">");
+	HAS(b, "href=\"/static/covmon.css\"");
+	HAS(b, "<a href=\"/province/lao-cai\">Lào Cai</a>");
+	HAS(b, "<a href=\"/province/ha-giang\">Hà Giang</a>");
+	/* Lào Cai: 2 of 6 covered, 33.3 % against 95: red. */
+	HAS(b, "<td class=\"num c-red\"><b>33.3&nbsp;%</b>");
+	HAS(b, "All provinces");
+	/* Communes behind: Bát Xát 50 % of 90 (40 short), Y Tý 25 % of 95. */
+	HAS(b, "Communes furthest behind their target");
+	const char *yty = strstr(b, "<a href=\"/commune/y-ty\">"), *bx = strstr(b,
+	    "<a href=\"/commune/bat-xat\">");
+	assert_true(yty != NULL && bx != NULL && yty < bx);
+	HAS(b, "70.0&nbsp;%");
+	/* Worst loss: Phìn Hồ 12.5 % first. */
+	const char *ph = strstr(b, "Worst hamlets by packet loss");
+	assert_non_null(ph);
+	HAS(ph, "<a href=\"/hamlet/phin-ho\">Phìn Hồ</a>");
+	HAS(ph, "12.5&nbsp;%");
+	/* Downtime from the state DB; the unknown hamlet left out. */
+	const char *dt = strstr(b, "Worst hamlets by downtime");
+	assert_non_null(dt);
+	HAS(dt, "<a href=\"/hamlet/ta-leng\">Tả Lèng</a>");
+	HAS(dt, "5 h 1 min");
+	HASNT(b, "gone-away");
+	HAS(b, "href=\"/alerts\"");
+}
+
+static void
+test_overview_without_db(void **state)
+{
+	struct fx *f = *state;
+
+	f->env.src = NULL;
+	const char *b = get(f, "/", 200);
+	HAS(b, "cannot be read now");
+}
+
+static void
+test_province_map(void **state)
+{
+	struct fx *f = *state;
+	const char *b = get(f, "/province/lao-cai", 200);
+
+	HAS(b, "<h1>Province Lào Cai</h1>");
+	/* Communes worst first: Y Tý (25 %, red) before Bát Xát (50 %, red). */
+	const char *yty = strstr(b, "<a href=\"/commune/y-ty\">"), *bx = strstr(b,
+	    "<a href=\"/commune/bat-xat\">");
+	assert_true(yty != NULL && bx != NULL && yty < bx);
+	/* The map: one circle per placed hamlet of the province, each a link,
+	 * coloured by its state; no-coords is not on it, lung-cu is elsewhere. */
+	const char *map = strstr(b, "<svg class=\"map\"");
+	assert_non_null(map);
+	const char *end = strstr(map, "</svg>");
+	assert_non_null(end);
+	char *m = strndup(map, (size_t)(end - map));
+	assert_non_null(m);
+	assert_int_equal(count(m, "<circle "), 5);
+	HAS(m, "<a href=\"/hamlet/suoi-chai\"><circle class=\"st-covered\"");
+	HAS(m, "<a href=\"/hamlet/phin-ho\"><circle class=\"st-degraded\"");
+	HAS(m, "<a href=\"/hamlet/ta-leng\"><circle class=\"st-down\"");
+	HAS(m, "<a href=\"/hamlet/y-ty-1\"><circle class=\"st-unreachable\"");
+	HAS(m, "<a href=\"/hamlet/xss\"><circle class=\"st-unmonitored\"");
+	HAS(m, "<title>" XSS_ESC ", Y Tý — unmonitored</title>");
+	HASNT(m, "no-coords");
+	HASNT(m, "lung-cu");
+	/* Uplinks drawn: phin-ho → suoi-chai, y-ty-1 → ta-leng. */
+	assert_int_equal(count(m, "<line "), 2);
+	/* Every circle inside the viewBox. */
+	double w, h;
+	assert_int_equal(sscanf(strstr(m, "viewBox=\"") + 9, "0 0 %lf %lf", &w, &h), 2);
+	for (const char *c = m; (c = strstr(c, "cx=\"")) != NULL; c += 4) {
+		double x, y;
+		assert_int_equal(sscanf(c, "cx=\"%lf\" cy=\"%lf\"", &x, &y), 2);
+		assert_true(x >= 0 && x <= w && y >= 0 && y <= h);
+	}
+	free(m);
+	/* The legend, with counts; the hamlet without coordinates said. */
+	HAS(b, "<ul class=\"legend\">");
+	HAS(b, "<span class=\"dot st-down\"></span>down (1)");
+	HAS(b, "1 without coordinates");
+	/* No rollup file yet: no broken image. */
+	HASNT(b, "/graph/coverage/lao-cai.png");
+	HAS(b, "no data yet");
+}
+
+static void
+test_commune(void **state)
+{
+	struct fx *f = *state;
+	const char *b = get(f, "/commune/y-ty", 200);
+
+	HAS(b, "<h1>Commune Y Tý</h1>");
+	HAS(b, "<a href=\"/province/lao-cai\">Lào Cai</a>");
+	HAS(b, "<a href=\"/hamlet/xss\">" XSS_ESC "</a>");
+	/* Worst first: down, unreachable (with its root), unmonitored, covered. */
+	const char *down = strstr(b, "/hamlet/ta-leng\">"), *unr = strstr(b, "/hamlet/y-ty-1\">");
+	const char *unm = strstr(b, "/hamlet/xss\">"), *cov = strstr(b, "/hamlet/no-coords\">");
+	assert_true(down && unr && unm && cov && down < unr && unr < unm && unm < cov);
+	HAS(b, "cut off by <a href=\"/hamlet/ta-leng\">");
+	HAS(b, "(Overdue)");
+	HAS(b, "<span class=\"badge st-unreachable\">unreachable</span>");
+	/* last seen "… ago" with the time as a tooltip; never for unmonitored */
+	HAS(b, "<time title=\"2023-11-14 22:12\">3");
+	HAS(b, "never");
+}
+
+static void
+test_hamlet(void **state)
+{
+	struct fx *f = *state;
+	const char *b = get(f, "/hamlet/suoi-chai", 200);
+
+	HAS(b, "<h1>Suối Chải</h1>");
+	HAS(b, "<span class=\"badge big st-covered\">covered</span>");
+	/* Verdicts: window loss and RTT against [coverage], the rest against
+	 * the agent's defaults. */
+	HAS(b, "<tr><th>Loss</th><td class=\"num\">1.5&nbsp;%</td><td class=\"v-ok\">ok");
+	HAS(b, "<tr><th>RTT</th><td class=\"num\">42&nbsp;ms</td><td class=\"v-ok\">ok");
+	HAS(b, "<tr><th>Signal</th><td class=\"num\">-67&nbsp;dBm</td><td class=\"v-ok\">ok");
+	HAS(b, "<tr><th>SNR</th><td class=\"num\">12&nbsp;dB</td><td class=\"v-bad\">BAD");
+	HAS(b, "<tr><th>Battery</th><td class=\"num\">35&nbsp;%</td><td class=\"v-warn\">warn");
+	HAS(b, "Thôn Suối Chải");
+	HASNT(b, "not reporting");
+	HAS(b, "Population</dt><dd>1263");
+	/* Direct backhaul, and the sites behind it. */
+	HAS(b, "direct backhaul");
+	HAS(b, "Sites whose backhaul goes through this one: <a href=\"/hamlet/phin-ho\">");
+	/* Graphs: no file yet, so no <img>, but the latency slot says so. */
+	HASNT(b, "<img");
+	HAS(b, "Latency and loss, last day — no data yet");
+	HAS(b, "Recent alerts");
+
+	/* An unreachable hamlet: the root and the chain. */
+	b = get(f, "/hamlet/y-ty-1", 200);
+	HAS(b, "Cut off because this site is down: <a href=\"/hamlet/ta-leng\">Tả Lèng</a>");
+	const char *chain = strstr(b, "<ol class=\"chain\">");
+	assert_non_null(chain);
+	HAS(chain, "<li><b>Y Tý 1</b> <small>(this site)</small> <span class=\"badge "
+	    "st-unreachable\">");
+	HAS(chain, "<li><a href=\"/hamlet/ta-leng\">Tả Lèng</a> <span class=\"badge st-down\">"
+	    "down</span> <small class=\"muted\">direct backhaul</small></li>");
+
+	/* The history from the state DB. */
+	b = get(f, "/hamlet/ta-leng", 200);
+	HAS(b, "<ul class=\"history\">");
+	HAS(b, "<span class=\"badge st-down\">down</span> 1 h 0 min (now)");
+	/* Down: its last values are old news, and the page says so. */
+	HAS(b, "The site is not reporting");
+	HAS(b, "<table class=\"values stale\">");
+
+	/* Escaped name in the title, heading and village. */
+	b = get(f, "/hamlet/xss", 200);
+	HAS(b, "<title>" XSS_ESC " — covmon</title>");
+	HAS(b, "<h1>" XSS_ESC "</h1>");
+	HAS(b, "&lt;b&gt;v&lt;/b&gt;");
+	HAS(b, "no agent installed");
+	HAS(b, "<span class=\"badge st-down\">Overdue</span>");
+	HAS(b, "No values received from this site yet.");
+}
+
+static void
+test_alerts(void **state)
+{
+	struct fx *f = *state;
+	const char *b = get(f, "/alerts", 200);
+
+	HAS(b, "<h1>Alerts</h1>");
+	HAS(b, "Silences");
+	HAS(b, "<a href=\"/hamlet/ta-leng\">");
+	HAS(b, "<a href=\"/hamlet/phin-ho\">");
+	HASNT(b, "/hamlet/suoi-chai\"");
+}
+
+static void
+test_language(void **state)
+{
+	struct fx *f = *state;
+	static const char *const vi[] = { "lang", "vi", NULL };
+	static const char *const en[] = { "lang", "en", NULL };
+
+	const char *b = get_q(f, "/", vi, NULL, 200);
+	HAS(b, "<html lang=\"vi\">");
+	HAS(b, "Tổng quan phủ sóng");
+	/* The choice follows the links. */
+	HAS(b, "<a href=\"/province/lao-cai?lang=vi\">Lào Cai</a>");
+	HAS(b, "<a class=\"on\" href=\"/?lang=vi\">VI</a>");
+
+	b = get_q(f, "/hamlet/ta-leng", NULL, "vi-VN,vi;q=0.9,en;q=0.5", 200);
+	HAS(b, "<html lang=\"vi\">");
+	HAS(b, "mất kết nối");
+	HAS(b, "<a href=\"/commune/y-ty\">Y Tý</a>");	/* header chosen: no ?lang */
+
+	b = get_q(f, "/hamlet/ta-leng", en, "vi", 200);
+	HAS(b, "<html lang=\"en\">");
+	b = get_q(f, "/", NULL, "en-US,en;q=0.9,vi;q=0.8", 200);
+	HAS(b, "<html lang=\"en\">");
+	b = get_q(f, "/", NULL, "video/x", 200);	/* not a language tag "vi" */
+	HAS(b, "<html lang=\"en\">");
+
+	assert_int_equal(pages_lang(NULL, NULL), PAGES_EN);
+	assert_int_equal(pages_lang("vi", NULL), PAGES_VI);
+	assert_int_equal(pages_lang("xx", "vi"), PAGES_VI);
+	assert_int_equal(pages_lang(NULL, " vi"), PAGES_VI);
+	assert_int_equal(pages_lang(NULL, "VI-vn"), PAGES_VI);
+}
+
+static void
+test_refresh(void **state)
+{
+	struct fx *f = *state;
+	static const char *const r60[] = { "refresh", "60", NULL };
+	static const char *const bad[] = { "refresh", "1; url=http://evil/", NULL };
+	static const char *const both[] = { "refresh", "30", "lang", "vi", NULL };
+
+	const char *b = get_q(f, "/", r60, NULL, 200);
+	HAS(b, "<meta http-equiv=\"refresh\" content=\"60\">");
+	HAS(b, "<a href=\"/province/lao-cai?refresh=60\">");
+	b = get_q(f, "/", bad, NULL, 200);
+	HASNT(b, "http-equiv");
+	HASNT(b, "evil");
+	b = get_q(f, "/commune/y-ty", both, NULL, 200);
+	HAS(b, "content=\"30\"");
+	HAS(b, "href=\"/hamlet/ta-leng?lang=vi&amp;refresh=30\"");
+	HAS(b, "href=\"/commune/y-ty?lang=en&amp;refresh=30\">EN</a>");
+}
+
+static void
+test_errors(void **state)
+{
+	struct fx *f = *state;
+	const char *b;
+
+	b = get(f, "/hamlet/nope", 404);
+	HAS(b, "Not found");
+	get(f, "/commune/lao-cai", 404);	/* a province id is not a commune */
+	get(f, "/province/bat-xat", 404);
+	/* Malformed ids: 400, and never echoed. */
+	static const char *const bad[] = { "/hamlet/../../etc/passwd", "/hamlet/",
+	    "/hamlet/a/b", "/province/.hidden", "/commune/Bat-Xat",
+	    "/hamlet/" XSS_NAME, "/hamlet/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		b = get(f, bad[i], 400);
+		HAS(b, "Bad id");
+		HASNT(b, "passwd");
+	}
+	get(f, "/nothing-here", 404);
+	get(f, "/alertsx", 404);
+
+	/* Before the first evaluation: 503, and the page comes back by itself. */
+	struct snapshot *keep = f->s;
+	f->s = NULL;
+	b = get(f, "/", 503);
+	HAS(b, "http-equiv=\"refresh\" content=\"5\"");
+	get(f, "/hamlet/suoi-chai", 503);
+	get(f, "/hamlet/..", 400);
+	get(f, "/alerts", 200);
+	f->s = keep;
+}
+
+/* --- /graph/ --- */
+
+static void
+make_icmp(const char *path, time_t now)
+{
+	const char *argv[] = {
+		"DS:icmp_rtt_min_ms:GAUGE:180:U:U", "DS:icmp_rtt_avg_ms:GAUGE:180:U:U",
+		"DS:icmp_rtt_max_ms:GAUGE:180:U:U", "DS:icmp_rtt_p50_ms:GAUGE:180:U:U",
+		"DS:icmp_rtt_p90_ms:GAUGE:180:U:U", "DS:icmp_jitter_ms:GAUGE:180:U:U",
+		"DS:icmp_loss_pct:GAUGE:180:U:U", "RRA:AVERAGE:0.5:1:1500",
+		"RRA:MIN:0.5:1:1500", "RRA:MAX:0.5:1:1500",
+	};
+	char lines[120][128];
+	const char *upd[120];
+	time_t t0 = now - 120 * 60;
+
+	if (rrd_create_r2(path, 60, t0 - 60, 1, NULL, NULL, (int)(sizeof argv / sizeof argv[0]),
+	    argv) != 0)
+		fail_msg("rrd_create_r2: %s", rrd_get_error());
+	for (int i = 0; i < 120; i++) {
+		snprintf(lines[i], sizeof lines[i], "%lld:30:40:90:38:60:4:%d",
+		    (long long)(t0 + i * 60), i % 30 == 0 ? 10 : 0);
+		upd[i] = lines[i];
+	}
+	if (rrd_updatex_r(path, NULL, 0, 120, upd) != 0)
+		fail_msg("rrd_updatex_r: %s", rrd_get_error());
+}
+
+static struct pages_out gout;
+
+static void
+graph(struct fx *f, struct graph_cache *gc, const char *url, const char *range,
+    unsigned want)
+{
+	free(gout.body);
+	memset(&gout, 0, sizeof gout);
+	assert_int_equal(pages_graph(gc, f->s, f->dir, 10, url, range, &gout), 0);
+	if (gout.status != want)
+		fail_msg("%s ?range=%s: %u, expected %u: %.*s", url, range ? range : "", gout.status,
+		    want, gout.status == 200 ? 0 : (int)gout.len, gout.body);
+}
+
+static void
+test_graph(void **state)
+{
+	struct fx *f = *state;
+	struct graph_cache *gc = graph_cache_new(60, 16, 1 << 22);
+	char p[256];
+
+	assert_non_null(gc);
+	/* Refused before anything is looked up. */
+	graph(f, gc, "/graph/nosuch/suoi-chai.png", NULL, 400);
+	graph(f, gc, "/graph/latency/suoi-chai.gif", NULL, 400);
+	graph(f, gc, "/graph/latency/suoi-chai", NULL, 400);
+	graph(f, gc, "/graph/latency/suoi-chai.png", "2d", 400);
+	graph(f, gc, "/graph/latency/suoi-chai.png", "1d; rm -rf /", 400);
+	graph(f, gc, "/graph/latency/../x.png", NULL, 400);
+	graph(f, gc, "/graph/latency/../../etc/passwd.png", NULL, 400);
+	graph(f, gc, "/graph/latency/..%2f..%2fetc.png", NULL, 400);
+	graph(f, gc, "/graph/latency/.png", NULL, 400);
+	graph(f, gc, "/graph/latency", NULL, 400);
+	graph(f, gc, "/graph/../latency/x.png", NULL, 400);
+	graph(f, gc, "/graph/latencyxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx/x.png", NULL, 400);
+	assert_null(strstr(gout.body, "passwd"));
+	/* Unknown ids, a hamlet with no agent, no file yet. */
+	graph(f, gc, "/graph/latency/nope.png", NULL, 404);
+	graph(f, gc, "/graph/latency/xss.png", NULL, 404);
+	graph(f, gc, "/graph/coverage/suoi-chai.png", NULL, 404);	/* hamlet, not a scope */
+	graph(f, gc, "/graph/latency/suoi-chai.png", NULL, 404);
+	assert_non_null(strstr(gout.body, "no data"));
+	graph(f, gc, "/graph/coverage/bat-xat.svg", "1m", 404);
+
+	/* With a file: a PNG and an SVG, and the site page links them. */
+	snprintf(p, sizeof p, "%s/rrd", f->dir);
+	assert_int_equal(mkdir(p, 0750), 0);
+	snprintf(p, sizeof p, "%s/rrd/lao-cai", f->dir);
+	assert_int_equal(mkdir(p, 0750), 0);
+	snprintf(p, sizeof p, "%s/rrd/lao-cai/a-suoichai", f->dir);
+	assert_int_equal(mkdir(p, 0750), 0);
+	snprintf(p, sizeof p, "%s/rrd/lao-cai/a-suoichai/icmp.rrd", f->dir);
+	make_icmp(p, time(NULL));
+	graph(f, gc, "/graph/latency/suoi-chai.png", "6h", 200);
+	assert_string_equal(gout.type, "image/png");
+	assert_true(gout.len > 1000 && memcmp(gout.body, "\x89PNG", 4) == 0);
+	graph(f, gc, "/graph/latency/suoi-chai.svg", NULL, 200);
+	assert_string_equal(gout.type, "image/svg+xml");
+	assert_non_null(strstr(gout.body, "<svg"));
+	graph(f, gc, "/graph/throughput/suoi-chai.png", NULL, 404);
+	/* The second time comes from the cache. */
+	struct graph_cache_stats st;
+	graph(f, gc, "/graph/latency/suoi-chai.png", "6h", 200);
+	graph_cache_get_stats(gc, &st);
+	assert_int_equal(st.renders, 2);
+	assert_true(st.hits >= 1);
+
+	const char *b = get(f, "/hamlet/suoi-chai", 200);
+	HAS(b, "<img src=\"/graph/latency/suoi-chai.png?range=1d\"");
+	HAS(b, "<img src=\"/graph/latency/suoi-chai.png?range=1w\"");
+	HAS(b, "<a href=\"/graph/latency/suoi-chai.svg?range=1d\">");
+	/* No radio file: no radio graph at all (the site has no such probe). */
+	HASNT(b, "/graph/radio/");
+
+	/* Without a snapshot: 503, but a malformed request is still a 400. */
+	struct snapshot *keep = f->s;
+	f->s = NULL;
+	graph(f, gc, "/graph/latency/suoi-chai.png", NULL, 503);
+	graph(f, gc, "/graph/latency/../x.png", NULL, 400);
+	f->s = keep;
+
+	free(gout.body);
+	memset(&gout, 0, sizeof gout);
+	graph_cache_free(gc);
+}
+
+static void
+test_css(void **state)
+{
+	(void)state;
+	assert_true(strlen(pages_css) > 1000);
+	assert_non_null(strstr(pages_css, "@media (max-width:640px)"));
+	assert_non_null(strstr(pages_css, "svg .st-down{fill:"));
+}
+
+/* /graph/ renders through librrd, which leaks a little per graph, and
+ * fontconfig and pango keep caches to the end (tests/lsan.supp). librrd
+ * has no frame pointers: without the slow unwinder a suppression by
+ * library never matches. */
+const char *__asan_default_options(void);
+const char *__lsan_default_suppressions(void);
+
+const char *
+__asan_default_options(void)
+{
+	return "fast_unwind_on_malloc=0";
+}
+
+const char *
+__lsan_default_suppressions(void)
+{
+	return "leak:librrd.so\n"
+	    "leak:libfontconfig.so\n"
+	    "leak:libpango-1.0.so\n"
+	    "leak:libpangoft2-1.0.so\n"
+	    "leak:libpangocairo-1.0.so\n"
+	    "leak:libcairo.so\n"
+	    "leak:libglib-2.0.so\n";
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_overview, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overview_without_db, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_province_map, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commune, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hamlet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alerts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_language, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_graph, setup, teardown),
+		cmocka_unit_test(test_css),
+	};
+	/* Fixed times in the pages: the test's clock is UTC. */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	free(body);
+	return rc;
+}
