@@ -177,6 +177,11 @@ covmon demo running: Lào Cai and Thái Nguyên, 369 hamlets (logs and data in $
   a site      $url/hamlet/bx-suoi-chai        (a real agent on this machine)
   alerts      $url/alerts
 
+Where the data goes:
+  RRD files   $run/data/rrd/<province>/<agent>/*.rrd, e.g. Suối Chải's latency:
+              rrdtool lastupdate --daemon unix:$run/rrdcached.sock $run/data/rrd/lao-cai/lc-batxat-suoichai-01/icmp.rrd
+  state       $run/data/state.db (SQLite)
+
 Try:
   $bin/covmon --url $url status
   $bin/covmon --url $url hamlets --state uncovered --province lao-cai
@@ -192,8 +197,15 @@ TXT
 
 start=$(date +%s)
 seen=0
+shown=0
+rrd=$run/data/rrd/lao-cai/lc-batxat-suoichai-01/icmp.rrd
 while :; do
 	sleep 1
+	if [ $shown = 0 ] && [ -f "$rrd" ] && [ $(( $(date +%s) - start )) -ge 25 ]; then
+		echo "  Suối Chải's link now (rrdtool lastupdate):"
+		rrdtool lastupdate --daemon "unix:$run/rrdcached.sock" "$rrd" 2>&1 | sed 's/^/    /' || true
+		shown=1
+	fi
 	n=$(wc -l < "$run/notifications.txt")
 	if [ "$n" -gt "$seen" ]; then
 		tail -n $((n - seen)) "$run/notifications.txt" | sed 's/^/  notification: /'

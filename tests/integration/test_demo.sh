@@ -1,0 +1,37 @@
+#!/bin/bash
+# The README's first command, shortened: deploy/demo.sh starts the broker,
+# rrdcached, the collector, a real agent and fleetsim; the backhaul cut
+# gives one grouped alert that fires and resolves; the dashboard answers;
+# the RRD file it names holds a finite RTT; and when it stops, nothing it
+# started is left running.
+. "$(dirname "$0")/../lib.sh"
+[ "$(id -u)" -eq 0 ] || skip "the demo needs root (ICMP)"
+need mosquitto rrdcached rrdtool curl python3
+
+"$COVMON_SRC/deploy/demo.sh" --no-build --duration 70 --cut-after 10 --cut-for 20 > "$T/demo.log" 2>&1 &
+DEMO_PID=$!
+PIDS+=("$DEMO_PID")
+wait_for 20 grep -q "dashboard   http" "$T/demo.log" || fail "the demo did not start"
+url=$(awk '/dashboard   http/ { print $2 }' "$T/demo.log")
+url=${url%/}
+run=$(grep -o '/tmp/covmon-demo\.[A-Za-z0-9]*' "$T/demo.log" | head -1)
+CLEANUPS+=("rm -rf '$run'")
+wait_for 30 curl -sf "$url/" -o "$T/index.html" || fail "dashboard not answering at $url"
+grep -q "Lào Cai" "$T/index.html" || fail "the overview does not show Lào Cai"
+pass "dashboard at $url shows the provinces"
+
+wait "$DEMO_PID" || true
+cat "$T/demo.log" | grep -E "notification|lastupdate|icmp_rtt|^    [0-9]" || true
+grep -q "notification: .* firing hamlet_down: Mường Khương" "$T/demo.log" || fail "no alert for the cut"
+grep -q "notification: .* resolved hamlet_down: Mường Khương" "$T/demo.log" || fail "no resolve after the cut"
+[ "$(grep -c "notification:" "$T/demo.log")" -eq 2 ] || fail "expected one firing and one resolve"
+pass "the cut: one grouped firing, one resolve"
+avg=$(awk '/icmp_rtt_avg_ms/ { for (i=1;i<=NF;i++) if ($i=="icmp_rtt_avg_ms") col=i; getline; getline; print $(col+1); exit }' "$T/demo.log")
+python3 -c "import math,sys; v=float('$avg'); sys.exit(0 if math.isfinite(v) else 1)" || fail "no finite RTT in the RRD ('$avg')"
+pass "rrdtool lastupdate on the file it names: icmp_rtt_avg_ms $avg"
+
+grep -q "everything stopped" "$T/demo.log" || fail "the demo did not stop cleanly"
+sleep 1
+left=$(pgrep -af "$run" || true)
+[ -z "$left" ] || fail "left running: $left"
+pass "nothing left running"
