@@ -7,6 +7,7 @@
  */
 #include "pages.h"
 
+#include "alert.h"
 #include "metric.h"
 
 #include <math.h>
@@ -19,6 +20,11 @@
 
 #define TOP_N		10	/* rows of each worst-N list */
 #define LIST_MAX	200	/* rows of the problem list on /alerts */
+#define OVERVIEW_ALERTS	20	/* firing alerts on the overview; the rest on /alerts */
+#define FIRING_MAX	200	/* firing alerts on /alerts */
+#define RESOLVED_MAX	50	/* recently resolved alerts on /alerts */
+#define SITE_ALERTS	10	/* alerts on a site page */
+#define SILENCES_MAX	100
 #define CHAIN_MAX	64	/* hops of an uplink chain shown */
 #define HISTORY_MAX	12	/* stretches of state history on a site page */
 #define WEEK		(7 * 86400.0)
@@ -33,7 +39,7 @@
 enum msg {
 	T_OVERVIEW, T_ALERTS, T_TITLE_OVERVIEW, T_PROVINCE, T_PROVINCES, T_COMMUNE,
 	T_COMMUNES, T_HAMLET, T_HAMLETS, T_COVERED, T_TARGET, T_DEADLINE, T_STATE,
-	T_TOTAL, T_OVERDUE, T_ALL, T_FIRING, T_ALERTS_LATER, T_WORST_LOSS, T_WORST_DOWN,
+	T_TOTAL, T_OVERDUE, T_ALL, T_FIRING, T_WORST_LOSS, T_WORST_DOWN,
 	T_BEHIND, T_SHORTFALL, T_LOSS, T_RTT, T_SIGNAL, T_CLIENTS, T_LAST_SEEN, T_NEVER,
 	T_AGO, T_DOWNTIME, T_NONE_LOSS, T_NONE_DOWN, T_NO_DB, T_NONE_BEHIND, T_EVALUATED,
 	T_BLIND, T_NO_EVAL, T_NO_INV, T_NOT_FOUND, T_BAD_ID, T_ID_RULE, T_MAP,
@@ -45,9 +51,12 @@ enum msg {
 	T_BREACH_LOSS, T_BREACH_RTT, T_JITTER, T_SNR, T_LINK, T_POWER, T_BATTERY,
 	T_TRAFFIC, T_RETRANS, T_UPTIME, T_UP, T_LINK_DOWN, T_MAINS, T_ON_BATTERY,
 	T_THRESHOLDS, T_AND_MORE, T_NONE_PROBLEMS, T_LATENCY_G, T_THROUGHPUT_G,
-	T_RADIO_G, T_CLIENTS_G, T_THIS_SITE, T_ALERTS_NONE_YET, T_NO_PROBLEM_LIST,
+	T_RADIO_G, T_CLIENTS_G, T_THIS_SITE, T_PROBLEMS_NOTE,
 	T_NOW, T_REFRESH, T_OFF, T_COORDS, T_PLACED_NOTE, T_LAST_7_DAYS, T_CUT_OFF,
-	T_STALE, T_OTHER_RANGES,
+	T_STALE, T_OTHER_RANGES, T_NONE_FIRING, T_MORE_ALERTS, T_ALL_ALERTS, T_RESOLVED_WEEK,
+	T_NONE_RESOLVED, T_NO_SITE_ALERTS, T_KIND, T_WHERE, T_SUMMARY, T_RESOLVED, T_SILENCED,
+	T_ACKED, T_FLAPPING, T_FIRING_ONE, T_MATCH, T_UNTIL, T_REASON, T_NO_SILENCES,
+	T_EVERYTHING, T_IN, T_MORE_ROWS, T_SINCE_COL, T_RESOLVED_COL,
 	T_COUNT
 };
 
@@ -70,9 +79,6 @@ static const char *const msgs[T_COUNT][2] = {
 	[T_OVERDUE] = { "Overdue", "Quá hạn" },
 	[T_ALL] = { "All provinces", "Tất cả các tỉnh" },
 	[T_FIRING] = { "Firing alerts", "Cảnh báo đang bật" },
-	[T_ALERTS_LATER] = { "The alert engine is not part of this build yet; alerts will be "
-	    "listed on the alerts page:", "Bộ cảnh báo chưa có trong bản này; cảnh báo sẽ được "
-	    "liệt kê ở trang cảnh báo:" },
 	[T_WORST_LOSS] = { "Worst hamlets by packet loss", "Thôn mất gói nhiều nhất" },
 	[T_WORST_DOWN] = { "Worst hamlets by downtime", "Thôn mất kết nối lâu nhất" },
 	[T_BEHIND] = { "Communes furthest behind their target", "Xã còn xa mục tiêu nhất" },
@@ -89,8 +95,8 @@ static const char *const msgs[T_COUNT][2] = {
 	    "Không ghi nhận mất gói trong cửa sổ đánh giá." },
 	[T_NONE_DOWN] = { "No hamlet was down in the last 7 days.",
 	    "Không thôn nào mất kết nối trong 7 ngày qua." },
-	[T_NO_DB] = { "The state history (state.db) cannot be read now.",
-	    "Hiện chưa đọc được lịch sử trạng thái (state.db)." },
+	[T_NO_DB] = { "The state database (state.db) cannot be read now.",
+	    "Hiện chưa đọc được cơ sở dữ liệu trạng thái (state.db)." },
 	[T_NONE_BEHIND] = { "Every commune with a target meets it.",
 	    "Mọi xã có mục tiêu đều đã đạt." },
 	[T_EVALUATED] = { "Evaluated", "Đánh giá lúc" },
@@ -168,11 +174,10 @@ static const char *const msgs[T_COUNT][2] = {
 	[T_RADIO_G] = { "Radio", "Sóng vô tuyến" },
 	[T_CLIENTS_G] = { "Clients", "Thiết bị kết nối" },
 	[T_THIS_SITE] = { "this site", "trạm này" },
-	[T_ALERTS_NONE_YET] = { "The alert engine is not part of this build yet: no alert, "
-	    "acknowledgement or silence to show.", "Bộ cảnh báo chưa có trong bản này: chưa có "
-	    "cảnh báo, xác nhận hay tạm tắt nào." },
-	[T_NO_PROBLEM_LIST] = { "Until then, the hamlets that are down, cut off or degraded "
-	    "right now:", "Trong khi chờ, các thôn đang mất kết nối, bị cô lập hoặc suy giảm:" },
+	[T_PROBLEMS_NOTE] = { "Down, cut off or degraded right now, alerted or not (an alert "
+	    "waits for its 'for' time; a cut-off hamlet is listed in its uplink's alert):",
+	    "Đang mất kết nối, bị cô lập hoặc suy giảm, dù đã có cảnh báo hay chưa (cảnh báo "
+	    "chờ hết thời gian 'for'; thôn bị cô lập nằm trong cảnh báo của trạm truyền dẫn):" },
 	[T_NOW] = { "now", "bây giờ" },
 	[T_REFRESH] = { "auto-refresh", "tự làm mới" },
 	[T_OFF] = { "off", "tắt" },
@@ -185,6 +190,30 @@ static const char *const msgs[T_COUNT][2] = {
 	[T_STALE] = { "The site is not reporting: these are its last values, from",
 	    "Trạm không gửi số liệu: đây là giá trị cuối cùng, lúc" },
 	[T_OTHER_RANGES] = { "Other ranges:", "Khoảng thời gian khác:" },
+	[T_NONE_FIRING] = { "None firing.", "Không có cảnh báo nào đang bật." },
+	[T_MORE_ALERTS] = { "more firing:", "cảnh báo khác đang bật:" },
+	[T_ALL_ALERTS] = { "all alerts", "tất cả cảnh báo" },
+	[T_RESOLVED_WEEK] = { "Resolved in the last 7 days", "Đã hết trong 7 ngày qua" },
+	[T_NONE_RESOLVED] = { "No alert resolved in the last 7 days.",
+	    "Không có cảnh báo nào kết thúc trong 7 ngày qua." },
+	[T_NO_SITE_ALERTS] = { "No alert about this site.", "Chưa có cảnh báo nào về trạm này." },
+	[T_KIND] = { "Kind", "Loại" },
+	[T_WHERE] = { "Where", "Ở đâu" },
+	[T_SUMMARY] = { "Summary", "Nội dung" },
+	[T_RESOLVED] = { "resolved", "đã hết" },
+	[T_SILENCED] = { "silenced", "tạm tắt" },
+	[T_ACKED] = { "acknowledged", "đã xác nhận" },
+	[T_FLAPPING] = { "flapping", "chập chờn" },
+	[T_FIRING_ONE] = { "firing", "đang bật" },
+	[T_MATCH] = { "Match", "Phạm vi" },
+	[T_UNTIL] = { "Until", "Đến" },
+	[T_REASON] = { "Reason", "Lý do" },
+	[T_NO_SILENCES] = { "No silence in force.", "Không có lệnh tạm tắt nào đang hiệu lực." },
+	[T_EVERYTHING] = { "everything", "tất cả" },
+	[T_IN] = { "in", "còn" },
+	[T_MORE_ROWS] = { "more not shown", "mục khác không hiển thị" },
+	[T_SINCE_COL] = { "Since", "Từ lúc" },
+	[T_RESOLVED_COL] = { "Resolved", "Kết thúc" },
 };
 
 /* The states as people read them, in both languages. */
@@ -194,6 +223,17 @@ static const char *const state_words[HS__COUNT][2] = {
 	[HS_DOWN] = { "down", "mất kết nối" },
 	[HS_UNREACHABLE] = { "unreachable", "bị cô lập" },
 	[HS_UNMONITORED] = { "unmonitored", "chưa giám sát" },
+};
+
+/* The alert kinds as people read them. */
+static const char *const kind_words[AK__COUNT][2] = {
+	[AK_HAMLET_DOWN] = { "hamlet down", "thôn mất kết nối" },
+	[AK_HAMLET_DEGRADED] = { "hamlet degraded", "thôn suy giảm" },
+	[AK_HAMLET_OVERDUE] = { "hamlet overdue", "thôn quá hạn phủ sóng" },
+	[AK_COMMUNE_RED] = { "commune behind target", "xã chậm so với mục tiêu" },
+	[AK_AGENT_UNKNOWN] = { "unknown agent", "thiết bị đo lạ" },
+	[AK_AGENT_CLOCK_SKEW] = { "agent clock skew", "đồng hồ thiết bị đo lệch" },
+	[AK_AGENT_SPOOL_DROPPED] = { "agent dropped samples", "thiết bị đo bỏ mẫu" },
 };
 
 /* Worst first, for sorting hamlets by state. */
@@ -217,6 +257,7 @@ struct page {
 	/* For the language switch: the other query keys ("" or "&amp;refresh=60"). */
 	char qs_refresh[32];
 	int refresh;			/* seconds, 0 off */
+	bool oom;			/* a page part could not allocate: answer -1 */
 };
 
 static const char *
@@ -636,6 +677,148 @@ coverage_graph(struct page *p, size_t province, const char *commune, const char 
 	}
 }
 
+/* --- alerts from the state DB --- */
+
+static const char *under(const char *url, const char *prefix);
+
+static void
+kind_word(struct page *p, const char *kind)
+{
+	int k = alert_kind_lookup(kind);
+
+	/* A kind a newer collector wrote: its name as it is. */
+	esc(p, k >= 0 && k < AK__COUNT ? kind_words[k][p->lang] : kind);
+}
+
+/* An alert's scope or a silence's match: a link with the inventory's name
+ * when it names a hamlet, commune or province of it, else the raw text. */
+static void
+scope_link(struct page *p, const char *scope)
+{
+	const char *id;
+
+	if (strcmp(scope, "*") == 0) {
+		esc(p, tr(p, T_EVERYTHING));
+		return;
+	}
+	if (p->inv != NULL) {
+		const struct inv_hamlet *h;
+		const struct inv_commune *c;
+		const struct inv_province *v;
+		if ((id = under(scope, "hamlet:")) != NULL &&
+		    (h = inventory_hamlet(p->inv, id)) != NULL) {
+			link_hamlet(p, (size_t)(h - p->inv->hamlets));
+			return;
+		}
+		if ((id = under(scope, "commune:")) != NULL &&
+		    (c = inventory_commune(p->inv, id)) != NULL) {
+			link_commune(p, (size_t)(c - p->inv->communes));
+			return;
+		}
+		if ((id = under(scope, "province:")) != NULL &&
+		    (v = inventory_province(p->inv, id)) != NULL) {
+			link_province(p, (size_t)(v - p->inv->provinces));
+			return;
+		}
+	}
+	put(p, "<code>");
+	esc(p, scope);
+	put(p, "</code>");
+}
+
+enum { AT_STATE = 1, AT_RESOLVED = 2 };	/* alert_table() columns */
+
+/* Alerts as a table: [state,] kind, where, summary with its marks, since
+ * [, resolved]. */
+static void
+alert_table(struct page *p, const struct pages_alert *a, int n, int cols)
+{
+	put(p, "<div class=\"scroll\"><table class=\"alerts\"><thead><tr>");
+	if (cols & AT_STATE)
+		pf(p, "<th>%s</th>", tr(p, T_STATE));
+	pf(p, "<th class=\"hide-sm\">%s</th><th>%s</th><th>%s</th><th>%s</th>",
+	    tr(p, T_KIND), tr(p, T_WHERE), tr(p, T_SUMMARY), tr(p, T_SINCE_COL));
+	if (cols & AT_RESOLVED)
+		pf(p, "<th>%s</th>", tr(p, T_RESOLVED_COL));
+	put(p, "</tr></thead><tbody>\n");
+	for (int k = 0; k < n; k++) {
+		bool firing = strcmp(a[k].state, "firing") == 0;
+		pf(p, "<tr id=\"alert-%lld\">", (long long)a[k].id);
+		if (cols & AT_STATE)
+			pf(p, "<td><span class=\"badge %s\">%s</span></td>",
+			    firing ? "st-down" : "st-covered",
+			    tr(p, firing ? T_FIRING_ONE : T_RESOLVED));
+		put(p, "<td class=\"hide-sm\">");
+		kind_word(p, a[k].kind);
+		put(p, "</td><td class=\"name\">");
+		scope_link(p, a[k].scope);
+		put(p, "</td><td class=\"summary\">");
+		esc(p, a[k].summary);
+		if (a[k].flapping)
+			pf(p, " <span class=\"badge m-flapping\">%s</span>", tr(p, T_FLAPPING));
+		if (a[k].silenced)
+			pf(p, " <span class=\"badge m-silenced\">%s</span>", tr(p, T_SILENCED));
+		if (a[k].acked)
+			pf(p, " <span class=\"badge m-acked\">%s</span>", tr(p, T_ACKED));
+		put(p, "</td><td>");
+		ago(p, a[k].since);
+		put(p, "</td>");
+		if (cols & AT_RESOLVED) {
+			put(p, "<td>");
+			if (a[k].resolved_at > 0)
+				ago(p, a[k].resolved_at);
+			put(p, "</td>");
+		}
+		put(p, "</tr>\n");
+	}
+	put(p, "</tbody></table></div>\n");
+}
+
+/*
+ * Reads up to max alerts into a buffer of the caller's (*rows, freed by
+ * it) and sets *total. Returns the count, or -1 when the state DB cannot
+ * answer (the section says so) or memory ran out (the page fails).
+ */
+static int
+read_alerts(struct page *p, enum pages_alerts_which which, const char *hamlet, double from,
+    int max, struct pages_alert **rows, int *total)
+{
+	const struct pages_source *src = p->env->src;
+
+	*rows = NULL;
+	*total = 0;
+	if (src == NULL || src->alerts == NULL)
+		return -1;
+	if ((*rows = calloc((size_t)max, sizeof **rows)) == NULL) {
+		p->oom = true;
+		return -1;
+	}
+	return src->alerts(src->arg, which, hamlet, from, p->env->now, *rows, max, total);
+}
+
+/* The overview's firing alerts: the newest OVERVIEW_ALERTS, then a link. */
+static void
+firing_alerts(struct page *p)
+{
+	struct pages_alert *a;
+	int total, n = read_alerts(p, PAGES_FIRING, NULL, 0, OVERVIEW_ALERTS, &a, &total);
+
+	pf(p, "<h2>%s", tr(p, T_FIRING));
+	if (n > 0)
+		pf(p, " <small>(%d)</small>", total);
+	put(p, "</h2>\n");
+	if (n < 0)
+		pf(p, "<p class=\"muted\">%s</p>\n", tr(p, T_NO_DB));
+	else if (n == 0)
+		pf(p, "<p class=\"muted\">%s</p>\n", tr(p, T_NONE_FIRING));
+	else
+		alert_table(p, a, n, 0);
+	if (n >= 0 && total > n)
+		pf(p, "<p>… %d %s <a href=\"/alerts%s\">%s</a></p>\n", total - n,
+		    tr(p, T_MORE_ALERTS), p->qs, tr(p, T_ALL_ALERTS));
+	free(a);
+}
+
 /* --- the overview --- */
 
 /* Keeps the TOP_N largest keys seen (ties: the first one stays first). */
@@ -779,13 +962,6 @@ communes_behind(struct page *p)
 }
 
 static void
-alerts_placeholder(struct page *p)
-{
-	pf(p, "<h2>%s</h2>\n<p class=\"muted\">%s <a href=\"/alerts%s\">/alerts</a></p>\n",
-	    tr(p, T_FIRING), tr(p, T_ALERTS_LATER), p->qs);
-}
-
-static void
 page_overview(struct page *p)
 {
 	head(p, tr(p, T_TITLE_OVERVIEW), "/");
@@ -815,7 +991,7 @@ page_overview(struct page *p)
 		pf(p, "<td class=\"num hide-sm\">%u</td></tr>\n", ru->overdue);
 	}
 	put(p, "</tbody></table></div>\n");
-	alerts_placeholder(p);
+	firing_alerts(p);
 	communes_behind(p);
 	worst_loss(p);
 	worst_downtime(p);
@@ -1340,6 +1516,28 @@ state_history(struct page *p, size_t i)
 	put(p, "</ul>\n");
 }
 
+/* The alerts that name this site (its own, or an uplink's that lists it
+ * as cut off): firing first, then the newest. */
+static void
+site_alerts(struct page *p, size_t i)
+{
+	struct pages_alert *a;
+	int total, n = read_alerts(p, PAGES_OF_HAMLET, p->inv->hamlets[i].id, 0, SITE_ALERTS,
+	    &a, &total);
+
+	pf(p, "<h2>%s</h2>\n", tr(p, T_RECENT_ALERTS));
+	if (n < 0)
+		pf(p, "<p class=\"muted\">%s</p>\n", tr(p, T_NO_DB));
+	else if (n == 0)
+		pf(p, "<p class=\"muted\">%s</p>\n", tr(p, T_NO_SITE_ALERTS));
+	else
+		alert_table(p, a, n, AT_STATE | AT_RESOLVED);
+	if (n >= 0 && total > n)
+		pf(p, "<p class=\"muted\">… %d %s (<a href=\"/alerts%s\">%s</a>)</p>\n", total - n,
+		    tr(p, T_MORE_ROWS), p->qs, tr(p, T_ALL_ALERTS));
+	free(a);
+}
+
 static int
 page_hamlet(struct page *p, const char *path, size_t i)
 {
@@ -1407,14 +1605,78 @@ page_hamlet(struct page *p, const char *path, size_t i)
 	uplink_chain(p, i);
 	site_graphs(p, i);
 	state_history(p, i);
-	pf(p, "<h2>%s</h2>\n<p class=\"muted\">%s <a href=\"/alerts%s\">/alerts</a></p>\n",
-	    tr(p, T_RECENT_ALERTS), tr(p, T_ALERTS_LATER), p->qs);
+	site_alerts(p, i);
 	foot(p);
 	return 0;
 }
 
 /* --- alerts --- */
 
+/* One list of /alerts: heading, table or why not, and how many left out. */
+static void
+alerts_section(struct page *p, enum msg title, enum pages_alerts_which which, int max,
+    int cols, enum msg none)
+{
+	struct pages_alert *a;
+	int total, n = read_alerts(p, which, NULL, p->env->now - WEEK, max, &a, &total);
+
+	pf(p, "<h2>%s", tr(p, title));
+	if (n > 0)
+		pf(p, " <small>(%d)</small>", total);
+	put(p, "</h2>\n");
+	if (n < 0)
+		pf(p, "<p class=\"muted\">%s</p>\n", tr(p, T_NO_DB));
+	else if (n == 0)
+		pf(p, "<p class=\"muted\">%s</p>\n", tr(p, none));
+	else
+		alert_table(p, a, n, cols);
+	if (n >= 0 && total > n)
+		pf(p, "<p class=\"muted\">… %d %s</p>\n", total - n, tr(p, T_MORE_ROWS));
+	free(a);
+}
+
+static void
+silence_list(struct page *p)
+{
+	const struct pages_source *src = p->env->src;
+	struct pages_silence *v = NULL;
+	int total = 0, n = -1;
+
+	pf(p, "<h2>%s</h2>\n", tr(p, T_SILENCES));
+	if (src != NULL && src->silences != NULL) {
+		if ((v = calloc(SILENCES_MAX, sizeof *v)) == NULL)
+			p->oom = true;
+		else
+			n = src->silences(src->arg, p->env->now, v, SILENCES_MAX, &total);
+	}
+	if (n < 0)
+		pf(p, "<p class=\"muted\">%s</p>\n", tr(p, T_NO_DB));
+	else if (n == 0)
+		pf(p, "<p class=\"muted\">%s</p>\n", tr(p, T_NO_SILENCES));
+	else {
+		pf(p, "<div class=\"scroll\"><table class=\"silences\"><thead><tr><th>%s</th>"
+		    "<th>%s</th><th>%s</th></tr></thead><tbody>\n", tr(p, T_MATCH), tr(p, T_UNTIL),
+		    tr(p, T_REASON));
+		for (int k = 0; k < n; k++) {
+			put(p, "<tr><td class=\"name\">");
+			scope_link(p, v[k].match);
+			put(p, "</td><td>");
+			clock_time(p, v[k].until);
+			pf(p, " <small>(%s ", tr(p, T_IN));
+			duration(p, v[k].until - p->env->now);
+			put(p, ")</small></td><td class=\"summary\">");
+			esc(p, v[k].reason);
+			put(p, "</td></tr>\n");
+		}
+		put(p, "</tbody></table></div>\n");
+	}
+	if (n >= 0 && total > n)
+		pf(p, "<p class=\"muted\">… %d %s</p>\n", total - n, tr(p, T_MORE_ROWS));
+	free(v);
+}
+
+/* The alerts from the state DB, readable with or without an evaluation;
+ * then the hamlets in trouble now, from the snapshot. */
 static void
 page_alerts(struct page *p)
 {
@@ -1422,15 +1684,15 @@ page_alerts(struct page *p)
 
 	head(p, tr(p, T_ALERTS), "/alerts");
 	pf(p, "<h1>%s</h1>\n", tr(p, T_ALERTS));
-	pf(p, "<h2>%s</h2>\n<p class=\"muted\">%s</p>\n", tr(p, T_FIRING),
-	    tr(p, T_ALERTS_NONE_YET));
-	pf(p, "<h2>%s</h2>\n<p class=\"muted\">—</p>\n", tr(p, T_RECENT_ALERTS));
-	pf(p, "<h2>%s</h2>\n<p class=\"muted\">—</p>\n", tr(p, T_SILENCES));
+	alerts_section(p, T_FIRING, PAGES_FIRING, FIRING_MAX, 0, T_NONE_FIRING);
+	alerts_section(p, T_RESOLVED_WEEK, PAGES_RESOLVED, RESOLVED_MAX, AT_RESOLVED,
+	    T_NONE_RESOLVED);
+	silence_list(p);
 	if (p->inv == NULL) {
 		foot(p);
 		return;
 	}
-	pf(p, "<h2>%s</h2>\n<p>%s</p>\n", tr(p, T_PROBLEMS), tr(p, T_NO_PROBLEM_LIST));
+	pf(p, "<h2>%s</h2>\n<p>%s</p>\n", tr(p, T_PROBLEMS), tr(p, T_PROBLEMS_NOTE));
 	for (size_t i = 0; i < p->inv->nhamlets; i++) {
 		const struct hamlet_eval *e = &p->cov->hamlets[i];
 		if (e->state != HS_DOWN && e->state != HS_UNREACHABLE && e->state != HS_DEGRADED)
@@ -1595,7 +1857,7 @@ pages_render(const struct snapshot *s, const struct pages_env *env, const char *
 		} else
 			rc = page_hamlet(p, url, (size_t)(x - pg.inv->hamlets));
 	}
-	if (ferror(pg.f))
+	if (ferror(pg.f) || pg.oom)
 		rc = -1;
 	if (fclose(pg.f) != 0 || rc == -1) {
 		free(buf);

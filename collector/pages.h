@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct graph_cache;
 
@@ -32,6 +33,37 @@ struct pages_downtime {
 	double seconds;
 };
 
+/* One alert of state.db's alerts table, as the pages show it. */
+#define PAGES_SUMMARY_MAX	1024	/* alert_row's summary (alert_db.h) */
+struct pages_alert {
+	int64_t id;
+	char kind[32];			/* alert_kind_name, or what a newer build wrote */
+	char state[16];			/* firing, resolved */
+	char scope[ID_MAX + 16];	/* hamlet:ID, commune:ID, agent:ID */
+	char summary[PAGES_SUMMARY_MAX];	/* names, not ids: written by the engine */
+	double since;			/* the condition began */
+	double resolved_at;		/* 0 while open */
+	bool silenced;			/* a silence in force matches it (when resolved:
+					 * it was silenced then) */
+	bool acked;
+	bool flapping;
+};
+
+/* Which alerts pages_source.alerts lists. */
+enum pages_alerts_which {
+	PAGES_FIRING,			/* firing, newest first */
+	PAGES_RESOLVED,			/* resolved at or after `from`, newest first */
+	PAGES_OF_HAMLET,		/* firing or resolved that name `hamlet` (scope or
+					 * hamlets), firing first, then newest */
+};
+
+/* A silence in force (state.db silences). */
+struct pages_silence {
+	char match[ID_MAX + 24];	/* province:ID, commune:ID, hamlet:ID, agent:ID, * */
+	double until;
+	char reason[512];
+};
+
 /*
  * What the pages read beyond the snapshot (the state DB). Any member may
  * be NULL; each returns the number of rows filled (at most max), or -1
@@ -44,6 +76,12 @@ struct pages_source {
 	    struct pages_downtime *out, int max);
 	/* A hamlet's latest stretches, newest first. */
 	int (*history)(void *arg, const char *hamlet, struct pages_stretch *out, int max);
+	/* Alerts (see enum pages_alerts_which; `hamlet` and `from` only where
+	 * it says); *total is set to how many there are in all, for "N more". */
+	int (*alerts)(void *arg, enum pages_alerts_which which, const char *hamlet,
+	    double from, double now, struct pages_alert *out, int max, int *total);
+	/* The silences in force at now, the soonest to end first. */
+	int (*silences)(void *arg, double now, struct pages_silence *out, int max, int *total);
 	void *arg;
 };
 

@@ -1,10 +1,13 @@
 /*
  * What the dashboard reads from the state DB (data_dir/state.db): the
- * hamlets with the most downtime this week, and one hamlet's recent
- * states. A read-only connection of the HTTP threads' own (the writer owns
- * the read-write one; WAL mode lets both work at once), opened on first
- * use because the writer creates the file, and kept under one lock. The
- * week's worst list scans the whole history, so it is kept for a minute.
+ * hamlets with the most downtime this week, one hamlet's recent states,
+ * the alerts and the silences in force. A read-only connection of the HTTP
+ * threads' own (the writer owns the read-write one; WAL mode lets both
+ * work at once), opened on first use because the writer creates the file,
+ * and kept under one lock. The week's worst list scans the whole history,
+ * so it is kept for a minute. The alert tables stay small (history is
+ * trimmed after [alerts] keep_days), so they are read at each request:
+ * an ack or a new silence shows at once, as in the API.
  */
 #include "pages.h"
 
@@ -28,6 +31,8 @@ struct pages_db {
 	char path[600];
 	sqlite3 *db;
 	sqlite3_stmt *down, *hist;
+	sqlite3_stmt *alerts[3];	/* by enum pages_alerts_which */
+	sqlite3_stmt *sil;
 	double next_open;		/* monotonic; no attempt before */
 	struct log_limit lim;		/* "cannot open" said once in a while */
 	/* The last worst-downtime answer, and when it was made. */
@@ -45,6 +50,43 @@ static const char sql_down[] =
 static const char sql_hist[] =
 	"SELECT state, since, until FROM hamlet_history WHERE hamlet = ?1"
 	" ORDER BY since DESC LIMIT ?2";
+
+/* An alert's hamlets, a JSON array of ids; a damaged one counts as none
+ * rather than failing the whole list. */
+#define HAMLETS	"(CASE WHEN json_valid(a.hamlets) THEN a.hamlets ELSE '[]' END)"
+/*
+ * The columns read_alert() takes; ?1 is now, ?2 the limit. "silenced" is
+ * what the API says (api_alerts.c): for an open alert, whether a silence
+ * in force matches it now — the rules of alert_silence_matches() on the
+ * canonical match strings the API stores (alert_match_str) — and for a
+ * resolved one, whether it was silenced then. count(*) OVER () is the
+ * number of rows before LIMIT, for "N more".
+ */
+#define ALERT_SELECT \
+	"SELECT a.id, a.kind, a.state, a.scope, a.summary, a.since, a.resolved_at, a.flapping," \
+	" CASE WHEN a.state = 'resolved' THEN a.silenced != 0 ELSE EXISTS (SELECT 1" \
+	" FROM silences s WHERE s.until > ?1 AND (s.match = '*'" \
+	" OR s.match = 'province:' || a.province OR s.match = 'commune:' || a.commune" \
+	" OR s.match = 'agent:' || a.agent" \
+	" OR s.match IN (SELECT 'hamlet:' || value FROM json_each(" HAMLETS ")))) END," \
+	" EXISTS (SELECT 1 FROM alert_acks k WHERE k.alert_id = a.id)," \
+	" count(*) OVER ()" \
+	" FROM alerts a"
+static const char *const sql_alerts[3] = {
+	[PAGES_FIRING] = ALERT_SELECT " WHERE a.state = 'firing'"
+	    " ORDER BY a.since DESC, a.id DESC LIMIT ?2",
+	/* ?3: resolved at or after */
+	[PAGES_RESOLVED] = ALERT_SELECT " WHERE a.state = 'resolved' AND a.resolved_at >= ?3"
+	    " ORDER BY a.resolved_at DESC, a.id DESC LIMIT ?2",
+	/* ?3: the hamlet; pending alerts are not news yet */
+	[PAGES_OF_HAMLET] = ALERT_SELECT " WHERE a.state IN ('firing', 'resolved')"
+	    " AND (a.scope = 'hamlet:' || ?3"
+	    " OR EXISTS (SELECT 1 FROM json_each(" HAMLETS ") WHERE value = ?3))"
+	    " ORDER BY a.state = 'firing' DESC, a.since DESC, a.id DESC LIMIT ?2",
+};
+static const char sql_sil[] =
+	"SELECT match, until, reason, count(*) OVER () FROM silences WHERE until > ?1"
+	" ORDER BY until, id LIMIT ?2";
 
 struct pages_db *
 pages_db_new(const char *data_dir)
@@ -64,8 +106,13 @@ db_close(struct pages_db *db)
 {
 	sqlite3_finalize(db->down);
 	sqlite3_finalize(db->hist);
+	for (size_t i = 0; i < sizeof db->alerts / sizeof db->alerts[0]; i++) {
+		sqlite3_finalize(db->alerts[i]);
+		db->alerts[i] = NULL;
+	}
+	sqlite3_finalize(db->sil);
 	sqlite3_close(db->db);
-	db->down = db->hist = NULL;
+	db->down = db->hist = db->sil = NULL;
 	db->db = NULL;
 }
 
@@ -95,8 +142,12 @@ db_ready(struct pages_db *db)
 		goto fail;
 	sqlite3_busy_timeout(db->db, DB_BUSY_MS);
 	if (sqlite3_prepare_v2(db->db, sql_down, -1, &db->down, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db->db, sql_hist, -1, &db->hist, NULL) != SQLITE_OK)
+	    sqlite3_prepare_v2(db->db, sql_hist, -1, &db->hist, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db->db, sql_sil, -1, &db->sil, NULL) != SQLITE_OK)
 		goto fail;
+	for (size_t i = 0; i < sizeof db->alerts / sizeof db->alerts[0]; i++)
+		if (sqlite3_prepare_v2(db->db, sql_alerts[i], -1, &db->alerts[i], NULL) != SQLITE_OK)
+			goto fail;
 	return true;
 fail:
 	log_limited(&db->lim, "dashboard: %s: %s (history not shown for now)", db->path,
@@ -182,10 +233,124 @@ done:
 	return n;
 }
 
+static const char *
+col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : "";
+}
+
+static void
+read_alert(sqlite3_stmt *st, void *out)
+{
+	struct pages_alert *a = out;
+
+	a->id = sqlite3_column_int64(st, 0);
+	snprintf(a->kind, sizeof a->kind, "%s", col(st, 1));
+	snprintf(a->state, sizeof a->state, "%s", col(st, 2));
+	snprintf(a->scope, sizeof a->scope, "%s", col(st, 3));
+	snprintf(a->summary, sizeof a->summary, "%s", col(st, 4));
+	a->since = sqlite3_column_double(st, 5);
+	a->resolved_at = sqlite3_column_double(st, 6);
+	a->flapping = sqlite3_column_int(st, 7) != 0;
+	a->silenced = sqlite3_column_int(st, 8) != 0;
+	a->acked = sqlite3_column_int(st, 9) != 0;
+}
+
+static void
+read_silence(sqlite3_stmt *st, void *out)
+{
+	struct pages_silence *s = out;
+
+	snprintf(s->match, sizeof s->match, "%s", col(st, 0));
+	s->until = sqlite3_column_double(st, 1);
+	snprintf(s->reason, sizeof s->reason, "%s", col(st, 2));
+}
+
+/*
+ * Steps st (bound, under the lock) into out through read(); the last
+ * column is the count before LIMIT. Returns the rows, or -1 after closing
+ * the connection (a schema the writer has not made yet, a locked file:
+ * next time).
+ */
+static int
+run(struct pages_db *db, sqlite3_stmt *st, void *out, size_t size, int max, int ncols,
+    void (*read)(sqlite3_stmt *, void *), int *total)
+{
+	int n = 0, rc = SQLITE_DONE;
+
+	*total = 0;
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read(st, (char *)out + (size_t)n * size);
+		*total = sqlite3_column_int(st, ncols - 1);
+		n++;
+	}
+	if (n < max && rc != SQLITE_DONE) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		db_close(db);
+		*total = 0;
+		return -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return n;
+}
+
+static int
+alerts(void *arg, enum pages_alerts_which which, const char *hamlet, double from, double now,
+    struct pages_alert *out, int max, int *total)
+{
+	struct pages_db *db = arg;
+	sqlite3_stmt *st;
+	int n = -1;
+
+	*total = 0;
+	if ((unsigned)which >= sizeof db->alerts / sizeof db->alerts[0] || max <= 0 ||
+	    (which == PAGES_OF_HAMLET && hamlet == NULL))
+		return max <= 0 ? 0 : -1;
+	pthread_mutex_lock(&db->lock);
+	if (!db_ready(db))
+		goto done;
+	st = db->alerts[which];
+	sqlite3_bind_double(st, 1, now);
+	sqlite3_bind_int(st, 2, max);
+	if (which == PAGES_RESOLVED)
+		sqlite3_bind_double(st, 3, from);
+	else if (which == PAGES_OF_HAMLET)
+		sqlite3_bind_text(st, 3, hamlet, -1, SQLITE_STATIC);
+	n = run(db, st, out, sizeof *out, max, 11, read_alert, total);
+done:
+	pthread_mutex_unlock(&db->lock);
+	return n;
+}
+
+static int
+silences(void *arg, double now, struct pages_silence *out, int max, int *total)
+{
+	struct pages_db *db = arg;
+	int n = -1;
+
+	*total = 0;
+	if (max <= 0)
+		return 0;
+	pthread_mutex_lock(&db->lock);
+	if (db_ready(db)) {
+		sqlite3_bind_double(db->sil, 1, now);
+		sqlite3_bind_int(db->sil, 2, max);
+		n = run(db, db->sil, out, sizeof *out, max, 4, read_silence, total);
+	}
+	pthread_mutex_unlock(&db->lock);
+	return n;
+}
+
 void
 pages_db_source(struct pages_db *db, struct pages_source *src)
 {
 	src->worst_downtime = worst_downtime;
 	src->history = history;
+	src->alerts = alerts;
+	src->silences = silences;
 	src->arg = db;
 }

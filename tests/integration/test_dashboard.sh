@@ -35,7 +35,7 @@ HTTP_PORT=$(free_port)
 BASE="http://127.0.0.1:$HTTP_PORT"
 write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT" \
     "[rrd]" "retention = RRA:AVERAGE:0.5:1:600 RRA:AVERAGE:0.5:30:600 RRA:MIN:0.5:30:600 RRA:MAX:0.5:30:600" \
-    "[coverage]" "window = 20" "offline_after = 8"
+    "[coverage]" "window = 20" "offline_after = 8" "[alerts]" "for = 2" "clear_for = 2"
 sed -i "/^\[collector\]/a inventory = $T/inventory.csv\ntargets = $COVMON_SRC/tests/data/targets.csv\neval_interval = 1" \
     "$T/collector.conf"
 TZ=Asia/Ho_Chi_Minh start_collector "$T/collector.conf" "$T/collector.log"
@@ -61,6 +61,24 @@ wait_for 60 bash -c "[ \$(rrdtool first --rraindex 1 $T/data/rrd/lao-cai/lc-batx
     [ \$(( \$(date +%s) - \$(rrdtool lastupdate $T/data/rrd/lao-cai/lc-batxat-suoichai-01/icmp.rrd | awk -F: 'NR==3{print \$1}') )) -lt 10 ]" \
     || fail "Suối Chải's backlog not stored"
 pass "fleet running; a commune cut off"
+
+# The cut as the pages show it: a firing hamlet_down on the overview and on
+# /alerts, named, and on the site page of a hamlet cut off behind it.
+wait_for 30 bash -c "curl -sf '$BASE/api/v1/alerts?state=firing' | grep -q '\"kind\":\"hamlet_down\"'" \
+    || fail "no hamlet_down alert firing after the cut"
+curl -sf "$BASE/" > "$T/page.html"
+grep -q '<table class="alerts">' "$T/page.html" || fail "overview: no firing alerts table"
+grep -q '<td class="hide-sm">hamlet down</td>' "$T/page.html" || fail "overview: no hamlet down"
+curl -sf "$BASE/alerts" > "$T/page.html"
+grep -q '<td class="hide-sm">hamlet down</td>' "$T/page.html" || fail "/alerts: no hamlet down"
+grep -q 'None firing' "$T/page.html" && fail "/alerts says none firing"
+cut=$(curl -sf "$BASE/api/v1/hamlets?state=unreachable" | python3 -c \
+    'import json,sys; h=json.load(sys.stdin)["hamlets"]; print(h[0]["id"] if h else "")')
+if [ -n "$cut" ]; then
+	curl -sf "$BASE/hamlet/$cut" | grep -q '<span class="badge st-down">firing</span>' \
+	    || fail "/hamlet/$cut: its uplink's alert not listed"
+fi
+pass "firing alerts on /, /alerts and the site page${cut:+ of $cut}"
 
 # Every page answers 200, and so does every image it links.
 pages=(/ /alerts /province/lao-cai /province/thai-nguyen /commune/bat-xat

@@ -22,6 +22,9 @@
 #include "coverage.h"
 #include "pages.h"
 #include "snapshot.h"
+#include "state_db.h"
+
+#include <sqlite3.h>
 
 #define HDR	"hamlet_id,hamlet_name,village,commune_id,commune_name," \
 		"province_id,province_name,lat,lon,agent_id,uplink_hamlet_id," \
@@ -332,6 +335,7 @@ test_overview_without_db(void **state)
 	f->env.src = NULL;
 	const char *b = get(f, "/", 200);
 	HAS(b, "cannot be read now");
+	HAS(b, "<h2>Firing alerts</h2>");
 }
 
 static void
@@ -556,6 +560,275 @@ test_errors(void **state)
 	f->s = keep;
 }
 
+/* --- alerts from a real state DB --- */
+
+/* The collector's state DB in the fixture's directory (the writer's
+ * connection, kept open as in the collector), and the pages' reader of it
+ * for the alerts; downtime and history stay the fakes above. */
+struct alert_fx {
+	struct state_db *sdb;
+	struct pages_db *pdb;
+};
+
+static void
+alert_db_open(struct fx *f, struct alert_fx *a)
+{
+	char path[128], err[256];
+	struct pages_source real;
+
+	snprintf(path, sizeof path, "%s/state.db", f->dir);
+	if (state_db_open(&a->sdb, path, err, sizeof err) == -1)
+		fail_msg("state_db_open: %s", err);
+	assert_non_null(a->pdb = pages_db_new(f->dir));
+	pages_db_source(a->pdb, &real);
+	f->src.alerts = real.alerts;
+	f->src.silences = real.silences;
+	f->src.arg = real.arg;
+}
+
+static void
+alert_db_close(struct alert_fx *a)
+{
+	pages_db_free(a->pdb);
+	state_db_close(a->sdb);
+}
+
+/* One statement, formatted by sqlite3_vmprintf (%Q quotes a string). */
+static void
+sql(struct alert_fx *a, const char *fmt, ...)
+{
+	char *q, *err = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	q = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	assert_non_null(q);
+	if (sqlite3_exec(state_db_sqlite(a->sdb), q, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", q, err);
+	sqlite3_free(q);
+}
+
+static void
+add_alert(struct alert_fx *a, int id, const char *kind, const char *scope, const char *state,
+    const char *commune, const char *hamlets, const char *summary, double since,
+    double resolved_at, int flapping)
+{
+	sql(a, "INSERT INTO alerts (id, kind, scope, state, province, commune, hamlets, summary,"
+	    " since, fired_at, resolved_at, flapping) VALUES (%d, %Q, %Q, %Q, %Q, %Q, %Q, %Q,"
+	    " %.0f, %.0f, %.0f, %d)", id, kind, scope, state,
+	    commune[0] ? "lao-cai" : "", commune, hamlets, summary, since, since + 120,
+	    resolved_at, flapping);
+}
+
+/* The text of the table row of alert `id` ("" when it is not there). */
+static char *
+alert_row(const char *b, int id)
+{
+	static char row[4096];
+	char tag[32];
+	const char *s, *e;
+
+	snprintf(tag, sizeof tag, "<tr id=\"alert-%d\">", id);
+	row[0] = '\0';
+	if ((s = strstr(b, tag)) != NULL && (e = strstr(s, "</tr>")) != NULL)
+		snprintf(row, sizeof row, "%.*s", (int)(e - s), s);
+	return row;
+}
+
+static void
+test_alerts_from_db(void **state)
+{
+	struct fx *f = *state;
+	struct alert_fx a;
+	static const char *const vi[] = { "lang", "vi", NULL };
+
+	alert_db_open(f, &a);
+	/* Firing: Tả Lèng down with Y Tý 1 cut behind it (acked), Phìn Hồ
+	 * degraded and flapping with HTML in its summary, Bát Xát red under a
+	 * silence, an unknown agent; one resolved an hour ago, one resolved
+	 * last week, one still pending. */
+	add_alert(&a, 1, "hamlet_down", "hamlet:ta-leng", "firing", "y-ty",
+	    "[\"ta-leng\",\"y-ty-1\"]", "Tả Lèng (Y Tý) down since 21:43; also cut: Y Tý 1",
+	    NOW - 1800, 0, 0);
+	sql(&a, "INSERT INTO alert_acks (alert_id, at) VALUES (1, %.0f)", NOW - 60);
+	add_alert(&a, 2, "hamlet_degraded", "hamlet:phin-ho", "firing", "bat-xat",
+	    "[\"phin-ho\"]", "<script>alert(1)</script> & loss 12.5 %", NOW - 600, 0, 1);
+	add_alert(&a, 3, "commune_red", "commune:bat-xat", "firing", "bat-xat", "[]",
+	    "Bát Xát 50 % of 90 %", NOW - 7200, 0, 0);
+	add_alert(&a, 4, "agent_unknown", "agent:a-stranger", "firing", "", "[]",
+	    "agent a-stranger reports but is not in the inventory", NOW - 7300, 0, 0);
+	add_alert(&a, 5, "hamlet_down", "hamlet:suoi-chai", "resolved", "bat-xat",
+	    "[\"suoi-chai\",\"phin-ho\"]", "resolved at 21:13 after 20 min: Suối Chải down",
+	    NOW - 4800, NOW - 3600, 0);
+	add_alert(&a, 6, "hamlet_down", "hamlet:suoi-chai", "resolved", "bat-xat",
+	    "[\"suoi-chai\"]", "last week's cut", NOW - 9 * 86400, NOW - 8 * 86400, 0);
+	add_alert(&a, 7, "hamlet_down", "hamlet:ta-leng", "pending", "y-ty", "[\"ta-leng\"]",
+	    "not yet news", NOW - 30, 0, 0);
+	sql(&a, "INSERT INTO silences (match, until, reason, created) VALUES"
+	    " ('commune:bat-xat', %.0f, 'tower work <b>all day</b>', %.0f),"
+	    " ('hamlet:ta-leng', %.0f, 'over', %.0f)", NOW + 7200, NOW - 60, NOW - 10, NOW - 600);
+
+	/* The overview: the firing ones, newest first, with their marks. */
+	const char *b = get(f, "/", 200);
+	HAS(b, "<h2>Firing alerts <small>(4)</small></h2>");
+	const char *r2 = strstr(b, "alert-2\""), *r1 = strstr(b, "alert-1\""),
+	    *r3 = strstr(b, "alert-3\""), *r4 = strstr(b, "alert-4\"");
+	assert_true(r2 && r1 && r3 && r4 && r2 < r1 && r1 < r3 && r3 < r4);
+	const char *row = alert_row(b, 2);
+	HAS(row, "hamlet degraded");
+	HAS(row, "<a href=\"/hamlet/phin-ho\">Phìn Hồ</a>");
+	HAS(row, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; loss 12.5 %");
+	HAS(row, "flapping");
+	HAS(row, ">10 min ago</time>");
+	HAS(row, "silenced");		/* in Bát Xát, like the commune's */
+	row = alert_row(b, 1);
+	HAS(row, "Tả Lèng (Y Tý) down since 21:43; also cut: Y Tý 1");
+	HAS(row, "acknowledged");
+	HAS(row, ">30 min ago</time>");
+	HASNT(row, "silenced");		/* its silence is over */
+	row = alert_row(b, 3);
+	HAS(row, "commune behind target");
+	HAS(row, "<a href=\"/commune/bat-xat\">Bát Xát</a>");
+	HAS(row, "<span class=\"badge m-silenced\">silenced</span>");
+	HAS(row, ">2 h 0 min ago</time>");
+	HAS(alert_row(b, 4), "<code>agent:a-stranger</code>");
+	HASNT(alert_row(b, 4), "silenced");
+	HASNT(b, "alert-5\"");
+	HASNT(b, "not yet news");
+	HASNT(b, "None firing");
+
+	/* /alerts: firing, resolved this week, silences in force. */
+	b = get(f, "/alerts", 200);
+	HAS(b, "<h2>Firing alerts <small>(4)</small></h2>");
+	const char *res = strstr(b, "Resolved in the last 7 days");
+	assert_non_null(res);
+	assert_true(strstr(b, "alert-4\"") < res);
+	HAS(b, "<h2>Resolved in the last 7 days <small>(1)</small></h2>");
+	row = alert_row(b, 5);
+	HAS(row, "resolved at 21:13 after 20 min: Suối Chải down");
+	HAS(row, "<a href=\"/hamlet/suoi-chai\">Suối Chải</a>");
+	/* since, then resolved */
+	HAS(row, ">1 h 20 min ago</time></td><td><time title=\"2023-11-14 21:13\">1 h 0 min ago");
+	HASNT(b, "last week&#39;s cut");
+	HASNT(b, "not yet news");
+	const char *sil = strstr(b, "<table class=\"silences\">");
+	assert_non_null(sil);
+	HAS(sil, "<a href=\"/commune/bat-xat\">Bát Xát</a>");
+	HAS(sil, "tower work &lt;b&gt;all day&lt;/b&gt;");
+	HAS(sil, "(in 2 h 0 min)");
+	HASNT(sil, ">over<");
+	/* and still the hamlets in trouble now */
+	HAS(b, "Hamlets with a problem now");
+
+	/* A site page: the alerts naming it, firing first. */
+	b = get(f, "/hamlet/y-ty-1", 200);
+	HAS(alert_row(b, 1), "<span class=\"badge st-down\">firing</span>");
+	HASNT(b, "alert-2\"");
+	b = get(f, "/hamlet/phin-ho", 200);
+	r2 = strstr(b, "alert-2\"");
+	const char *r5 = strstr(b, "alert-5\"");
+	assert_true(r2 != NULL && r5 != NULL && r2 < r5);	/* firing first */
+	HAS(alert_row(b, 5), "<span class=\"badge st-covered\">resolved</span>");
+	HASNT(b, "alert-3\"");		/* the commune's alert lists no hamlet */
+	b = get(f, "/hamlet/ta-leng", 200);
+	HAS(b, "alert-1\"");
+	HASNT(b, "not yet news");
+	b = get(f, "/hamlet/suoi-chai", 200);
+	HAS(b, "alert-5\"");
+	HAS(b, "alert-6\"");		/* a site's history goes further back */
+
+	/* Read each time: an ack and a new silence show at once. */
+	sql(&a, "INSERT INTO alert_acks (alert_id, at) VALUES (2, %.0f)", NOW);
+	sql(&a, "INSERT INTO silences (match, until, reason, created) VALUES"
+	    " ('*', %.0f, 'maintenance', %.0f)", NOW + 600, NOW);
+	b = get(f, "/", 200);
+	HAS(alert_row(b, 2), "acknowledged");
+	HAS(alert_row(b, 1), "silenced");
+	b = get(f, "/alerts", 200);
+	HAS(b, "<td class=\"name\">everything</td>");
+
+	/* In Vietnamese. */
+	b = get_q(f, "/", vi, NULL, 200);
+	HAS(b, "Cảnh báo đang bật");
+	HAS(alert_row(b, 2), "thôn suy giảm");
+	HAS(alert_row(b, 2), "chập chờn");
+	HAS(alert_row(b, 2), "10 phút trước");
+	b = get_q(f, "/alerts", vi, NULL, 200);
+	HAS(b, "Đã hết trong 7 ngày qua");
+	HAS(b, "Lý do");
+	alert_db_close(&a);
+}
+
+static void
+test_alerts_none(void **state)
+{
+	struct fx *f = *state;
+	struct alert_fx a;
+
+	alert_db_open(f, &a);
+	add_alert(&a, 1, "hamlet_down", "hamlet:ta-leng", "resolved", "y-ty", "[\"ta-leng\"]",
+	    "long ago", NOW - 30 * 86400, NOW - 29 * 86400, 0);
+	const char *b = get(f, "/", 200);
+	HAS(b, "<h2>Firing alerts</h2>\n<p class=\"muted\">None firing.</p>");
+	b = get(f, "/alerts", 200);
+	HAS(b, "None firing.");
+	HAS(b, "No alert resolved in the last 7 days.");
+	HAS(b, "No silence in force.");
+	HASNT(b, "long ago");
+	b = get(f, "/hamlet/phin-ho", 200);
+	HAS(b, "No alert about this site.");
+	b = get_q(f, "/", (const char *const[]){ "lang", "vi", NULL }, NULL, 200);
+	HAS(b, "Không có cảnh báo nào đang bật.");
+	alert_db_close(&a);
+
+	/* Without a state DB: said, not hidden. */
+	f->src.alerts = NULL;
+	f->src.silences = NULL;
+	b = get(f, "/alerts", 200);
+	HAS(b, "<h2>Firing alerts</h2>\n<p class=\"muted\">The state database (state.db) cannot "
+	    "be read now.</p>");
+	/* and before the first evaluation, the alerts are there all the same */
+	alert_db_open(f, &a);
+	struct snapshot *keep = f->s;
+	f->s = NULL;
+	b = get(f, "/alerts", 200);
+	HAS(b, "None firing.");
+	HASNT(b, "Hamlets with a problem now");
+	f->s = keep;
+	alert_db_close(&a);
+}
+
+static void
+test_alerts_many(void **state)
+{
+	struct fx *f = *state;
+	struct alert_fx a;
+	char scope[64], summary[64];
+
+	alert_db_open(f, &a);
+	sql(&a, "BEGIN");
+	for (int i = 1; i <= 25; i++) {
+		snprintf(scope, sizeof scope, "agent:a-%02d", i);
+		snprintf(summary, sizeof summary, "agent number %02d", i);
+		add_alert(&a, i, "agent_spool_dropped", scope, "firing", "", "[]", summary,
+		    NOW - 60.0 * i, 0, 0);
+	}
+	sql(&a, "COMMIT");
+	/* The overview: the 20 newest, and the way to the rest. */
+	const char *b = get(f, "/", 200);
+	HAS(b, "<h2>Firing alerts <small>(25)</small></h2>");
+	assert_int_equal(count(b, "<tr id=\"alert-"), 20);
+	HAS(b, "agent number 20");
+	HASNT(b, "agent number 21");
+	HAS(b, "… 5 more firing: <a href=\"/alerts\">all alerts</a>");
+	HAS(b, "agent dropped samples");
+	b = get(f, "/alerts", 200);
+	assert_int_equal(count(b, "<tr id=\"alert-"), 25);
+	HASNT(b, "more firing");
+	alert_db_close(&a);
+}
+
 /* --- /graph/ --- */
 
 static void
@@ -714,6 +987,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_commune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hamlet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alerts_from_db, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alerts_none, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alerts_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_language, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
