@@ -60,6 +60,7 @@ struct opts {
 	double ack_timeout, ack_wait;
 	uint32_t spool_max;
 	unsigned burst;
+	unsigned agent_window;   /* --ack: samples in flight per agent, as a real agent */
 	unsigned window;
 	const char *ledger;
 	bool offline_at_exit;
@@ -141,6 +142,8 @@ usage(FILE *f)
 "                          dropped and counted (10000)\n"
 "      --burst N           spooled samples one agent sends per turn (100)\n"
 "      --window N          publishes awaiting PUBACK before waiting (1000)\n"
+"      --agent-window N    with --ack: samples one agent has in flight (sent,\n"
+"                          not acked), as covmon-agent's [mqtt] window (64)\n"
 "      --ledger FILE       write a per-agent ledger CSV at the end\n"
 "      --offline-at-exit   publish a retained offline state for every agent\n"
 "      --client-id ID      MQTT client id (covmon-fleetsim-PID)\n"
@@ -224,7 +227,7 @@ parse_scenario(struct opts *o, const char *s)
 enum {
 	O_INTERVAL = 256, O_START_TS, O_BACKFILL, O_PREFIX, O_SEED, O_SEQ_START,
 	O_CUT_AFTER, O_CUT_FOR, O_ACK, O_ACK_TIMEOUT, O_ACK_WAIT, O_SPOOL_MAX,
-	O_BURST, O_WINDOW, O_LEDGER, O_OFFLINE, O_CLIENT_ID, O_BROKER_TIMEOUT,
+	O_BURST, O_WINDOW, O_AGENT_WINDOW, O_LEDGER, O_OFFLINE, O_CLIENT_ID, O_BROKER_TIMEOUT,
 	O_HELP, O_VERSION,
 };
 
@@ -255,6 +258,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		{ "spool-max", required_argument, NULL, O_SPOOL_MAX },
 		{ "burst", required_argument, NULL, O_BURST },
 		{ "window", required_argument, NULL, O_WINDOW },
+		{ "agent-window", required_argument, NULL, O_AGENT_WINDOW },
 		{ "ledger", required_argument, NULL, O_LEDGER },
 		{ "offline-at-exit", no_argument, NULL, O_OFFLINE },
 		{ "client-id", required_argument, NULL, O_CLIENT_ID },
@@ -279,6 +283,7 @@ parse_args(struct opts *o, int argc, char **argv)
 	o->spool_max = 10000;
 	o->burst = 100;
 	o->window = 1000;
+	o->agent_window = 64;
 	o->broker_timeout = 30;
 
 	while ((c = getopt_long(argc, argv, "h:p:i:r:n:d:a:s:v", lopts, NULL)) != -1) {
@@ -315,6 +320,9 @@ parse_args(struct opts *o, int argc, char **argv)
 			break;
 		case O_BURST: o->burst = (unsigned)num_arg("--burst", optarg, 1, 1e6); break;
 		case O_WINDOW: o->window = (unsigned)num_arg("--window", optarg, 1, 1e6); break;
+		case O_AGENT_WINDOW:
+			o->agent_window = (unsigned)num_arg("--agent-window", optarg, 1, 1e6);
+			break;
 		case O_LEDGER: o->ledger = optarg; break;
 		case O_OFFLINE: o->offline_at_exit = true; break;
 		case O_CLIENT_ID: o->client_id = optarg; break;
@@ -801,10 +809,14 @@ send_one(struct agent *a)
 	}
 }
 
+/* With --ack, like a real agent: at most agent_window samples in flight
+ * beyond the oldest unacked; the rest wait for acks (a resend after an
+ * ack timeout re-sends that window, not the whole spool). */
 static void
 drain(struct agent *a, unsigned max)
 {
-	while (!a->in_cut && a->send_next < a->hi && max-- > 0 && !stop_flag)
+	while (!a->in_cut && a->send_next < a->hi && max-- > 0 && !stop_flag &&
+	    (!F.o.ack || a->send_next < a->lo + F.o.agent_window))
 		send_one(a);
 }
 
