@@ -9,6 +9,7 @@
 #include "agent.h"
 #include "backoff.h"
 #include "clock.h"
+#include "conf.h"
 #include "log.h"
 #include "spool.h"
 #include "topic.h"
@@ -364,25 +365,6 @@ publisher_tick(struct publisher *p)
 	}
 }
 
-static int
-read_password(const char *path, char *buf, size_t len, char *err, size_t errlen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1) {
-		snprintf(err, errlen, "password_file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	ssize_t n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0) {
-		snprintf(err, errlen, "password_file %s: empty or unreadable", path);
-		return -1;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return 0;
-}
-
 struct publisher *
 publisher_new(struct loop *l, const struct agent_conf *ac, struct spool *sp, char *err,
     size_t errlen)
@@ -433,7 +415,7 @@ publisher_new(struct loop *l, const struct agent_conf *ac, struct spool *sp, cha
 	mosquitto_message_callback_set(p->mosq, on_message);
 	if (m->username[0]) {
 		if (m->password_file[0] &&
-		    read_password(m->password_file, p->password, sizeof p->password, err,
+		    conf_read_secret(m->password_file, p->password, sizeof p->password, err,
 		    errlen) == -1)
 			goto fail;
 		rc = mosquitto_username_pw_set(p->mosq, m->username,

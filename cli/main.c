@@ -123,17 +123,10 @@ cli_setup(struct cli *c, bool print)
 		const char *tk = conf_str(&cf, "cli", "token", "");
 		if (tk[0])
 			snprintf(c->token, sizeof c->token, "%s", tk);
-		else if (tf[0]) {
-			FILE *f = fopen(tf, "r");
-			if (f == NULL || fgets(c->token, sizeof c->token, f) == NULL) {
-				fprintf(stderr, "covmon: %s: [cli] token_file %s: cannot read it\n",
-				    c->conf_path, tf);
-				if (f)
-					fclose(f);
-				goto done;
-			}
-			fclose(f);
-			c->token[strcspn(c->token, "\r\n")] = '\0';
+		else if (tf[0] && conf_read_secret(tf, c->token, sizeof c->token, err,
+		    sizeof err) == -1) {
+			fprintf(stderr, "covmon: %s: [cli] token_file %s\n", c->conf_path, err);
+			goto done;
 		}
 		if (conf_unused(&cf, err, sizeof err) == -1) {
 			fprintf(stderr, "covmon: %s\n", err);

@@ -22,26 +22,6 @@ put(char *dst, size_t len, const char *src, const char *path, const char *what, 
 	return 0;
 }
 
-static int
-read_secret(const char *path, char *buf, size_t len, char *err, size_t errlen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	ssize_t n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0) {
-		snprintf(err, errlen, "%s: empty or unreadable", path);
-		return -1;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return 0;
-}
-
 /* [notifier.NAME]: one way to reach people. */
 static int
 notifier_conf(struct conf *c, const char *section, struct notifier_conf *n, const char *path,
@@ -76,7 +56,7 @@ notifier_conf(struct conf *c, const char *section, struct notifier_conf *n, cons
 		CHECK(put(n->url, sizeof n->url, v, path, "url", err, errlen));
 		v = conf_str(c, section, "token_file", "");
 		if (v[0])
-			CHECK(read_secret(v, n->bearer_token, sizeof n->bearer_token, err, errlen));
+			CHECK(conf_read_secret(v, n->bearer_token, sizeof n->bearer_token, err, errlen));
 		v = conf_str(c, section, "bearer_token", "");
 		if (v[0])
 			CHECK(put(n->bearer_token, sizeof n->bearer_token, v, path, "bearer_token",
@@ -100,7 +80,7 @@ notifier_conf(struct conf *c, const char *section, struct notifier_conf *n, cons
 		    path, "username", err, errlen));
 		v = conf_str(c, section, "password_file", "");
 		if (v[0])
-			CHECK(read_secret(v, n->password, sizeof n->password, err, errlen));
+			CHECK(conf_read_secret(v, n->password, sizeof n->password, err, errlen));
 		CHECK(conf_bool(c, section, "tls", true, &n->tls, err, errlen));
 		break;
 	}
@@ -333,7 +313,7 @@ collector_conf_load(struct collector_conf *cc, const char *path, char *err, size
 	CHECK(put(cc->http_listen, sizeof cc->http_listen,
 	    conf_str(&c, "http", "listen", "127.0.0.1:8080"), path, "[http] listen", err, errlen));
 	v = conf_str(&c, "http", "token_file", "");
-	if (v[0] && read_secret(v, cc->token, sizeof cc->token, err, errlen) == -1)
+	if (v[0] && conf_read_secret(v, cc->token, sizeof cc->token, err, errlen) == -1)
 		goto fail;
 	v = conf_str(&c, "http", "token", "");
 	if (v[0])

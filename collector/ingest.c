@@ -7,6 +7,7 @@
 #include "collector.h"
 #include "backoff.h"
 #include "clock.h"
+#include "conf.h"
 #include "counters.h"
 #include "log.h"
 #include "topic.h"
@@ -189,19 +190,9 @@ ingest_new(const struct collector_conf *cc, struct queue *q, char *err, size_t e
 	mosquitto_message_callback_set(in->mosq, on_message);
 	mosquitto_reconnect_delay_set(in->mosq, 1, 60, true);
 	if (cc->username[0]) {
-		if (cc->password_file[0]) {
-			int fd = open(cc->password_file, O_RDONLY | O_CLOEXEC);
-			ssize_t n = fd == -1 ? -1 : read(fd, in->password, sizeof in->password - 1);
-			if (fd != -1)
-				close(fd);
-			if (n <= 0) {
-				snprintf(err, errlen, "password_file %s: %s", cc->password_file,
-				    n == 0 ? "empty" : strerror(errno));
-				goto fail;
-			}
-			in->password[n] = '\0';
-			in->password[strcspn(in->password, "\r\n")] = '\0';
-		}
+		if (cc->password_file[0] && conf_read_secret(cc->password_file, in->password,
+		    sizeof in->password, err, errlen) == -1)
+			goto fail;
 		mosquitto_username_pw_set(in->mosq, cc->username,
 		    in->password[0] ? in->password : NULL);
 	}

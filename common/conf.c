@@ -5,6 +5,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,4 +394,26 @@ conf_print(const struct conf *c, FILE *out, const char *const *secret_keys)
 		}
 		fprintf(out, "\n");
 	}
+}
+
+int
+conf_read_secret(const char *path, char *buf, size_t len, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0) {
+		snprintf(err, errlen, "%s: %s", path, n == 0 ? "empty" : strerror(errno));
+		buf[0] = '\0';
+		return -1;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
 }

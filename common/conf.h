@@ -69,4 +69,9 @@ void conf_print(const struct conf *c, FILE *out, const char *const *secret_keys)
 
 int parse_duration(const char *s, double *out);
 
+/* The first line of a secret file (password_file, token_file) into buf,
+ * without its line end. Returns 0, or -1 with err naming the file. The
+ * secret itself never goes into err. */
+int conf_read_secret(const char *path, char *buf, size_t len, char *err, size_t errlen);
+
 #endif
