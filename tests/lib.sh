@@ -14,6 +14,8 @@ CLEANUPS=()
 
 cleanup() {
 	local rc=$?
+	pkill -P "$WATCHDOG" 2>/dev/null || true
+	kill "$WATCHDOG" 2>/dev/null || true
 	for c in "${CLEANUPS[@]+"${CLEANUPS[@]}"}"; do eval "$c" || true; done
 	for p in "${PIDS[@]+"${PIDS[@]}"}"; do kill "$p" 2>/dev/null || true; done
 	sleep 0.2
@@ -33,6 +35,13 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# A hung test fails with its logs rather than being killed silently by
+# ctest's timeout (600 s): the watchdog interrupts whatever the script
+# waits on (a trapped signal ends bash's wait).
+TEST_LIMIT=${TEST_LIMIT:-480}
+{ sleep "$TEST_LIMIT" && echo "FAIL: still running after $TEST_LIMIT s" >&2 && kill -TERM $$; } &
+WATCHDOG=$!
 
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }

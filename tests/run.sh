@@ -37,7 +37,9 @@ if [ "${COVMON_SANITIZE:-1}" != "0" ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0
 	export LSAN_OPTIONS=suppressions=$src/tests/lsan.supp
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-	run_suite "$src/build-asan" ON "$@"
+	# The "slow" tests (browser, demo, timing-bound network cases) ran
+	# above; their code is covered here by the others.
+	run_suite "$src/build-asan" ON -LE slow "$@"
 fi
 
 if [ "${COVMON_FUZZ:-1}" != "0" ] && command -v clang >/dev/null 2>&1; then
