@@ -141,7 +141,7 @@ print_json(const struct reply *r)
  * and returns -1 (exit 0). */
 static int
 parse(struct cli *c, int argc, char **argv, const struct option *opts, const char *usage,
-    int (*own)(void *arg, int ch, const char *optarg), void *arg)
+    int (*own)(void *arg, int ch, const char *val), void *arg)
 {
 	int ch;
 
@@ -234,11 +234,11 @@ scope_row(struct table *t, json_object *o)
 }
 
 static int
-status_opt(void *arg, int ch, const char *optarg)
+status_opt(void *arg, int ch, const char *val)
 {
 	if (ch != 'p')
 		return -1;
-	*(const char **)arg = optarg;
+	*(const char **)arg = val;
 	return 0;
 }
 
@@ -314,14 +314,14 @@ struct hamlets_opts {
 };
 
 static int
-hamlets_opt(void *arg, int ch, const char *optarg)
+hamlets_opt(void *arg, int ch, const char *val)
 {
 	struct hamlets_opts *o = arg;
 
 	switch (ch) {
-	case 's': o->state = optarg; return 0;
-	case 'p': o->province = optarg; return 0;
-	case 'C': o->commune = optarg; return 0;
+	case 's': o->state = val; return 0;
+	case 'p': o->province = val; return 0;
+	case 'C': o->commune = val; return 0;
 	case 'o': o->overdue = true; return 0;
 	default: return -1;
 	}
@@ -644,9 +644,9 @@ cmd_site(struct cli *c, int argc, char **argv)
 }
 
 static int
-all_opt(void *arg, int ch, const char *optarg)
+all_opt(void *arg, int ch, const char *val)
 {
-	(void)optarg;
+	(void)val;
 	if (ch != 'a')
 		return -1;
 	*(bool *)arg = true;
@@ -715,11 +715,11 @@ cmd_alerts(struct cli *c, int argc, char **argv)
 }
 
 static int
-targets_opt(void *arg, int ch, const char *optarg)
+targets_opt(void *arg, int ch, const char *val)
 {
 	if (ch != 't')
 		return -1;
-	*(const char **)arg = optarg;
+	*(const char **)arg = val;
 	return 0;
 }
 
@@ -788,14 +788,14 @@ struct silence_opts {
 };
 
 static int
-silence_opt(void *arg, int ch, const char *optarg)
+silence_opt(void *arg, int ch, const char *val)
 {
 	struct silence_opts *o = arg;
 
 	switch (ch) {
-	case 'm': o->match = optarg; return 0;
-	case 'u': o->until = optarg; return 0;
-	case 'r': o->reason = optarg; return 0;
+	case 'm': o->match = val; return 0;
+	case 'u': o->until = val; return 0;
+	case 'r': o->reason = val; return 0;
 	default: return -1;
 	}
 }

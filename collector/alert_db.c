@@ -299,8 +299,8 @@ int
 alert_db_trim(struct state_db *db, double before)
 {
 	static const char *const sql[] = {
-		"DELETE FROM alert_acks WHERE alert_id IN (SELECT id FROM alerts"
-		" WHERE state = 'resolved' AND resolved_at < ?1)",
+		("DELETE FROM alert_acks WHERE alert_id IN (SELECT id FROM alerts"
+		" WHERE state = 'resolved' AND resolved_at < ?1)"),
 		"DELETE FROM alerts WHERE state = 'resolved' AND resolved_at < ?1",
 		"DELETE FROM notify_queue WHERE sent_at IS NOT NULL AND sent_at < ?1",
 		"DELETE FROM silences WHERE until < ?1",

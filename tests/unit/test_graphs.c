@@ -309,7 +309,7 @@ find_arg(const struct graph_args *a, const char *s, int prefix)
 	return -1;
 }
 
-static int
+static int __attribute__((format(printf, 2, 3)))
 has_arg(const struct graph_args *a, const char *fmt, ...)
 {
 	char s[1024];

@@ -540,7 +540,7 @@ test_errors(void **state)
 	/* Malformed ids: 400, and never echoed. */
 	static const char *const bad[] = { "/hamlet/../../etc/passwd", "/hamlet/",
 	    "/hamlet/a/b", "/province/.hidden", "/commune/Bat-Xat",
-	    "/hamlet/" XSS_NAME, "/hamlet/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+	    ("/hamlet/" XSS_NAME), "/hamlet/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		b = get(f, bad[i], 400);
 		HAS(b, "Bad id");
