@@ -135,9 +135,10 @@ printf 'bx-suoi-chai,Dup,,bat-xat,Bát Xát,lao-cai,Lào Cai,22.5,103.8,,,,\n' >
 kill -HUP "$COLLECTOR_PID"
 wait_for 10 grep -q "inventory refused" "$T/collector.log" || fail "broken inventory not reported on SIGHUP"
 grep -A1 "inventory refused" "$T/collector.log" | tail -1
-health=$(curl -sf "http://127.0.0.1:$HTTP_PORT/api/v1/health")
-echo "$health" | python3 -c 'import json,sys; h=json.load(sys.stdin); e=h["inventory"]["last_error"]; print("health last_error:", e); assert "duplicate hamlet_id" in e' \
+# The error reaches /api/v1/health with the next evaluation's snapshot.
+wait_for 10 bash -c "curl -sf http://127.0.0.1:$HTTP_PORT/api/v1/health | grep -q 'duplicate hamlet_id'" \
 	|| fail "health does not show the failed reload"
+curl -sf "http://127.0.0.1:$HTTP_PORT/api/v1/health" | python3 -c 'import json,sys; print("health last_error:", json.load(sys.stdin)["inventory"]["last_error"])'
 [ "$(api hamlets | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["hamlets"]))')" = 369 ] \
 	|| fail "the last good inventory is not in use"
 pass "SIGHUP with a broken inventory: refused, reported, the last good one (369 hamlets) still served"
