@@ -189,8 +189,8 @@ add_unknown(const char *agent, const char *province, double last_seen, uint64_t 
 }
 
 static void
-record(struct evaluator *ev, const struct coverage *cov, struct store *st,
-    struct state_db *db)
+record(struct evaluator *ev, const struct coverage *prev, const struct coverage *cov,
+    struct store *st, struct state_db *db)
 {
 	const struct inventory *inv = cov->inv;
 	struct log_limit lim = LOG_LIMIT_INIT(3, 60);
@@ -205,8 +205,7 @@ record(struct evaluator *ev, const struct coverage *cov, struct store *st,
 	if (state_db_begin(db) == 0) {
 		for (size_t i = 0; i < inv->nhamlets; i++) {
 			const struct hamlet_eval *h = &cov->hamlets[i];
-			if (ev->prev && ev->prev->inv == inv &&
-			    ev->prev->hamlets[i].state == h->state)
+			if (prev && prev->inv == inv && prev->hamlets[i].state == h->state)
 				continue;
 			if (state_db_history(db, inv->hamlets[i].id, hamlet_state_name[h->state],
 			    cov->at) == -1) {
@@ -297,14 +296,20 @@ evaluator_tick(struct evaluator *ev, const struct eval_source *src, double input
 		}
 		atomic_store(&counters.eval_usec, (unsigned long)((clock_mono() - t0) * 1e6));
 		atomic_fetch_add(&counters.evaluations, 1);
-		record(ev, s->cov, st, db);
-		alerts_evaluate(ev->alerts, s, db, s->cov->at);
 		ev->prev = s->cov;
 	}
+	/* Published first: history, rollup files (created on a first run,
+	 * which takes long for thousands of communes) and alerts follow,
+	 * while the API already serves this evaluation. The old snapshot
+	 * stays referenced until they are done with its states. */
+	struct snapshot *old = ev->prev_snap;
 	atomic_fetch_add(&s->refs, 1);       /* ours, keeping prev alive */
-	snapshot_put(ev->prev_snap);
 	ev->prev_snap = s;
 	snapshot_publish(ev->box, s);
-	if (s->inv != NULL)
+	if (s->cov != NULL) {
+		record(ev, old != NULL ? old->cov : NULL, s->cov, st, db);
+		alerts_evaluate(ev->alerts, s, db, s->cov->at);
 		publish_summaries(ev, s);
+	}
+	snapshot_put(old);
 }
