@@ -517,69 +517,140 @@ group_value(const struct route_conf *r, const struct alert *a, char *key, size_t
 	}
 }
 
-static void
-group_add(struct alert_engine *e, int ri, const struct alert *a, double now)
+/* The group of (route, key, state), made with `tmp`'s names and the
+ * deadline when new; NULL when out of memory. */
+static struct group *
+group_get(struct alert_engine *e, int ri, const char *key, bool resolved,
+    const struct group *tmp, double deadline)
 {
-	const struct route_conf *r = &e->ac->routes[ri];
-	struct group tmp = { 0 }, *g = NULL;
-	char key[sizeof tmp.key];
-	bool resolved = a->state == AS_RESOLVED;
+	struct group *g;
 
-	group_value(r, a, key, sizeof key, &tmp);
-	for (size_t i = 0; i < e->ng; i++) {
+	for (size_t i = 0; i < e->ng; i++)
 		if (e->g[i].route == ri && e->g[i].resolved == resolved &&
-		    strcmp(e->g[i].key, key) == 0) {
-			g = &e->g[i];
-			break;
-		}
+		    strcmp(e->g[i].key, key) == 0)
+			return &e->g[i];
+	if (e->ng == e->capg) {
+		size_t ncap = e->capg ? e->capg * 2 : 16;
+		struct group *ng = realloc(e->g, ncap * sizeof *ng);
+		if (ng == NULL)
+			return NULL;
+		e->g = ng;
+		e->capg = ncap;
 	}
-	if (g == NULL) {
-		if (e->ng == e->capg) {
-			size_t ncap = e->capg ? e->capg * 2 : 16;
-			struct group *ng = realloc(e->g, ncap * sizeof *ng);
-			if (ng == NULL)
-				return;
-			e->g = ng;
-			e->capg = ncap;
-		}
-		g = &e->g[e->ng++];
-		*g = tmp;
-		g->route = ri;
-		g->resolved = resolved;
-		snprintf(g->key, sizeof g->key, "%s", key);
-		g->deadline = now + r->group_wait;
-	}
-	/* One alert once per notification (a repeat and its firing in the
-	 * same window). */
+	g = &e->g[e->ng++];
+	*g = *tmp;
+	g->m = NULL;
+	g->n = g->cap = 0;
+	g->route = ri;
+	g->resolved = resolved;
+	snprintf(g->key, sizeof g->key, "%s", key);
+	g->deadline = deadline;
+	return g;
+}
+
+/* Adds a member (taking `o`); 1 when added, 0 when it was there already
+ * (a repeat and its firing in the same window), -1 out of memory. */
+static int
+member_add(struct group *g, json_object *o, int64_t id, size_t nhamlets, double since,
+    const char *summary)
+{
 	for (size_t i = 0; i < g->n; i++)
-		if (g->m[i].id == a->id)
-			return;
+		if (g->m[i].id == id) {
+			json_object_put(o);
+			return 0;
+		}
 	if (g->n == g->cap) {
 		size_t ncap = g->cap ? g->cap * 2 : 8;
 		struct member *nm = realloc(g->m, ncap * sizeof *nm);
-		if (nm == NULL)
-			return;
+		if (nm == NULL) {
+			json_object_put(o);
+			return -1;
+		}
 		g->m = nm;
 		g->cap = ncap;
 	}
-	struct member *m = &g->m[g->n];
-	if ((m->o = alert_json(a, m->summary, sizeof m->summary)) == NULL)
+	struct member *m = &g->m[g->n++];
+	m->o = o;
+	m->nhamlets = nhamlets;
+	m->since = since;
+	m->id = id;
+	snprintf(m->summary, sizeof m->summary, "%s", summary);
+	return 1;
+}
+
+/* What the sink keeps of a member while its group waits. */
+static void
+member_pend(const struct alert_engine *e, const struct group *g, const struct member *m,
+    const struct alert_sink *sink)
+{
+	if (sink == NULL || sink->pend == NULL)
 		return;
-	m->nhamlets = a->nhamlets;
-	m->since = a->since;
-	m->id = a->id;
-	g->n++;
+	struct alert_pending p = {
+		.route = e->ac->routes[g->route].name, .key = g->key, .resolved = g->resolved,
+		.deadline = g->deadline, .scope = g->scope, .name = g->name,
+		.province = g->province, .commune = g->commune, .id = m->id,
+		.nhamlets = m->nhamlets, .since = m->since, .summary = m->summary,
+		.json = json_object_to_json_string_ext(m->o, JSON_C_TO_STRING_PLAIN |
+		    JSON_C_TO_STRING_NOSLASHESCAPE),
+	};
+	if (p.json != NULL)
+		sink->pend(sink->arg, &p);
+}
+
+static void
+group_add(struct alert_engine *e, int ri, const struct alert *a, double now,
+    const struct alert_sink *sink)
+{
+	const struct route_conf *r = &e->ac->routes[ri];
+	struct group tmp = { 0 }, *g;
+	char key[sizeof tmp.key], summary[sizeof ((struct member *)0)->summary];
+	json_object *o;
+
+	group_value(r, a, key, sizeof key, &tmp);
+	if ((g = group_get(e, ri, key, a->state == AS_RESOLVED, &tmp, now + r->group_wait)) == NULL)
+		return;
+	if ((o = alert_json(a, summary, sizeof summary)) == NULL)
+		return;
+	if (member_add(g, o, a->id, a->nhamlets, a->since, summary) == 1)
+		member_pend(e, g, &g->m[g->n - 1], sink);
+}
+
+int
+alert_engine_restore_pending(struct alert_engine *e, const struct alert_pending *p)
+{
+	struct group tmp = { 0 }, *g;
+	json_object *o;
+	int ri;
+
+	for (ri = 0; ri < e->ac->nroutes; ri++)
+		if (strcmp(e->ac->routes[ri].name, p->route) == 0)
+			break;
+	if (ri == e->ac->nroutes)
+		return -1;
+	if ((o = json_tokener_parse(p->json)) == NULL || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return -1;
+	}
+	snprintf(tmp.scope, sizeof tmp.scope, "%s", p->scope);
+	snprintf(tmp.name, sizeof tmp.name, "%s", p->name);
+	snprintf(tmp.province, sizeof tmp.province, "%s", p->province);
+	snprintf(tmp.commune, sizeof tmp.commune, "%s", p->commune);
+	if ((g = group_get(e, ri, p->key, p->resolved, &tmp, p->deadline)) == NULL) {
+		json_object_put(o);
+		return -1;
+	}
+	return member_add(g, o, p->id, p->nhamlets, p->since, p->summary) == -1 ? -1 : 0;
 }
 
 /* Routes the alert's current state to every route that takes it. */
 static void
-notify(struct alert_engine *e, const struct alert *a, double now)
+notify(struct alert_engine *e, const struct alert *a, double now, const struct alert_sink *sink)
 {
 	for (int i = 0; i < e->ac->nroutes; i++) {
 		const struct route_conf *r = &e->ac->routes[i];
 		if (!route_matches(r, a))
 			continue;
-		group_add(e, i, a, now);
+		group_add(e, i, a, now, sink);
 		if (!r->cont)
 			break;
 	}
@@ -682,6 +753,9 @@ group_send(struct alert_engine *e, struct group *g, const struct alert_sink *sin
 		sink->queue(sink->arg, e->ac->notifiers[r->notify[i]].name, r->name, json,
 		    json_object_get_string(k), state, json_object_get_string(sc), summary);
 	json_object_put(o);
+	/* In the same transaction as the queue rows: sent, or still kept. */
+	if (sink->unpend != NULL)
+		sink->unpend(sink->arg, r->name, g->key, g->resolved);
 }
 
 bool
@@ -707,6 +781,17 @@ alert_flush(struct alert_engine *e, double now, const struct alert_sink *sink)
 		}
 	}
 	e->ng = j;
+}
+
+void
+alert_engine_set_conf(struct alert_engine *e, const struct alert_conf *ac,
+    const struct alert_sink *sink)
+{
+	alert_flush(e, INFINITY, sink);
+	e->ac = ac;
+	for (size_t i = 0; i < e->n; i++)
+		if (e->v[i]->state == AS_FIRING)
+			e->v[i]->repeat = repeat_of(e, e->v[i]);
 }
 
 /* --- the lifecycle --- */
@@ -807,7 +892,7 @@ alert_end(struct alert_engine *e, double now, const struct alert_silence *sil,
 				/* Only a firing that was sent is owed a resolve; a
 				 * silence mutes the resolve too. */
 				if (a->notified && !silenced)
-					notify(e, a, now);
+					notify(e, a, now, sink);
 			}
 		}
 		if (a->state == AS_FIRING && !a->flapping &&
@@ -818,13 +903,13 @@ alert_end(struct alert_engine *e, double now, const struct alert_silence *sil,
 		if (a->state == AS_FIRING && !silenced) {
 			if (!a->notified) {
 				/* Its first firing, or released by a silence's end. */
-				notify(e, a, now);
+				notify(e, a, now, sink);
 				a->notified = true;
 				a->repeat_step = a->repeat;
 				a->next_repeat = a->repeat > 0 ? now + a->repeat : 0;
 				a->dirty = true;
 			} else if (!ack && a->next_repeat > 0 && now >= a->next_repeat) {
-				notify(e, a, now);
+				notify(e, a, now, sink);
 				a->repeat_step = fmin(a->repeat_step * 2, ALERT_REPEAT_CAP);
 				a->next_repeat = now + a->repeat_step;
 				a->dirty = true;

@@ -157,6 +157,20 @@ struct alert_silence {
 };
 bool alert_silence_matches(const struct alert_match *m, const struct alert *a);
 
+/* One alert in a notification that waits for its group_wait: what the
+ * sink keeps so that a crash before the group is sent loses nothing. */
+struct alert_pending {
+	const char *route, *key;       /* the group: its route's name and key */
+	bool resolved;
+	double deadline;
+	const char *scope, *name, *province, *commune;   /* of the group */
+	int64_t id;                    /* the member: its alert */
+	size_t nhamlets;
+	double since;
+	const char *summary;
+	const char *json;              /* its payload */
+};
+
 /* Where the engine puts what must be kept. */
 struct alert_sink {
 	void *arg;
@@ -169,6 +183,10 @@ struct alert_sink {
 	 * of the contract; kind/state/scope/summary its headline. */
 	void (*queue)(void *arg, const char *notifier, const char *route, const char *json,
 	    const char *kind, const char *state, const char *scope, const char *summary);
+	/* Optional: an alert joined a waiting group; the group was sent
+	 * (its queue rows are written: forget its pending members). */
+	void (*pend)(void *arg, const struct alert_pending *p);
+	void (*unpend)(void *arg, const char *route, const char *key, bool resolved);
 };
 
 struct alert_engine;
@@ -176,6 +194,14 @@ struct alert_engine *alert_engine_new(const struct alert_conf *ac);
 void alert_engine_free(struct alert_engine *e);
 /* At start: an open alert as the DB kept it (copied). */
 int alert_engine_restore(struct alert_engine *e, const struct alert *a);
+/* At start: a member of a group that was waiting (copied). -1 when its
+ * route is no longer configured or the payload is not JSON. */
+int alert_engine_restore_pending(struct alert_engine *e, const struct alert_pending *p);
+/* A reloaded configuration: the groups waiting are sent first (with the
+ * routes they were made by), then `ac` is used. The caller keeps `ac`
+ * alive while the engine uses it. */
+void alert_engine_set_conf(struct alert_engine *e, const struct alert_conf *ac,
+    const struct alert_sink *sink);
 
 /* One evaluation: begin, observe each true condition, end. */
 void alert_begin(struct alert_engine *e, double now);

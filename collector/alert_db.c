@@ -154,6 +154,57 @@ alert_db_queue(struct state_db *db, const char *notifier, const char *route,
 	return done(st);
 }
 
+int
+alert_db_pend(struct state_db *db, const struct alert_pending *p)
+{
+	sqlite3_stmt *st = prep(db, "INSERT INTO notify_groups (route, gkey, resolved, deadline,"
+	    " scope, name, province, commune, alert_id, nhamlets, since, summary, payload)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+	int rc = st ? SQLITE_OK : SQLITE_ERROR, i = 1;
+
+	if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, i++, p->route, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, i++, p->key, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK) rc = sqlite3_bind_int(st, i++, p->resolved);
+	if (rc == SQLITE_OK) rc = sqlite3_bind_double(st, i++, p->deadline);
+	if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, i++, p->scope, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, i++, p->name, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, i++, p->province, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, i++, p->commune, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, i++, p->id);
+	if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, i++, (sqlite3_int64)p->nhamlets);
+	if (rc == SQLITE_OK) rc = sqlite3_bind_double(st, i++, p->since);
+	if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, i++, p->summary, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, i++, p->json, -1, SQLITE_STATIC);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	return done(st);
+}
+
+int
+alert_db_unpend(struct state_db *db, const char *route, const char *key, bool resolved)
+{
+	sqlite3_stmt *st = prep(db, "DELETE FROM notify_groups"
+	    " WHERE route = ?1 AND gkey = ?2 AND resolved = ?3");
+
+	if (st == NULL || sqlite3_bind_text(st, 1, route, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 3, resolved) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	return done(st);
+}
+
+int
+alert_db_unpend_all(struct state_db *db)
+{
+	sqlite3_stmt *st = prep(db, "DELETE FROM notify_groups");
+
+	return st ? done(st) : -1;
+}
+
 static const char *
 col(sqlite3_stmt *st, int i)
 {
@@ -226,6 +277,37 @@ alert_db_each_open(struct state_db *db, int (*cb)(const struct alert *, void *),
 		ret = cb(&a, arg);
 		free(a.hamlets);
 		if (ret == -1)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = -1;
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+alert_db_each_pending(struct state_db *db, int (*cb)(const struct alert_pending *, void *),
+    void *arg)
+{
+	sqlite3_stmt *st = prep(db, "SELECT route, gkey, resolved, deadline, scope, name,"
+	    " province, commune, alert_id, nhamlets, since, summary, payload"
+	    " FROM notify_groups ORDER BY id");
+	int rc, ret = 0;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct alert_pending p = {
+			.route = col(st, 0), .key = col(st, 1),
+			.resolved = sqlite3_column_int(st, 2) != 0,
+			.deadline = sqlite3_column_double(st, 3), .scope = col(st, 4),
+			.name = col(st, 5), .province = col(st, 6), .commune = col(st, 7),
+			.id = sqlite3_column_int64(st, 8),
+			.nhamlets = (size_t)sqlite3_column_int64(st, 9),
+			.since = sqlite3_column_double(st, 10), .summary = col(st, 11),
+			.json = col(st, 12),
+		};
+		if ((ret = cb(&p, arg)) == -1)
 			break;
 	}
 	if (ret == 0 && rc != SQLITE_DONE)

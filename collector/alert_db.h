@@ -16,6 +16,13 @@ int alert_db_delete(struct state_db *db, int64_t id);
 int alert_db_queue(struct state_db *db, const char *notifier, const char *route,
     const char *json, const char *kind, const char *state, const char *scope,
     const char *summary, double now);
+/* The members of groups waiting for their group_wait: kept when one
+ * joins, forgotten with the group's queue rows, read back at start. */
+int alert_db_pend(struct state_db *db, const struct alert_pending *p);
+int alert_db_unpend(struct state_db *db, const char *route, const char *key, bool resolved);
+int alert_db_unpend_all(struct state_db *db);
+int alert_db_each_pending(struct state_db *db, int (*cb)(const struct alert_pending *, void *),
+    void *arg);
 /* Calls cb for every alert not resolved (to restore the engine). */
 int alert_db_each_open(struct state_db *db, int (*cb)(const struct alert *, void *), void *arg);
 /* Silences active at now, acked ids of open alerts; *out allocated. */

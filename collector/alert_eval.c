@@ -11,6 +11,7 @@
  */
 #include "alert_eval.h"
 #include "alert_db.h"
+#include "clock.h"
 #include "log.h"
 
 #include <sqlite3.h>
@@ -177,8 +178,27 @@ sink_queue(void *arg, const char *notifier, const char *route, const char *json,
 		    dberr(al));
 }
 
+static void
+sink_pend(void *arg, const struct alert_pending *p)
+{
+	struct alerts *al = arg;
+
+	if (alert_db_pend(al->db, p) == -1)
+		log_limited(&al->lim, "state db: keeping alert %lld of a waiting group: %s",
+		    (long long)p->id, dberr(al));
+}
+
+static void
+sink_unpend(void *arg, const char *route, const char *key, bool resolved)
+{
+	struct alerts *al = arg;
+
+	if (alert_db_unpend(al->db, route, key, resolved) == -1)
+		log_limited(&al->lim, "state db: a sent group of route %s: %s", route, dberr(al));
+}
+
 static const struct alert_sink db_sink_proto = {
-	NULL, sink_new_id, sink_save, sink_drop, sink_queue,
+	NULL, sink_new_id, sink_save, sink_drop, sink_queue, sink_pend, sink_unpend,
 };
 
 static int
@@ -189,6 +209,61 @@ restore_one(const struct alert *a, void *arg)
 	if (alert_engine_restore(al->e, a) == -1)
 		log_limited(&al->lim, "alert %lld: cannot restore", (long long)a->id);
 	return 0;
+}
+
+/* Groups that cannot be restored (their route left the config). */
+struct lost {
+	struct alerts *al;
+	struct { char route[64], key[ALERT_SCOPE_MAX + 8]; bool resolved; } *v;
+	size_t n, cap, members;
+};
+
+static int
+restore_pending(const struct alert_pending *p, void *arg)
+{
+	struct lost *l = arg;
+
+	l->members++;
+	if (alert_engine_restore_pending(l->al->e, p) == 0)
+		return 0;
+	log_warnx("alert %lld waited in a group of route '%s', which is no longer configured "
+	    "(or its payload is unreadable): not sent", (long long)p->id, p->route);
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 8;
+		void *nv = realloc(l->v, ncap * sizeof *l->v);
+		if (nv == NULL)
+			return 0;
+		l->v = nv;
+		l->cap = ncap;
+	}
+	snprintf(l->v[l->n].route, sizeof l->v[l->n].route, "%s", p->route);
+	snprintf(l->v[l->n].key, sizeof l->v[l->n].key, "%s", p->key);
+	l->v[l->n++].resolved = p->resolved;
+	return 0;
+}
+
+/* Once, before the first evaluation or flush: the open alerts and the
+ * groups that were waiting when the collector stopped (or was killed). */
+static void
+restore(struct alerts *al, struct state_db *db, double now)
+{
+	struct lost l = { .al = al };
+
+	if (al->restored)
+		return;
+	al->restored = true;
+	al->db = db;
+	al->prev_eval = now;
+	if (alert_db_each_open(db, restore_one, al) == -1)
+		log_warnx("state db: reading open alerts: %s", dberr(al));
+	if (alert_db_each_pending(db, restore_pending, &l) == -1)
+		log_warnx("state db: reading waiting notifications: %s", dberr(al));
+	for (size_t i = 0; i < l.n; i++)
+		if (alert_db_unpend(db, l.v[i].route, l.v[i].key, l.v[i].resolved) == -1)
+			log_warnx("state db: %s", dberr(al));
+	free(l.v);
+	log_info("alerts: %zu open alerts restored, %zu waiting in groups", alert_engine_count(al->e),
+	    l.members);
 }
 
 /* --- conditions --- */
@@ -246,11 +321,17 @@ agent_conditions(struct alerts *al, const struct snapshot *s, size_t i, double n
 		/* between two samples: hold what the last move showed */
 		skew = -(now - (double)v->last_ts);
 	}
+	/* Samples refused for their ts never move last_ts: the writer keeps
+	 * the last one's offset. Fresh while such refusals keep coming. */
+	if (v->refused_at > 0 && now - v->refused_at <= al->cov->offline_after &&
+	    fabs(v->refused_skew) > al->ac->clock_skew && v->refused_at >= v->last_seen)
+		skew = v->refused_skew;
 	if (skew != 0) {
 		snprintf(what, sizeof what, "agent %s of %s (%s): clock %.0f s %s", h->agent,
 		    h->name, c->name, fabs(skew), skew > 0 ? "ahead" : "behind");
 		snprintf(detail, sizeof detail, "; its samples are %s", skew > 0 ?
-		    "stamped in the future" : "all late, so the hamlet looks down");
+		    "stamped in the future (refused past max_clock_skew)" :
+		    "stamped in the past, so the hamlet looks down");
 		observe(al, AK_AGENT_CLOCK_SKEW, scope, inv, h, &h->id, 1, h->agent, what, detail,
 		    false);
 	}
@@ -423,13 +504,7 @@ alerts_evaluate(struct alerts *al, const struct snapshot *s, struct state_db *db
 	al->db = db;
 	al->now = now;
 	sink.arg = al;
-	if (!al->restored) {
-		if (alert_db_each_open(db, restore_one, al) == -1)
-			log_warnx("state db: reading open alerts: %s", dberr(al));
-		al->restored = true;
-		al->prev_eval = now;
-		log_info("alerts: %zu open alerts restored", alert_engine_count(al->e));
-	}
+	restore(al, db, now);
 	if (alert_db_silences(db, now, &sil, &nsil) == -1 ||
 	    alert_db_acked(db, &acked, &nacked) == -1)
 		log_limited(&al->lim, "state db: reading silences and acks: %s", dberr(al));
@@ -455,25 +530,59 @@ alerts_evaluate(struct alerts *al, const struct snapshot *s, struct state_db *db
 	free(acked);
 }
 
-void
-alerts_flush(struct alerts *al, struct state_db *db, double now)
+/* Sends the groups due at `upto`; `now` stamps their queue rows. */
+static void
+flush(struct alerts *al, struct state_db *db, double upto, double now)
 {
 	struct alert_sink sink = db_sink_proto;
 
+	restore(al, db, now);
 	al->db = db;
 	al->now = now;
 	sink.arg = al;
-	if (!alert_flush_due(al->e, now) || state_db_begin(db) == -1)
+	if (!alert_flush_due(al->e, upto) || state_db_begin(db) == -1)
 		return;
-	alert_flush(al->e, now, &sink);
-	if (state_db_commit(db) == -1)
+	alert_flush(al->e, upto, &sink);
+	if (state_db_commit(db) == -1) {
+		log_limited(&al->lim, "state db: notifications commit: %s", state_db_errmsg(db));
 		state_db_rollback(db);
+	}
+}
+
+void
+alerts_flush(struct alerts *al, struct state_db *db, double now)
+{
+	flush(al, db, now, now);
+}
+
+int
+alerts_set_conf(struct alerts *al, const struct alert_conf *ac, struct state_db *db, double now)
+{
+	struct alert_sink sink = db_sink_proto;
+
+	restore(al, db, now);
+	al->db = db;
+	al->now = now;
+	sink.arg = al;
+	if (state_db_begin(db) == -1) {
+		log_limited(&al->lim, "state db: begin: %s", state_db_errmsg(db));
+		return -1;     /* the old configuration stays */
+	}
+	alert_engine_set_conf(al->e, ac, &sink);
+	if (state_db_commit(db) == -1) {
+		log_limited(&al->lim, "state db: notifications commit: %s", state_db_errmsg(db));
+		state_db_rollback(db);
+	}
+	al->ac = ac;
+	return 0;
 }
 
 void
 alerts_shutdown(struct alerts *al)
 {
-	/* The writer has stopped: its connection is free for this thread. */
+	/* The writer has stopped: its connection is free for this thread.
+	 * The waiting groups are kept in the DB anyway; sending them now
+	 * spares them a second group_wait after the restart. */
 	if (al->db != NULL)
-		alerts_flush(al, al->db, INFINITY);
+		flush(al, al->db, INFINITY, clock_now());
 }

@@ -20,6 +20,11 @@ void alerts_evaluate(struct alerts *al, const struct snapshot *s, struct state_d
     double now);
 /* Often: sends the groups whose group_wait is over. */
 void alerts_flush(struct alerts *al, struct state_db *db, double now);
+/* A reloaded [alerts]/[notifier.*]/[route.*]: the groups waiting are
+ * sent by their old routes, then `ac` is used (kept alive by the caller).
+ * Returns 0, or -1 when the state DB refused (the old one stays). */
+int alerts_set_conf(struct alerts *al, const struct alert_conf *ac, struct state_db *db,
+    double now);
 /* At a clean stop, after the writer stopped: sends every group still
  * waiting for its group_wait, so that a restart loses none. */
 void alerts_shutdown(struct alerts *al);

@@ -747,6 +747,7 @@ api_health(struct snapshot *s, const struct api_health *h, char **body, size_t *
 	    (h->inventory_configured && s != NULL && inv == NULL);
 	json_object *o = jnew(&r, json_object_new_object());
 	json_object *iv = jnew(&r, json_object_new_object());
+	json_object *cf = jnew(&r, json_object_new_object());
 
 	put(&r, o, "status", jstr(&r, degraded ? "degraded" : "ok"));
 	put(&r, o, "mqtt", jstr(&r, h->mqtt_connected ? "connected" : "disconnected"));
@@ -769,6 +770,12 @@ api_health(struct snapshot *s, const struct api_health *h, char **body, size_t *
 	put(&r, iv, "last_error_at", jtime(&r, s && s->inventory_error[0] ?
 	    s->inventory_error_at : 0));
 	put(&r, o, "inventory", iv);
+	/* The alert settings SIGHUP reloads. */
+	put(&r, cf, "alerts_loaded_at", jtime(&r, s ? s->config_loaded_at : 0));
+	put(&r, cf, "last_error", jstr(&r, s && s->config_error[0] ? s->config_error : NULL));
+	put(&r, cf, "last_error_at", jtime(&r, s && s->config_error[0] ?
+	    s->config_error_at : 0));
+	put(&r, o, "config", cf);
 	put(&r, o, "unknown_agents", s ? jint(&r, (int64_t)s->nunknown) : NULL);
 	return finish(&r, o, body, len);
 }

@@ -17,6 +17,7 @@
 #include "store_rrd.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,6 +59,18 @@ struct collector_conf {
 };
 
 int collector_conf_load(struct collector_conf *cc, const char *path, char *err, size_t errlen);
+
+/* The alert settings ([alerts], [notifier.*], [route.*]) as SIGHUP
+ * replaces them while other threads still use the old ones: each user
+ * holds a reference (collector/conf.c). */
+struct alert_conf_ref {
+	atomic_int refs;
+	struct alert_conf ac;
+};
+/* A copy of ac with one reference, or NULL. */
+struct alert_conf_ref *alert_conf_ref_new(const struct alert_conf *ac);
+struct alert_conf_ref *alert_conf_ref_get(struct alert_conf_ref *r);
+void alert_conf_ref_put(struct alert_conf_ref *r);
 void collector_conf_print(const struct collector_conf *cc, FILE *out);
 
 /* What the MQTT thread hands the writer. */
@@ -133,6 +146,11 @@ struct evaluator *evaluator_new(const struct collector_conf *cc, struct snapshot
     struct ingest *in, char *err, size_t errlen);
 void evaluator_free(struct evaluator *ev);
 void evaluator_request_reload(struct evaluator *ev);   /* any thread (SIGHUP) */
+/* Any thread (SIGHUP): the alert settings to use from the next tick on
+ * (takes the reference), or the error of a configuration refused (r
+ * NULL), shown in /api/v1/health. */
+void evaluator_set_alert_conf(struct evaluator *ev, struct alert_conf_ref *r,
+    const char *error);
 /* After writer_stop(), before writer_free(): queues the alert groups still
  * waiting for their group_wait. */
 void evaluator_shutdown(struct evaluator *ev);

@@ -4,6 +4,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -402,5 +403,34 @@ collector_conf_print(const struct collector_conf *cc, FILE *out)
 		fprintf(out, "%s\ngroup_by = %s\ngroup_wait = %g\nrepeat = %g\ncontinue = %s\n",
 		    r->kinds ? "" : " *", gb[r->group_by], r->group_wait, r->repeat,
 		    r->cont ? "yes" : "no");
+	}
+}
+
+struct alert_conf_ref *
+alert_conf_ref_new(const struct alert_conf *ac)
+{
+	struct alert_conf_ref *r = malloc(sizeof *r);
+
+	if (r == NULL)
+		return NULL;
+	atomic_init(&r->refs, 1);
+	r->ac = *ac;
+	return r;
+}
+
+struct alert_conf_ref *
+alert_conf_ref_get(struct alert_conf_ref *r)
+{
+	if (r != NULL)
+		atomic_fetch_add(&r->refs, 1);
+	return r;
+}
+
+void
+alert_conf_ref_put(struct alert_conf_ref *r)
+{
+	if (r != NULL && atomic_fetch_sub(&r->refs, 1) == 1) {
+		explicit_bzero(&r->ac, sizeof r->ac);    /* passwords, tokens */
+		free(r);
 	}
 }

@@ -56,6 +56,10 @@ struct agent_view {
 	uint64_t present;          /* last values (any freshness), for the API */
 	double m[METRIC_COUNT];
 	int64_t last_ts;           /* ts of the last stored sample, 0 none */
+	double refused_skew;       /* last sample refused for its ts (in the
+	                              future, or not after last_ts): its ts -
+	                              its arrival, s */
+	double refused_at;         /* its arrival (wall), 0 none */
 };
 
 /* Returns the agent's view, or NULL when the collector never heard of it. */

@@ -34,6 +34,13 @@ struct evaluator {
 	struct unknown_agent *unk;
 	size_t nunk, capunk;
 	struct alerts *alerts;          /* the alert engine and its DB side */
+	/* SIGHUP's alert settings: handed over by the main thread */
+	pthread_mutex_t conf_lock;
+	struct alert_conf_ref *next_ac; /* to install at the next tick */
+	char conf_error[1024];          /* the last configuration refused */
+	double conf_error_at;
+	double conf_loaded_at;
+	struct alert_conf_ref *ac;      /* in use; NULL: the start's */
 };
 
 static int
@@ -106,13 +113,17 @@ evaluator_new(const struct collector_conf *cc, struct snapshot_box *box, struct 
 	ev->cc = cc;
 	ev->box = box;
 	ev->in = in;
+	ev->conf_loaded_at = clock_now();
+	pthread_mutex_init(&ev->conf_lock, NULL);
 	if ((ev->alerts = alerts_new(&cc->alerts, &cc->coverage)) == NULL) {
 		snprintf(err, errlen, "out of memory");
+		pthread_mutex_destroy(&ev->conf_lock);
 		free(ev);
 		return NULL;
 	}
 	if (cc->inventory[0] && load(ev, err, errlen) == -1) {
 		alerts_free(ev->alerts);
+		pthread_mutex_destroy(&ev->conf_lock);
 		free(ev);
 		return NULL;
 	}
@@ -127,6 +138,9 @@ evaluator_free(struct evaluator *ev)
 	snapshot_put(ev->prev_snap);
 	inv_ref_put(ev->inv);
 	alerts_free(ev->alerts);
+	alert_conf_ref_put(ev->next_ac);
+	alert_conf_ref_put(ev->ac);
+	pthread_mutex_destroy(&ev->conf_lock);
 	free(ev->unk);
 	free(ev);
 }
@@ -142,6 +156,56 @@ void
 evaluator_request_reload(struct evaluator *ev)
 {
 	atomic_store(&ev->reload, true);
+}
+
+void
+evaluator_set_alert_conf(struct evaluator *ev, struct alert_conf_ref *r, const char *error)
+{
+	struct alert_conf_ref *old = NULL;
+
+	pthread_mutex_lock(&ev->conf_lock);
+	if (r != NULL) {
+		old = ev->next_ac;
+		ev->next_ac = r;
+	} else {
+		snprintf(ev->conf_error, sizeof ev->conf_error, "%s", error ? error : "");
+		ev->conf_error_at = clock_now();
+	}
+	pthread_mutex_unlock(&ev->conf_lock);
+	alert_conf_ref_put(old);
+}
+
+/* Installs the alert settings SIGHUP handed over, if any. */
+static void
+take_alert_conf(struct evaluator *ev, struct state_db *db)
+{
+	struct alert_conf_ref *r;
+
+	pthread_mutex_lock(&ev->conf_lock);
+	r = ev->next_ac;
+	ev->next_ac = NULL;
+	pthread_mutex_unlock(&ev->conf_lock);
+	if (r == NULL)
+		return;
+	if (alerts_set_conf(ev->alerts, &r->ac, db, clock_now()) == -1) {
+		/* the state DB refused: try again at the next tick */
+		pthread_mutex_lock(&ev->conf_lock);
+		if (ev->next_ac == NULL) {
+			ev->next_ac = r;
+			r = NULL;
+		}
+		pthread_mutex_unlock(&ev->conf_lock);
+		alert_conf_ref_put(r);
+		return;
+	}
+	alert_conf_ref_put(ev->ac);
+	ev->ac = r;
+	pthread_mutex_lock(&ev->conf_lock);
+	ev->conf_error[0] = '\0';
+	ev->conf_loaded_at = clock_now();
+	pthread_mutex_unlock(&ev->conf_lock);
+	log_info("reload: alerts: %d routes, %d notifiers in use", r->ac.nroutes,
+	    r->ac.nnotifiers);
 }
 
 const char *
@@ -255,6 +319,7 @@ evaluator_tick(struct evaluator *ev, const struct eval_source *src, double input
 		}
 		ev->next = 0;      /* evaluate now, against the new inventory */
 	}
+	take_alert_conf(ev, db);
 	/* Grouped notifications go when their group_wait is over, not at
 	 * the next evaluation. */
 	alerts_flush(ev->alerts, db, clock_now());
@@ -268,6 +333,11 @@ evaluator_tick(struct evaluator *ev, const struct eval_source *src, double input
 	atomic_init(&s->refs, 1);
 	snprintf(s->inventory_error, sizeof s->inventory_error, "%s", ev->error);
 	s->inventory_error_at = ev->error_at;
+	pthread_mutex_lock(&ev->conf_lock);
+	snprintf(s->config_error, sizeof s->config_error, "%s", ev->conf_error);
+	s->config_error_at = ev->conf_error_at;
+	s->config_loaded_at = ev->conf_loaded_at;
+	pthread_mutex_unlock(&ev->conf_lock);
 	ev->nunk = 0;
 	src->each_agent(src->arg, add_unknown, ev);
 	if (ev->nunk > 0 && (s->unknown = malloc(ev->nunk * sizeof *s->unknown)) != NULL) {

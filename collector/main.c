@@ -62,6 +62,40 @@ make_dirs(const struct collector_conf *cc, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * SIGHUP: the configuration file again. The alert settings ([alerts],
+ * [notifier.*], [route.*]) take effect at once; other changes need a
+ * restart (said in the log). A file with an error changes nothing.
+ */
+static void
+reload_alerts(const char *path, const struct collector_conf *cur, struct evaluator *ev,
+    struct notifier *nt)
+{
+	struct collector_conf *ncc = malloc(sizeof *ncc);
+	struct alert_conf_ref *r;
+	char err[1024];
+
+	if (ncc == NULL)
+		return;
+	if (collector_conf_load(ncc, path, err, sizeof err) == -1) {
+		log_warnx("reload: %s; the alert settings in use stay", err);
+		evaluator_set_alert_conf(ev, NULL, err);
+		goto done;
+	}
+	if ((r = alert_conf_ref_new(&ncc->alerts)) == NULL)
+		goto done;
+	evaluator_set_alert_conf(ev, alert_conf_ref_get(r), NULL);
+	notifier_set_conf(nt, r);
+	/* What else changed: compared with the alerts made equal. */
+	ncc->alerts = cur->alerts;
+	if (memcmp(ncc, cur, sizeof *ncc) != 0)
+		log_warnx("reload: %s: only [alerts], [notifier.*] and [route.*] are reloaded; "
+		    "restart the collector for the other changes", path);
+done:
+	explicit_bzero(ncc, sizeof *ncc);
+	free(ncc);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -158,7 +192,8 @@ main(int argc, char **argv)
 	while (!quit) {
 		if (reload) {
 			reload = 0;
-			log_info("reload: reading the inventory and targets again");
+			log_info("reload: reading %s, the inventory and targets again", conf_path);
+			reload_alerts(conf_path, &cc, ev, nt);
 			evaluator_request_reload(ev);
 		}
 		ingest_tick(in);

@@ -28,6 +28,10 @@ static atomic_long queued_now;
 
 struct notifier {
 	const struct collector_conf *cc;
+	const struct alert_conf *ac;     /* in use: cc's, or ref's */
+	struct alert_conf_ref *ref;
+	pthread_mutex_t lock;            /* protects next */
+	struct alert_conf_ref *next;     /* SIGHUP's, taken at the next pass */
 	struct ingest *in;
 	struct state_db *db;
 	pthread_t thread;
@@ -93,6 +97,18 @@ notifier_by_name(const struct alert_conf *ac, const char *name)
 	return NULL;
 }
 
+void
+notifier_set_conf(struct notifier *nt, struct alert_conf_ref *r)
+{
+	struct alert_conf_ref *old;
+
+	pthread_mutex_lock(&nt->lock);
+	old = nt->next;
+	nt->next = r;
+	pthread_mutex_unlock(&nt->lock);
+	alert_conf_ref_put(old);
+}
+
 /* One pass over the heads of the queue. */
 static void
 pass(struct notifier *nt)
@@ -100,6 +116,17 @@ pass(struct notifier *nt)
 	struct queued *v;
 	size_t n;
 	char err[512];
+	struct alert_conf_ref *r;
+
+	pthread_mutex_lock(&nt->lock);
+	r = nt->next;
+	nt->next = NULL;
+	pthread_mutex_unlock(&nt->lock);
+	if (r != NULL) {
+		alert_conf_ref_put(nt->ref);
+		nt->ref = r;
+		nt->ac = &r->ac;
+	}
 
 	if (alert_db_queue_heads(nt->db, &v, &n) == -1) {
 		log_limited(&nt->lim, "state db: reading the notification queue: %s",
@@ -112,7 +139,7 @@ pass(struct notifier *nt)
 		double now = clock_now();
 		if (q->next_try > now)
 			continue;
-		const struct notifier_conf *c = notifier_by_name(&nt->cc->alerts, q->notifier);
+		const struct notifier_conf *c = notifier_by_name(nt->ac, q->notifier);
 		if (c == NULL) {
 			/* Its notifier left the config: nobody can take it. */
 			log_warnx("notification %lld for notifier '%s', no longer configured: "
@@ -133,7 +160,7 @@ pass(struct notifier *nt)
 		}
 		atomic_fetch_add(&failed_total, 1);
 		int attempts = q->attempts + 1;
-		double delay = fmin(nt->cc->alerts.retry_max,
+		double delay = fmin(nt->ac->retry_max,
 		    RETRY_FIRST * pow(2, fmin(attempts - 1, 30)));
 		log_limited(&nt->lim, "notifier %s: %s; retry %d in %.0f s", c->name, err,
 		    attempts, delay);
@@ -168,6 +195,7 @@ notifier_start(const struct collector_conf *cc, struct ingest *in, char *err, si
 		return NULL;
 	}
 	nt->cc = cc;
+	nt->ac = &cc->alerts;
 	nt->in = in;
 	nt->lim = (struct log_limit)LOG_LIMIT_INIT(5, 60);
 	snprintf(path, sizeof path, "%s/state.db", cc->data_dir);
@@ -175,9 +203,11 @@ notifier_start(const struct collector_conf *cc, struct ingest *in, char *err, si
 		free(nt);
 		return NULL;
 	}
+	pthread_mutex_init(&nt->lock, NULL);
 	if (pthread_create(&nt->thread, NULL, notifier_main, nt) != 0) {
 		snprintf(err, errlen, "cannot start the notifier thread");
 		state_db_close(nt->db);
+		pthread_mutex_destroy(&nt->lock);
 		free(nt);
 		return NULL;
 	}
@@ -192,6 +222,9 @@ notifier_stop(struct notifier *nt)
 	atomic_store(&nt->stop, true);
 	pthread_join(nt->thread, NULL);
 	state_db_close(nt->db);
+	alert_conf_ref_put(nt->next);
+	alert_conf_ref_put(nt->ref);
+	pthread_mutex_destroy(&nt->lock);
 	free(nt);
 }
 

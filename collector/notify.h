@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 struct collector_conf;
+struct alert_conf_ref;
 struct ingest;
 
 /* One notification, as every notifier gets it. */
@@ -41,6 +42,9 @@ struct notifier;
 struct notifier *notifier_start(const struct collector_conf *cc, struct ingest *in,
     char *err, size_t errlen);
 void notifier_stop(struct notifier *nt);
+/* Any thread (SIGHUP): the notifiers to use from the next pass on (takes
+ * the reference). A queued notification whose notifier left is dropped. */
+void notifier_set_conf(struct notifier *nt, struct alert_conf_ref *r);
 /* Prometheus lines: notifications sent, failed attempts, queued. */
 void notifier_metrics(FILE *out);
 

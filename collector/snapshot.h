@@ -45,6 +45,10 @@ struct snapshot {
 	/* Inventory status for /api/v1/health. */
 	char inventory_error[2048];       /* the last failed reload, "" if none */
 	double inventory_error_at;
+	/* The alert settings: when loaded, the last reload refused. */
+	char config_error[1024];
+	double config_error_at;
+	double config_loaded_at;
 };
 
 struct snapshot_box {

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STATE_DB_VERSION 2
+#define STATE_DB_VERSION 3
 #define STATE_DB_BUSY_MS 5000
 
 static const char *const state_db_schema =
@@ -120,7 +120,27 @@ static const char *const state_db_schema_v2 =
 	" last_error TEXT NOT NULL DEFAULT '',"
 	" sent_at REAL"                            /* NULL: still to send */
 	");"
-	"CREATE INDEX IF NOT EXISTS notify_queue_unsent ON notify_queue (sent_at, id);";
+	"CREATE INDEX IF NOT EXISTS notify_queue_unsent ON notify_queue (sent_at, id);"
+	/* Version 3: the alerts of notifications still waiting for their
+	 * route's group_wait, one row per alert, deleted in the transaction
+	 * that queues the notification. */
+	"CREATE TABLE IF NOT EXISTS notify_groups ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" route TEXT NOT NULL,"
+	" gkey TEXT NOT NULL,"
+	" resolved INTEGER NOT NULL,"
+	" deadline REAL NOT NULL,"
+	" scope TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" province TEXT NOT NULL,"
+	" commune TEXT NOT NULL,"
+	" alert_id INTEGER NOT NULL,"
+	" nhamlets INTEGER NOT NULL,"
+	" since REAL NOT NULL,"
+	" summary TEXT NOT NULL,"
+	" payload TEXT NOT NULL"
+	");"
+	"CREATE INDEX IF NOT EXISTS notify_groups_key ON notify_groups (route, gkey, resolved);";
 
 enum {
 	Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
@@ -271,8 +291,9 @@ state_db_schema_check(struct state_db *db)
 		    version, STATE_DB_VERSION);
 		return -1;
 	}
-	/* New file (version 0), or one of version 1 (no alert tables): the
-	 * schema and its version in one transaction. */
+	/* New file (version 0), or an older one (version 1: no alert tables;
+	 * 2: no notify_groups): the schema, every statement of which creates
+	 * only what is missing, and its version in one transaction. */
 	if (state_db_exec(db, "BEGIN IMMEDIATE") == -1)
 		return -1;
 	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STATE_DB_VERSION);

@@ -38,6 +38,9 @@ struct agent_rt {
 	bool dirty;                  /* row changed in this batch */
 	bool ack;                    /* send an ack after this batch */
 	bool touched;
+	double skew_s, skew_at;      /* last sample refused for its ts (future or
+	                                before the last stored): ts - arrival,
+	                                and when (wall); 0 none */
 	uint64_t saved_seq;          /* before the batch, to undo on a failed commit */
 	int64_t saved_ts;
 };
@@ -152,6 +155,11 @@ static void
 consume(struct agent_rt *rt, const struct item *it, enum reject_extra why)
 {
 	atomic_fetch_add(&counters.rejected_extra[why], 1);
+	if (why == REJ_CLOCK_SKEW || why == REJ_STALE) {
+		/* For the agent_clock_skew alert: these never reach last_ts. */
+		rt->skew_s = (double)it->s.ts - it->received;
+		rt->skew_at = it->received;
+	}
 	rt->row.last_seq = it->s.seq;
 	rt->dirty = true;
 	rt->ack = true;
@@ -570,6 +578,8 @@ agent_view(const char *agent, void *arg)
 	v->present = rt->row.present;
 	memcpy(v->m, rt->row.m, sizeof v->m);
 	v->last_ts = rt->row.last_ts;
+	v->refused_skew = rt->skew_s;
+	v->refused_at = rt->skew_at;
 	for (int i = 0; i < rt->wlen; i++) {
 		if (rt->win[i].t < since)
 			continue;

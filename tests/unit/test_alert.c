@@ -67,7 +67,46 @@ s_queue(void *arg, const char *notifier, const char *route, const char *json,
 	snprintf(s->json, sizeof s->json, "%s", json);
 	snprintf(s->summary, sizeof s->summary, "%s", summary);
 }
-static const struct alert_sink SINK = { NULL, s_new_id, s_save, s_drop, s_queue };
+/* What the sink keeps of waiting groups (the notify_groups table). */
+static struct {
+	struct { char route[64], key[96], scope[96], name[64], province[64], commune[64];
+	    char summary[1024], json[4096]; bool resolved; double deadline, since;
+	    int64_t id; size_t nh; } r[64];
+	size_t n;
+} pend;
+static void
+s_pend(void *arg, const struct alert_pending *p)
+{
+	(void)arg;
+	assert_true(pend.n < 64);
+	typeof(pend.r[0]) *r = &pend.r[pend.n++];
+	snprintf(r->route, sizeof r->route, "%s", p->route);
+	snprintf(r->key, sizeof r->key, "%s", p->key);
+	snprintf(r->scope, sizeof r->scope, "%s", p->scope);
+	snprintf(r->name, sizeof r->name, "%s", p->name);
+	snprintf(r->province, sizeof r->province, "%s", p->province);
+	snprintf(r->commune, sizeof r->commune, "%s", p->commune);
+	snprintf(r->summary, sizeof r->summary, "%s", p->summary);
+	snprintf(r->json, sizeof r->json, "%s", p->json);
+	r->resolved = p->resolved;
+	r->deadline = p->deadline;
+	r->since = p->since;
+	r->id = p->id;
+	r->nh = p->nhamlets;
+}
+static void
+s_unpend(void *arg, const char *route, const char *key, bool resolved)
+{
+	(void)arg;
+	size_t j = 0;
+	for (size_t i = 0; i < pend.n; i++)
+		if (strcmp(pend.r[i].route, route) != 0 || strcmp(pend.r[i].key, key) != 0 ||
+		    pend.r[i].resolved != resolved)
+			pend.r[j++] = pend.r[i];
+	pend.n = j;
+}
+static const struct alert_sink SINK = { NULL, s_new_id, s_save, s_drop, s_queue, s_pend,
+    s_unpend };
 
 static struct alert_conf AC;
 
@@ -93,6 +132,7 @@ conf_default(double group_wait, double repeat)
 	r->repeat = repeat;
 	AC.nroutes = 1;
 	memset(&rec, 0, sizeof rec);
+	memset(&pend, 0, sizeof pend);
 }
 
 static int
@@ -415,6 +455,93 @@ test_grouping(void **state)
 	alert_engine_free(e);
 }
 
+/* The collector killed while a group waits: the sink kept its members,
+ * and a new engine restored from them sends the same one notification at
+ * the same deadline (issue 7: "never lost"). */
+static void
+test_group_survives_restart(void **state)
+{
+	(void)state;
+	conf_default(60, 0);
+	struct alert_engine *e = alert_engine_new(&AC);
+	const char *d[] = { "a-1", "a-2", NULL };
+
+	for (double t = 0; t <= 130; t += 10)
+		eval(e, T0 + t, d, NULL, 0, NULL, 0);
+	/* Fired at 120, waiting until 180: nothing sent, both kept. */
+	assert_int_equal(rec.nq, 0);
+	assert_int_equal(pend.n, 2);
+	assert_string_equal(pend.r[0].route, "all");
+	assert_string_equal(pend.r[0].key, "c:ca");
+	assert_true(pend.r[0].deadline == T0 + 180);
+	alert_engine_free(e);                  /* SIGKILL */
+
+	e = alert_engine_new(&AC);
+	for (size_t i = 0; i < pend.n; i++) {
+		struct alert_pending p = {
+			.route = pend.r[i].route, .key = pend.r[i].key,
+			.resolved = pend.r[i].resolved, .deadline = pend.r[i].deadline,
+			.scope = pend.r[i].scope, .name = pend.r[i].name,
+			.province = pend.r[i].province, .commune = pend.r[i].commune,
+			.id = pend.r[i].id, .nhamlets = pend.r[i].nh, .since = pend.r[i].since,
+			.summary = pend.r[i].summary, .json = pend.r[i].json,
+		};
+		assert_int_equal(alert_engine_restore_pending(e, &p), 0);
+	}
+	/* A route that left the config, a payload that is not JSON. */
+	struct alert_pending bad = { .route = "gone", .key = "c:ca", .scope = "", .name = "",
+	    .province = "", .commune = "", .summary = "", .json = "{}" };
+	assert_int_equal(alert_engine_restore_pending(e, &bad), -1);
+	bad.route = "all";
+	bad.json = "not json";
+	assert_int_equal(alert_engine_restore_pending(e, &bad), -1);
+	alert_flush(e, T0 + 179, &SINK);
+	assert_int_equal(rec.nq, 0);
+	alert_flush(e, T0 + 180, &SINK);
+	assert_int_equal(rec.nq, 1);
+	assert_string_equal(rec.q[0].scope, "commune:ca");
+	assert_string_equal(rec.q[0].state, "firing");
+	assert_non_null(strstr(rec.q[0].json, "\"hamlets\":[\"a-1\",\"a-2\"]"));
+	assert_non_null(strstr(rec.q[0].summary, "2 alerts"));
+	assert_int_equal(pend.n, 0);           /* sent: forgotten */
+	alert_engine_free(e);
+}
+
+/* SIGHUP's new routes: what waits goes by the old ones, repeats follow
+ * the new ones. */
+static void
+test_set_conf(void **state)
+{
+	(void)state;
+	conf_default(60, 0);
+	struct alert_engine *e = alert_engine_new(&AC);
+	const char *d[] = { "a-1", NULL };
+
+	for (double t = 0; t <= 130; t += 10)
+		eval(e, T0 + t, d, NULL, 0, NULL, 0);
+	assert_int_equal(rec.nq, 0);
+	static struct alert_conf ac2;
+	ac2 = AC;
+	snprintf(ac2.routes[0].name, sizeof ac2.routes[0].name, "night");
+	ac2.routes[0].notify[0] = 1;           /* n2 now */
+	ac2.routes[0].repeat = 600;
+	ac2.routes[0].group_wait = 0;
+	alert_engine_set_conf(e, &ac2, &SINK);
+	assert_int_equal(rec.nq, 1);           /* sent at once, to n1, by "all" */
+	assert_string_equal(rec.q[0].notifier, "n1");
+	assert_int_equal(pend.n, 0);
+	const struct alert *a = alert_engine_find(e, AK_HAMLET_DOWN, "hamlet:a-1");
+	assert_non_null(a);
+	assert_true(a->repeat == 600);
+	/* It resolves: through the new route, to n2. */
+	for (double t = 140; t <= 400; t += 10)
+		eval(e, T0 + t, NULL, NULL, 0, NULL, 0);
+	assert_int_equal(rec.nq, 2);
+	assert_string_equal(rec.q[1].notifier, "n2");
+	assert_string_equal(rec.q[1].state, "resolved");
+	alert_engine_free(e);
+}
+
 static void
 test_parse_until(void **state)
 {
@@ -539,6 +666,94 @@ test_uplink_folding(void **state)
 	inv_ref_put(ref);
 }
 
+/* An agent ten minutes ahead: every sample refused (max_clock_skew),
+ * so last_ts never moves; the writer's record of the refusals raises
+ * agent_clock_skew, and it clears once a sample is taken again. */
+static double skew_now;
+static bool skewed;
+static const struct agent_view *
+skew_view(const char *agent, void *arg)
+{
+	static struct agent_view v;
+	(void)agent;
+	(void)arg;
+	memset(&v, 0, sizeof v);
+	v.reported = true;
+	v.online = 1;
+	v.loss_pct = 0;
+	v.rtt_ms = 50;
+	v.last_ts = (int64_t)T0;
+	v.last_seen = skewed ? T0 : skew_now - 5;
+	if (skewed) {
+		v.refused_skew = 600;
+		v.refused_at = skew_now - 5;
+	}
+	return &v;
+}
+
+static void
+test_clock_skew_refused(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/covmon-alert-XXXXXX", path[128], err[1024];
+	FILE *fp;
+	struct inventory *inv;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/inventory.csv", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs(HDR "h1,Suối Chải,,bx,Bát Xát,lc,Lào Cai,,,ag-1,,,\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	if (inventory_load(&inv, path, NULL, err, sizeof err) == -1)
+		fail_msg("%s", err);
+	unlink(path);
+	rmdir(dir);
+	conf_default(0, 0);
+	AC.for_s[AK_AGENT_CLOCK_SKEW] = 60;
+	struct coverage_conf cc = { .window = 900, .offline_after = 180, .max_loss_pct = 5,
+	    .max_rtt_ms = 300, .yellow_margin_pct = 10 };
+	struct alerts *al = alerts_new(&AC, &cc);
+	struct alert_engine *e = alerts_engine(al);
+	struct inv_ref *ref = inv_ref_new(inv, "inventory.csv", T0);
+	struct coverage *prev = NULL;
+
+	for (double t = 0; t <= 900; t += 10) {
+		struct coverage *c;
+		skew_now = T0 + t;
+		skewed = t >= 100 && t < 500;
+		assert_int_equal(coverage_evaluate(&c, inv, &cc, skew_view, NULL, skew_now,
+		    T0 - 86400, prev), 0);
+		struct snapshot s = { .inv = ref, .cov = c };
+		struct agent_view views[1] = { *skew_view("ag-1", NULL) };
+		s.views = views;
+		alert_begin(e, skew_now);
+		alerts_observe(al, &s, skew_now);
+		alert_end(e, skew_now, NULL, 0, NULL, 0, &SINK);
+		coverage_free(prev);
+		prev = c;
+		const struct alert *a = alert_engine_find(e, AK_AGENT_CLOCK_SKEW, "agent:ag-1");
+		if (t == 90)
+			assert_null(a);
+		if (t == 200) {
+			assert_non_null(a);
+			assert_int_equal(a->state, AS_FIRING);
+			assert_non_null(strstr(a->what, "clock 600 s ahead"));
+		}
+	}
+	size_t firing = 0, resolved = 0;
+	for (size_t i = 0; i < rec.nq; i++) {
+		if (strcmp(rec.q[i].kind, "agent_clock_skew") != 0)
+			continue;
+		firing += strcmp(rec.q[i].state, "firing") == 0;
+		resolved += strcmp(rec.q[i].state, "resolved") == 0;
+	}
+	assert_int_equal(firing, 1);
+	assert_int_equal(resolved, 1);
+	coverage_free(prev);
+	alerts_free(al);
+	inv_ref_put(ref);
+}
+
 int
 main(void)
 {
@@ -549,8 +764,11 @@ main(void)
 		cmocka_unit_test(test_silence),
 		cmocka_unit_test(test_routing),
 		cmocka_unit_test(test_grouping),
+		cmocka_unit_test(test_group_survives_restart),
+		cmocka_unit_test(test_set_conf),
 		cmocka_unit_test(test_parse_until),
 		cmocka_unit_test(test_uplink_folding),
+		cmocka_unit_test(test_clock_skew_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
