@@ -66,6 +66,8 @@ counters_write(FILE *out)
 	    "covmon_samples_not_stored_total %lu\n", C(not_stored));
 	fprintf(out, "# TYPE covmon_seq_gaps_skipped_total counter\n"
 	    "covmon_seq_gaps_skipped_total %lu\n", C(gaps_skipped));
+	fprintf(out, "# TYPE covmon_seq_resets_total counter\n"
+	    "covmon_seq_resets_total %lu\n", C(seq_resets));
 	fprintf(out, "# TYPE covmon_unknown_metrics_total counter\n"
 	    "covmon_unknown_metrics_total %lu\n", C(unknown_metrics));
 	fprintf(out, "# HELP covmon_queue_full_total Samples not queued because the write queue was full (the agent resends).\n"

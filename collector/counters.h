@@ -33,6 +33,7 @@ struct counters {
 	atomic_long held;             /* samples held back now */
 	atomic_ulong held_dropped;    /* let go from the hold (full, gap timed out): resent */
 	atomic_ulong gaps_skipped;    /* gaps that never filled */
+	atomic_ulong seq_resets;      /* agents whose spool started over */
 	atomic_ulong not_stored;      /* transient store failure: not acked, resent */
 	atomic_ulong unknown_metrics;
 	atomic_ulong queue_full;      /* not queued: the agent resends */

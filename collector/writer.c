@@ -412,6 +412,26 @@ process(struct writer *w, const struct item *it)
 		rt->dirty = true;
 		return;
 	}
+	if (it->kind == ITEM_SAMPLE && it->s.seq <= rt->row.last_seq && it->s.has_prev &&
+	    it->s.prev == 0 && rt->row.last_ts != 0 && it->s.ts > rt->row.last_ts) {
+		/* A new spool (the agent reinstalled, its storage wiped): it
+		 * counts from 1 again with nothing acked before, and its time
+		 * is after all we stored, which a late copy of an old sample
+		 * cannot be. Its count starts over; else every sample would be
+		 * taken for a duplicate, and the ack of the old last seq would
+		 * tell the agent to drop them all. */
+		log_warnx("agent %s: seq %llu after %llu, with nothing acked before and ts %lld after "
+		    "the last stored %lld: its spool was reset; counting from here",
+		    rt->row.agent, (unsigned long long)it->s.seq,
+		    (unsigned long long)rt->row.last_seq, (long long)it->s.ts,
+		    (long long)rt->row.last_ts);
+		atomic_fetch_add(&counters.seq_resets, 1);
+		atomic_fetch_add(&counters.held_dropped, (unsigned long)rt->nheld);
+		atomic_fetch_sub(&counters.held, rt->nheld);
+		rt->nheld = 0;
+		rt->row.last_seq = 0;
+		rt->dirty = true;
+	}
 	if (it->s.seq <= rt->row.last_seq) {
 		/* Stored already: ack again, the first ack may be lost. */
 		atomic_fetch_add(&counters.duplicates, 1);
