@@ -55,16 +55,22 @@
 #define F_SYN		0x02	/* a SYN waits for its SYN/ACK */
 #define F_SYN_AGAIN	0x04	/* that SYN was sent twice: its RTT is ambiguous */
 
-/* One direction of a TCP connection; zeroed whole so memcmp works. */
+/*
+ * One direction of a TCP connection, as whole words: addr[0..1] the source
+ * address, addr[2..3] the destination (an IPv4 address in the low half of
+ * addr[0] and addr[2], the rest 0); ports the family, source and
+ * destination port. Each word is written whole and read back whole (hash,
+ * compare), so the reads never wait on a half-finished store.
+ */
 struct flow_key {
-	uint8_t src[16], dst[16];
-	uint16_t sport, dport;
-	uint8_t family;
-	uint8_t pad[3];
+	uint64_t addr[4];
+	uint64_t ports;         /* family << 32 | sport << 16 | dport */
 };
 
+/* What every packet reads and writes comes first, in one cache line. */
 struct flow {
 	struct flow_key key;
+	uint32_t hash;          /* flow_hash(&key): compared before the key */
 	uint32_t hnext;         /* bucket chain */
 	uint32_t newer, older;  /* LRU list */
 	uint32_t high;          /* end of the highest sequence seen */
@@ -102,6 +108,25 @@ static uint16_t
 be16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Host order: a key's words only need to be the same for the same bytes. */
+static uint64_t
+load64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static uint32_t
+load32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof v);
+	return v;
 }
 
 static uint32_t
@@ -204,20 +229,30 @@ pcap_analyze_free(struct pcap_analyze *pa)
 	free(pa);
 }
 
+/*
+ * Once per packet, so cheap: each of the key's words times its own odd
+ * constant, summed, the high half kept (multiply-shift hashing). The
+ * products are independent, where a word-by-word mix is a chain of
+ * dependent multiplies.
+ */
 static uint32_t
 flow_hash(const struct flow_key *k)
 {
-	uint32_t w[sizeof *k / 4], h = 0x9e3779b9;
+	uint64_t h;
 
-	memcpy(w, k, sizeof w);
-	for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
-		h ^= w[i] * 0xcc9e2d51u;
-		h = (h << 13 | h >> 19) * 5 + 0xe6546b64u;
-	}
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	return h;
+	h = k->addr[0] * 0x9e3779b97f4a7c15ull + k->addr[1] * 0xc2b2ae3d27d4eb4full +
+	    k->addr[2] * 0x165667b19e3779f9ull + k->addr[3] * 0xd6e8feb86659fd93ull +
+	    k->ports * 0xff51afd7ed558ccdull;
+	return (uint32_t)(h >> 32);
+}
+
+static bool
+flow_key_eq(const struct flow_key *a, const struct flow_key *b)
+{
+	/* | not ||: five compares and one branch. */
+	return ((a->addr[0] ^ b->addr[0]) | (a->addr[1] ^ b->addr[1]) |
+	    (a->addr[2] ^ b->addr[2]) | (a->addr[3] ^ b->addr[3]) |
+	    (a->ports ^ b->ports)) == 0;
 }
 
 static void
@@ -252,7 +287,7 @@ lru_push(struct pcap_analyze *pa, uint32_t i)
 static void
 bucket_unlink(struct pcap_analyze *pa, uint32_t i)
 {
-	uint32_t *pp = &pa->buckets[flow_hash(&pa->flows[i].key) & (pa->nbuckets - 1)];
+	uint32_t *pp = &pa->buckets[pa->flows[i].hash & (pa->nbuckets - 1)];
 
 	while (*pp != NIL) {
 		if (*pp == i) {
@@ -268,10 +303,11 @@ bucket_unlink(struct pcap_analyze *pa, uint32_t i)
 static struct flow *
 flow_get(struct pcap_analyze *pa, const struct flow_key *k, bool create)
 {
-	uint32_t b = flow_hash(k) & (pa->nbuckets - 1), i;
+	uint32_t h = flow_hash(k), b = h & (pa->nbuckets - 1), i;
 
 	for (i = pa->buckets[b]; i != NIL; i = pa->flows[i].hnext) {
-		if (memcmp(&pa->flows[i].key, k, sizeof *k) == 0) {
+		if (pa->flows[i].hash == h &&
+		    flow_key_eq(&pa->flows[i].key, k)) {
 			if (pa->lru_new != i) {
 				lru_unlink(pa, i);
 				lru_push(pa, i);
@@ -291,6 +327,7 @@ flow_get(struct pcap_analyze *pa, const struct flow_key *k, bool create)
 	}
 	memset(&pa->flows[i], 0, sizeof pa->flows[i]);
 	pa->flows[i].key = *k;
+	pa->flows[i].hash = h;
 	pa->flows[i].hnext = pa->buckets[b];
 	pa->buckets[b] = i;
 	lru_push(pa, i);
@@ -369,8 +406,7 @@ tcp_segment(struct pcap_analyze *pa, int64_t ts, struct flow_key *k,
 		return;
 	}
 	pa->st.tcp++;
-	k->sport = be16(t);
-	k->dport = be16(t + 2);
+	k->ports |= (uint64_t)be16(t) << 16 | be16(t + 2);
 	seq = be32(t + 4);
 	ack = be32(t + 8);
 	flags = t[13];
@@ -378,12 +414,12 @@ tcp_segment(struct pcap_analyze *pa, int64_t ts, struct flow_key *k,
 
 	if ((flags & (TH_SYN | TH_ACK | TH_RST)) == (TH_SYN | TH_ACK)) {
 		/* Before this direction's flow is made: making it may evict. */
-		memset(&rk, 0, sizeof rk);
-		memcpy(rk.src, k->dst, sizeof rk.src);
-		memcpy(rk.dst, k->src, sizeof rk.dst);
-		rk.sport = k->dport;
-		rk.dport = k->sport;
-		rk.family = k->family;
+		rk.addr[0] = k->addr[2];
+		rk.addr[1] = k->addr[3];
+		rk.addr[2] = k->addr[0];
+		rk.addr[3] = k->addr[1];
+		rk.ports = (k->ports & ~(uint64_t)UINT32_MAX) |
+		    (k->ports & 0xffff) << 16 | (k->ports >> 16 & 0xffff);
 		r = flow_get(pa, &rk, false);
 		if (r != NULL && (r->flags & F_SYN) && ack == r->syn_seq + 1) {
 			/* Karn: after a repeated SYN, which one was answered? */
@@ -464,10 +500,11 @@ ipv4(struct pcap_analyze *pa, int64_t ts, const uint8_t *q, uint32_t cap, uint32
 	}
 	if (q[9] != 6)
 		return;
-	memset(&k, 0, sizeof k);
-	memcpy(k.src, q + 12, 4);
-	memcpy(k.dst, q + 16, 4);
-	k.family = 4;
+	k.addr[0] = load32(q + 12);
+	k.addr[1] = 0;
+	k.addr[2] = load32(q + 16);
+	k.addr[3] = 0;
+	k.ports = (uint64_t)4 << 32;
 	tcp_segment(pa, ts, &k, q + ihl, cap - ihl, total - ihl);
 }
 
@@ -541,10 +578,11 @@ upper:
 		pa->st.truncated++;
 		return;
 	}
-	memset(&k, 0, sizeof k);
-	memcpy(k.src, q + 8, 16);
-	memcpy(k.dst, q + 24, 16);
-	k.family = 6;
+	k.addr[0] = load64(q + 8);
+	k.addr[1] = load64(q + 16);
+	k.addr[2] = load64(q + 24);
+	k.addr[3] = load64(q + 32);
+	k.ports = (uint64_t)6 << 32;
 	tcp_segment(pa, ts, &k, q + off, cap - off, end - off);
 }
 

@@ -14,7 +14,9 @@ done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/covmon-bench-pcap-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-cc -O2 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -I"$src/common" -I"$src/agent" \
+# The flags of the agent's default build (CMake RelWithDebInfo, C17 with
+# GNU extensions), so the figure is the agent's.
+cc -O2 -g -DNDEBUG -std=gnu17 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -I"$src/common" -I"$src/agent" \
 	"$src/tests/bench/pcap_bench.c" "$src/agent/pcap_analyze.c" "$src/agent/probe_pcap.c" \
 	"$src/common/conf.c" "$src/common/log.c" "$src/common/loop.c" "$src/common/clock.c" \
 	"$src/common/metric.c" $(pkg-config --cflags --libs libpcap inih) -lm -o "$tmp/pcap_bench"

@@ -4,7 +4,7 @@
  * tests/bench/bench_pcap.sh and tests/integration/test_pcap_tshark.sh, which
  * compile it against the sources (no CMake target):
  *
- *   cc -O2 -D_GNU_SOURCE -Icommon -Iagent tests/bench/pcap_bench.c \
+ *   cc -O2 -g -DNDEBUG -std=gnu17 -D_GNU_SOURCE -Icommon -Iagent tests/bench/pcap_bench.c \
  *      agent/pcap_analyze.c agent/probe_pcap.c common/conf.c common/log.c \
  *      common/loop.c common/clock.c common/metric.c -lpcap -linih -lm -o pcap_bench
  *   pcap_bench [-m own_mac] [-f filter] [-n max_flows] FILE
