@@ -189,6 +189,14 @@ for s in "National coverage overview" "Lào Cai" "Thái Nguyên" "All provinces"
 done
 grep -q "out of date" "$T/overview.html" && fail "national overview: a fresh province shown out of date"
 pass "national overview page shows both provinces and the total of $HAMLETS hamlets"
+# covmon status works against it as against a province collector.
+"$COVMON_BUILD/covmon" --url "http://127.0.0.1:$NATIONAL" status > "$T/status.out" ||
+	fail "covmon status on the national view"
+grep -q "Lào Cai" "$T/status.out" && grep -q "Thái Nguyên" "$T/status.out" ||
+	fail "covmon status lacks a province: $(cat "$T/status.out")"
+"$COVMON_BUILD/covmon" --url "http://127.0.0.1:$NATIONAL" status --province lao-cai |
+	grep -q "Lào Cai (lao-cai)" || fail "covmon status --province on the national view"
+pass "covmon status against the national view lists both provinces"
 
 # It stores nothing, refused nothing; the summaries also came back over
 # the bridge to the province broker (retained there too).
