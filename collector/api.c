@@ -707,6 +707,10 @@ api_render(struct snapshot *s, const char *url, api_query_fn query, void *qarg,
 		if (p == NULL)
 			return error_reply(404, status, body, len, "unknown province '%s'", id);
 		o = province_one(&r, (size_t)(p - r.inv->provinces));
+		/* When it was evaluated: this is also the retained summary, and
+		 * a national view tells a dead collector's by its age. */
+		put(&r, o, "evaluated_at", jtime(&r, r.cov->at));
+		put(&r, o, "blind", jbool(&r, r.cov->blind));
 		break;
 	}
 	case R_COMMUNE: {

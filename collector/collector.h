@@ -31,6 +31,8 @@ struct collector_conf {
 	char targets[512];
 	char provinces[MAX_PROVINCES][ID_MAX + 1];   /* empty list = all ("*") */
 	int nprovinces;
+	bool national;               /* the national view: reads the provinces'
+	                                summaries (national.c), stores nothing */
 	double eval_interval;
 	double max_clock_skew;
 	double gap_timeout;          /* hidden: a seq gap open this long is reported */
@@ -119,6 +121,10 @@ void ingest_publish(struct ingest *in, const char *topic, const void *payload, s
     bool retain);
 /* Wall time the MQTT input last came back (connect), 0 if never. */
 double ingest_input_since(struct ingest *in);
+/* The national view: subscribe to the province summaries instead of the
+ * agents' topics and hand them to nat (before ingest_start). */
+struct national;
+void ingest_set_national(struct ingest *in, struct national *nat);
 
 /* The writer thread (collector/writer.c). */
 struct writer;
@@ -171,6 +177,7 @@ struct http_ctx {
 	struct queue *queue;
 	double started;
 	struct snapshot_box *snapshots;   /* what the API reads */
+	struct national *national;        /* the national view, or NULL */
 };
 struct http *http_start(const struct http_ctx *ctx, char *err, size_t errlen);
 void http_stop(struct http *h);

@@ -269,6 +269,14 @@ collector_conf_load(struct collector_conf *cc, const char *path, char *err, size
 		}
 		cc->nprovinces = n;
 	}
+	CHECK(conf_bool(&c, "collector", "national", false, &cc->national, err, errlen));
+	if (cc->national && (cc->inventory[0] || cc->targets[0])) {
+		snprintf(err, errlen, "%s:%u: [collector] national = yes reads the provinces' "
+		    "summaries: remove inventory and targets (the province collectors have "
+		    "them)", path, conf_get(&c, "collector", cc->inventory[0] ? "inventory" :
+		    "targets")->line);
+		goto fail;
+	}
 	CHECK(conf_duration(&c, "collector", "eval_interval", 60, 1, 3600, &cc->eval_interval,
 	    err, errlen));
 	CHECK(conf_duration(&c, "collector", "max_clock_skew", 300, 1, 86400, &cc->max_clock_skew,
@@ -348,6 +356,7 @@ collector_conf_print(const struct collector_conf *cc, FILE *out)
 		fprintf(out, " *");
 	for (int i = 0; i < cc->nprovinces; i++)
 		fprintf(out, "%s %s", i ? "," : "", cc->provinces[i]);
+	fprintf(out, "\nnational = %s", cc->national ? "yes" : "no");
 	fprintf(out, "\neval_interval = %g\nmax_clock_skew = %g\ngap_timeout = %g\n"
 	    "queue_size = %d\n\n", cc->eval_interval, cc->max_clock_skew, cc->gap_timeout,
 	    cc->queue_size);

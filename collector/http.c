@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "counters.h"
 #include "log.h"
+#include "national.h"
 #include "notify.h"
 #include "pages.h"
 #include "snapshot.h"
@@ -107,7 +108,10 @@ handle_metrics(struct http *h, struct MHD_Connection *c)
 	    ingest_connected(h->ctx.ingest) ? 1 : 0);
 	fprintf(f, "# TYPE covmon_uptime_seconds gauge\ncovmon_uptime_seconds %.0f\n",
 	    clock_now() - h->ctx.started);
-	notifier_metrics(f);
+	if (h->ctx.national != NULL)
+		national_metrics(h->ctx.national, clock_now(), f);
+	else
+		notifier_metrics(f);
 	fclose(f);
 	return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", buf, len);
 }
@@ -277,6 +281,19 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* The national view's API: its table of summaries. */
+static enum MHD_Result
+handle_national(struct http *h, struct MHD_Connection *c, const char *url)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	unsigned status = 0;
+
+	if (national_api(h->ctx.national, url, clock_now(), &buf, &len, &status) == -1)
+		return MHD_NO;
+	return reply(c, status, "application/json", buf, len);
+}
+
 static enum MHD_Result
 handle_page(struct http *h, struct MHD_Connection *c, const char *url)
 {
@@ -287,11 +304,23 @@ handle_page(struct http *h, struct MHD_Connection *c, const char *url)
 		.src = h->pdb ? &h->src : NULL,
 		.now = clock_now(),
 	};
+	struct pages_national nv = { 0 };
+	struct national_summary *list = NULL;
+
+	if (h->ctx.national != NULL) {
+		if (national_list(h->ctx.national, false, &list, &nv.n) == -1)
+			return MHD_NO;
+		nv.provinces = list;
+		nv.stale_after = national_stale_after(h->ctx.national);
+		env.national = &nv;
+		env.thr = NULL;      /* its own [coverage] judges nothing */
+	}
 	struct snapshot *s = current(h);
 	int rc = pages_render(s, &env, url, query_arg, c,
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"), &out);
 
 	snapshot_put(s);
+	national_list_free(list, nv.n);
 	if (rc == -1)
 		return MHD_NO;
 	return reply(c, out.status, out.type, out.body, out.len);
@@ -348,6 +377,9 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply_str(c, MHD_HTTP_METHOD_NOT_ALLOWED, "application/json",
 		    "{\"error\":\"method not allowed\"}");
+	if (h->ctx.national != NULL && strncmp(url, "/api/v1/", 8) == 0 &&
+	    strcmp(url, "/api/v1/health") != 0)
+		return handle_national(h, c, url);
 	if (alerts_path(url))
 		return handle_alerts(h, c, url, method, NULL);
 	if (strcmp(url, "/metrics") == 0)

@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "counters.h"
 #include "log.h"
+#include "national.h"
 #include "topic.h"
 
 #include <mosquitto.h>
@@ -32,6 +33,7 @@ struct ingest {
 	struct backoff bo;           /* first connect only (main thread) */
 	double next_try;
 	bool looping;                /* libmosquitto's thread runs */
+	struct national *national;   /* the national view: summaries only */
 };
 
 static void
@@ -57,12 +59,18 @@ on_connect(struct mosquitto *mosq, void *arg, int rc)
 	    in->cc->client_id);
 	/* Subscribe on every connect: a persistent session keeps the
 	 * subscriptions, but a broker that lost its state does not (the
-	 * classic bug of collectd's mqtt plugin). */
-	const char *leaves[] = { "sample", "state" };
-	for (int l = 0; l < 2; l++) {
+	 * classic bug of collectd's mqtt plugin). The national view reads
+	 * the provinces' retained summaries, and nothing of the agents. */
+	const char *leaves[] = { "+/sample", "+/state" };
+	int nleaves = 2;
+	if (in->national != NULL) {
+		leaves[0] = "summary";
+		nleaves = 1;
+	}
+	for (int l = 0; l < nleaves; l++) {
 		int n = in->cc->nprovinces ? in->cc->nprovinces : 1;
 		for (int i = 0; i < n; i++) {
-			snprintf(sub, sizeof sub, "%s/%s/+/%s", in->cc->topic_prefix,
+			snprintf(sub, sizeof sub, "%s/%s/%s", in->cc->topic_prefix,
 			    in->cc->nprovinces ? in->cc->provinces[i] : "+", leaves[l]);
 			if ((rc = mosquitto_subscribe(mosq, NULL, sub, 1)) != MOSQ_ERR_SUCCESS)
 				log_warnx("mqtt subscribe %s: %s", sub, mosquitto_strerror(rc));
@@ -108,6 +116,11 @@ on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *m)
 	enum sample_err e;
 
 	(void)mosq;
+	if (in->national != NULL) {
+		national_message(in->national, m->topic, in->cc->topic_prefix, m->payload,
+		    m->payloadlen > 0 ? (size_t)m->payloadlen : 0, clock_now());
+		return;
+	}
 	if (topic_parse(m->topic, in->cc->topic_prefix, province, agent, &leaf) == -1) {
 		if (strstr(m->topic, "/sample") != NULL) {
 			atomic_fetch_add(&counters.received, 1);
@@ -287,6 +300,12 @@ ingest_publish(struct ingest *in, const char *topic, const void *payload, size_t
 	rc = mosquitto_publish(in->mosq, NULL, topic, (int)len, payload, 1, retain);
 	if (rc != MOSQ_ERR_SUCCESS)
 		log_limited(&in->publim, "mqtt publish %.120s: %s", topic, mosquitto_strerror(rc));
+}
+
+void
+ingest_set_national(struct ingest *in, struct national *nat)
+{
+	in->national = nat;
 }
 
 bool

@@ -356,6 +356,12 @@ parse_date(const char *s, int32_t *out)
 	return 0;
 }
 
+int
+inventory_date_parse(const char *s, int32_t *days)
+{
+	return parse_date(s, days) == 0 ? 0 : -1;
+}
+
 /*
  * A plain decimal, -?DIGITS(.DIGITS)?: no exponent, spaces, "inf" or
  * locale (a Vietnamese locale's decimal comma must not change what a file

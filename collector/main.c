@@ -6,6 +6,7 @@
 #include "collector.h"
 #include "clock.h"
 #include "log.h"
+#include "national.h"
 #include "notify.h"
 #include "snapshot.h"
 
@@ -120,6 +121,7 @@ main(int argc, char **argv)
 	struct snapshot_box box;
 	struct http *h = NULL;
 	struct notifier *nt = NULL;
+	struct national *nat = NULL;
 	struct sigaction sa;
 
 	while ((ch = getopt_long(argc, argv, "c:dvh", opts, NULL)) != -1) {
@@ -172,24 +174,43 @@ main(int argc, char **argv)
 	}
 	if ((in = ingest_new(&cc, q, err, sizeof err)) == NULL)
 		goto done;
-	if ((ev = evaluator_new(&cc, &box, in, err, sizeof err)) == NULL)
+	/* The national view stores nothing and evaluates nothing: no writer,
+	 * evaluator or notifier, only the summaries' table. */
+	if (cc.national) {
+		if ((nat = national_new(NATIONAL_STALE_INTERVALS * cc.eval_interval,
+		    cc.max_clock_skew)) == NULL) {
+			snprintf(err, sizeof err, "out of memory");
+			goto done;
+		}
+		ingest_set_national(in, nat);
+	}
+	if (!cc.national && (ev = evaluator_new(&cc, &box, in, err, sizeof err)) == NULL)
 		goto done;
-	if ((w = writer_new(&cc, q, in, ev, err, sizeof err)) == NULL)
+	if (!cc.national && (w = writer_new(&cc, q, in, ev, err, sizeof err)) == NULL)
 		goto done;
-	struct http_ctx hc = { &cc, in, q, clock_now(), &box };
+	struct http_ctx hc = { &cc, in, q, clock_now(), &box, nat };
 	if ((h = http_start(&hc, err, sizeof err)) == NULL)
 		goto done;
-	if (writer_start(w, err, sizeof err) == -1)
+	if (w != NULL && writer_start(w, err, sizeof err) == -1)
 		goto done;
 	/* After writer_new(): the state DB has its schema. */
-	if ((nt = notifier_start(&cc, in, err, sizeof err)) == NULL)
+	if (w != NULL && (nt = notifier_start(&cc, in, err, sizeof err)) == NULL)
 		goto done;
 	if (ingest_start(in, err, sizeof err) == -1)
 		goto done;
-	log_info("collector: data in %s, HTTP on %s, MQTT %s:%d%s", cc.data_dir, cc.http_listen,
-	    cc.mqtt_host, cc.mqtt_port, cc.store.rrdcached[0] ? ", through rrdcached" : "");
+	if (cc.national)
+		log_info("collector: national view of the provinces' summaries, HTTP on %s, "
+		    "MQTT %s:%d", cc.http_listen, cc.mqtt_host, cc.mqtt_port);
+	else
+		log_info("collector: data in %s, HTTP on %s, MQTT %s:%d%s", cc.data_dir,
+		    cc.http_listen, cc.mqtt_host, cc.mqtt_port,
+		    cc.store.rrdcached[0] ? ", through rrdcached" : "");
 
 	while (!quit) {
+		if (reload && ev == NULL) {
+			reload = 0;
+			log_info("reload: a national view has no inventory to read again");
+		}
 		if (reload) {
 			reload = 0;
 			log_info("reload: reading %s, the inventory and targets again", conf_path);
@@ -221,6 +242,7 @@ done:
 	evaluator_free(ev);
 	snapshot_box_destroy(&box);
 	ingest_free(in);
+	national_free(nat);
 	queue_free(q);
 	mosquitto_lib_cleanup();
 	curl_global_cleanup();

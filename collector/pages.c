@@ -9,6 +9,7 @@
 
 #include "alert.h"
 #include "metric.h"
+#include "national.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -57,6 +58,8 @@ enum msg {
 	T_NONE_RESOLVED, T_NO_SITE_ALERTS, T_KIND, T_WHERE, T_SUMMARY, T_RESOLVED, T_SILENCED,
 	T_ACKED, T_FLAPPING, T_FIRING_ONE, T_MATCH, T_UNTIL, T_REASON, T_NO_SILENCES,
 	T_EVERYTHING, T_IN, T_MORE_ROWS, T_SINCE_COL, T_RESOLVED_COL,
+	T_TITLE_NATIONAL, T_NATIONAL_NOTE, T_NO_SUMMARY, T_NATIONAL_ONLY, T_UPDATED,
+	T_OUT_OF_DATE,
 	T_COUNT
 };
 
@@ -214,6 +217,17 @@ static const char *const msgs[T_COUNT][2] = {
 	[T_MORE_ROWS] = { "more not shown", "mục khác không hiển thị" },
 	[T_SINCE_COL] = { "Since", "Từ lúc" },
 	[T_RESOLVED_COL] = { "Resolved", "Kết thúc" },
+	[T_TITLE_NATIONAL] = { "National coverage overview", "Tổng quan phủ sóng toàn quốc" },
+	[T_NATIONAL_NOTE] = { "Each province as its own collector last summed it up.",
+	    "Số liệu mỗi tỉnh theo bản tổng hợp mới nhất từ bộ thu của tỉnh đó." },
+	[T_NO_SUMMARY] = { "No province summary received yet.",
+	    "Chưa nhận được bản tổng hợp nào của các tỉnh." },
+	[T_NATIONAL_ONLY] = { "This national view shows the provinces' summaries only: "
+	    "communes, hamlets and alerts are on each province's own dashboard.",
+	    "Trang toàn quốc chỉ hiển thị bản tổng hợp của các tỉnh: xã, thôn và cảnh báo "
+	    "xem trên trang của từng tỉnh." },
+	[T_UPDATED] = { "Updated", "Cập nhật" },
+	[T_OUT_OF_DATE] = { "out of date", "chưa cập nhật" },
 };
 
 /* The states as people read them, in both languages. */
@@ -995,6 +1009,66 @@ page_overview(struct page *p)
 	communes_behind(p);
 	worst_loss(p);
 	worst_downtime(p);
+	foot(p);
+}
+
+/* --- the national view: the provinces' summaries --- */
+
+static void
+page_national(struct page *p, const char *url, struct pages_out *out)
+{
+	const struct pages_national *nv = p->env->national;
+	struct rollup all;
+
+	if (strcmp(url, "/") != 0) {
+		out->status = 404;
+		notice_page(p, url, tr(p, T_NOT_FOUND), tr(p, T_NATIONAL_ONLY), NULL);
+		return;
+	}
+	head(p, tr(p, T_TITLE_NATIONAL), "/");
+	pf(p, "<h1>%s</h1>\n<p class=\"muted\">", tr(p, T_TITLE_NATIONAL));
+	esc(p, tr(p, T_NATIONAL_NOTE));
+	put(p, "</p>\n");
+	if (nv->n == 0) {
+		put(p, "<p class=\"card warn\">");
+		esc(p, tr(p, T_NO_SUMMARY));
+		put(p, "</p>\n");
+		foot(p);
+		return;
+	}
+	pf(p, "<div class=\"scroll\"><table class=\"scopes\"><thead><tr><th>%s</th>",
+	    tr(p, T_PROVINCE));
+	target_headers(p);
+	count_headers(p);
+	pf(p, "<th class=\"num hide-sm\">%s</th><th>%s</th></tr></thead><tbody>\n",
+	    tr(p, T_OVERDUE), tr(p, T_UPDATED));
+	for (size_t i = 0; i < nv->n; i++) {
+		const struct national_summary *x = &nv->provinces[i];
+		bool stale = national_age(x, p->env->now) > nv->stale_after;
+		pf(p, "<tr%s><td class=\"name\">", stale ? " class=\"stale\"" : "");
+		esc(p, x->name);
+		put(p, "</td>");
+		target_cells(p, &x->ru);
+		count_cells(p, &x->ru);
+		pf(p, "<td class=\"num hide-sm\">%u</td><td>", x->ru.overdue);
+		ago(p, x->evaluated_at > 0 ? x->evaluated_at : x->received_at);
+		if (stale) {
+			put(p, " <span class=\"badge m-stale\">");
+			esc(p, tr(p, T_OUT_OF_DATE));
+			put(p, "</span>");
+		}
+		put(p, "</td></tr>\n");
+	}
+	if (nv->n > 1) {
+		national_total(nv->provinces, nv->n, &all);
+		pf(p, "<tr class=\"all\"><td class=\"name\">%s</td><td class=\"num\"><b>",
+		    tr(p, T_ALL));
+		pct(p, all.covered_pct);
+		put(p, "</b></td><td></td><td></td><td class=\"hide-sm\"></td>");
+		count_cells(p, &all);
+		pf(p, "<td class=\"num hide-sm\">%u</td><td></td></tr>\n", all.overdue);
+	}
+	put(p, "</tbody></table></div>\n");
 	foot(p);
 }
 
@@ -1824,6 +1898,8 @@ pages_render(const struct snapshot *s, const struct pages_env *env, const char *
 		/* The id is never echoed: only that it is malformed, and the rule. */
 		out->status = 400;
 		notice_page(p, "/", tr(p, T_BAD_ID), tr(p, T_ID_RULE), NULL);
+	} else if (env->national != NULL) {
+		page_national(p, url, out);
 	} else if (strcmp(url, "/alerts") == 0) {
 		page_alerts(p);
 	} else if (s == NULL || (s->inv != NULL && s->cov == NULL)) {

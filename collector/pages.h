@@ -85,11 +85,22 @@ struct pages_source {
 	void *arg;
 };
 
+/* The national view's provinces (national.h), for its overview. */
+struct national_summary;
+struct pages_national {
+	const struct national_summary *provinces;	/* sorted by id */
+	size_t n;
+	double stale_after;		/* seconds: an older summary is marked stale */
+};
+
 struct pages_env {
-	const struct coverage_conf *thr;	/* the collector's [coverage] */
+	const struct coverage_conf *thr;	/* the collector's [coverage], may be NULL */
 	const char *data_dir;		/* to tell whether a graph has data yet */
 	const struct pages_source *src;	/* may be NULL */
 	double now;			/* wall clock, for "3 min ago" */
+	/* Set in the national view ([collector] national = yes): "/" shows
+	 * these provinces, and the other pages say where to look. */
+	const struct pages_national *national;
 };
 
 /* A response: body malloc'd (the caller frees it), type a literal. */

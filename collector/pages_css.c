@@ -95,6 +95,7 @@ const char pages_css[] =
 "td.summary{white-space:normal;min-width:14em}\n"
 ".m-flapping{background:var(--orange)}.m-silenced{background:var(--grey)}"
 ".m-acked{background:#1456a8}\n"
+".m-stale{background:var(--orange)}tr.stale td{color:var(--muted)}\n"
 "footer{max-width:1240px;margin:0 auto;padding:1em;font-size:.8em;color:var(--muted);"
 "border-top:1px solid var(--line)}\n"
 "@media (max-width:640px){body{font-size:15px}main{padding:.5em .6em 1.5em}"

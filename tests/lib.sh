@@ -136,17 +136,20 @@ stop_collector() {
 	fi
 }
 
-# start_rrdcached: rrdcached on a unix socket in $T, files restricted to
-# $T/data/rrd (-B), a journal in $T/journal, nothing written to the files
-# before an hour (-w 3600) unless flushed; sets RRDCACHED_SOCK and
-# RRDCACHED_PID. Called again after a kill, it replays the same journal.
+# start_rrdcached [BASE]: rrdcached on a unix socket in $T, files restricted
+# to BASE (-B; default $T/data/rrd, one collector's data_dir/rrd; a parent
+# of several data_dirs for collectors sharing it), a journal in $T/journal,
+# nothing written to the files before an hour (-w 3600) unless flushed;
+# sets RRDCACHED_SOCK and RRDCACHED_PID. Called again after a kill, it
+# replays the same journal.
 start_rrdcached() {
+	local base=${1:-$T/data/rrd}
 	need rrdcached
-	mkdir -p "$T/journal" "$T/data/rrd"
+	mkdir -p "$T/journal" "$base"
 	RRDCACHED_SOCK="$T/rrdcached.sock"
 	rm -f "$RRDCACHED_SOCK" "$T/rrdcached.pid"
 	rrdcached -g -l "unix:$RRDCACHED_SOCK" -j "$T/journal" -F -w 3600 -f 7200 -z 1 \
-	    -b "$T/data/rrd" -B -p "$T/rrdcached.pid" >> "$T/rrdcached.log" 2>&1 &
+	    -b "$base" -B -p "$T/rrdcached.pid" >> "$T/rrdcached.log" 2>&1 &
 	RRDCACHED_PID=$!
 	PIDS+=("$RRDCACHED_PID")
 	wait_for 20 test -S "$RRDCACHED_SOCK" || fail "rrdcached did not start"

@@ -169,7 +169,7 @@ main(int argc, char **argv)
 	qsort(times, (size_t)runs, sizeof *times, cmp_double);
 	double med = runs % 2 ? times[runs / 2] :
 	    (times[runs / 2 - 1] + times[runs / 2]) / 2;
-	printf("evaluation: median %.1f ms, min %.1f ms, max %.1f ms over %d "
+	printf("evaluation: median %.2f ms, min %.2f ms, max %.2f ms over %d "
 	    "cycles (%zu view lookups each)\n", med * 1e3, times[0] * 1e3,
 	    times[runs - 1] * 1e3, runs, x.calls);
 	printf("states: covered %u, degraded %u, down %u, unreachable %u, "

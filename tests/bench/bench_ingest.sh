@@ -6,7 +6,7 @@
 #
 #   tests/bench/bench_ingest.sh [--agents N] [--rate R] [--duration S]
 #       [--runs K] [--mode direct|rrdcached|collectd|all] [--probes P]
-#       [--timeout S]
+#       [--timeout S] [--retention full|short]
 #
 # direct, rrdcached: one warm-up sample per agent (creates the files, not
 #   timed), then K times: a sustained run (fleetsim at --rate for about
@@ -16,12 +16,17 @@
 # collectd: collectd -f with its own config, only mqtt (Subscribe) and
 #   rrdtool loaded, fed the same values one message each, as fast as they go.
 # all: the three in turn, same agents, same counts; ratios at the end.
+# --retention short: one hour of 60 s rows (AVERAGE, MIN, MAX) for covmon
+#   and collectd alike instead of the default RRAs, ~70 KiB an agent (~150
+#   KiB as collectd's files) instead of ~4 MiB: for more agents than the
+#   disk holds at full retention (each update then touches 3 RRAs instead
+#   of 10: faster than production).
 # Needs a release build in build/ (or COVMON_BUILD), cc, mosquitto,
 # rrdcached, collectd (Debian collectd-core). Everything it starts is
 # stopped on exit; the whole run is bounded by --timeout.
 set -euo pipefail
 
-AGENTS=10000 RATE=1700 DURATION=60 RUNS=3 MODE=all PROBES=20 TIMEOUT=3600
+AGENTS=10000 RATE=1700 DURATION=60 RUNS=3 MODE=all PROBES=20 TIMEOUT=3600 RETENTION=full
 usage() { sed -n '6,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -32,17 +37,19 @@ while [ $# -gt 0 ]; do
 	--mode) MODE=$2; shift 2 ;;
 	--probes) PROBES=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
+	--retention) RETENTION=$2; shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "bench_ingest: unknown option $1" >&2; usage ;;
 	esac
 done
 case $MODE in direct|rrdcached|collectd|all) ;; *) usage ;; esac
+case $RETENTION in full|short) ;; *) usage ;; esac
 
 # The whole run under timeout(1): on expiry our TERM trap stops everything.
 if [ -z "${BENCH_INGEST_INNER:-}" ]; then
 	BENCH_INGEST_INNER=1 exec timeout -s TERM "$TIMEOUT" "$0" --agents "$AGENTS" \
 	    --rate "$RATE" --duration "$DURATION" --runs "$RUNS" --mode "$MODE" \
-	    --probes "$PROBES" --timeout "$TIMEOUT"
+	    --probes "$PROBES" --timeout "$TIMEOUT" --retention "$RETENTION"
 fi
 
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
@@ -66,8 +73,11 @@ status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 calc() { python3 -c "print($*)"; }
 
 # Disk: a full set of one agent's files is ~3.8 MiB (covmon), ~3.3 MiB
-# as collectd's one-DS files; refuse rather than fill the disk.
+# as collectd's one-DS files (72 KiB and 148 KiB at short retention:
+# collectd's files are one DS each, with a header each); refuse rather
+# than fill the disk.
 need_mb=$(( AGENTS * 5 ))
+[ "$RETENTION" = full ] || need_mb=$(( AGENTS / 6 + 100 ))
 free_mb=$(df -Pm "$T" | awk 'NR == 2 { print $4 }')
 [ "$free_mb" -gt "$need_mb" ] || fail "$need_mb MB needed in $T, $free_mb MB free"
 
@@ -169,6 +179,10 @@ bench_covmon() {
 		PIDS+=("$RRDCACHED_PID")
 		wait_for 10 test -S "$T/rrdcached.sock" || fail "rrdcached did not start"
 		extra=("[rrd]" "rrdcached = unix:$T/rrdcached.sock")
+	fi
+	if [ "$RETENTION" = short ]; then
+		[ ${#extra[@]} -gt 0 ] || extra=("[rrd]")
+		extra+=("retention = RRA:AVERAGE:0.5:1:60 RRA:MIN:0.5:1:60 RRA:MAX:0.5:1:60")
 	fi
 	HTTP_PORT=$(free_port)
 	write_collector_conf "$T/collector.conf" "$data" "$HTTP_PORT" "${extra[@]}"
@@ -282,8 +296,9 @@ LoadPlugin rrdtool
   DataDir "$dir/rrd"
   StepSize 60
   HeartBeat 180
-  RRATimespan 86400 604800 7776000 63072000
   XFF 0.5
+$( [ "$RETENTION" = short ] && printf '  RRARows 60\n  RRATimespan 3600' ||
+    printf '  RRATimespan 86400 604800 7776000 63072000')
 </Plugin>
 EOF
 	collectd -f -C "$dir/collectd.conf" > "$T/collectd.log" 2>&1 &
@@ -353,7 +368,7 @@ collectd) bench_collectd ;;
 all) bench_covmon direct; bench_covmon rrdcached; bench_collectd ;;
 esac
 
-python3 - "$RES" "$AGENTS" "$RATE" "$VPS" <<'PY'
+python3 - "$RES" "$AGENTS" "$RATE" "$VPS" "$RETENTION" <<'PY'
 import sys, re, statistics as st
 rows = {}
 disk = {}
@@ -366,7 +381,7 @@ for l in open(sys.argv[1]):
 med = lambda key, k: st.median([r[k] for r in rows[key]]) if key in rows and all(k in r for r in rows[key]) else float("nan")
 n = lambda key: len(rows.get(key, []))
 agents, rate, vps = sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
-print("\n== covmon ingest benchmark: %s agents, %.0f samples/s target, %.2f values/sample (medians of runs) ==" % (agents, rate, vps))
+print("\n== covmon ingest benchmark: %s agents, %.0f samples/s target, %.2f values/sample, %s retention (medians of runs) ==" % (agents, rate, vps, sys.argv[5]))
 print("%-22s %4s %10s %11s %7s %9s %9s %8s %8s" % ("what", "runs", "samples/s", "values/s", "cpu %", "rss MB", "hwm MB", "lag p50", "lag p99"))
 for key in [("direct", "sustained"), ("direct", "peak"), ("raw", "ceiling"),
             ("rrdcached", "sustained"), ("rrdcached", "peak"), ("collectd", "peak")]:
