@@ -42,6 +42,8 @@ struct alerts {
 	struct agent_track *tr;  /* open addressing by agent id */
 	size_t trcap, trn;
 	struct log_limit lim;
+	const char (*provinces)[ID_MAX + 1];   /* owned; none: all */
+	int nprovinces;
 	/* for the sink */
 	struct state_db *db;
 	double now;
@@ -115,6 +117,26 @@ alerts_free(struct alerts *al)
 	alert_engine_free(al->e);
 	free(al->tr);
 	free(al);
+}
+
+void
+alerts_set_provinces(struct alerts *al, const char (*provinces)[ID_MAX + 1], int n)
+{
+	al->provinces = provinces;
+	al->nprovinces = n;
+}
+
+/* Another collector's province (an inventory shared between collectors)
+ * is that one's to alert on. */
+static bool
+owned(const struct alerts *al, const char *province)
+{
+	if (al->nprovinces == 0)
+		return true;
+	for (int i = 0; i < al->nprovinces; i++)
+		if (strcmp(al->provinces[i], province) == 0)
+			return true;
+	return false;
 }
 
 struct alert_engine *
@@ -389,6 +411,8 @@ alerts_observe(struct alerts *al, const struct snapshot *s, double now)
 		const struct inv_commune *c = &inv->communes[h->commune];
 		const struct hamlet_eval *ev = &cov->hamlets[i];
 
+		if (!owned(al, inv->provinces[h->province].id))
+			continue;
 		snprintf(scope, sizeof scope, "hamlet:%s", h->id);
 		switch (ev->state) {
 		case HS_DOWN: {
@@ -457,7 +481,7 @@ alerts_observe(struct alerts *al, const struct snapshot *s, double now)
 		const struct rollup *r = &cov->communes[i];
 		const struct inv_commune *c = &inv->communes[i];
 		const struct inv_province *p = &inv->provinces[c->province];
-		if (r->colour != COLOUR_RED)
+		if (r->colour != COLOUR_RED || !owned(al, p->id))
 			continue;
 		snprintf(scope, sizeof scope, "commune:%s", c->id);
 		snprintf(what, sizeof what, "%s (%s) red", c->name, p->name);

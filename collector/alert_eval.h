@@ -15,6 +15,8 @@
 struct alerts;
 struct alerts *alerts_new(const struct alert_conf *ac, const struct coverage_conf *cov);
 void alerts_free(struct alerts *al);
+/* Only these provinces raise alerts (n 0: all); the array is kept. */
+void alerts_set_provinces(struct alerts *al, const char (*provinces)[ID_MAX + 1], int n);
 /* After each evaluation (s has an inventory). */
 void alerts_evaluate(struct alerts *al, const struct snapshot *s, struct state_db *db,
     double now);

@@ -43,6 +43,18 @@ struct evaluator {
 	struct alert_conf_ref *ac;      /* in use; NULL: the start's */
 };
 
+/* Whether this collector owns the province ([collector] provinces). */
+static bool
+owned(const struct collector_conf *cc, const char *province)
+{
+	if (cc->nprovinces == 0)
+		return true;
+	for (int i = 0; i < cc->nprovinces; i++)
+		if (strcmp(cc->provinces[i], province) == 0)
+			return true;
+	return false;
+}
+
 static int
 load(struct evaluator *ev, char *err, size_t errlen)
 {
@@ -61,6 +73,11 @@ load(struct evaluator *ev, char *err, size_t errlen)
 	ev->inv = r;
 	log_info("inventory %s: %zu provinces, %zu communes, %zu hamlets, %zu agents",
 	    ev->cc->inventory, inv->nprovinces, inv->ncommunes, inv->nhamlets, inv->nagents);
+	for (size_t i = 0; i < inv->nprovinces; i++)
+		if (!owned(ev->cc, inv->provinces[i].id))
+			log_warnx("inventory %s: province %s is not in [collector] provinces: its "
+			    "hamlets show as unmonitored here, raise no alert, and its summary is "
+			    "left to its own collector", ev->cc->inventory, inv->provinces[i].id);
 	return 0;
 }
 
@@ -90,6 +107,10 @@ publish_summaries(struct evaluator *ev, struct snapshot *s)
 		return;
 	for (size_t i = 0; i < inv->nprovinces; i++) {
 		const char *id = inv->provinces[i].id;
+		/* Another collector's province: its summary is that one's to
+		 * publish (ours would say every hamlet is unmonitored). */
+		if (!owned(ev->cc, id))
+			continue;
 		snprintf(url, sizeof url, "/api/v1/provinces/%s", id);
 		if (api_render(s, url, no_query, NULL, &body, &len, &status) == -1)
 			return;
@@ -121,6 +142,7 @@ evaluator_new(const struct collector_conf *cc, struct snapshot_box *box, struct 
 		free(ev);
 		return NULL;
 	}
+	alerts_set_provinces(ev->alerts, cc->provinces, cc->nprovinces);
 	if (cc->inventory[0] && load(ev, err, errlen) == -1) {
 		alerts_free(ev->alerts);
 		pthread_mutex_destroy(&ev->conf_lock);

@@ -716,6 +716,10 @@ test_clock_skew_refused(void **state)
 	struct alert_engine *e = alerts_engine(al);
 	struct inv_ref *ref = inv_ref_new(inv, "inventory.csv", T0);
 	struct coverage *prev = NULL;
+	/* A collector of another province, with the same inventory: silent. */
+	static const char other[1][ID_MAX + 1] = { "tn" };
+	struct alerts *al2 = alerts_new(&AC, &cc);
+	alerts_set_provinces(al2, other, 1);
 
 	for (double t = 0; t <= 900; t += 10) {
 		struct coverage *c;
@@ -729,6 +733,9 @@ test_clock_skew_refused(void **state)
 		alert_begin(e, skew_now);
 		alerts_observe(al, &s, skew_now);
 		alert_end(e, skew_now, NULL, 0, NULL, 0, &SINK);
+		alert_begin(alerts_engine(al2), skew_now);
+		alerts_observe(al2, &s, skew_now);
+		assert_int_equal(alert_engine_count(alerts_engine(al2)), 0);
 		coverage_free(prev);
 		prev = c;
 		const struct alert *a = alert_engine_find(e, AK_AGENT_CLOCK_SKEW, "agent:ag-1");
@@ -751,6 +758,7 @@ test_clock_skew_refused(void **state)
 	assert_int_equal(resolved, 1);
 	coverage_free(prev);
 	alerts_free(al);
+	alerts_free(al2);
 	inv_ref_put(ref);
 }
 
