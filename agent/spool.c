@@ -466,6 +466,7 @@ spool_load(struct spool *sp, char *err, size_t errlen)
 	size_t avail, n;
 	uint64_t hi = 0, want;
 	off_t off = 0, next;
+	int burnt = 0, burnt_cut = 0;
 
 	if (fstat(sp->fd, &st) == -1) {
 		snprintf(err, errlen, "spool %s/%s: fstat: %s", sp->dir,
@@ -502,8 +503,9 @@ spool_load(struct spool *sp, char *err, size_t errlen)
 		 * the damage: never hand it out again.
 		 */
 		want = hi + 1 > sp->next_seq ? hi + 1 : sp->next_seq;
-		if (rec_plausible(p, avail) && p[4] == REC_SAMPLE &&
-		    get64(p + 12) == want)
+		burnt = rec_plausible(p, avail) && p[4] == REC_SAMPLE &&
+		    get64(p + 12) == want;
+		if (burnt)
 			hi = want;
 		next = scan_resync(&s, off + 1);
 		if (next == -2)
@@ -521,6 +523,7 @@ spool_load(struct spool *sp, char *err, size_t errlen)
 				goto fail;
 			}
 			s.size = off;
+			burnt_cut = burnt;
 			break;
 		}
 		log_warnx("spool %s/%s: damaged record at offset %lld skipped "
@@ -534,6 +537,17 @@ spool_load(struct spool *sp, char *err, size_t errlen)
 		sp->next_seq = hi + 1;
 	if (sp->last_acked + 1 > sp->next_seq)
 		sp->next_seq = sp->last_acked + 1;
+	/* The cut took the only record of the burnt seq: a META record keeps
+	 * it, or a second crash before the next append would give it again. */
+	if (burnt_cut) {
+		unsigned char rec[REC_OVERHEAD + META_LEN], meta[META_LEN];
+
+		put64(meta, sp->last_acked);
+		put64(meta + 8, sp->dropped);
+		n = rec_encode(rec, REC_META, sp->next_seq, meta, META_LEN);
+		if (spool_write_end(sp, rec, n, 1, NULL, err, errlen) == -1)
+			goto fail;
+	}
 	free(s.buf);
 	return 0;
 fail_read:
