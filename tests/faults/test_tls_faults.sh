@@ -131,7 +131,8 @@ broker() {
 }
 
 # --- The recording proxy: PX -> AP, each connection's client bytes kept
-# (the first 64 KiB) in $T/wire/N.bin.
+# (the first 64 KiB) in $T/wire/N.bin, N counting the connections that
+# reached the broker.
 cat > "$T/proxy.py" <<'PY'
 import socket, sys, threading
 lport, dport, outdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -154,12 +155,14 @@ def pump(a, b, rec):
 n = 0
 while True:
     c, _ = srv.accept()
-    n += 1
-    rec = open("%s/%d.bin" % (outdir, n), "wb")
+    # Only connections that reached the broker count (and are recorded):
+    # while it restarts, the proxy just closes the agent's.
     try:
         u = socket.create_connection(("127.0.0.1", dport), timeout=5); u.settimeout(None)
     except OSError:
-        c.close(); rec.close(); continue
+        c.close(); continue
+    n += 1
+    rec = open("%s/%d.bin" % (outdir, n), "wb")
     threading.Thread(target=pump, args=(c, u, rec), daemon=True).start()
     threading.Thread(target=pump, args=(u, c, None), daemon=True).start()
 PY
