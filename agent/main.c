@@ -421,7 +421,12 @@ run_daemon(struct agent *a)
 		if (loop_run_once(a->loop, 1) == -1)
 			log_warn("poll");
 	}
-	log_info("stopping");
+	/* What a restart (or an operator) will find: whether the spool was
+	 * drained, and up to where the collector has stored. */
+	spool_stats(a->spool, &st);
+	log_info("stopping: %llu samples waiting for an ack, last acked seq %llu, "
+	    "%llu dropped since the spool was made", (unsigned long long)st.depth,
+	    (unsigned long long)st.last_acked, (unsigned long long)st.dropped);
 	publisher_stop(a->pub);
 	return 0;
 }

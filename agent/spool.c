@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SPOOL_TMP_FILE	"spool.tmp"
@@ -77,7 +78,13 @@ struct spool {
 
 	unsigned char	*rbuf;		/* the record spool_next hands out */
 	unsigned char	*wbuf;		/* a sample and its DROP marker */
+
+	long		 test_delay_us;	/* tests only: see spool_append */
 };
+
+/* Tests only: a pause inside every sample write, so that a test's SIGKILL
+ * can land in the middle of a record. Unset (0) in production. */
+#define SPOOL_TEST_DELAY_ENV	"COVMON_TEST_SPOOL_WRITE_DELAY_US"
 
 static uint32_t crc_table[256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
@@ -466,6 +473,7 @@ spool_load(struct spool *sp, char *err, size_t errlen)
 	size_t avail, n;
 	uint64_t hi = 0, want;
 	off_t off = 0, next;
+	int burnt = 0, burnt_cut = 0;
 
 	if (fstat(sp->fd, &st) == -1) {
 		snprintf(err, errlen, "spool %s/%s: fstat: %s", sp->dir,
@@ -502,8 +510,9 @@ spool_load(struct spool *sp, char *err, size_t errlen)
 		 * the damage: never hand it out again.
 		 */
 		want = hi + 1 > sp->next_seq ? hi + 1 : sp->next_seq;
-		if (rec_plausible(p, avail) && p[4] == REC_SAMPLE &&
-		    get64(p + 12) == want)
+		burnt = rec_plausible(p, avail) && p[4] == REC_SAMPLE &&
+		    get64(p + 12) == want;
+		if (burnt)
 			hi = want;
 		next = scan_resync(&s, off + 1);
 		if (next == -2)
@@ -521,6 +530,7 @@ spool_load(struct spool *sp, char *err, size_t errlen)
 				goto fail;
 			}
 			s.size = off;
+			burnt_cut = burnt;
 			break;
 		}
 		log_warnx("spool %s/%s: damaged record at offset %lld skipped "
@@ -534,6 +544,17 @@ spool_load(struct spool *sp, char *err, size_t errlen)
 		sp->next_seq = hi + 1;
 	if (sp->last_acked + 1 > sp->next_seq)
 		sp->next_seq = sp->last_acked + 1;
+	/* The cut took the only record of the burnt seq: a META record keeps
+	 * it, or a second crash before the next append would give it again. */
+	if (burnt_cut) {
+		unsigned char rec[REC_OVERHEAD + META_LEN], meta[META_LEN];
+
+		put64(meta, sp->last_acked);
+		put64(meta + 8, sp->dropped);
+		n = rec_encode(rec, REC_META, sp->next_seq, meta, META_LEN);
+		if (spool_write_end(sp, rec, n, 1, NULL, err, errlen) == -1)
+			goto fail;
+	}
 	free(s.buf);
 	return 0;
 fail_read:
@@ -697,6 +718,7 @@ int
 spool_open(struct spool **spp, const char *dir, uint64_t max_bytes, char *err, size_t errlen)
 {
 	struct spool *sp;
+	const char *e;
 	size_t k;
 
 	*spp = NULL;
@@ -714,6 +736,13 @@ spool_open(struct spool **spp, const char *dir, uint64_t max_bytes, char *err, s
 	}
 	sp->dirfd = sp->fd = -1;
 	sp->sync = 1;
+	if ((e = getenv(SPOOL_TEST_DELAY_ENV)) != NULL && *e != '\0') {
+		sp->test_delay_us = strtol(e, NULL, 10);
+		if (sp->test_delay_us < 0 || sp->test_delay_us > 10000000)
+			sp->test_delay_us = 0;
+		log_warnx("spool %s: %s=%ld: every sample write is cut in two by a "
+		    "pause (a test setting)", dir, SPOOL_TEST_DELAY_ENV, sp->test_delay_us);
+	}
 	sp->max_bytes = max_bytes;
 	sp->next_seq = 1;
 	if ((sp->rbuf = malloc(REC_MAX)) == NULL ||
@@ -811,6 +840,16 @@ spool_append(struct spool *sp, const void *data, size_t len, char *err, size_t e
 	 * neither, or a torn DROP that the next open redoes. */
 	if (k > 0)
 		blen += spool_drop_rec(sp, k, sp->wbuf + blen);
+	/* Tests only: a write of a few hundred bytes is never cut by a signal,
+	 * so the first half goes out alone, then a pause; the write below
+	 * writes the whole record over it (or cuts the file back). */
+	if (sp->test_delay_us > 0) {
+		struct timespec ts = { sp->test_delay_us / 1000000,
+		    (sp->test_delay_us % 1000000) * 1000 };
+		(void)pwrite_full(sp->fd, sp->wbuf, blen / 2, sp->end, NULL);
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+	}
 	if (spool_write_end(sp, sp->wbuf, blen, 1, &maybe, err, errlen) == -1) {
 		/* If some of it may come back after a crash, burn the seq so
 		 * that it can never name two samples. A full disk that took

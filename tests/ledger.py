@@ -8,11 +8,21 @@
   ledger.py identity URL [--wait S]       /metrics counters add up
   ledger.py lastseq DB                    agent,last_seq of state.db (sorted)
   ledger.py monotonic OLD NEW             no agent's last_seq went back
+  ledger.py agent --id ID --fleet-out CSV LOG...
+                                          a real covmon-agent's own ledger from
+                                          its logs (-vv, one or more runs): no
+                                          seq given twice, none reused after a
+                                          restart; writes the CSV for check
 
 LOG files are the collector's stderr at -vv, one or more runs each: a run
 starts at its "agents known" line. A collector logs "stored AGENT seq N ts T"
 per sample, with " (already in the RRD)" / " (partly already in the RRD)"
 when the files held it before (a crash between the RRD write and the commit).
+
+A fleet CSV may have a "burned" column: seqs (space separated) the agent gave
+to a sample whose spool write was torn by a crash. Such a sample never left
+the agent, so its seq must never be stored, and it is not counted as lost;
+the seq is not given again either.
 """
 import argparse
 import collections
@@ -90,8 +100,13 @@ def cmd_check(a):
         seqs = collections.Counter(s for _, s, _, _ in lines)
         firsts = collections.Counter(s for _, s, _, k in lines if k != "already")
         inrun = collections.Counter((run, s) for run, s, _, _ in lines)
-        made += last - first + 1
+        burned = {int(x) for x in (r.get("burned") or "").split()}
+        made += last - first + 1 - len([b for b in burned if first <= b <= last])
         for s in range(first, last + 1):
+            if s in burned:
+                if seqs[s]:
+                    errors.append("%s seq %d: stored, but its spool write was torn" % (agent, s))
+                continue
             if seqs[s] == 0:
                 lost += 1
                 if lost <= 10:
@@ -252,6 +267,82 @@ def cmd_monotonic(a):
     return 1 if bad else 0
 
 
+AGENT_OPEN = re.compile(r"covmon-agent\[\w+\]: spool .*: (\d+) samples waiting, next seq (\d+)"
+                        r"( \(a torn last record was discarded\))?$")
+AGENT_SPOOLED = re.compile(r"covmon-agent\[\w+\]: sample (\d+): \d+ bytes spooled")
+AGENT_STOP = re.compile(r"covmon-agent\[\w+\]: stopping: (\d+) samples waiting for an ack, "
+                        r"last acked seq (\d+), (\d+) dropped")
+
+
+def cmd_agent(a):
+    """A covmon-agent's runs, from its -vv logs: each run opens its spool
+    ("N samples waiting, next seq M", with the torn flag when a torn last
+    record was discarded) and logs "sample N: ... spooled" per append, and
+    "stopping: ..." at a clean stop. A torn sample's header named the next
+    seq, which the spool burns: M - 1 at that open, never spooled."""
+    runs, spooled, errors = [], collections.Counter(), []
+    burned, stop = [], None
+    seen_max = 0
+    for path in a.logs:
+        with open(path, errors="replace") as f:
+            for line in f:
+                line = line.rstrip("\n")
+                m = AGENT_OPEN.search(line)
+                if m:
+                    nxt = int(m.group(2))
+                    if nxt <= seen_max:
+                        errors.append("run %d opened with next seq %d, but seq %d was given before"
+                                      % (len(runs) + 1, nxt, seen_max))
+                    if m.group(3) and nxt - 1 not in spooled and nxt - 1 > 0:
+                        burned.append(nxt - 1)
+                    runs.append((int(m.group(1)), nxt, bool(m.group(3))))
+                    seen_max = max(seen_max, nxt - 1)
+                    stop = None
+                    continue
+                m = AGENT_SPOOLED.search(line)
+                if m:
+                    s = int(m.group(1))
+                    if not runs:
+                        errors.append("seq %d spooled before any spool open" % s)
+                    elif s < runs[-1][1]:
+                        errors.append("seq %d spooled in run %d, which opened at next seq %d"
+                                      % (s, len(runs), runs[-1][1]))
+                    spooled[s] += 1
+                    seen_max = max(seen_max, s)
+                    continue
+                m = AGENT_STOP.search(line)
+                if m:
+                    stop = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    twice = sorted(s for s, n in spooled.items() if n > 1)
+    if twice:
+        errors.append("seqs given to two samples: %s" % twice[:10])
+    for b in burned:
+        if spooled[b]:
+            errors.append("burned seq %d was spooled" % b)
+    if not runs:
+        errors.append("no run found")
+    if stop is None:
+        errors.append("the last run did not stop cleanly (no 'stopping:' line)")
+        stop = (0, 0, 0)
+    last = seen_max
+    while last in burned:   # a burned seq is never acked: the last made is before it
+        last -= 1
+    torn = sum(1 for r in runs if r[2])
+    unlogged = [s for s in range(1, last + 1) if not spooled[s] and s not in burned]
+    print("agent %s: runs=%d seqs 1..%d, spooled lines=%d, torn tails discarded=%d "
+          "(seqs burned: %s), complete but unlogged (killed before the log line)=%d; "
+          "at the last stop: %d waiting, last acked %d, %d dropped"
+          % (a.id, len(runs), last, sum(spooled.values()), torn,
+             " ".join(map(str, burned)) or "none", len(unlogged), stop[0], stop[1], stop[2]))
+    with open(a.fleet_out, "w") as f:
+        f.write("agent_id,acked_seq,dropped,unacked,first_seq,last_seq,burned\n")
+        f.write("%s,%d,%d,%d,1,%d,%s\n" % (a.id, stop[1], stop[2], stop[0], last,
+                                           " ".join(map(str, burned))))
+    for e in errors[:30]:
+        print("agent: " + e, file=sys.stderr)
+    return 1 if errors else 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -261,9 +352,11 @@ def main():
     s = sub.add_parser("identity"); s.add_argument("url"); s.add_argument("--wait", type=float, default=10)
     s = sub.add_parser("lastseq"); s.add_argument("db")
     s = sub.add_parser("monotonic"); s.add_argument("old"); s.add_argument("new")
+    s = sub.add_parser("agent"); s.add_argument("--id", required=True)
+    s.add_argument("--fleet-out", required=True); s.add_argument("logs", nargs="+")
     a = p.parse_args()
     return {"check": cmd_check, "rrd": cmd_rrd, "identity": cmd_identity,
-            "lastseq": cmd_lastseq, "monotonic": cmd_monotonic}[a.cmd](a)
+            "lastseq": cmd_lastseq, "monotonic": cmd_monotonic, "agent": cmd_agent}[a.cmd](a)
 
 
 if __name__ == "__main__":
