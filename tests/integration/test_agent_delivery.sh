@@ -10,13 +10,8 @@ need mosquitto rrdtool curl
 start_broker
 HTTP_PORT=$(free_port)
 write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT"
-start_collector "$T/collector.conf" "$T/collector.log"
 # -vv: the collector logs one "stored AGENT seq N" line per sample stored.
-kill "$COLLECTOR_PID"
-wait_for 15 bash -c "! kill -0 $COLLECTOR_PID 2>/dev/null" || fail "collector did not stop on SIGTERM"
-wait "$COLLECTOR_PID" 2>/dev/null || true
-"$COVMON_BUILD/covmon-collector" -c "$T/collector.conf" -vv >> "$T/collector.log" 2>&1 &
-COLLECTOR_PID=$!; PIDS+=("$COLLECTOR_PID")
+start_collector "$T/collector.conf" "$T/collector.log" -vv
 wait_for 10 curl -sf "http://127.0.0.1:$HTTP_PORT/api/v1/health" || fail "collector not up"
 
 cat > "$T/agent.conf" <<CONF
