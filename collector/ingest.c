@@ -177,6 +177,19 @@ on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *m)
 	enqueue(in, &it);
 }
 
+/* libmosquitto says why a TLS handshake failed ("certificate verify
+ * failed") only through its log; without it the collector would log "A
+ * TLS error occurred." Once per connection attempt, spaced by the
+ * reconnect backoff. */
+static void
+on_log(struct mosquitto *mosq, void *arg, int level, const char *str)
+{
+	(void)mosq;
+	(void)arg;
+	if (level == MOSQ_LOG_ERR)
+		log_warnx("mqtt: %s", str);
+}
+
 struct ingest *
 ingest_new(const struct collector_conf *cc, struct queue *q, char *err, size_t errlen)
 {
@@ -201,6 +214,7 @@ ingest_new(const struct collector_conf *cc, struct queue *q, char *err, size_t e
 	mosquitto_connect_callback_set(in->mosq, on_connect);
 	mosquitto_disconnect_callback_set(in->mosq, on_disconnect);
 	mosquitto_message_callback_set(in->mosq, on_message);
+	mosquitto_log_callback_set(in->mosq, on_log);
 	mosquitto_reconnect_delay_set(in->mosq, 1, 60, true);
 	if (cc->username[0]) {
 		if (cc->password_file[0] && conf_read_secret(cc->password_file, in->password,
