@@ -240,11 +240,13 @@ all_finite(json_object *o)
 				return false;
 		return true;
 	case json_type_object: {
-		json_object_object_foreach(o, key, v) {
-			(void)key;
-			if (!all_finite(v))
+		/* The iterator API: json_object_object_foreach is a GNU
+		 * statement expression, refused by -Wpedantic under clang. */
+		struct json_object_iterator it = json_object_iter_begin(o);
+		struct json_object_iterator end = json_object_iter_end(o);
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+			if (!all_finite(json_object_iter_peek_value(&it)))
 				return false;
-		}
 		return true;
 	}
 	default:

@@ -68,10 +68,16 @@ s_queue(void *arg, const char *notifier, const char *route, const char *json,
 	snprintf(s->summary, sizeof s->summary, "%s", summary);
 }
 /* What the sink keeps of waiting groups (the notify_groups table). */
+struct pend_row {
+	char route[64], key[96], scope[96], name[64], province[64], commune[64];
+	char summary[1024], json[4096];
+	bool resolved;
+	double deadline, since;
+	int64_t id;
+	size_t nh;
+};
 static struct {
-	struct { char route[64], key[96], scope[96], name[64], province[64], commune[64];
-	    char summary[1024], json[4096]; bool resolved; double deadline, since;
-	    int64_t id; size_t nh; } r[64];
+	struct pend_row r[64];
 	size_t n;
 } pend;
 static void
@@ -79,7 +85,7 @@ s_pend(void *arg, const struct alert_pending *p)
 {
 	(void)arg;
 	assert_true(pend.n < 64);
-	typeof(pend.r[0]) *r = &pend.r[pend.n++];
+	struct pend_row *r = &pend.r[pend.n++];
 	snprintf(r->route, sizeof r->route, "%s", p->route);
 	snprintf(r->key, sizeof r->key, "%s", p->key);
 	snprintf(r->scope, sizeof r->scope, "%s", p->scope);
