@@ -578,6 +578,27 @@ test_parse_until(void **state)
 
 static bool cut;
 
+/* An inventory of HDR and `rows`, through a temporary file. */
+static struct inventory *
+load_inventory(const char *rows)
+{
+	char dir[] = "/tmp/covmon-alert-XXXXXX", path[128], err[1024];
+	struct inventory *inv;
+	FILE *fp;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/inventory.csv", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs(HDR, fp);
+	fputs(rows, fp);
+	assert_int_equal(fclose(fp), 0);
+	if (inventory_load(&inv, path, NULL, err, sizeof err) == -1)
+		fail_msg("%s", err);
+	unlink(path);
+	rmdir(dir);
+	return inv;
+}
+
 static const struct agent_view *
 view(const char *agent, void *arg)
 {
@@ -602,24 +623,12 @@ static void
 test_uplink_folding(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/covmon-alert-XXXXXX", path[128], err[1024];
-	FILE *fp;
-	struct inventory *inv;
-
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/inventory.csv", dir);
-	assert_non_null(fp = fopen(path, "w"));
-	fputs(HDR
+	struct inventory *inv = load_inventory(
 	    "root,Suối Chải,,bx,Bát Xát,lc,Lào Cai,,,ag-root,,,\n"
 	    "c1,Phìn Hồ,,bx,Bát Xát,lc,Lào Cai,,,ag-c1,root,,\n"
 	    "c2,Trung Lèng Hồ,,bx,Bát Xát,lc,Lào Cai,,,ag-c2,root,,\n"
 	    "c3,Ngải Thầu,,bx,Bát Xát,lc,Lào Cai,,,ag-c3,c1,,\n"
-	    "other,Ô Quy Hồ,,bx,Bát Xát,lc,Lào Cai,,,ag-other,,,\n", fp);
-	assert_int_equal(fclose(fp), 0);
-	if (inventory_load(&inv, path, NULL, err, sizeof err) == -1)
-		fail_msg("%s", err);
-	unlink(path);
-	rmdir(dir);
+	    "other,Ô Quy Hồ,,bx,Bát Xát,lc,Lào Cai,,,ag-other,,,\n");
 
 	conf_default(0, 0);
 	struct coverage_conf cc = { .window = 900, .offline_after = 180, .max_loss_pct = 5,
@@ -701,19 +710,7 @@ static void
 test_clock_skew_refused(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/covmon-alert-XXXXXX", path[128], err[1024];
-	FILE *fp;
-	struct inventory *inv;
-
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/inventory.csv", dir);
-	assert_non_null(fp = fopen(path, "w"));
-	fputs(HDR "h1,Suối Chải,,bx,Bát Xát,lc,Lào Cai,,,ag-1,,,\n", fp);
-	assert_int_equal(fclose(fp), 0);
-	if (inventory_load(&inv, path, NULL, err, sizeof err) == -1)
-		fail_msg("%s", err);
-	unlink(path);
-	rmdir(dir);
+	struct inventory *inv = load_inventory("h1,Suối Chải,,bx,Bát Xát,lc,Lào Cai,,,ag-1,,,\n");
 	conf_default(0, 0);
 	AC.for_s[AK_AGENT_CLOCK_SKEW] = 60;
 	struct coverage_conf cc = { .window = 900, .offline_after = 180, .max_loss_pct = 5,
