@@ -10,6 +10,7 @@
  * keeps its alert open (it is still not covered) until it is covered.
  */
 #include "alert_eval.h"
+#include "collector.h"
 #include "alert_db.h"
 #include "clock.h"
 #include "log.h"
@@ -131,12 +132,7 @@ alerts_set_provinces(struct alerts *al, const char (*provinces)[ID_MAX + 1], int
 static bool
 owned(const struct alerts *al, const char *province)
 {
-	if (al->nprovinces == 0)
-		return true;
-	for (int i = 0; i < al->nprovinces; i++)
-		if (strcmp(al->provinces[i], province) == 0)
-			return true;
-	return false;
+	return collector_owns(al->provinces, al->nprovinces, province);
 }
 
 struct alert_engine *

@@ -62,6 +62,9 @@ struct collector_conf {
 
 int collector_conf_load(struct collector_conf *cc, const char *path, char *err, size_t errlen);
 
+/* Whether `province` is in a [collector] provinces list (n 0: "*"). */
+bool collector_owns(const char (*provinces)[ID_MAX + 1], int n, const char *province);
+
 /* The alert settings ([alerts], [notifier.*], [route.*]) as SIGHUP
  * replaces them while other threads still use the old ones: each user
  * holds a reference (collector/conf.c). */

@@ -415,6 +415,17 @@ collector_conf_print(const struct collector_conf *cc, FILE *out)
 	}
 }
 
+bool
+collector_owns(const char (*provinces)[ID_MAX + 1], int n, const char *province)
+{
+	if (n == 0)
+		return true;
+	for (int i = 0; i < n; i++)
+		if (strcmp(provinces[i], province) == 0)
+			return true;
+	return false;
+}
+
 struct alert_conf_ref *
 alert_conf_ref_new(const struct alert_conf *ac)
 {

@@ -43,18 +43,6 @@ struct evaluator {
 	struct alert_conf_ref *ac;      /* in use; NULL: the start's */
 };
 
-/* Whether this collector owns the province ([collector] provinces). */
-static bool
-owned(const struct collector_conf *cc, const char *province)
-{
-	if (cc->nprovinces == 0)
-		return true;
-	for (int i = 0; i < cc->nprovinces; i++)
-		if (strcmp(cc->provinces[i], province) == 0)
-			return true;
-	return false;
-}
-
 static int
 load(struct evaluator *ev, char *err, size_t errlen)
 {
@@ -74,7 +62,7 @@ load(struct evaluator *ev, char *err, size_t errlen)
 	log_info("inventory %s: %zu provinces, %zu communes, %zu hamlets, %zu agents",
 	    ev->cc->inventory, inv->nprovinces, inv->ncommunes, inv->nhamlets, inv->nagents);
 	for (size_t i = 0; i < inv->nprovinces; i++)
-		if (!owned(ev->cc, inv->provinces[i].id))
+		if (!collector_owns(ev->cc->provinces, ev->cc->nprovinces, inv->provinces[i].id))
 			log_warnx("inventory %s: province %s is not in [collector] provinces: its "
 			    "hamlets show as unmonitored here, raise no alert, and its summary is "
 			    "left to its own collector", ev->cc->inventory, inv->provinces[i].id);
@@ -109,7 +97,7 @@ publish_summaries(struct evaluator *ev, struct snapshot *s)
 		const char *id = inv->provinces[i].id;
 		/* Another collector's province: its summary is that one's to
 		 * publish (ours would say every hamlet is unmonitored). */
-		if (!owned(ev->cc, id))
+		if (!collector_owns(ev->cc->provinces, ev->cc->nprovinces, id))
 			continue;
 		snprintf(url, sizeof url, "/api/v1/provinces/%s", id);
 		if (api_render(s, url, no_query, NULL, &body, &len, &status) == -1)
