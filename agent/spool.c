@@ -14,6 +14,7 @@
  */
 #include "spool.h"
 #include "log.h"
+#include "crc32.h"
 
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -22,7 +23,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,30 +86,6 @@ struct spool {
  * can land in the middle of a record. Unset (0) in production. */
 #define SPOOL_TEST_DELAY_ENV	"COVMON_TEST_SPOOL_WRITE_DELAY_US"
 
-static uint32_t crc_table[256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void
-crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-		for (int k = 0; k < 8; k++)
-			c = (c & 1) ? 0xedb88320U ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
-static uint32_t
-crc32_buf(const unsigned char *p, size_t len)
-{
-	uint32_t c = 0xffffffffU;
-
-	for (size_t i = 0; i < len; i++)
-		c = crc_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
-	return c ^ 0xffffffffU;
-}
-
 static void
 put32(unsigned char *p, uint32_t v)
 {
@@ -162,7 +138,7 @@ rec_encode(unsigned char *buf, int type, uint64_t seq, const void *payload, uint
 	put64(buf + 12, seq);
 	if (len > 0)
 		memcpy(buf + REC_HDR, payload, len);
-	put32(buf + REC_HDR + len, crc32_buf(buf, REC_HDR + (size_t)len));
+	put32(buf + REC_HDR + len, crc32_ieee(buf, REC_HDR + (size_t)len));
 	return rec_size(len);
 }
 
@@ -202,7 +178,7 @@ rec_valid(const unsigned char *p, size_t avail)
 	len = get32(p + 8);
 	if (avail < rec_size(len))
 		return 0;
-	if (crc32_buf(p, REC_HDR + (size_t)len) != get32(p + REC_HDR + len))
+	if (crc32_ieee(p, REC_HDR + (size_t)len) != get32(p + REC_HDR + len))
 		return 0;
 	return rec_size(len);
 }
@@ -722,7 +698,6 @@ spool_open(struct spool **spp, const char *dir, uint64_t max_bytes, char *err, s
 	size_t k;
 
 	*spp = NULL;
-	pthread_once(&crc_once, crc_init);
 	if (max_bytes < rec_size(0) + 1) {
 		snprintf(err, errlen, "spool %s: size limit of %" PRIu64 " bytes "
 		    "is too small", dir, max_bytes);

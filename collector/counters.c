@@ -76,6 +76,9 @@ counters_write(FILE *out)
 	fprintf(out, "# TYPE covmon_queue_depth gauge\ncovmon_queue_depth %ld\n", C(queue_depth));
 	fprintf(out, "# TYPE covmon_rrd_errors_total counter\ncovmon_rrd_errors_total %lu\n",
 	    C(rrd_errors));
+	fprintf(out, "# HELP covmon_rrd_restored_total RRD headers put back after an update "
+	    "cut short by a crash.\n# TYPE covmon_rrd_restored_total counter\n"
+	    "covmon_rrd_restored_total %lu\n", C(rrd_restored));
 	fprintf(out, "# HELP covmon_rrd_update_seconds Time spent in RRD updates.\n"
 	    "# TYPE covmon_rrd_update_seconds summary\n"
 	    "covmon_rrd_update_seconds_sum %.6f\ncovmon_rrd_update_seconds_count %lu\n",

@@ -5,12 +5,16 @@
  */
 #include "store_rrd.h"
 
+#include "crc32.h"
 #include "log.h"
 
+/* The on-disk header structs of rrd_format.h, for the undo record. */
+#define RRD_EXPORT_DEPRECATED
 #include <rrd.h>
 #include <rrd_client.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -31,6 +35,11 @@
  * cleared, which only costs each file one more check. */
 #define STORE_CACHE_MIN 4096
 #define STORE_CACHE_MAX ((size_t)1 << 21)
+/* The undo record of the direct update in flight (store_undo_save). */
+#define STORE_UNDO_NAME ".undo"
+#define STORE_UNDO_MAGIC 0x31554d43U     /* "CMU1" */
+#define STORE_UNDO_MAX_CNT 4096UL        /* DS or RRA: far above any file of ours */
+#define STORE_UNDO_PREALLOC (64 * 1024)   /* 10 RRAs x 8 DS take 7.5 kB */
 
 /*
  * Default RRAs (DESIGN.md section 5): rows follow from the step so that each
@@ -102,8 +111,16 @@ struct store {
 	bool in_pass;
 	uint32_t flush_gen;
 
+	/* The undo record of the direct update in flight (see below). */
+	int undo_fd;
+	uint64_t undo_gen;
+	unsigned char *undo_buf;
+	size_t undo_cap;
+
 	struct store_stats stats;
 };
+
+static void store_undo_recover(struct store *st);
 
 /* Error messages may be cut at errlen: that is fine, and vsnprintf keeps
  * the compiler from warning about it at every call. */
@@ -262,7 +279,7 @@ store_open(struct store **stp, const struct store_conf *conf, char *err, size_t 
 {
 	struct store *st;
 	struct stat sb;
-	char real[PATH_MAX];
+	char real[PATH_MAX], undo[PATH_MAX + 8];
 	int n;
 
 	*stp = NULL;
@@ -275,6 +292,12 @@ store_open(struct store **stp, const struct store_conf *conf, char *err, size_t 
 	st->conf.rrdcached[sizeof st->conf.rrdcached - 1] = '\0';
 	st->conf.retention[sizeof st->conf.retention - 1] = '\0';
 	st->flush_gen = 1;
+	st->undo_fd = -1;
+	{
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		st->undo_gen = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+	}
 
 	if (st->conf.data_dir[0] == '\0') {
 		store_err(err, errlen, "data_dir is empty");
@@ -305,6 +328,21 @@ store_open(struct store **stp, const struct store_conf *conf, char *err, size_t 
 	}
 	if (store_parse_retention(st, err, errlen) == -1)
 		goto fail;
+	n = snprintf(undo, sizeof undo, "%s/%s", st->base, STORE_UNDO_NAME);
+	if (n < 0 || (size_t)n >= sizeof undo) {
+		store_err(err, errlen, "data_dir %s: path too long", real);
+		goto fail;
+	}
+	if ((st->undo_fd = open(undo, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640)) == -1) {
+		store_err(err, errlen, "%s: %s", undo, strerror(errno));
+		goto fail;
+	}
+	/* Before any write: an update the last run was killed inside. */
+	store_undo_recover(st);
+	/* Blocks held in advance, so that a full disk fails the updates that
+	 * need new space (creates), not every update for want of a record. */
+	if ((n = posix_fallocate(st->undo_fd, 0, STORE_UNDO_PREALLOC)) != 0)
+		log_warnx("%s: reserving %d bytes: %s", undo, STORE_UNDO_PREALLOC, strerror(n));
 
 	if (st->conf.rrdcached[0] != '\0') {
 		st->cached = 1;
@@ -341,6 +379,9 @@ store_close(struct store *st)
 		free(st->pass[i]);
 	free(st->pass);
 	free(st->slots);
+	if (st->undo_fd != -1)
+		close(st->undo_fd);
+	free(st->undo_buf);
 	free(st);
 }
 
@@ -358,6 +399,236 @@ store_rrd_error(char *buf, size_t len)
 
 	snprintf(buf, len, "%s", e != NULL && *e != '\0' ? e : "unknown librrd error");
 	rrd_clear_error();
+}
+
+/*
+ * The undo record of a direct update. librrd 1.7 updates a file in place
+ * through a shared mmap: it writes the new rows and advances rra_ptr
+ * first, and sets live_head.last_up last. A SIGKILL between the two
+ * leaves rows that moved on under a last_up that did not; the resent
+ * sample is then taken a second time and every older row of the file
+ * shifts one step back in time. So before each direct update the part of
+ * the header that an update changes (live_head up to the end of rra_ptr)
+ * is copied to data_dir/rrd/.undo; at open, a record whose file still has
+ * last_up before the record's time was cut short, and its header is
+ * written back, so that the resent sample lands where it belongs. Only
+ * one update is ever in flight (one store per writer thread, one writer),
+ * so one record is enough. Not fsynced: it guards against a killed
+ * process, as librrd (which never fsyncs) does against nothing more.
+ */
+
+/*
+ * The record: this header, the file's path, the saved bytes, and the
+ * header's gen again. The CRC covers the header and the path; the saved
+ * bytes need none: a write cut short is a prefix, so a record whose
+ * trailing gen matches its header's was written whole (gens only grow).
+ */
+struct store_undo_hdr {
+	uint32_t magic;
+	uint32_t crc;                    /* of the header and path, this field 0 */
+	uint32_t path_len;               /* with its NUL */
+	uint32_t tail_len;
+	uint64_t gen;                    /* of this record; repeated after the bytes */
+	uint64_t dev, ino;
+	uint64_t tail_off;
+	int64_t ts;                      /* the update's time */
+};
+
+/* Where the mutable part of an RRD header lies (rrd_format.h, version 3
+ * and later: live_head, pdp_prep[ds], cdp_prep[rra * ds], rra_ptr[rra]).
+ * -1: not an RRD file this code knows; librrd will say what is wrong. */
+static int
+store_rrd_tail(int fd, off_t size, uint64_t *off, uint32_t *len)
+{
+	stat_head_t sh;
+	char version[sizeof sh.version + 1];
+	uint64_t o, l;
+
+	if (pread(fd, &sh, sizeof sh, 0) != (ssize_t)sizeof sh)
+		return -1;
+	memcpy(version, sh.version, sizeof sh.version);
+	version[sizeof sh.version] = '\0';
+	if (memcmp(sh.cookie, RRD_COOKIE, sizeof RRD_COOKIE) != 0 ||
+	    sh.float_cookie != FLOAT_COOKIE || atoi(version) < 3 ||
+	    sh.ds_cnt == 0 || sh.ds_cnt > STORE_UNDO_MAX_CNT ||
+	    sh.rra_cnt == 0 || sh.rra_cnt > STORE_UNDO_MAX_CNT)
+		return -1;
+	o = sizeof(stat_head_t) + sh.ds_cnt * sizeof(ds_def_t) +
+	    sh.rra_cnt * sizeof(rra_def_t);
+	l = sizeof(live_head_t) + sh.ds_cnt * sizeof(pdp_prep_t) +
+	    sh.rra_cnt * sh.ds_cnt * sizeof(cdp_prep_t) + sh.rra_cnt * sizeof(rra_ptr_t);
+	if (size < 0 || o + l > (uint64_t)size)
+		return -1;
+	*off = o;
+	*len = (uint32_t)l;
+	return 0;
+}
+
+static int
+store_undo_reserve(struct store *st, size_t need)
+{
+	unsigned char *nb;
+
+	if (need <= st->undo_cap)
+		return 0;
+	if ((nb = realloc(st->undo_buf, need)) == NULL)
+		return -1;
+	st->undo_buf = nb;
+	st->undo_cap = need;
+	return 0;
+}
+
+/* Saves the header of path before an update at ts. 0, or -1 with msg set
+ * (the update must not go ahead unguarded). A file that is missing or not
+ * an RRD needs no record: librrd fails on it without writing. */
+static int
+store_undo_save(struct store *st, const char *path, int64_t ts, char *msg, size_t len)
+{
+	struct store_undo_hdr h;
+	struct stat sb;
+	size_t plen = strlen(path) + 1, total;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT || errno == ELOOP)
+			return 0;
+		store_err(msg, len, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	memset(&h, 0, sizeof h);
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    store_rrd_tail(fd, sb.st_size, &h.tail_off, &h.tail_len) == -1) {
+		close(fd);
+		return 0;
+	}
+	h.magic = STORE_UNDO_MAGIC;
+	h.path_len = (uint32_t)plen;
+	h.dev = (uint64_t)sb.st_dev;
+	h.ino = (uint64_t)sb.st_ino;
+	h.ts = ts;
+	h.gen = ++st->undo_gen;
+	total = sizeof h + plen + h.tail_len + sizeof h.gen;
+	if (store_undo_reserve(st, total) == -1) {
+		close(fd);
+		store_err(msg, len, "undo record: out of memory");
+		return -1;
+	}
+	memcpy(st->undo_buf + sizeof h, path, plen);
+	errno = 0;
+	if (pread(fd, st->undo_buf + sizeof h + plen, h.tail_len, (off_t)h.tail_off) !=
+	    (ssize_t)h.tail_len) {
+		store_err(msg, len, "%s: reading its header: %s", path,
+		    errno ? strerror(errno) : "short read");
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	memcpy(st->undo_buf + sizeof h + plen + h.tail_len, &h.gen, sizeof h.gen);
+	memcpy(st->undo_buf, &h, sizeof h);
+	h.crc = crc32_ieee(st->undo_buf, sizeof h + plen);
+	memcpy(st->undo_buf, &h, sizeof h);
+	errno = 0;
+	if (pwrite(st->undo_fd, st->undo_buf, total, 0) != (ssize_t)total) {
+		store_err(msg, len, "%s/%s: %s", st->base, STORE_UNDO_NAME,
+		    errno ? strerror(errno) : "short write");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Puts back the header of an update that was cut short: called at open
+ * and after a direct update failed. A record that is torn, stale (its
+ * file already has the update) or of another file is left alone.
+ */
+static void
+store_undo_recover(struct store *st)
+{
+	struct store_undo_hdr h;
+	struct stat sb;
+	struct flock lk;
+	live_head_t lh;
+	uint64_t off;
+	uint64_t gen;
+	uint32_t tlen, crc;
+	size_t total, blen = strlen(st->base);
+	const char *path;
+	int fd;
+
+	if (pread(st->undo_fd, &h, sizeof h, 0) != (ssize_t)sizeof h ||
+	    h.magic != STORE_UNDO_MAGIC || h.path_len < 2 || h.path_len > PATH_MAX ||
+	    h.tail_len > (64U << 20))
+		return;
+	/* The next record's gen is above every one written before. */
+	if (h.gen >= st->undo_gen)
+		st->undo_gen = h.gen + 1;
+	total = sizeof h + h.path_len + h.tail_len + sizeof gen;
+	if (store_undo_reserve(st, total) == -1 ||
+	    pread(st->undo_fd, st->undo_buf, total, 0) != (ssize_t)total)
+		return;
+	crc = h.crc;
+	h.crc = 0;
+	memcpy(st->undo_buf, &h, sizeof h);
+	memcpy(&gen, st->undo_buf + total - sizeof gen, sizeof gen);
+	if (crc32_ieee(st->undo_buf, sizeof h + h.path_len) != crc || gen != h.gen)
+		return;
+	path = (const char *)st->undo_buf + sizeof h;
+	if (path[h.path_len - 1] != '\0' || strlen(path) != h.path_len - 1 ||
+	    strncmp(path, st->base, blen) != 0 || path[blen] != '/' || strstr(path, "/../"))
+		return;
+	if ((fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return;
+	if (fstat(fd, &sb) == -1 || (uint64_t)sb.st_dev != h.dev ||
+	    (uint64_t)sb.st_ino != h.ino ||
+	    store_rrd_tail(fd, sb.st_size, &off, &tlen) == -1 ||
+	    off != h.tail_off || tlen != h.tail_len ||
+	    pread(fd, &lh, sizeof lh, (off_t)off) != (ssize_t)sizeof lh ||
+	    (int64_t)lh.last_up >= h.ts)
+		goto out;
+	/* librrd's own lock (fcntl, whole file), so no other writer is inside. */
+	memset(&lk, 0, sizeof lk);
+	lk.l_type = F_WRLCK;
+	lk.l_whence = SEEK_SET;
+	if (fcntl(fd, F_SETLK, &lk) == -1) {
+		log_warnx("rrd %s: an update at %lld was cut short, but the file is locked: "
+		    "header not restored", path, (long long)h.ts);
+		goto out;
+	}
+	errno = 0;
+	if (pwrite(fd, st->undo_buf + sizeof h + h.path_len, h.tail_len, (off_t)off) !=
+	    (ssize_t)h.tail_len) {
+		log_warnx("rrd %s: restoring the header of an update cut short: %s", path,
+		    errno ? strerror(errno) : "short write");
+		goto out;
+	}
+	st->stats.restored++;
+	log_warnx("rrd %s: the update at %lld was cut short (last update still %lld): "
+	    "header restored, the sample is stored again when it is resent", path,
+	    (long long)h.ts, (long long)lh.last_up);
+	h.magic = 0;
+	if (pwrite(st->undo_fd, &h.magic, sizeof h.magic, 0) != (ssize_t)sizeof h.magic)
+		log_warnx("%s/%s: %s", st->base, STORE_UNDO_NAME, strerror(errno));
+out:
+	close(fd);
+}
+
+/* One direct update, guarded by the undo record. */
+static int
+store_update_direct(struct store *st, const char *path, const char *tmplt, const char *vals,
+    int64_t ts, char *msg, size_t len)
+{
+	const char *argv[1] = { vals };
+
+	if (store_undo_save(st, path, ts, msg, len) == -1)
+		return -1;
+	rrd_clear_error();
+	if (rrd_updatex_r(path, tmplt, 0, 1, argv) == -1) {
+		store_rrd_error(msg, len);
+		if (strstr(msg, STORE_ALREADY_MSG) == NULL)
+			store_undo_recover(st);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -720,20 +991,14 @@ oom:
 /* One update of one file. Returns 0, or -1 with msg set. */
 static int
 store_update(struct store *st, const char *path, const char *tmplt, const char *vals,
-    char *msg, size_t len)
+    int64_t ts, char *msg, size_t len)
 {
 	const char *argv[1] = { vals };
 	struct store_sigpipe sp;
 	int rc;
 
-	if (!st->cached) {
-		rrd_clear_error();
-		if (rrd_updatex_r(path, tmplt, 0, 1, argv) == -1) {
-			store_rrd_error(msg, len);
-			return -1;
-		}
-		return 0;
-	}
+	if (!st->cached)
+		return store_update_direct(st, path, tmplt, vals, ts, msg, len);
 	store_sigpipe_block(&sp);
 	if ((rc = store_cached_connect(st, msg, len)) == 0) {
 		rrd_clear_error();
@@ -804,7 +1069,7 @@ store_write_group(struct store *st, const char *province, const struct sample *s
 	}
 
 	for (int attempt = 0;; attempt++) {
-		if (store_update(st, path, st->cached ? NULL : tmplt, vals, msg,
+		if (store_update(st, path, st->cached ? NULL : tmplt, vals, s->ts, msg,
 		    sizeof msg) == 0) {
 			st->stats.updates++;
 			break;
@@ -1058,10 +1323,7 @@ store_rollup(struct store *st, const char *province, const char *commune, unsign
 		else
 			vl += (size_t)snprintf(v + vl, sizeof v - vl, ":U");
 	}
-	const char *uargv[1] = { v };
-	rrd_clear_error();
-	if (rrd_updatex_r(path, NULL, 0, 1, uargv) == -1) {
-		store_rrd_error(msg, sizeof msg);
+	if (store_update_direct(st, path, NULL, v, ts, msg, sizeof msg) == -1) {
 		if (strstr(msg, "illegal attempt to update") != NULL)
 			return STORE_OK;
 		if (store_is_bad_file_msg(msg))

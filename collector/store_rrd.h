@@ -57,6 +57,7 @@ struct store_stats {
 	unsigned long checks;      /* first touches: path and DS layout checked */
 	unsigned long bad_files;   /* files moved aside */
 	unsigned long retries;     /* transient failures (STORE_RETRY) */
+	unsigned long restored;    /* headers put back after an update cut short */
 };
 void store_get_stats(const struct store *st, struct store_stats *out);
 

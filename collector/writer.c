@@ -276,6 +276,7 @@ apply(struct writer *w, struct agent_rt *rt, const struct item *it)
 		r = store_write(w->store, it->province, s, err, sizeof err);
 	}
 	store_get_stats(w->store, &after);
+	atomic_fetch_add(&counters.rrd_restored, after.restored - before.restored);
 	atomic_fetch_add(&counters.rrd_updates, 1);
 	atomic_fetch_add(&counters.rrd_update_usec, (unsigned long)((clock_mono() - t0) * 1e6));
 	switch (r) {
@@ -695,6 +696,11 @@ writer_new(const struct collector_conf *cc, struct queue *q, struct ingest *in,
 		goto fail;
 	if (store_open(&w->store, &cc->store, err, errlen) == -1)
 		goto fail;
+	{
+		struct store_stats ss;
+		store_get_stats(w->store, &ss);
+		atomic_fetch_add(&counters.rrd_restored, ss.restored);
+	}
 	if (state_db_each_agent(w->db, load_agent, w) == -1) {
 		snprintf(err, errlen, "%s: reading agents: %s", path, state_db_errmsg(w->db));
 		goto fail;

@@ -54,5 +54,9 @@ runs=$(grep -c "agents known" "$T/collector.log")
 pass "every (agent, seq) stored exactly once across $runs runs; last_seq never went back"
 stop_collector
 no_crash "$T/collector.log"
+# A kill inside librrd's update leaves rows moved on under the old last
+# update; the undo record puts the header back at the next start
+# (collector/store_rrd.c). Rare (a window of microseconds): said when seen.
+echo "RRD headers restored after an update cut short: $(grep -c 'was cut short' "$T/collector.log" || true)"
 ledger rrd --data "$T/data" "$T/collector.log" || fail "RRD rows"
 pass "the RRD rows hold every sample"

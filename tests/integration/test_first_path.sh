@@ -91,7 +91,7 @@ echo "$m" | grep -q 'reason="bad_id"} 1' || fail "bad_id (agent ../../x) not cou
 grep -q 'refused (bad_json)' "$T/collector.log" || fail "rejection not logged"
 kill -0 "$COLLECTOR_PID" || fail "collector died"
 # Nothing outside the agents' directories; no '..' anywhere.
-find "$T/data" | grep -v -E "^$T/data(/state\.db.*|/rrd|/rrd/lao-cai|/rrd/lao-cai/lc-batxat-suoichai-01(/icmp\.rrd|/site\.rrd)?)?$" && fail "unexpected files in data_dir"
+find "$T/data" | grep -v -E "^$T/data(/state\.db.*|/rrd|/rrd/\.undo|/rrd/lao-cai|/rrd/lao-cai/lc-batxat-suoichai-01(/icmp\.rrd|/site\.rrd)?)?$" && fail "unexpected files in data_dir"
 [ ! -e "$T/etc" ] && [ ! -e "$T/x" ] || fail "a file escaped data_dir"
 # Ingest continues after the bad input.
 wait_for 20 bash -c "[ \$(curl -sf http://127.0.0.1:$HTTP_PORT/metrics | awk '\$1==\"covmon_samples_stored_total\"{print \$2}') -gt $stored_before ]" \

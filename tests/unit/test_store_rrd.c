@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The on-disk header structs, to make the state a crash leaves. */
+#define RRD_EXPORT_DEPRECATED
 #include <rrd.h>
 
 #include "store_rrd.h"
@@ -572,6 +574,231 @@ test_corrupt_file(void **state)
 	assert_int_equal(stats.bad_files, 4);
 }
 
+/* The whole file into a new buffer; *len its size. */
+static unsigned char *
+slurp(const char *path, size_t *len)
+{
+	struct stat sb;
+	unsigned char *buf;
+	FILE *fp = fopen(path, "rb");
+
+	assert_non_null(fp);
+	assert_int_equal(fstat(fileno(fp), &sb), 0);
+	*len = (size_t)sb.st_size;
+	assert_non_null(buf = malloc(*len));
+	assert_int_equal(fread(buf, 1, *len, fp), *len);
+	fclose(fp);
+	return buf;
+}
+
+static void
+spit(const char *path, const unsigned char *buf, size_t len)
+{
+	/* In place, as librrd writes: the inode stays the same. */
+	int fd = open(path, O_WRONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, buf, len, 0), (ssize_t)len);
+	close(fd);
+}
+
+/* Offset of live_head (last_up) in an RRD file image (rrd_format.h). */
+static size_t
+live_head_off(const unsigned char *img)
+{
+	stat_head_t sh;
+
+	memcpy(&sh, img, sizeof sh);
+	return sizeof(stat_head_t) + sh.ds_cnt * sizeof(ds_def_t) + sh.rra_cnt * sizeof(rra_def_t);
+}
+
+static void
+reopen(struct fixture *f)
+{
+	char err[512];
+
+	store_close(f->st);
+	f->st = NULL;
+	if (store_open(&f->st, &f->conf, err, sizeof err) == -1)
+		fail_msg("store_open: %s", err);
+}
+
+/*
+ * Makes the state a SIGKILL inside librrd's update leaves: the update at
+ * T0 + 2 STEP wrote its rows and moved rra_ptr on, but live_head.last_up
+ * still says T0 + STEP. Returns the image of the file after the whole
+ * update, and the torn image's live_head offset in *lh.
+ */
+static unsigned char *
+make_torn(struct fixture *f, const char *path, size_t *len, size_t *lh)
+{
+	struct sample s;
+	unsigned char *before, *after;
+	size_t blen;
+	time_t old;
+
+	for (int i = 0; i < 2; i++) {
+		sample_at(&s, "a1", T0 + i * STEP);
+		sample_set(&s, M_ICMP_RTT_AVG_MS, 10 + i);
+		assert_int_equal(put(f, "p1", &s), STORE_OK);
+	}
+	before = slurp(path, &blen);
+	sample_at(&s, "a1", T0 + 2 * STEP);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 12);
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+	after = slurp(path, len);
+	assert_int_equal(blen, *len);
+	*lh = live_head_off(after);
+
+	unsigned char *torn = malloc(*len);
+	assert_non_null(torn);
+	memcpy(torn, after, *len);
+	memcpy(&old, before + *lh, sizeof old);
+	assert_int_equal(old, T0 + STEP);
+	memcpy(torn + *lh, &old, sizeof old);       /* last_up not yet set */
+	spit(path, torn, *len);
+	assert_int_equal(last_update(path), T0 + STEP);
+	free(torn);
+	free(before);
+	return after;
+}
+
+/* The tear itself, without the undo record: the resent sample is taken a
+ * second time and the file is not the one a whole update makes. This is
+ * what the collector-kill test caught (rows shifted by one step). */
+static void
+test_torn_update_unguarded(void **state)
+{
+	struct fixture *f = *state;
+	char path[PATH_MAX];
+	size_t len, lh, len2;
+	unsigned char *after, *now;
+	const char *argv[1] = { "1763800140:12" };
+
+	file_path(f, "p1", "a1", "icmp", path, sizeof path);
+	after = make_torn(f, path, &len, &lh);
+	assert_int_equal(T0 + 2 * STEP, 1763800140LL);
+	/* librrd straight on the torn file: accepted again. */
+	assert_int_equal(rrd_updatex_r(path, "icmp_rtt_avg_ms", 0, 1, argv), 0);
+	now = slurp(path, &len2);
+	assert_int_equal(len2, len);
+	assert_memory_not_equal(now + lh, after + lh, len - lh);
+	free(now);
+	free(after);
+}
+
+/* The collector killed inside an update: at the next open the header is
+ * put back, and the resent sample makes exactly the file a whole update
+ * makes. */
+static void
+test_torn_update_restored(void **state)
+{
+	struct fixture *f = *state;
+	struct store_stats stats;
+	struct sample s;
+	char path[PATH_MAX];
+	size_t len, lh, len2;
+	unsigned char *after, *now;
+
+	file_path(f, "p1", "a1", "icmp", path, sizeof path);
+	after = make_torn(f, path, &len, &lh);
+	reopen(f);
+	store_get_stats(f->st, &stats);
+	assert_int_equal(stats.restored, 1);
+	assert_int_equal(last_update(path), T0 + STEP);
+
+	sample_at(&s, "a1", T0 + 2 * STEP);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 12);
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+	store_get_stats(f->st, &stats);
+	assert_int_equal(stats.updates, 1);
+	assert_int_equal(stats.already, 0);
+	now = slurp(path, &len2);
+	assert_int_equal(len2, len);
+	assert_memory_equal(now, after, len);
+	assert_dbl(fetch_at(path, 1, T0 + STEP), 11, 0);
+	assert_dbl(fetch_at(path, 1, T0 + 2 * STEP), 12, 0);
+
+	/* Nothing left to undo: a later open changes nothing. */
+	reopen(f);
+	store_get_stats(f->st, &stats);
+	assert_int_equal(stats.restored, 0);
+	free(now);
+	now = slurp(path, &len2);
+	assert_memory_equal(now, after, len);
+	free(now);
+	free(after);
+}
+
+/* A record that cannot be trusted, or whose update went through, is left
+ * alone: the undo never takes a stored sample back. */
+static void
+test_undo_left_alone(void **state)
+{
+	struct fixture *f = *state;
+	struct store_stats stats;
+	char path[PATH_MAX], undo[PATH_MAX];
+	size_t len, lh, ulen, len2;
+	unsigned char *after, *u, *now, *torn;
+
+	file_path(f, "p1", "a1", "icmp", path, sizeof path);
+	snprintf(undo, sizeof undo, "%s/rrd/.undo", f->dir);
+
+	/* A whole update, then a restart: nothing restored. */
+	after = make_torn(f, path, &len, &lh);
+	torn = slurp(path, &len2);
+	spit(path, after, len);
+	reopen(f);
+	store_get_stats(f->st, &stats);
+	assert_int_equal(stats.restored, 0);
+	now = slurp(path, &len2);
+	assert_memory_equal(now, after, len);
+	free(now);
+
+	/* A record with a bit flipped in its path, and one whose write stopped
+	 * after its first page (a short write is a prefix): not applied. */
+	u = slurp(undo, &ulen);
+	assert_true(ulen > 8192);
+	unsigned char *cut = malloc(ulen);
+	assert_non_null(cut);
+	for (int k = 0; k < 2; k++) {
+		memcpy(cut, u, ulen);
+		if (k == 0)
+			cut[70] ^= 0x40;                  /* inside the path */
+		else
+			memset(cut + 4096, 0, ulen - 4096);
+		spit(path, torn, len);
+		spit(undo, cut, ulen);
+		reopen(f);
+		store_get_stats(f->st, &stats);
+		assert_int_equal(stats.restored, 0);
+		now = slurp(path, &len2);
+		assert_memory_equal(now, torn, len);
+		free(now);
+	}
+	free(cut);
+
+	/* The record of a file since replaced (another inode): not applied. */
+	spit(undo, u, ulen);
+	char moved[PATH_MAX + 8];
+	snprintf(moved, sizeof moved, "%s.old", path);
+	assert_int_equal(rename(path, moved), 0);
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(torn, 1, len, fp), len);
+	fclose(fp);
+	reopen(f);
+	store_get_stats(f->st, &stats);
+	assert_int_equal(stats.restored, 0);
+	now = slurp(path, &len2);
+	assert_memory_equal(now, torn, len);
+
+	free(now);
+	free(u);
+	free(torn);
+	free(after);
+}
+
 static void
 test_retention(void **state)
 {
@@ -819,6 +1046,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_update_unguarded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_update_restored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_undo_left_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rrdcached, setup, teardown),
 	};
