@@ -551,6 +551,7 @@ store_undo_recover(struct store *st)
 	uint64_t off;
 	uint64_t gen;
 	uint32_t tlen, crc;
+	unsigned char *cur = NULL;
 	size_t total, blen = strlen(st->base);
 	const char *path;
 	int fd;
@@ -585,6 +586,12 @@ store_undo_recover(struct store *st)
 	    pread(fd, &lh, sizeof lh, (off_t)off) != (ssize_t)sizeof lh ||
 	    (int64_t)lh.last_up >= h.ts)
 		goto out;
+	/* An update that failed before it wrote anything (the file could not
+	 * be opened or locked, say) has nothing to undo. */
+	if ((cur = malloc(h.tail_len)) != NULL &&
+	    pread(fd, cur, h.tail_len, (off_t)off) == (ssize_t)h.tail_len &&
+	    memcmp(cur, st->undo_buf + sizeof h + h.path_len, h.tail_len) == 0)
+		goto out;
 	/* librrd's own lock (fcntl, whole file), so no other writer is inside. */
 	memset(&lk, 0, sizeof lk);
 	lk.l_type = F_WRLCK;
@@ -609,6 +616,7 @@ store_undo_recover(struct store *st)
 	if (pwrite(st->undo_fd, &h.magic, sizeof h.magic, 0) != (ssize_t)sizeof h.magic)
 		log_warnx("%s/%s: %s", st->base, STORE_UNDO_NAME, strerror(errno));
 out:
+	free(cur);
 	close(fd);
 }
 

@@ -176,7 +176,7 @@ pass "each reason counted exactly; every good sample stored"
 # Nothing outside data_dir/rrd/<province>/<agent>/: only the agents whose
 # samples were good have a directory; the planted links lead nowhere.
 find "$T/data" | sed "s|^$T/data||" | sort > "$T/files.txt"
-grep -v -E '^(|/state\.db(-wal|-shm)?|/rrd|/rrd/lao-cai|/rrd/evil|/rrd/lao-cai/lc-sym-01|/rrd/lao-cai/(lc-good-01|lc-prov-01|lc-stale-01)(/icmp\.rrd)?)$' "$T/files.txt" \
+grep -v -E '^(|/state\.db(-wal|-shm)?|/rrd|/rrd/\.undo|/rrd/lao-cai|/rrd/evil|/rrd/lao-cai/lc-sym-01|/rrd/lao-cai/(lc-good-01|lc-prov-01|lc-stale-01)(/icmp\.rrd)?)$' "$T/files.txt" \
     && fail "unexpected files in data_dir"
 [ -z "$(find "$T/outside1" "$T/outside2" -mindepth 1)" ] \
     || fail "a planted symlink was followed: $(find "$T/outside1" "$T/outside2" -mindepth 1)"

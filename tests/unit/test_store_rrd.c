@@ -799,6 +799,60 @@ test_undo_left_alone(void **state)
 	free(after);
 }
 
+/* An update that fails before writing (another process holds librrd's
+ * lock): a retry, nothing "restored", and the next try stores it. */
+static void
+test_locked_update_not_undone(void **state)
+{
+	struct fixture *f = *state;
+	struct store_stats stats;
+	struct sample s;
+	char path[PATH_MAX], err[1024];
+	int up[2], down[2], status;
+	char c;
+
+	file_path(f, "p1", "a1", "icmp", path, sizeof path);
+	sample_at(&s, "a1", T0);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 1);
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(down), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		int fd = open(path, O_RDWR);
+		if (fd == -1 || fcntl(fd, F_SETLK, &lk) == -1)
+			_exit(1);
+		(void)!write(up[1], "l", 1);
+		(void)!read(down[0], &c, 1);       /* until the parent says */
+		_exit(0);
+	}
+	assert_int_equal(read(up[0], &c, 1), 1);
+	sample_at(&s, "a1", T0 + STEP);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 2);
+	assert_int_equal(store_write(f->st, "p1", &s, err, sizeof err), STORE_RETRY);
+	assert_non_null(strstr(err, "lock"));
+	assert_int_equal(write(down[1], "u", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	for (int i = 0; i < 2; i++) {
+		close(up[i]);
+		close(down[i]);
+	}
+
+	store_get_stats(f->st, &stats);
+	assert_int_equal(stats.restored, 0);
+	/* A restart now finds the record of the failed update: the file did
+	 * not change, so there is nothing to put back. */
+	reopen(f);
+	store_get_stats(f->st, &stats);
+	assert_int_equal(stats.restored, 0);
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+	assert_dbl(fetch_at(path, 1, T0 + STEP), 2, 1e-9);
+}
+
 static void
 test_retention(void **state)
 {
@@ -1049,6 +1103,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_torn_update_unguarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_update_restored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_undo_left_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locked_update_not_undone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rrdcached, setup, teardown),
 	};
