@@ -730,16 +730,33 @@ test_torn_update_restored(void **state)
 	free(after);
 }
 
+/* A restart that must leave the file as it is: nothing restored, and the
+ * file still byte for byte `want`. */
+static void
+reopen_unchanged(struct fixture *f, const char *path, const unsigned char *want, size_t len)
+{
+	struct store_stats stats;
+	size_t len2;
+	unsigned char *now;
+
+	reopen(f);
+	store_get_stats(f->st, &stats);
+	assert_int_equal(stats.restored, 0);
+	now = slurp(path, &len2);
+	assert_int_equal(len2, len);
+	assert_memory_equal(now, want, len);
+	free(now);
+}
+
 /* A record that cannot be trusted, or whose update went through, is left
  * alone: the undo never takes a stored sample back. */
 static void
 test_undo_left_alone(void **state)
 {
 	struct fixture *f = *state;
-	struct store_stats stats;
 	char path[PATH_MAX], undo[PATH_MAX];
 	size_t len, lh, ulen, len2;
-	unsigned char *after, *u, *now, *torn;
+	unsigned char *after, *u, *torn;
 
 	file_path(f, "p1", "a1", "icmp", path, sizeof path);
 	snprintf(undo, sizeof undo, "%s/rrd/.undo", f->dir);
@@ -748,12 +765,7 @@ test_undo_left_alone(void **state)
 	after = make_torn(f, path, &len, &lh);
 	torn = slurp(path, &len2);
 	spit(path, after, len);
-	reopen(f);
-	store_get_stats(f->st, &stats);
-	assert_int_equal(stats.restored, 0);
-	now = slurp(path, &len2);
-	assert_memory_equal(now, after, len);
-	free(now);
+	reopen_unchanged(f, path, after, len);
 
 	/* A record with a bit flipped in its path, and one whose write stopped
 	 * after its first page (a short write is a prefix): not applied. */
@@ -769,12 +781,7 @@ test_undo_left_alone(void **state)
 			memset(cut + 4096, 0, ulen - 4096);
 		spit(path, torn, len);
 		spit(undo, cut, ulen);
-		reopen(f);
-		store_get_stats(f->st, &stats);
-		assert_int_equal(stats.restored, 0);
-		now = slurp(path, &len2);
-		assert_memory_equal(now, torn, len);
-		free(now);
+		reopen_unchanged(f, path, torn, len);
 	}
 	free(cut);
 
@@ -787,13 +794,8 @@ test_undo_left_alone(void **state)
 	assert_non_null(fp);
 	assert_int_equal(fwrite(torn, 1, len, fp), len);
 	fclose(fp);
-	reopen(f);
-	store_get_stats(f->st, &stats);
-	assert_int_equal(stats.restored, 0);
-	now = slurp(path, &len2);
-	assert_memory_equal(now, torn, len);
+	reopen_unchanged(f, path, torn, len);
 
-	free(now);
 	free(u);
 	free(torn);
 	free(after);
