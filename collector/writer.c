@@ -53,6 +53,7 @@ struct writer {
 	struct agent_view view;      /* the last one handed to the evaluator */
 	double started;
 	struct store *store;
+	unsigned long restored;      /* store's stats.restored already counted */
 	struct state_db *db;
 	pthread_t thread;
 	bool running;
@@ -276,7 +277,6 @@ apply(struct writer *w, struct agent_rt *rt, const struct item *it)
 		r = store_write(w->store, it->province, s, err, sizeof err);
 	}
 	store_get_stats(w->store, &after);
-	atomic_fetch_add(&counters.rrd_restored, after.restored - before.restored);
 	atomic_fetch_add(&counters.rrd_updates, 1);
 	atomic_fetch_add(&counters.rrd_update_usec, (unsigned long)((clock_mono() - t0) * 1e6));
 	switch (r) {
@@ -642,6 +642,18 @@ evaluate(struct writer *w)
 	evaluator_tick(w->ev, &src, since, w->store, w->db);
 }
 
+/* RRD headers the store put back (at open, or after a failed update of a
+ * batch, a replay or a rollup) into the collector's counter. */
+static void
+count_restored(struct writer *w)
+{
+	struct store_stats ss;
+
+	store_get_stats(w->store, &ss);
+	atomic_fetch_add(&counters.rrd_restored, ss.restored - w->restored);
+	w->restored = ss.restored;
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -662,6 +674,7 @@ writer_main(void *arg)
 			next_gap_check = now + gap_every;
 		}
 		evaluate(w);
+		count_restored(w);
 	}
 	/* Drain what is queued so nothing acked waits on a restart. */
 	size_t n;
@@ -696,11 +709,7 @@ writer_new(const struct collector_conf *cc, struct queue *q, struct ingest *in,
 		goto fail;
 	if (store_open(&w->store, &cc->store, err, errlen) == -1)
 		goto fail;
-	{
-		struct store_stats ss;
-		store_get_stats(w->store, &ss);
-		atomic_fetch_add(&counters.rrd_restored, ss.restored);
-	}
+	count_restored(w);
 	if (state_db_each_agent(w->db, load_agent, w) == -1) {
 		snprintf(err, errlen, "%s: reading agents: %s", path, state_db_errmsg(w->db));
 		goto fail;
