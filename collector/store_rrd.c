@@ -7,6 +7,7 @@
 
 #include "crc32.h"
 #include "log.h"
+#include "rrdc_batch.h"
 
 /* The on-disk header structs of rrd_format.h, for the undo record. */
 #define RRD_EXPORT_DEPRECATED
@@ -40,6 +41,9 @@
 #define STORE_UNDO_MAGIC 0x31554d43U     /* "CMU1" */
 #define STORE_UNDO_MAX_CNT 4096UL        /* DS or RRA: far above any file of ours */
 #define STORE_UNDO_PREALLOC (64 * 1024)   /* 10 RRAs x 8 DS take 7.5 kB */
+/* Seconds a batch exchange with rrdcached may take before it is given up
+ * (and the samples left to the write-ahead log's replay). */
+#define STORE_CACHED_TIMEOUT 30.0
 
 /*
  * Default RRAs (DESIGN.md section 5): rows follow from the step so that each
@@ -89,6 +93,20 @@ struct store_slot {
 	uint32_t flush_gen;        /* == store.flush_gen: on the flush list */
 };
 
+/* A sample written in a batch, and what became of its file updates. */
+struct store_bsample {
+	char province[ID_MAX + 1];
+	struct sample s;
+	unsigned queued, already; /* file updates sent, and already held */
+	unsigned refused;         /* bit per group: rrdcached refused the update */
+	bool dropped;             /* store_write did not return STORE_OK */
+};
+
+struct store_bcmd {
+	uint32_t sample;          /* index into store.bs */
+	uint8_t group;
+};
+
 struct store {
 	struct store_conf conf;
 	char base[PATH_MAX];       /* realpath(data_dir)/rrd */
@@ -110,6 +128,15 @@ struct store {
 	size_t npass, donepass;
 	bool in_pass;
 	uint32_t flush_gen;
+
+	/* rrdcached: store_batch_begin .. store_batch_end queue the updates
+	 * of the samples written meanwhile and send them in one BATCH. */
+	struct rrdc_batch *rb;
+	bool batching;
+	struct store_bsample *bs;  /* the samples of the batch */
+	size_t nbs, capbs;
+	struct store_bcmd *bc;     /* per queued command: whose and which file */
+	size_t nbc, capbc;
 
 	/* The undo record of the direct update in flight (see below). */
 	int undo_fd;
@@ -357,6 +384,10 @@ store_open(struct store **stp, const struct store_conf *conf, char *err, size_t 
 			 * go relative to rrdcached's -b, which must be data_dir/rrd. */
 			st->cached_tcp = 1;
 		}
+		if ((st->rb = rrdc_batch_new(st->conf.rrdcached, STORE_CACHED_TIMEOUT)) == NULL) {
+			store_err(err, errlen, "store: out of memory");
+			goto fail;
+		}
 	}
 	*stp = st;
 	return 0;
@@ -379,6 +410,9 @@ store_close(struct store *st)
 		free(st->pass[i]);
 	free(st->pass);
 	free(st->slots);
+	rrdc_batch_free(st->rb);
+	free(st->bs);
+	free(st->bc);
 	if (st->undo_fd != -1)
 		close(st->undo_fd);
 	free(st->undo_buf);
@@ -1022,6 +1056,33 @@ store_update(struct store *st, const char *path, const char *tmplt, const char *
 	return rc == 0 ? 0 : -1;
 }
 
+/* In a batch: queues the update of one file of the last sample of st->bs. */
+static enum store_result
+store_queue(struct store *st, struct store_slot *slot, const char *path, int group,
+    const char *vals, char *err, size_t errlen)
+{
+	if (st->nbc == st->capbc) {
+		size_t ncap = st->capbc ? st->capbc * 2 : 1024;
+		struct store_bcmd *n = realloc(st->bc, ncap * sizeof *n);
+		if (n == NULL) {
+			store_err(err, errlen, "rrd %s: out of memory for the batch", path);
+			return STORE_RETRY;
+		}
+		st->bc = n;
+		st->capbc = ncap;
+	}
+	if (rrdc_batch_update(st->rb, store_cached_path(st, path), vals) == 0) {
+		store_err(err, errlen, "rrd %s: out of memory for the batch", path);
+		return STORE_RETRY;
+	}
+	st->bc[st->nbc].sample = (uint32_t)(st->nbs - 1);
+	st->bc[st->nbc].group = (uint8_t)group;
+	st->nbc++;
+	st->bs[st->nbs - 1].queued++;
+	store_pending_add(st, slot, path);
+	return STORE_OK;
+}
+
 static enum store_result
 store_write_group(struct store *st, const char *province, const struct sample *s,
     int group, char *err, size_t errlen)
@@ -1075,6 +1136,8 @@ store_write_group(struct store *st, const char *province, const struct sample *s
 			return r;
 		slot = store_cache_add(st, key);
 	}
+	if (st->batching)
+		return store_queue(st, slot, path, group, vals, err, errlen);
 
 	for (int attempt = 0;; attempt++) {
 		if (store_update(st, path, st->cached ? NULL : tmplt, vals, s->ts, msg,
@@ -1153,6 +1216,23 @@ store_write(struct store *st, const char *province, const struct sample *s,
 	for (int m = 0; m < METRIC_COUNT; m++)
 		if (sample_has(s, m))
 			groups |= 1U << metric_table[m].group;
+	if (st->batching) {
+		if (st->nbs == st->capbs) {
+			size_t ncap = st->capbs ? st->capbs * 2 : 256;
+			struct store_bsample *n = realloc(st->bs, ncap * sizeof *n);
+			if (n == NULL) {
+				store_err(err, errlen, "agent %s: out of memory for the batch",
+				    s->agent);
+				return STORE_RETRY;
+			}
+			st->bs = n;
+			st->capbs = ncap;
+		}
+		struct store_bsample *b = &st->bs[st->nbs++];
+		memset(b, 0, sizeof *b);
+		snprintf(b->province, sizeof b->province, "%s", province);
+		b->s = *s;
+	}
 
 	/* Every group is tried even after one failed, so that a retry finds
 	 * the others already stored (and counts them as already held). */
@@ -1165,7 +1245,94 @@ store_write(struct store *st, const char *province, const struct sample *s,
 			store_err(err, errlen, "%s", gerr);
 		}
 	}
+	/* Not stored: what was queued of it goes (harmless) but is not
+	 * reported as stored. */
+	if (st->batching && res != STORE_OK)
+		st->bs[st->nbs - 1].dropped = true;
 	return res;
+}
+
+void
+store_batch_begin(struct store *st)
+{
+	if (!st->cached || st->batching)
+		return;
+	st->batching = true;
+	st->nbs = st->nbc = 0;
+	rrdc_batch_clear(st->rb);
+}
+
+bool
+store_batch_open(const struct store *st)
+{
+	return st->batching;
+}
+
+static void
+store_batch_refused(size_t cmd, const char *msg, void *arg)
+{
+	struct store *st = arg;
+	const struct store_bcmd *c = &st->bc[cmd - 1];
+	struct store_bsample *b = &st->bs[c->sample];
+
+	if (strstr(msg, STORE_ALREADY_MSG) != NULL)
+		b->already++;
+	else
+		b->refused |= 1U << c->group;
+}
+
+int
+store_batch_end(struct store *st, store_batch_done_fn *done, void *arg, char *err,
+    size_t errlen)
+{
+	char gerr[1024];
+	int rc = 0, n;
+
+	if (!st->batching)
+		return 0;
+	st->batching = false;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	n = rrdc_batch_send(st->rb, store_batch_refused, st, gerr, sizeof gerr);
+	if (n == -1) {
+		/* Any of them may be missing: the caller replays them. */
+		st->stats.retries++;
+		store_err(err, errlen, "%s", gerr);
+		rc = -1;
+	} else {
+		st->stats.updates += st->nbc - (size_t)n;
+	}
+	for (size_t i = 0; i < st->nbs; i++) {
+		struct store_bsample *b = &st->bs[i];
+		unsigned updates = b->queued - b->already - (unsigned)__builtin_popcount(b->refused);
+
+		if (b->dropped)
+			continue;
+		st->stats.already += b->already;
+		/* Refused otherwise (the file went away, a bad file, ...): once
+		 * more alone, which settles each case as a single write does. */
+		for (int g = 0; rc == 0 && b->refused != 0 && g < GROUP_COUNT; g++) {
+			if (!(b->refused & (1U << g)))
+				continue;
+			struct store_stats before = st->stats;
+			enum store_result r = store_write_group(st, b->province, &b->s, g, gerr,
+			    sizeof gerr);
+			if (r == STORE_BAD_FILE)
+				r = store_write_group(st, b->province, &b->s, g, gerr, sizeof gerr);
+			if (r != STORE_OK) {
+				store_err(err, errlen, "%s", gerr);
+				rc = -1;
+			} else if (st->stats.already != before.already) {
+				b->already++;
+			} else {
+				updates++;
+			}
+		}
+		if (done != NULL)
+			done(&b->s, updates, b->already, arg);
+	}
+	st->nbs = st->nbc = 0;
+	return rc;
 }
 
 int

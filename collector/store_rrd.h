@@ -43,6 +43,25 @@ void store_close(struct store *st);
 enum store_result store_write(struct store *st, const char *province, const struct sample *s,
     char *err, size_t errlen);
 
+/*
+ * With rrdcached, between store_batch_begin and store_batch_end store_write
+ * checks (or creates) the files and queues their updates, which
+ * store_batch_end sends in one exchange (rrdcached's BATCH); a STORE_OK of
+ * store_write then means "queued". done() is called for every sample
+ * written meanwhile with STORE_OK: how many of its file updates were
+ * written, and how many the files already held. An update rrdcached
+ * refuses (other than "already held") is tried once more alone. Returns 0,
+ * or -1 with err set when the exchange failed or such a retry did: some
+ * of the samples may then be missing from rrdcached. Direct writes: no
+ * batch, store_write writes at once.
+ */
+typedef void store_batch_done_fn(const struct sample *s, unsigned updates, unsigned already,
+    void *arg);
+void store_batch_begin(struct store *st);
+bool store_batch_open(const struct store *st);
+int store_batch_end(struct store *st, store_batch_done_fn *done, void *arg, char *err,
+    size_t errlen);
+
 /* With rrdcached: asks it to write every pending update of the files this
  * store touched to disk (FLUSH per file, or FLUSHALL), and waits. Direct
  * writes: no-op. Returns 0 or -1. */

@@ -166,12 +166,58 @@ consume(struct agent_rt *rt, const struct item *it, enum reject_extra why)
 	rt->ack = true;
 }
 
+/* The ledger line the delivery tests read (debug level only). After a
+ * crash the files may hold a sample the DB did not know: RRD refuses it
+ * again, and the line says so, so a ledger can tell the first store from
+ * the later ones. */
+static void
+log_stored(const struct sample *s, unsigned updates, unsigned already, void *arg)
+{
+	(void)arg;
+	log_debug("stored %s seq %llu ts %lld%s", s->agent, (unsigned long long)s->seq,
+	    (long long)s->ts, already == 0 ? "" : updates == 0 ? " (already in the RRD)" :
+	    " (partly already in the RRD)");
+}
+
+/* Sends the batch of rrdcached updates under way. A failed exchange may
+ * have lost any of them: they are in the write-ahead log, which is
+ * replayed before anything else is written. */
+static void
+batch_send(struct writer *w, store_batch_done_fn *done)
+{
+	char err[512];
+	double t0 = clock_mono();
+
+	if (store_batch_end(w->store, done, w, err, sizeof err) == -1) {
+		atomic_fetch_add(&counters.rrd_errors, 1);
+		log_limited(&w->lim, "rrdcached: %s; the write-ahead log is written again first",
+		    err);
+		w->replay = true;
+	}
+	atomic_fetch_add(&counters.rrd_update_usec, (unsigned long)((clock_mono() - t0) * 1e6));
+}
+
+/* Samples of a replay sent to rrdcached in one exchange. */
+#define REPLAY_BATCH 512
+
 struct replay {
 	struct writer *w;
-	size_t n, failed;
+	size_t n, failed, queued;
 	bool retry;                  /* stopped on a transient failure */
-	char err[256];
+	char err[512];
 };
+
+/* Sends what the replay queued; false on a transient failure. */
+static bool
+replay_send(struct replay *r)
+{
+	r->queued = 0;
+	if (store_batch_end(r->w->store, NULL, NULL, r->err, sizeof r->err) == -1) {
+		r->retry = true;
+		return false;
+	}
+	return true;
+}
 
 /* Stops at the first transient failure (rrdcached still down): the rest
  * would fail the same way, and nothing after it may be written yet. */
@@ -184,14 +230,36 @@ replay_one(int64_t id, const char *province, const struct sample *s, void *arg)
 	r->n++;
 	switch (store_write(r->w->store, province, s, r->err, sizeof r->err)) {
 	case STORE_OK:
-		return 0;
+		break;
 	case STORE_RETRY:
 		r->retry = true;
 		return -1;
 	default:
 		r->failed++;      /* can never be stored: not worth a stop */
-		return 0;
+		break;
 	}
+	if (store_batch_open(r->w->store) && ++r->queued == REPLAY_BATCH) {
+		if (!replay_send(r))
+			return -1;
+		store_batch_begin(r->w->store);
+	}
+	return 0;
+}
+
+/* Every sample of the write-ahead log written again (in batches with
+ * rrdcached); the result in r. Returns what state_db_wal_each did. */
+static int
+replay_all(struct writer *w, struct replay *r)
+{
+	int rc;
+
+	store_batch_begin(w->store);
+	rc = state_db_wal_each(w->db, 0, replay_one, r);
+	if (!r->retry)
+		(void)replay_send(r);
+	else
+		(void)store_batch_end(w->store, NULL, NULL, NULL, 0);
+	return rc;
 }
 
 /*
@@ -205,8 +273,17 @@ static int
 wal_replay(struct writer *w)
 {
 	struct replay r = { .w = w };
+	bool open = store_batch_open(w->store);
 
-	if (state_db_wal_each(w->db, 0, replay_one, &r) == -1 && !r.retry) {
+	/* What this batch queued before goes first (the log holds it too). */
+	if (open) {
+		batch_send(w, log_stored);
+		w->replay = true;
+	}
+	int rc = replay_all(w, &r);
+	if (open)
+		store_batch_begin(w->store);
+	if (rc == -1 && !r.retry) {
 		log_limited(&w->lim, "state db: reading the write-ahead log: %s",
 		    state_db_errmsg(w->db));
 		return -1;
@@ -299,14 +376,10 @@ apply(struct writer *w, struct agent_rt *rt, const struct item *it)
 	rt->samples++;
 	if (!known && evaluator_has_inventory(w->ev))
 		atomic_fetch_add(&counters.unknown_agent_samples, 1);
-	/* The ledger line the delivery tests read (debug level only). After
-	 * a crash the files may hold a sample the DB did not know: RRD refuses
-	 * it again, and the line says so, so a ledger can tell the first store
-	 * from the later ones. */
-	log_debug("stored %s seq %llu ts %lld%s", s->agent, (unsigned long long)s->seq,
-	    (long long)s->ts, after.already == before.already ? "" :
-	    after.updates == before.updates ? " (already in the RRD)" :
-	    " (partly already in the RRD)");
+	/* In a batch the line comes once rrdcached answered (batch_send). */
+	if (!store_batch_open(w->store))
+		log_stored(s, (unsigned)(after.updates - before.updates),
+		    (unsigned)(after.already - before.already), w);
 	rt->row.last_seq = s->seq;
 	rt->row.last_ts = s->ts;
 	rt->row.interval = s->interval;
@@ -538,8 +611,14 @@ run_batch(struct writer *w, size_t n)
 		log_limited(&w->lim, "state db: begin: %s", state_db_errmsg(w->db));
 		return;
 	}
+	/* With rrdcached the batch's updates go in one exchange, before the
+	 * commit; its samples are in the write-ahead log of this commit. */
+	if (w->wal)
+		store_batch_begin(w->store);
 	for (size_t i = 0; i < n; i++)
 		process(w, &w->batch[i]);
+	if (w->wal)
+		batch_send(w, log_stored);
 	for (size_t i = 0; i < w->ntouched; i++) {
 		struct agent_rt *rt = w->touched[i];
 		if (rt->dirty && state_db_put_agent(w->db, &rt->row) == -1)
@@ -718,7 +797,7 @@ writer_new(const struct collector_conf *cc, struct queue *q, struct ingest *in,
 	/* Whatever rrdcached confirmed but lost when it or we died. */
 	if (state_db_wal_count(w->db) > 0) {
 		struct replay r = { .w = w };
-		state_db_wal_each(w->db, 0, replay_one, &r);
+		replay_all(w, &r);
 		if (r.retry) {
 			/* rrdcached (or the disk) not there yet: nothing may be
 			 * written before the replay passes. */

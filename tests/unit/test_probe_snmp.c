@@ -398,10 +398,10 @@ test_new_refuses_bad_oid(void **state)
 static void
 write_file(const char *dir, const char *name, const char *text)
 {
-	char path[512];
+	char path[1024];
 	FILE *f;
 
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_true((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) < sizeof path);
 	assert_non_null(f = fopen(path, "w"));
 	fputs(text, f);
 	fclose(f);

@@ -24,7 +24,9 @@
 /* The on-disk header structs, to make the state a crash leaves. */
 #define RRD_EXPORT_DEPRECATED
 #include <rrd.h>
+#include <rrd_client.h>
 
+#include "rrdc_batch.h"
 #include "store_rrd.h"
 
 #define T0 1763800020LL   /* a multiple of 60: rows fall on sample times */
@@ -1086,6 +1088,215 @@ test_rrdcached(void **state)
 	store_close(st);
 }
 
+/* ---- rrdcached, in batches ---- */
+
+struct refusal {
+	size_t cmd[8];
+	char msg[8][256];
+	int n;
+};
+
+static void
+note_refusal(size_t cmd, const char *msg, void *arg)
+{
+	struct refusal *r = arg;
+
+	if (r->n < 8) {
+		r->cmd[r->n] = cmd;
+		snprintf(r->msg[r->n], sizeof r->msg[r->n], "%s", msg);
+	}
+	r->n++;
+}
+
+/* The protocol itself: each refusal comes back with the number of its
+ * command, names with spaces reach the file, a dead daemon is an error. */
+static void
+test_rrdc_batch(void **state)
+{
+	struct fixture *f = *state;
+	char dir[PATH_MAX / 2], path[PATH_MAX], missing[PATH_MAX], addr[PATH_MAX + 8], err[512];
+	char start[32];
+	struct refusal r = { 0 };
+
+	if (!have_rrdcached()) {
+		skip();
+		return;
+	}
+	snprintf(dir, sizeof dir, "%s/rrd/with space\\and slash", f->dir);
+	assert_int_equal(mkdir(dir, 0750), 0);
+	snprintf(path, sizeof path, "%s/x.rrd", dir);
+	snprintf(missing, sizeof missing, "%s/missing.rrd", dir);
+	snprintf(start, sizeof start, "%lld", T0 - STEP);
+	const char *argv[] = { "DS:v:GAUGE:180:U:U", "RRA:AVERAGE:0.5:1:100" };
+	/* librrd would tell the daemon of an earlier test (gone) of the
+	 * new file over its process-wide connection. */
+	rrdc_disconnect();
+	assert_int_equal(rrd_create_r(path, STEP, T0 - STEP, 2, argv), 0);
+	assert_int_equal(start_rrdcached(f), 0);
+	snprintf(addr, sizeof addr, "unix:%s", f->sock);
+
+	struct rrdc_batch *b = rrdc_batch_new(addr, 5);
+	assert_non_null(b);
+	char v0[64], v1[64];
+	snprintf(v0, sizeof v0, "%lld:1", T0);
+	snprintf(v1, sizeof v1, "%lld:2", T0 + STEP);
+	assert_int_equal(rrdc_batch_update(b, path, v0), 1);
+	assert_int_equal(rrdc_batch_update(b, path, v0), 2);       /* again: refused */
+	assert_int_equal(rrdc_batch_update(b, missing, v0), 3);    /* no such file */
+	assert_int_equal(rrdc_batch_update(b, path, v1), 4);
+	assert_int_equal(rrdc_batch_update(b, "bad\nname", v1), 0);
+	assert_int_equal(rrdc_batch_count(b), 4);
+	assert_int_equal(rrdc_batch_send(b, note_refusal, &r, err, sizeof err), 2);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.cmd[0], 2);
+	assert_non_null(strstr(r.msg[0], "illegal attempt to update using time"));
+	assert_int_equal(r.cmd[1], 3);
+	assert_non_null(strstr(r.msg[1], "No such file"));
+	assert_int_equal(rrdc_batch_count(b), 0);
+	/* An empty batch needs no daemon. */
+	assert_int_equal(rrdc_batch_send(b, note_refusal, &r, err, sizeof err), 0);
+
+	/* What was taken reaches the file (the name with its space and
+	 * backslash arrived whole). */
+	stop_rrdcached(f);   /* -F: it writes its queue as it stops */
+	assert_int_equal(last_update(path), T0 + STEP);
+	assert_dbl(fetch_at(path, 0, T0), 1, 0);
+	assert_dbl(fetch_at(path, 0, T0 + STEP), 2, 0);
+
+	/* No daemon: the exchange fails, the queue is emptied. */
+	assert_int_equal(rrdc_batch_update(b, path, v1), 1);
+	r.n = 0;
+	assert_int_equal(rrdc_batch_send(b, note_refusal, &r, err, sizeof err), -1);
+	assert_non_null(strstr(err, f->sock));
+	assert_int_equal(r.n, 0);
+	assert_int_equal(rrdc_batch_count(b), 0);
+	/* Back: the same connection object connects again. */
+	assert_int_equal(start_rrdcached(f), 0);
+	snprintf(v1, sizeof v1, "%lld:3", T0 + 2 * STEP);
+	assert_int_equal(rrdc_batch_update(b, path, v1), 1);
+	assert_int_equal(rrdc_batch_send(b, note_refusal, &r, err, sizeof err), 0);
+	rrdc_batch_free(b);
+	stop_rrdcached(f);
+	assert_dbl(fetch_at(path, 0, T0 + 2 * STEP), 3, 0);
+}
+
+struct done_log {
+	uint64_t seq[64];
+	unsigned updates[64], already[64];
+	int n;
+};
+
+static void
+note_done(const struct sample *s, unsigned updates, unsigned already, void *arg)
+{
+	struct done_log *d = arg;
+
+	assert_true(d->n < 64);
+	d->seq[d->n] = s->seq;
+	d->updates[d->n] = updates;
+	d->already[d->n] = already;
+	d->n++;
+}
+
+/* The store's batches: the same files and values as one write at a time,
+ * refusals settled alone, a failed exchange reported. */
+static void
+test_rrdcached_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct store_conf conf = f->conf;
+	struct sample s;
+	struct store_stats stats;
+	struct done_log d = { 0 };
+	char err[1024], path[PATH_MAX];
+
+	if (!have_rrdcached()) {
+		skip();
+		return;
+	}
+	assert_int_equal(start_rrdcached(f), 0);
+	snprintf(conf.rrdcached, sizeof conf.rrdcached, "unix:%s", f->sock);
+	assert_int_equal(store_open(&st, &conf, err, sizeof err), 0);
+
+	store_batch_begin(st);
+	assert_true(store_batch_open(st));
+	for (int i = 0; i < 20; i++) {
+		sample_at(&s, "c1", T0 + i * STEP);
+		s.seq = (uint64_t)i + 1;
+		sample_set(&s, M_ICMP_RTT_AVG_MS, 100 + i);
+		sample_set(&s, M_RADIO_SNR_DB, 20 + i);
+		assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	}
+	/* Queued, not sent: rrdcached knows nothing yet. */
+	file_path(f, "p1", "c1", "icmp", path, sizeof path);
+	assert_int_equal(last_update(path), T0 - STEP);
+	/* A resend of the last, in the same batch. */
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	/* Refused before it is queued: not reported as stored. */
+	sample_at(&s, "../c9", T0);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 1);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_REFUSED);
+	assert_int_equal(store_batch_end(st, note_done, &d, err, sizeof err), 0);
+	assert_false(store_batch_open(st));
+	assert_int_equal(d.n, 21);
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(d.seq[i], i + 1);
+		assert_int_equal(d.updates[i], 2);
+		assert_int_equal(d.already[i], 0);
+	}
+	assert_int_equal(d.updates[20], 0);
+	assert_int_equal(d.already[20], 2);
+	store_get_stats(st, &stats);
+	assert_int_equal(stats.updates, 40);
+	assert_int_equal(stats.already, 2);
+	assert_int_equal(store_flush(st, err, sizeof err), 0);
+	assert_int_equal(last_update(path), T0 + 19 * STEP);
+	for (int i = 0; i < 20; i++)
+		assert_dbl(fetch_at(path, 1, (time_t)(T0 + i * STEP)), 100 + i, 1e-9);
+
+	/* A file removed between its check and the exchange: rrdcached
+	 * refuses it, the update alone creates it again and lands. */
+	d.n = 0;
+	store_batch_begin(st);
+	sample_at(&s, "c3", T0);
+	s.seq = 1;
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 7);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	file_path(f, "p1", "c3", "icmp", path, sizeof path);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(store_batch_end(st, note_done, &d, err, sizeof err), 0);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.updates[0], 1);
+	assert_int_equal(d.already[0], 0);
+	assert_int_equal(store_flush(st, err, sizeof err), 0);
+	assert_dbl(fetch_at(path, 1, T0), 7, 0);
+
+	/* rrdcached gone: the exchange fails; the samples are still
+	 * reported (the caller holds them in its write-ahead log). */
+	stop_rrdcached(f);
+	d.n = 0;
+	store_batch_begin(st);
+	sample_at(&s, "c1", T0 + 20 * STEP);
+	s.seq = 21;
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 120);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	assert_int_equal(store_batch_end(st, note_done, &d, err, sizeof err), -1);
+	assert_non_null(strstr(err, "rrdcached"));
+	assert_int_equal(d.n, 1);
+	file_path(f, "p1", "c1", "icmp", path, sizeof path);
+	assert_int_equal(last_update(path), T0 + 19 * STEP);
+
+	/* Back: the same sample again goes through. */
+	assert_int_equal(start_rrdcached(f), 0);
+	store_batch_begin(st);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	assert_int_equal(store_batch_end(st, NULL, NULL, err, sizeof err), 0);
+	assert_int_equal(store_flush(st, err, sizeof err), 0);
+	assert_dbl(fetch_at(path, 1, T0 + 20 * STEP), 120, 1e-9);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -1108,6 +1319,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_locked_update_not_undone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rrdcached, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rrdc_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rrdcached_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

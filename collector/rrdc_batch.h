@@ -1,0 +1,40 @@
+/*
+ * rrdcached's BATCH command (rrdcached(1), "BATCH"): many UPDATE lines in
+ * one exchange, answered by one error count and a line per failed command.
+ * librrd 1.7.2's client has no batch call and pays a round trip (and a
+ * realpath) per file update, which was the ingest limit with rrdcached
+ * (docs/performance.md). One connection of our own; librrd's own stays for
+ * FLUSH and FORGET.
+ */
+#ifndef COVMON_RRDC_BATCH_H
+#define COVMON_RRDC_BATCH_H
+
+#include <stddef.h>
+
+struct rrdc_batch;
+
+/* addr as [rrd] rrdcached takes it: "unix:/path", "/path", "host",
+ * "host:port" or "[v6addr]:port" (port 42217 by default). Connects lazily. */
+struct rrdc_batch *rrdc_batch_new(const char *addr, double timeout_s);
+void rrdc_batch_free(struct rrdc_batch *b);
+
+/* Queues "UPDATE <file> <vals>". Returns the command's number in the batch
+ * (1 for the first), or 0 when out of memory or file holds a newline. */
+size_t rrdc_batch_update(struct rrdc_batch *b, const char *file, const char *vals);
+size_t rrdc_batch_count(const struct rrdc_batch *b);
+/* Forgets what is queued (nothing is sent). */
+void rrdc_batch_clear(struct rrdc_batch *b);
+
+/*
+ * Sends what is queued as one BATCH and reads the answer: calls failed()
+ * for each command rrdcached refused, with its number and message, and
+ * returns how many it refused. Returns -1 with err set when the exchange
+ * itself failed (no daemon, connection lost, timeout, an answer it cannot
+ * read): any of the commands may or may not have been taken. The queue is
+ * empty afterwards either way; a lost connection is opened again by the
+ * next send.
+ */
+int rrdc_batch_send(struct rrdc_batch *b, void (*failed)(size_t cmd, const char *msg, void *arg),
+    void *arg, char *err, size_t errlen);
+
+#endif
