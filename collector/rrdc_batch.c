@@ -190,6 +190,17 @@ rrdc_reserve(struct rrdc_batch *b, size_t more)
 	return 0;
 }
 
+/* A file name as one field: spaces and backslashes quoted (room reserved). */
+static void
+rrdc_put_name(struct rrdc_batch *b, const char *file, size_t fl)
+{
+	for (size_t i = 0; i < fl; i++) {
+		if (file[i] == ' ' || file[i] == '\\')
+			b->out[b->len++] = '\\';
+		b->out[b->len++] = file[i];
+	}
+}
+
 size_t
 rrdc_batch_update(struct rrdc_batch *b, const char *file, const char *vals)
 {
@@ -201,11 +212,7 @@ rrdc_batch_update(struct rrdc_batch *b, const char *file, const char *vals)
 		return 0;
 	memcpy(b->out + b->len, "UPDATE ", 7);
 	b->len += 7;
-	for (size_t i = 0; i < fl; i++) {
-		if (file[i] == ' ' || file[i] == '\\')
-			b->out[b->len++] = '\\';
-		b->out[b->len++] = file[i];
-	}
+	rrdc_put_name(b, file, fl);
 	b->out[b->len++] = ' ';
 	memcpy(b->out + b->len, vals, vl);
 	b->len += vl;
@@ -356,4 +363,51 @@ fail:
 	rrdc_close(b);
 	rrdc_batch_clear(b);
 	return -1;
+}
+
+int
+rrdc_batch_command(struct rrdc_batch *b, const char *cmd, const char *file, char *msg,
+    size_t msglen)
+{
+	size_t cl = strlen(cmd), fl = file != NULL ? strlen(file) : 0;
+	const char *text;
+	long n;
+
+	if (b->ncmd != 0 || (file != NULL && strchr(file, '\n') != NULL) ||
+	    rrdc_reserve(b, cl + 1 + 2 * fl + 1) == -1) {
+		rrdc_err(msg, msglen, "rrdcached %s: %s: cannot be sent", b->addr, cmd);
+		return -1;
+	}
+	if (rrdc_connect(b, msg, msglen) == -1)
+		return -1;
+	memcpy(b->out, cmd, cl);
+	b->len = cl;
+	if (file != NULL) {
+		b->out[b->len++] = ' ';
+		rrdc_put_name(b, file, fl);
+	}
+	b->out[b->len++] = '\n';
+	int rc = rrdc_write(b, b->out, b->len, msg, msglen);
+	b->len = 0;
+	if (rc == -1 || rrdc_status(b, &n, &text, msg, msglen) == -1)
+		goto fail;
+	rrdc_err(msg, msglen, "%s", text);
+	/* Lines that follow a positive status are not wanted here. */
+	for (long i = 0; i < n; i++)
+		if (rrdc_read_line(b, msg, msglen) == NULL)
+			goto fail;
+	return n < 0 ? 1 : 0;
+fail:
+	rrdc_close(b);
+	return -1;
+}
+
+int
+rrdc_batch_ping(struct rrdc_batch *b, char *msg, size_t msglen)
+{
+	/* Closed only by a failed exchange, which was reported, or never
+	 * opened: nothing went over a connection that broke unseen. */
+	if (b->fd == -1)
+		return 0;
+	return rrdc_batch_command(b, "PING", NULL, msg, msglen) == 0 ? 0 : -1;
 }

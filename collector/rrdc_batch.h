@@ -37,4 +37,17 @@ void rrdc_batch_clear(struct rrdc_batch *b);
 int rrdc_batch_send(struct rrdc_batch *b, void (*failed)(size_t cmd, const char *msg, void *arg),
     void *arg, char *err, size_t errlen);
 
+/*
+ * One command on its own ("FLUSH <file>", or cmd alone when file is
+ * NULL), its answer's text into msg. Returns 0 when rrdcached took it,
+ * 1 when it refused it, -1 when the exchange failed (err in msg).
+ * rrdc_batch_ping does not connect: -1 when the connection the batches
+ * went over broke since the last exchange (the daemon went away); 0 when
+ * it still answers, or is closed already (by a failure that was
+ * reported) or was never opened.
+ */
+int rrdc_batch_command(struct rrdc_batch *b, const char *cmd, const char *file, char *msg,
+    size_t msglen);
+int rrdc_batch_ping(struct rrdc_batch *b, char *msg, size_t msglen);
+
 #endif

@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -93,6 +94,27 @@ struct store_slot {
 	uint32_t flush_gen;        /* == store.flush_gen: on the flush list */
 };
 
+/*
+ * rrdcached: flush passes run on a thread of their own with a connection
+ * of their own, so that the writer stores on while rrdcached writes the
+ * files (a FLUSH is answered once its file is on disk: tens of ms each
+ * when the files do not fit in RAM; 256 of them on the writer thread were
+ * the p99 of the publish-to-stored lag).
+ */
+struct store_flusher {
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct rrdc_batch *conn;
+	char **files;              /* the pass: the flusher's while busy */
+	size_t nfiles, done;       /* done: flushed (or gone), from the front */
+	bool busy;
+	atomic_bool stop;
+	int rc;                    /* of the last pass */
+	char err[1024];
+};
+
 /* A sample written in a batch, and what became of its file updates. */
 struct store_bsample {
 	char province[ID_MAX + 1];
@@ -124,10 +146,9 @@ struct store {
 	/* rrdcached: files updated since the last store_flush. */
 	char **pending;
 	size_t npending, cappending;
-	char **pass;               /* a flush pass in slices: files left to flush */
-	size_t npass, donepass;
-	bool in_pass;
+	bool in_pass;              /* a pass handed to the flusher, not yet collected */
 	uint32_t flush_gen;
+	struct store_flusher fl;
 
 	/* rrdcached: store_batch_begin .. store_batch_end queue the updates
 	 * of the samples written meanwhile and send them in one BATCH. */
@@ -148,6 +169,10 @@ struct store {
 };
 
 static void store_undo_recover(struct store *st);
+static int store_flusher_start(struct store *st, char *err, size_t errlen);
+static void store_flusher_stop(struct store *st);
+static int store_pass_collect(struct store *st, char *err, size_t errlen);
+static int store_cached_alive(struct store *st, char *err, size_t errlen);
 
 /* Error messages may be cut at errlen: that is fine, and vsnprintf keeps
  * the compiler from warning about it at every call. */
@@ -388,6 +413,8 @@ store_open(struct store **stp, const struct store_conf *conf, char *err, size_t 
 			store_err(err, errlen, "store: out of memory");
 			goto fail;
 		}
+		if (store_flusher_start(st, err, errlen) == -1)
+			goto fail;
 	}
 	*stp = st;
 	return 0;
@@ -406,9 +433,7 @@ store_close(struct store *st)
 	for (size_t i = 0; i < st->npending; i++)
 		free(st->pending[i]);
 	free(st->pending);
-	for (size_t i = st->donepass; i < st->npass; i++)
-		free(st->pass[i]);
-	free(st->pass);
+	store_flusher_stop(st);
 	free(st->slots);
 	rrdc_batch_free(st->rb);
 	free(st->bs);
@@ -1344,27 +1369,19 @@ store_flush(struct store *st, char *err, size_t errlen)
 	size_t i, done = 0;
 	int rc = 0;
 
-	/* A sliced pass under way: its files not yet flushed join this one. */
+	/* A pass under way on the flusher: wait for it; what it did not
+	 * flush is back on the list. */
 	if (st->in_pass) {
-		for (i = st->donepass; i < st->npass; i++) {
-			if (st->npending == st->cappending) {
-				size_t ncap = st->cappending ? st->cappending * 2 : 256;
-				char **np = realloc(st->pending, ncap * sizeof *np);
-				if (np == NULL) {
-					store_err(err, errlen, "out of memory");
-					return -1;
-				}
-				st->pending = np;
-				st->cappending = ncap;
-			}
-			st->pending[st->npending++] = st->pass[i];
-			st->pass[i] = NULL;
-		}
-		st->donepass = st->npass;
-		st->in_pass = false;
+		pthread_mutex_lock(&st->fl.mu);
+		while (st->fl.busy)
+			pthread_cond_wait(&st->fl.cv, &st->fl.mu);
+		pthread_mutex_unlock(&st->fl.mu);
+		(void)store_pass_collect(st, NULL, 0);
 	}
-	if (!st->cached || st->npending == 0)
+	if (!st->cached)
 		return 0;
+	if (st->npending == 0)
+		return store_cached_alive(st, err, errlen);
 	/*
 	 * FLUSH per file: rrdcached answers it once the file is written.
 	 * FLUSHALL only starts a flush and answers at once (and librrd 1.7.2
@@ -1402,7 +1419,7 @@ out:
 	st->flush_gen++;
 	if (rc == 0) {
 		st->npending = 0;
-		return 0;
+		return store_cached_alive(st, err, errlen);
 	}
 	/* Keep what is left for the next try. */
 	if (done > 0) {
@@ -1510,60 +1527,194 @@ store_rollup(struct store *st, const char *province, const char *commune, unsign
 }
 
 /*
- * The same flush in slices, so the writer keeps storing between them: a
- * pass takes the files touched so far (later updates start a new list)
- * and flushes at most `max` of them per call. *complete is true once the
- * pass has flushed every file it took; a failure keeps the rest for the
- * next call.
+ * Has the daemon the batches went to been there all along? A pass can
+ * only vouch for files rrdcached still had to write: one that restarted
+ * (and lost what it confirmed) answers "nothing to flush". The batch
+ * connection breaks when it goes; a send that met the break said so.
+ */
+static int
+store_cached_alive(struct store *st, char *err, size_t errlen)
+{
+	char msg[512];
+
+	if (rrdc_batch_ping(st->rb, msg, sizeof msg) == -1) {
+		store_err(err, errlen, "%s: the daemon the updates went to is gone", msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void *
+store_flusher_main(void *arg)
+{
+	struct store *st = arg;
+	struct store_flusher *f = &st->fl;
+	char msg[512], err[sizeof f->err];
+
+	pthread_mutex_lock(&f->mu);
+	for (;;) {
+		while (!f->busy && !atomic_load(&f->stop))
+			pthread_cond_wait(&f->cv, &f->mu);
+		if (atomic_load(&f->stop))
+			break;
+		char **files = f->files;
+		size_t n = f->nfiles, i;
+		int rc = 0;
+		pthread_mutex_unlock(&f->mu);
+
+		err[0] = '\0';
+		for (i = 0; i < n; i++) {
+			struct stat sb;
+			if (atomic_load(&f->stop)) {
+				snprintf(err, sizeof err, "rrdcached flush: stopped");
+				rc = -1;
+				break;
+			}
+			int r = rrdc_batch_command(f->conn, "FLUSH", store_cached_path(st, files[i]),
+			    msg, sizeof msg);
+			/* A file moved aside or removed has nothing to flush. */
+			if (r == 1 && lstat(files[i], &sb) == -1 && errno == ENOENT)
+				r = 0;
+			if (r != 0) {
+				snprintf(err, sizeof err, "rrdcached flush %s: %s", files[i], msg);
+				rc = -1;
+				break;
+			}
+		}
+		pthread_mutex_lock(&f->mu);
+		f->done = i;
+		f->rc = rc;
+		memcpy(f->err, err, sizeof f->err);
+		f->busy = false;
+		pthread_cond_broadcast(&f->cv);
+	}
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+static int
+store_flusher_start(struct store *st, char *err, size_t errlen)
+{
+	struct store_flusher *f = &st->fl;
+	sigset_t all, old;
+
+	if ((f->conn = rrdc_batch_new(st->conf.rrdcached, STORE_CACHED_TIMEOUT)) == NULL) {
+		store_err(err, errlen, "store: out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->cv, NULL);
+	/* Signals are for the main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&f->thread, NULL, store_flusher_main, st);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		store_err(err, errlen, "store: cannot start the flush thread: %s", strerror(rc));
+		return -1;
+	}
+	f->started = true;
+	return 0;
+}
+
+static void
+store_flusher_stop(struct store *st)
+{
+	struct store_flusher *f = &st->fl;
+
+	if (f->started) {
+		pthread_mutex_lock(&f->mu);
+		atomic_store(&f->stop, true);
+		pthread_cond_broadcast(&f->cv);
+		pthread_mutex_unlock(&f->mu);
+		pthread_join(f->thread, NULL);
+		pthread_mutex_destroy(&f->mu);
+		pthread_cond_destroy(&f->cv);
+		f->started = false;
+	}
+	if (st->in_pass) {
+		for (size_t i = 0; i < f->nfiles; i++)
+			free(f->files[i]);
+		free(f->files);
+		st->in_pass = false;
+	}
+	rrdc_batch_free(f->conn);
+	f->conn = NULL;
+}
+
+/* Takes back a pass the flusher finished: what it did not flush goes on
+ * the list again. Returns the pass's result. */
+static int
+store_pass_collect(struct store *st, char *err, size_t errlen)
+{
+	struct store_flusher *f = &st->fl;
+	size_t i;
+
+	for (i = 0; i < f->done; i++)
+		free(f->files[i]);
+	for (; i < f->nfiles; i++) {
+		if (st->npending == st->cappending) {
+			size_t ncap = st->cappending ? st->cappending * 2 : 256;
+			char **np = realloc(st->pending, ncap * sizeof *np);
+			if (np == NULL) {
+				/* Lost from the list: the pass failed, so the log
+				 * it guards is kept and replayed anyway. */
+				free(f->files[i]);
+				continue;
+			}
+			st->pending = np;
+			st->cappending = ncap;
+		}
+		st->pending[st->npending++] = f->files[i];
+	}
+	free(f->files);
+	f->files = NULL;
+	f->nfiles = f->done = 0;
+	st->in_pass = false;
+	if (f->rc != 0)
+		store_err(err, errlen, "%s", f->err);
+	return f->rc;
+}
+
+/*
+ * A flush pass without waiting: the first call hands the files touched so
+ * far to the flush thread (later updates start a new list), later ones
+ * see whether it is done. *complete once every file it took is flushed
+ * and the daemon is the one the updates went to; a failure puts the rest
+ * back for the next pass.
  */
 int
-store_flush_step(struct store *st, size_t max, bool *complete, char *err, size_t errlen)
+store_flush_poll(struct store *st, bool *complete, char *err, size_t errlen)
 {
-	struct store_sigpipe sp;
-	char msg[1024];
-	struct stat sb;
-	int rc = 0;
+	struct store_flusher *f = &st->fl;
+	int rc;
 
 	*complete = false;
 	if (!st->cached) {
 		*complete = true;
 		return 0;
 	}
-	if (!st->in_pass) {
-		free(st->pass);
-		st->pass = st->pending;
-		st->npass = st->npending;
-		st->donepass = 0;
-		st->pending = NULL;
-		st->npending = st->cappending = 0;
-		st->flush_gen++;
-		st->in_pass = true;
-	}
-	if (st->donepass < st->npass) {
-		store_sigpipe_block(&sp);
-		if (store_cached_connect(st, msg, sizeof msg) == -1) {
-			store_err(err, errlen, "rrdcached %s: %s", st->conf.rrdcached, msg);
-			rc = -1;
+	pthread_mutex_lock(&f->mu);
+	if (st->in_pass) {
+		if (f->busy) {
+			pthread_mutex_unlock(&f->mu);
+			return 0;
 		}
-		for (size_t n = 0; rc == 0 && n < max && st->donepass < st->npass; n++) {
-			char *path = st->pass[st->donepass];
-			rrd_clear_error();
-			if (rrdc_flush(store_cached_path(st, path)) != 0) {
-				store_rrd_error(msg, sizeof msg);
-				if (!(lstat(path, &sb) == -1 && errno == ENOENT)) {
-					store_err(err, errlen, "rrdcached flush %s: %s", path, msg);
-					rc = -1;
-					break;
-				}
-			}
-			free(path);
-			st->pass[st->donepass++] = NULL;
-		}
-		store_sigpipe_unblock(&sp);
+		pthread_mutex_unlock(&f->mu);
+		if ((rc = store_pass_collect(st, err, errlen)) == 0 &&
+		    (rc = store_cached_alive(st, err, errlen)) == 0)
+			*complete = true;
+		return rc;
 	}
-	if (rc == 0 && st->donepass == st->npass) {
-		st->in_pass = false;
-		*complete = true;
-	}
-	return rc;
+	f->files = st->pending;
+	f->nfiles = st->npending;
+	f->done = 0;
+	st->pending = NULL;
+	st->npending = st->cappending = 0;
+	st->flush_gen++;
+	st->in_pass = true;
+	f->busy = true;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	return 0;
 }

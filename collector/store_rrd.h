@@ -90,9 +90,9 @@ void store_get_stats(const struct store *st, struct store_stats *out);
 enum store_result store_rollup(struct store *st, const char *province, const char *commune,
     unsigned step, int64_t ts, const double vals[STORE_ROLLUP_DS], char *err, size_t errlen);
 
-/* store_flush in slices of at most `max` files (see store_rrd.c);
- * *complete once a whole pass is flushed. Direct writes: complete at once. */
-int store_flush_step(struct store *st, size_t max, bool *complete, char *err, size_t errlen);
+/* store_flush without waiting, on a thread of the store's (see
+ * store_rrd.c): call again until *complete. Direct writes: complete at once. */
+int store_flush_poll(struct store *st, bool *complete, char *err, size_t errlen);
 
 /* Path of an agent's group file into buf; -1 on a bad id or overflow. */
 int store_path(const struct store_conf *conf, const char *province, const char *agent,
