@@ -316,7 +316,9 @@ collector_conf_load(struct collector_conf *cc, const char *path, char *err, size
 	    conf_str(&c, "rrd", "rrdcached", ""), path, "[rrd] rrdcached", err, errlen));
 	CHECK(put(cc->store.retention, sizeof cc->store.retention,
 	    conf_str(&c, "rrd", "retention", ""), path, "[rrd] retention", err, errlen));
-	CHECK(conf_duration(&c, "rrd", "wal_flush_interval", 60, 1, 3600, &cc->wal_flush_interval,
+	/* rrdcached's own -w default: a shorter pass makes it write every
+	 * file at each sample of a 60 s fleet, batching nothing. */
+	CHECK(conf_duration(&c, "rrd", "wal_flush_interval", 300, 1, 3600, &cc->wal_flush_interval,
 	    err, errlen));
 
 	CHECK(put(cc->http_listen, sizeof cc->http_listen,
