@@ -1097,6 +1097,11 @@ store_queue(struct store *st, struct store_slot *slot, const char *path, int gro
 		st->capbc = ncap;
 	}
 	if (rrdc_batch_update(st->rb, store_cached_path(st, path), vals) == 0) {
+		if (strchr(path, '\n') != NULL) {
+			store_err(err, errlen, "rrd %s: a newline in the path cannot be sent to "
+			    "rrdcached: refused", path);
+			return STORE_REFUSED;
+		}
 		store_err(err, errlen, "rrd %s: out of memory for the batch", path);
 		return STORE_RETRY;
 	}

@@ -52,6 +52,8 @@ if [ -z "${BENCH_INGEST_INNER:-}" ]; then
 	    --probes "$PROBES" --timeout "$TIMEOUT" --retention "$RETENTION"
 fi
 
+# lib.sh's watchdog is for tests (480 s); the bench is bounded by --timeout.
+export TEST_LIMIT=$(( TIMEOUT + 60 ))
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 # lib.sh keeps $T on failure for its logs: never the RRD files (gigabytes).
 CLEANUPS+=("rm -rf '$T/data' '$T/collectd/rrd'")
