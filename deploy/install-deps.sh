@@ -1,6 +1,9 @@
 #!/bin/sh
 # Installs every build and test dependency of covmon from Debian's packages.
 # Idempotent: when everything is present it does nothing (no apt-get update).
+#   deploy/install-deps.sh           build and tests (tests/run.sh)
+#   deploy/install-deps.sh --bench   also the peers the benchmarks measure
+#                                    against (tests/bench/): collectd, tcpdump, wrk
 set -eu
 
 PKGS="build-essential cmake pkg-config fonts-dejavu-core
@@ -9,6 +12,11 @@ libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev libinih-dev
 mosquitto mosquitto-clients rrdtool rrdcached snmpd snmp sqlite3
 iproute2 nftables procps python3 curl openssl clang
 python3-aiosmtpd faketime"
+case ${1:-} in
+--bench) PKGS="$PKGS collectd-core tcpdump wrk" ;;
+"") ;;
+*) echo "usage: $0 [--bench]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PKGS; do
@@ -33,7 +41,7 @@ $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends $missing
 # Debian starts daemons on install; covmon's tests start their own on
 # ports they pick, so the system-wide ones are stopped to keep ports free.
-for svc in mosquitto rrdcached snmpd; do
+for svc in mosquitto rrdcached snmpd collectd; do
 	if command -v systemctl >/dev/null 2>&1; then
 		$SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 	fi

@@ -9,7 +9,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 n=${1:-2000000}
 runs=3
 for tool in cc python3 tcpdump pkg-config bc; do
-	command -v "$tool" >/dev/null || { echo "$tool not installed (apt-get install -y tcpdump)" >&2; exit 1; }
+	command -v "$tool" >/dev/null || { echo "$tool not installed (deploy/install-deps.sh --bench)" >&2; exit 1; }
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/covmon-bench-pcap-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
