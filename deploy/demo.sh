@@ -129,7 +129,10 @@ match = *
 kinds = hamlet_down
 notify = demo
 group_by = commune
-group_wait = 5
+; A cut commune's agents come back each at its own phase of the 10 s
+; interval: 10 s gathers their resolves into one message (5 s, the
+; evaluation interval, split them now and then).
+group_wait = 10
 repeat = 10m
 CONF
 sleep 0.5

@@ -8,7 +8,7 @@
 [ "$(id -u)" -eq 0 ] || skip "the demo needs root (ICMP)"
 need mosquitto rrdcached rrdtool curl python3
 
-"$COVMON_SRC/deploy/demo.sh" --no-build --duration 70 --cut-after 10 --cut-for 20 > "$T/demo.log" 2>&1 &
+"$COVMON_SRC/deploy/demo.sh" --no-build --duration 85 --cut-after 10 --cut-for 20 > "$T/demo.log" 2>&1 &
 DEMO_PID=$!
 PIDS+=("$DEMO_PID")
 wait_for 20 grep -q "dashboard   http" "$T/demo.log" || fail "the demo did not start"
