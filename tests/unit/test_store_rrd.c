@@ -977,6 +977,34 @@ have_rrdcached(void)
 	return system("command -v rrdcached >/dev/null 2>&1") == 0;
 }
 
+/* rrdcached started and a store on it (conf filled in); false, with the
+ * test skipped, where rrdcached is not installed. */
+static bool
+open_cached(struct fixture *f, struct store_conf *conf, struct store **st)
+{
+	char err[1024];
+
+	if (!have_rrdcached()) {
+		skip();
+		return false;
+	}
+	assert_int_equal(start_rrdcached(f), 0);
+	snprintf(conf->rrdcached, sizeof conf->rrdcached, "unix:%s", f->sock);
+	if (store_open(st, conf, err, sizeof err) == -1)
+		fail_msg("store_open: %s", err);
+	return true;
+}
+
+/* rrdcached killed (losing what it had not written) and started again. */
+static void
+restart_rrdcached_killed(struct fixture *f)
+{
+	kill(f->cached, SIGKILL);
+	waitpid(f->cached, NULL, 0);
+	f->cached = 0;
+	assert_int_equal(start_rrdcached(f), 0);
+}
+
 static void
 test_rrdcached(void **state)
 {
@@ -986,13 +1014,8 @@ test_rrdcached(void **state)
 	struct sample s;
 	char err[1024], path[PATH_MAX];
 
-	if (!have_rrdcached()) {
-		skip();
+	if (!open_cached(f, &conf, &st))
 		return;
-	}
-	assert_int_equal(start_rrdcached(f), 0);
-	snprintf(conf.rrdcached, sizeof conf.rrdcached, "unix:%s", f->sock);
-	assert_int_equal(store_open(&st, &conf, err, sizeof err), 0);
 
 	for (int i = 0; i < 20; i++) {
 		sample_at(&s, "c1", T0 + i * STEP);
@@ -1230,13 +1253,8 @@ test_rrdcached_batch(void **state)
 	struct done_log d = { 0 };
 	char err[1024], path[PATH_MAX];
 
-	if (!have_rrdcached()) {
-		skip();
+	if (!open_cached(f, &conf, &st))
 		return;
-	}
-	assert_int_equal(start_rrdcached(f), 0);
-	snprintf(conf.rrdcached, sizeof conf.rrdcached, "unix:%s", f->sock);
-	assert_int_equal(store_open(&st, &conf, err, sizeof err), 0);
 
 	store_batch_begin(st);
 	assert_true(store_batch_open(st));
@@ -1332,10 +1350,7 @@ test_rrdcached_batch(void **state)
 	s.ts = T0 + 22 * STEP;
 	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
 	assert_int_equal(store_batch_end(st, NULL, NULL, err, sizeof err), 0);
-	kill(f->cached, SIGKILL);
-	waitpid(f->cached, NULL, 0);
-	f->cached = 0;
-	assert_int_equal(start_rrdcached(f), 0);
+	restart_rrdcached_killed(f);
 	assert_int_equal(poll_flush(st, err, sizeof err), -1);
 	assert_int_equal(last_update(path), T0 + 21 * STEP);
 	/* The caller writes it again (its write-ahead log): the first send
@@ -1353,10 +1368,7 @@ test_rrdcached_batch(void **state)
 	store_batch_begin(st);
 	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
 	assert_int_equal(store_batch_end(st, NULL, NULL, err, sizeof err), 0);
-	kill(f->cached, SIGKILL);
-	waitpid(f->cached, NULL, 0);
-	f->cached = 0;
-	assert_int_equal(start_rrdcached(f), 0);
+	restart_rrdcached_killed(f);
 	assert_int_equal(store_flush(st, err, sizeof err), -1);
 	store_close(st);
 
@@ -1369,10 +1381,7 @@ test_rrdcached_batch(void **state)
 	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
 	if (store_batch_end(st, NULL, NULL, err, sizeof err) != 0)
 		fail_msg("%s", err);
-	kill(f->cached, SIGKILL);
-	waitpid(f->cached, NULL, 0);
-	f->cached = 0;
-	assert_int_equal(start_rrdcached(f), 0);
+	restart_rrdcached_killed(f);
 	assert_int_equal(poll_flush(st, err, sizeof err), -1);
 	assert_non_null(strstr(err, "the daemon the updates went to is gone"));
 	store_close(st);
