@@ -6,11 +6,11 @@
  * silent and each refusal comes back at the end as "<command> <message>".
  */
 #include "rrdc_batch.h"
+#include "errf.h"
 
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,18 +33,6 @@ struct rrdc_batch {
 	char in[RRDC_LINE_MAX * 2];
 	size_t inlen, inpos;
 };
-
-static void __attribute__((format(printf, 3, 4)))
-rrdc_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 struct rrdc_batch *
 rrdc_batch_new(const char *addr, double timeout_s)
@@ -84,13 +72,13 @@ rrdc_connect_unix(struct rrdc_batch *b, const char *path, char *err, size_t errl
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
 	if (strlen(path) >= sizeof sa.sun_path) {
-		rrdc_err(err, errlen, "rrdcached %s: socket path too long", b->addr);
+		errf(err, errlen, "rrdcached %s: socket path too long", b->addr);
 		return -1;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	if ((b->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    connect(b->fd, (struct sockaddr *)&sa, sizeof sa) == -1) {
-		rrdc_err(err, errlen, "rrdcached %s: %s", b->addr, strerror(errno));
+		errf(err, errlen, "rrdcached %s: %s", b->addr, strerror(errno));
 		rrdc_close(b);
 		return -1;
 	}
@@ -110,7 +98,7 @@ rrdc_connect_tcp(struct rrdc_batch *b, char *err, size_t errlen)
 	if (host[0] == '[') {
 		char *end = strchr(host, ']');
 		if (end == NULL || (end[1] != '\0' && end[1] != ':')) {
-			rrdc_err(err, errlen, "rrdcached %s: bad address", b->addr);
+			errf(err, errlen, "rrdcached %s: bad address", b->addr);
 			return -1;
 		}
 		if (end[1] == ':')
@@ -125,7 +113,7 @@ rrdc_connect_tcp(struct rrdc_batch *b, char *err, size_t errlen)
 		}
 	}
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		rrdc_err(err, errlen, "rrdcached %s: %s", b->addr, gai_strerror(rc));
+		errf(err, errlen, "rrdcached %s: %s", b->addr, gai_strerror(rc));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -145,7 +133,7 @@ rrdc_connect_tcp(struct rrdc_batch *b, char *err, size_t errlen)
 	}
 	freeaddrinfo(res);
 	if (b->fd == -1) {
-		rrdc_err(err, errlen, "rrdcached %s: %s", b->addr, strerror(saved));
+		errf(err, errlen, "rrdcached %s: %s", b->addr, strerror(saved));
 		return -1;
 	}
 	return 0;
@@ -241,7 +229,7 @@ rrdc_write(struct rrdc_batch *b, const char *p, size_t n, char *err, size_t errl
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			rrdc_err(err, errlen, "rrdcached %s: sending: %s", b->addr,
+			errf(err, errlen, "rrdcached %s: sending: %s", b->addr,
 			    w == 0 ? "nothing written" : errno == EAGAIN ? "timed out" :
 			    strerror(errno));
 			return -1;
@@ -270,14 +258,14 @@ rrdc_read_line(struct rrdc_batch *b, char *err, size_t errlen)
 			b->inpos = 0;
 		}
 		if (b->inlen == sizeof b->in) {
-			rrdc_err(err, errlen, "rrdcached %s: an answer line too long", b->addr);
+			errf(err, errlen, "rrdcached %s: an answer line too long", b->addr);
 			return NULL;
 		}
 		ssize_t r = recv(b->fd, b->in + b->inlen, sizeof b->in - b->inlen, 0);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			rrdc_err(err, errlen, "rrdcached %s: reading the answer: %s", b->addr,
+			errf(err, errlen, "rrdcached %s: reading the answer: %s", b->addr,
 			    r == 0 ? "connection closed" : errno == EAGAIN ? "timed out" :
 			    strerror(errno));
 			return NULL;
@@ -297,7 +285,7 @@ rrdc_status(struct rrdc_batch *b, long *n, const char **text, char *err, size_t 
 	errno = 0;
 	*n = strtol(line, &end, 10);
 	if (end == line || errno != 0 || (*end != ' ' && *end != '\0')) {
-		rrdc_err(err, errlen, "rrdcached %s: unexpected answer \"%.80s\"", b->addr, line);
+		errf(err, errlen, "rrdcached %s: unexpected answer \"%.80s\"", b->addr, line);
 		return -1;
 	}
 	while (*end == ' ')
@@ -325,11 +313,11 @@ rrdc_batch_send(struct rrdc_batch *b, void (*failed)(size_t cmd, const char *msg
 	    rrdc_status(b, &n, &text, err, errlen) == -1)
 		goto fail;
 	if (n != 0) {
-		rrdc_err(err, errlen, "rrdcached %s: BATCH refused: %s", b->addr, text);
+		errf(err, errlen, "rrdcached %s: BATCH refused: %s", b->addr, text);
 		goto fail;
 	}
 	if (rrdc_reserve(b, 2) == -1) {
-		rrdc_err(err, errlen, "rrdcached %s: out of memory", b->addr);
+		errf(err, errlen, "rrdcached %s: out of memory", b->addr);
 		goto fail;
 	}
 	memcpy(b->out + b->len, ".\n", 2);
@@ -337,7 +325,7 @@ rrdc_batch_send(struct rrdc_batch *b, void (*failed)(size_t cmd, const char *msg
 	    rrdc_status(b, &n, &text, err, errlen) == -1)
 		goto fail;
 	if (n < 0 || (size_t)n > ncmd) {
-		rrdc_err(err, errlen, "rrdcached %s: batch of %zu answered \"%ld %s\"", b->addr,
+		errf(err, errlen, "rrdcached %s: batch of %zu answered \"%ld %s\"", b->addr,
 		    ncmd, n, text);
 		goto fail;
 	}
@@ -347,7 +335,7 @@ rrdc_batch_send(struct rrdc_batch *b, void (*failed)(size_t cmd, const char *msg
 			goto fail;
 		unsigned long cmd = strtoul(line, &end, 10);
 		if (end == line || cmd < 1 || cmd > ncmd) {
-			rrdc_err(err, errlen, "rrdcached %s: unexpected error line \"%.80s\"",
+			errf(err, errlen, "rrdcached %s: unexpected error line \"%.80s\"",
 			    b->addr, line);
 			goto fail;
 		}
@@ -375,7 +363,7 @@ rrdc_batch_command(struct rrdc_batch *b, const char *cmd, const char *file, char
 
 	if (b->ncmd != 0 || (file != NULL && strchr(file, '\n') != NULL) ||
 	    rrdc_reserve(b, cl + 1 + 2 * fl + 1) == -1) {
-		rrdc_err(msg, msglen, "rrdcached %s: %s: cannot be sent", b->addr, cmd);
+		errf(msg, msglen, "rrdcached %s: %s: cannot be sent", b->addr, cmd);
 		return -1;
 	}
 	if (rrdc_connect(b, msg, msglen) == -1)
@@ -391,7 +379,7 @@ rrdc_batch_command(struct rrdc_batch *b, const char *cmd, const char *file, char
 	b->len = 0;
 	if (rc == -1 || rrdc_status(b, &n, &text, msg, msglen) == -1)
 		goto fail;
-	rrdc_err(msg, msglen, "%s", text);
+	errf(msg, msglen, "%s", text);
 	/* Lines that follow a positive status are not wanted here. */
 	for (long i = 0; i < n; i++)
 		if (rrdc_read_line(b, msg, msglen) == NULL)

@@ -6,6 +6,7 @@
 #include "store_rrd.h"
 
 #include "crc32.h"
+#include "errf.h"
 #include "log.h"
 #include "rrdc_batch.h"
 
@@ -21,7 +22,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,20 +174,6 @@ static void store_flusher_stop(struct store *st);
 static int store_pass_collect(struct store *st, char *err, size_t errlen);
 static int store_cached_alive(struct store *st, char *err, size_t errlen);
 
-/* Error messages may be cut at errlen: that is fine, and vsnprintf keeps
- * the compiler from warning about it at every call. */
-static void __attribute__((format(printf, 3, 4)))
-store_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static uint64_t
 store_hash(const char *s)
 {
@@ -307,17 +293,17 @@ store_parse_retention(struct store *st, char *err, size_t errlen)
 			break;
 		n = strcspn(p, " \t");
 		if (n < 5 || strncmp(p, "RRA:", 4) != 0 || n >= STORE_ARG_MAX) {
-			store_err(err, errlen, "[rrd] retention: '%.*s' is not an RRA "
+			errf(err, errlen, "[rrd] retention: '%.*s' is not an RRA "
 			    "definition (RRA:CF:xff:steps:rows)", (int)n, p);
 			return -1;
 		}
 		if (st->nrra == STORE_MAX_RRA) {
-			store_err(err, errlen, "[rrd] retention: more than %d RRAs",
+			errf(err, errlen, "[rrd] retention: more than %d RRAs",
 			    STORE_MAX_RRA);
 			return -1;
 		}
 		if ((st->rra[st->nrra] = strndup(p, n)) == NULL) {
-			store_err(err, errlen, "[rrd] retention: %s", strerror(errno));
+			errf(err, errlen, "[rrd] retention: %s", strerror(errno));
 			return -1;
 		}
 		st->nrra++;
@@ -336,7 +322,7 @@ store_open(struct store **stp, const struct store_conf *conf, char *err, size_t 
 
 	*stp = NULL;
 	if ((st = calloc(1, sizeof *st)) == NULL) {
-		store_err(err, errlen, "store: %s", strerror(errno));
+		errf(err, errlen, "store: %s", strerror(errno));
 		return -1;
 	}
 	st->conf = *conf;
@@ -352,41 +338,41 @@ store_open(struct store **stp, const struct store_conf *conf, char *err, size_t 
 	}
 
 	if (st->conf.data_dir[0] == '\0') {
-		store_err(err, errlen, "data_dir is empty");
+		errf(err, errlen, "data_dir is empty");
 		goto fail;
 	}
 	/* rrdcached needs absolute paths (relative ones would be resolved
 	 * against its working directory, not ours). */
 	if (realpath(st->conf.data_dir, real) == NULL) {
-		store_err(err, errlen, "data_dir %s: %s", st->conf.data_dir, strerror(errno));
+		errf(err, errlen, "data_dir %s: %s", st->conf.data_dir, strerror(errno));
 		goto fail;
 	}
 	n = snprintf(st->base, sizeof st->base, "%s/rrd", real);
 	if (n < 0 || (size_t)n >= sizeof st->base) {
-		store_err(err, errlen, "data_dir %s: path too long", real);
+		errf(err, errlen, "data_dir %s: path too long", real);
 		goto fail;
 	}
 	if (mkdir(st->base, 0750) == -1 && errno != EEXIST) {
-		store_err(err, errlen, "mkdir %s: %s", st->base, strerror(errno));
+		errf(err, errlen, "mkdir %s: %s", st->base, strerror(errno));
 		goto fail;
 	}
 	if (lstat(st->base, &sb) == -1) {
-		store_err(err, errlen, "%s: %s", st->base, strerror(errno));
+		errf(err, errlen, "%s: %s", st->base, strerror(errno));
 		goto fail;
 	}
 	if (!S_ISDIR(sb.st_mode)) {
-		store_err(err, errlen, "%s: not a directory (or a symlink)", st->base);
+		errf(err, errlen, "%s: not a directory (or a symlink)", st->base);
 		goto fail;
 	}
 	if (store_parse_retention(st, err, errlen) == -1)
 		goto fail;
 	n = snprintf(undo, sizeof undo, "%s/%s", st->base, STORE_UNDO_NAME);
 	if (n < 0 || (size_t)n >= sizeof undo) {
-		store_err(err, errlen, "data_dir %s: path too long", real);
+		errf(err, errlen, "data_dir %s: path too long", real);
 		goto fail;
 	}
 	if ((st->undo_fd = open(undo, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640)) == -1) {
-		store_err(err, errlen, "%s: %s", undo, strerror(errno));
+		errf(err, errlen, "%s: %s", undo, strerror(errno));
 		goto fail;
 	}
 	/* Before any write: an update the last run was killed inside. */
@@ -400,7 +386,7 @@ store_open(struct store **stp, const struct store_conf *conf, char *err, size_t 
 		st->cached = 1;
 		if (strncmp(st->conf.rrdcached, "unix:", 5) == 0) {
 			if (st->conf.rrdcached[5] != '/') {
-				store_err(err, errlen, "[rrd] rrdcached %s: the socket path "
+				errf(err, errlen, "[rrd] rrdcached %s: the socket path "
 				    "must be absolute", st->conf.rrdcached);
 				goto fail;
 			}
@@ -410,7 +396,7 @@ store_open(struct store **stp, const struct store_conf *conf, char *err, size_t 
 			st->cached_tcp = 1;
 		}
 		if ((st->rb = rrdc_batch_new(st->conf.rrdcached, STORE_CACHED_TIMEOUT)) == NULL) {
-			store_err(err, errlen, "store: out of memory");
+			errf(err, errlen, "store: out of memory");
 			goto fail;
 		}
 		if (store_flusher_start(st, err, errlen) == -1)
@@ -551,7 +537,7 @@ store_undo_save(struct store *st, const char *path, int64_t ts, char *msg, size_
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT || errno == ELOOP)
 			return 0;
-		store_err(msg, len, "%s: %s", path, strerror(errno));
+		errf(msg, len, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	memset(&h, 0, sizeof h);
@@ -569,14 +555,14 @@ store_undo_save(struct store *st, const char *path, int64_t ts, char *msg, size_
 	total = sizeof h + plen + h.tail_len + sizeof h.gen;
 	if (store_undo_reserve(st, total) == -1) {
 		close(fd);
-		store_err(msg, len, "undo record: out of memory");
+		errf(msg, len, "undo record: out of memory");
 		return -1;
 	}
 	memcpy(st->undo_buf + sizeof h, path, plen);
 	errno = 0;
 	if (pread(fd, st->undo_buf + sizeof h + plen, h.tail_len, (off_t)h.tail_off) !=
 	    (ssize_t)h.tail_len) {
-		store_err(msg, len, "%s: reading its header: %s", path,
+		errf(msg, len, "%s: reading its header: %s", path,
 		    errno ? strerror(errno) : "short read");
 		close(fd);
 		return -1;
@@ -588,7 +574,7 @@ store_undo_save(struct store *st, const char *path, int64_t ts, char *msg, size_
 	memcpy(st->undo_buf, &h, sizeof h);
 	errno = 0;
 	if (pwrite(st->undo_fd, st->undo_buf, total, 0) != (ssize_t)total) {
-		store_err(msg, len, "%s/%s: %s", st->base, STORE_UNDO_NAME,
+		errf(msg, len, "%s/%s: %s", st->base, STORE_UNDO_NAME,
 		    errno ? strerror(errno) : "short write");
 		return -1;
 	}
@@ -805,18 +791,18 @@ store_move_aside(struct store *st, const char *path, const char *why, char *err,
 
 	n = snprintf(bad, sizeof bad, "%s.bad-%lld", path, (long long)time(NULL));
 	if (n < 0 || (size_t)n >= sizeof bad) {
-		store_err(err, errlen, "%s: %s; path too long to move it aside", path, why);
+		errf(err, errlen, "%s: %s; path too long to move it aside", path, why);
 		return STORE_RETRY;
 	}
 	if (rename(path, bad) == -1) {
-		store_err(err, errlen, "%s: %s; rename to %s: %s", path, why, bad,
+		errf(err, errlen, "%s: %s; rename to %s: %s", path, why, bad,
 		    strerror(errno));
 		return STORE_RETRY;
 	}
 	store_cached_forget(st, path);
 	st->stats.bad_files++;
 	log_warnx("rrd %s: %s: moved aside to %s", path, why, bad);
-	store_err(err, errlen, "%s: %s: moved aside to %s", path, why, bad);
+	errf(err, errlen, "%s: %s: moved aside to %s", path, why, bad);
 	return STORE_BAD_FILE;
 }
 
@@ -838,7 +824,7 @@ store_check_layout(struct store *st, const char *path, int group, char *err, siz
 		store_rrd_error(msg, sizeof msg);
 		if (store_is_bad_file_msg(msg))
 			return store_move_aside(st, path, msg, err, errlen);
-		store_err(err, errlen, "rrd %s: %s", path, msg);
+		errf(err, errlen, "rrd %s: %s", path, msg);
 		return STORE_RETRY;
 	}
 	for (m = 0; m < METRIC_COUNT; m++) {
@@ -873,25 +859,25 @@ store_dir(const char *dir, char *err, size_t errlen)
 
 	if (lstat(dir, &sb) == -1) {
 		if (errno != ENOENT) {
-			store_err(err, errlen, "%s: %s", dir, strerror(errno));
+			errf(err, errlen, "%s: %s", dir, strerror(errno));
 			return STORE_RETRY;
 		}
 		if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
-			store_err(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+			errf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
 			return STORE_RETRY;
 		}
 		/* Whatever won a race must pass the same test. */
 		if (lstat(dir, &sb) == -1) {
-			store_err(err, errlen, "%s: %s", dir, strerror(errno));
+			errf(err, errlen, "%s: %s", dir, strerror(errno));
 			return STORE_RETRY;
 		}
 	}
 	if (S_ISLNK(sb.st_mode)) {
-		store_err(err, errlen, "%s is a symlink: refused", dir);
+		errf(err, errlen, "%s is a symlink: refused", dir);
 		return STORE_REFUSED;
 	}
 	if (!S_ISDIR(sb.st_mode)) {
-		store_err(err, errlen, "%s is not a directory: refused", dir);
+		errf(err, errlen, "%s is not a directory: refused", dir);
 		return STORE_REFUSED;
 	}
 	return STORE_OK;
@@ -943,7 +929,7 @@ store_create(struct store *st, const char *path, int group, const struct sample 
 	n = snprintf(tmp, sizeof tmp, "%s.tmp-%ld-%lx-%lu", path, (long)getpid(),
 	    (unsigned long)(uintptr_t)st, ++st->tmp_seq);
 	if (n < 0 || (size_t)n >= sizeof tmp) {
-		store_err(err, errlen, "%s: path too long", path);
+		errf(err, errlen, "%s: path too long", path);
 		return STORE_REFUSED;
 	}
 	(void)unlink(tmp);   /* a leftover of a crashed process with our pid */
@@ -951,7 +937,7 @@ store_create(struct store *st, const char *path, int group, const struct sample 
 	if (rrd_create_r2(tmp, step, (time_t)(s->ts - (int64_t)s->interval), 1, NULL, NULL,
 	    argc, argv) == -1) {
 		store_rrd_error(msg, sizeof msg);
-		store_err(err, errlen, "rrd create %s: %s", path, msg);
+		errf(err, errlen, "rrd create %s: %s", path, msg);
 		(void)unlink(tmp);
 		return STORE_RETRY;
 	}
@@ -960,7 +946,7 @@ store_create(struct store *st, const char *path, int group, const struct sample 
 		(void)unlink(tmp);
 		if (e == EEXIST)   /* created meanwhile: check it like any other */
 			return store_check_layout(st, path, group, err, errlen);
-		store_err(err, errlen, "link %s: %s", path, strerror(e));
+		errf(err, errlen, "link %s: %s", path, strerror(e));
 		return STORE_RETRY;
 	}
 	if (unlink(tmp) == -1)
@@ -991,14 +977,14 @@ store_prepare(struct store *st, const char *province, const char *agent, int gro
 		return r;
 	n = snprintf(dir, sizeof dir, "%s/%s", st->base, province);
 	if (n < 0 || (size_t)n >= sizeof dir) {
-		store_err(err, errlen, "%s: path too long", st->base);
+		errf(err, errlen, "%s: path too long", st->base);
 		return STORE_REFUSED;
 	}
 	if ((r = store_dir(dir, err, errlen)) != STORE_OK)
 		return r;
 	n = snprintf(dir, sizeof dir, "%s/%s/%s", st->base, province, agent);
 	if (n < 0 || (size_t)n >= sizeof dir) {
-		store_err(err, errlen, "%s: path too long", st->base);
+		errf(err, errlen, "%s: path too long", st->base);
 		return STORE_REFUSED;
 	}
 	if ((r = store_dir(dir, err, errlen)) != STORE_OK)
@@ -1006,17 +992,17 @@ store_prepare(struct store *st, const char *province, const char *agent, int gro
 
 	if (lstat(path, &sb) == -1) {
 		if (errno != ENOENT) {
-			store_err(err, errlen, "%s: %s", path, strerror(errno));
+			errf(err, errlen, "%s: %s", path, strerror(errno));
 			return STORE_RETRY;
 		}
 		return store_create(st, path, group, s, err, errlen);
 	}
 	if (S_ISLNK(sb.st_mode)) {
-		store_err(err, errlen, "%s is a symlink: refused", path);
+		errf(err, errlen, "%s is a symlink: refused", path);
 		return STORE_REFUSED;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		store_err(err, errlen, "%s is not a regular file: refused", path);
+		errf(err, errlen, "%s is not a regular file: refused", path);
 		return STORE_REFUSED;
 	}
 	return store_check_layout(st, path, group, err, errlen);
@@ -1090,7 +1076,7 @@ store_queue(struct store *st, struct store_slot *slot, const char *path, int gro
 		size_t ncap = st->capbc ? st->capbc * 2 : 1024;
 		struct store_bcmd *n = realloc(st->bc, ncap * sizeof *n);
 		if (n == NULL) {
-			store_err(err, errlen, "rrd %s: out of memory for the batch", path);
+			errf(err, errlen, "rrd %s: out of memory for the batch", path);
 			return STORE_RETRY;
 		}
 		st->bc = n;
@@ -1098,11 +1084,11 @@ store_queue(struct store *st, struct store_slot *slot, const char *path, int gro
 	}
 	if (rrdc_batch_update(st->rb, store_cached_path(st, path), vals) == 0) {
 		if (strchr(path, '\n') != NULL) {
-			store_err(err, errlen, "rrd %s: a newline in the path cannot be sent to "
+			errf(err, errlen, "rrd %s: a newline in the path cannot be sent to "
 			    "rrdcached: refused", path);
 			return STORE_REFUSED;
 		}
-		store_err(err, errlen, "rrd %s: out of memory for the batch", path);
+		errf(err, errlen, "rrd %s: out of memory for the batch", path);
 		return STORE_RETRY;
 	}
 	st->bc[st->nbc].sample = (uint32_t)(st->nbs - 1);
@@ -1128,7 +1114,7 @@ store_write_group(struct store *st, const char *province, const struct sample *s
 	n = snprintf(path, sizeof path, "%s/%s/%s/%s.rrd", st->base, province, s->agent,
 	    metric_group_name[group]);
 	if (n < 0 || (size_t)n >= sizeof path) {
-		store_err(err, errlen, "%s/%s/%s: path too long", st->base, province, s->agent);
+		errf(err, errlen, "%s/%s/%s: path too long", st->base, province, s->agent);
 		return STORE_REFUSED;
 	}
 
@@ -1155,7 +1141,7 @@ store_write_group(struct store *st, const char *province, const struct sample *s
 			vl += (size_t)snprintf(vals + vl, sizeof vals - vl, ":U");
 	}
 	if (vl >= sizeof vals || tl >= sizeof tmplt) {
-		store_err(err, errlen, "%s: update line too long", path);
+		errf(err, errlen, "%s: update line too long", path);
 		return STORE_REFUSED;
 	}
 
@@ -1197,7 +1183,7 @@ store_write_group(struct store *st, const char *province, const struct sample *s
 		    store_check_layout(st, path, group, err, errlen) == STORE_BAD_FILE)
 			return STORE_BAD_FILE;
 		st->stats.retries++;
-		store_err(err, errlen, "rrd %s: %s", path, msg);
+		errf(err, errlen, "rrd %s: %s", path, msg);
 		return STORE_RETRY;
 	}
 	if (st->cached)
@@ -1234,12 +1220,12 @@ store_write(struct store *st, const char *province, const struct sample *s,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (!id_valid(province) || !id_valid(s->agent)) {
-		store_err(err, errlen, "invalid province or agent id: refused");
+		errf(err, errlen, "invalid province or agent id: refused");
 		return STORE_REFUSED;
 	}
 	if (s->interval < 1 || s->interval > SAMPLE_MAX_INTERVAL ||
 	    s->ts <= (int64_t)s->interval) {
-		store_err(err, errlen, "agent %s: bad interval %u or ts %lld: refused",
+		errf(err, errlen, "agent %s: bad interval %u or ts %lld: refused",
 		    s->agent, s->interval, (long long)s->ts);
 		return STORE_REFUSED;
 	}
@@ -1251,7 +1237,7 @@ store_write(struct store *st, const char *province, const struct sample *s,
 			size_t ncap = st->capbs ? st->capbs * 2 : 256;
 			struct store_bsample *n = realloc(st->bs, ncap * sizeof *n);
 			if (n == NULL) {
-				store_err(err, errlen, "agent %s: out of memory for the batch",
+				errf(err, errlen, "agent %s: out of memory for the batch",
 				    s->agent);
 				return STORE_RETRY;
 			}
@@ -1272,7 +1258,7 @@ store_write(struct store *st, const char *province, const struct sample *s,
 		r = store_write_group(st, province, s, g, gerr, sizeof gerr);
 		if (store_result_rank(r) > store_result_rank(res)) {
 			res = r;
-			store_err(err, errlen, "%s", gerr);
+			errf(err, errlen, "%s", gerr);
 		}
 	}
 	/* Not stored: what was queued of it goes (harmless) but is not
@@ -1327,7 +1313,7 @@ store_batch_end(struct store *st, store_batch_done_fn *done, void *arg, char *er
 	if (n == -1) {
 		/* Any of them may be missing: the caller replays them. */
 		st->stats.retries++;
-		store_err(err, errlen, "%s", gerr);
+		errf(err, errlen, "%s", gerr);
 		rc = -1;
 	} else {
 		st->stats.updates += st->nbc - (size_t)n;
@@ -1350,7 +1336,7 @@ store_batch_end(struct store *st, store_batch_done_fn *done, void *arg, char *er
 			if (r == STORE_BAD_FILE)
 				r = store_write_group(st, b->province, &b->s, g, gerr, sizeof gerr);
 			if (r != STORE_OK) {
-				store_err(err, errlen, "%s", gerr);
+				errf(err, errlen, "%s", gerr);
 				rc = -1;
 			} else if (st->stats.already != before.already) {
 				b->already++;
@@ -1394,7 +1380,7 @@ store_flush(struct store *st, char *err, size_t errlen)
 	 */
 	store_sigpipe_block(&sp);
 	if (store_cached_connect(st, msg, sizeof msg) == -1) {
-		store_err(err, errlen, "rrdcached %s: %s", st->conf.rrdcached, msg);
+		errf(err, errlen, "rrdcached %s: %s", st->conf.rrdcached, msg);
 		rc = -1;
 		goto out;
 	}
@@ -1409,7 +1395,7 @@ store_flush(struct store *st, char *err, size_t errlen)
 				done++;
 				continue;
 			}
-			store_err(err, errlen, "rrdcached flush %s: %s", st->pending[i], msg);
+			errf(err, errlen, "rrdcached flush %s: %s", st->pending[i], msg);
 			rc = -1;
 			break;
 		}
@@ -1460,7 +1446,7 @@ store_rollup(struct store *st, const char *province, const char *commune, unsign
 	size_t vl;
 
 	if (!id_valid(province) || (commune != NULL && !id_valid(commune)) || step == 0) {
-		store_err(err, errlen, "rollup: bad id or step");
+		errf(err, errlen, "rollup: bad id or step");
 		return STORE_REFUSED;
 	}
 	n = snprintf(dir, sizeof dir, "%s/%s", st->base, province);
@@ -1477,7 +1463,7 @@ store_rollup(struct store *st, const char *province, const char *commune, unsign
 		return STORE_REFUSED;
 	if (lstat(path, &sb) == -1) {
 		if (errno != ENOENT) {
-			store_err(err, errlen, "%s: %s", path, strerror(errno));
+			errf(err, errlen, "%s: %s", path, strerror(errno));
 			return STORE_RETRY;
 		}
 		for (int i = 0; i < STORE_ROLLUP_DS; i++) {
@@ -1506,11 +1492,11 @@ store_rollup(struct store *st, const char *province, const char *commune, unsign
 		if (rrd_create_r2(path, step, (time_t)(ts - (int64_t)step), 1, NULL, NULL, argc,
 		    argv) == -1) {
 			store_rrd_error(msg, sizeof msg);
-			store_err(err, errlen, "rrd create %s: %s", path, msg);
+			errf(err, errlen, "rrd create %s: %s", path, msg);
 			return STORE_RETRY;
 		}
 	} else if (!S_ISREG(sb.st_mode)) {
-		store_err(err, errlen, "%s is not a regular file: refused", path);
+		errf(err, errlen, "%s is not a regular file: refused", path);
 		return STORE_REFUSED;
 	}
 	vl = (size_t)snprintf(v, sizeof v, "%lld", (long long)ts);
@@ -1525,7 +1511,7 @@ store_rollup(struct store *st, const char *province, const char *commune, unsign
 			return STORE_OK;
 		if (store_is_bad_file_msg(msg))
 			return store_move_aside(st, path, msg, err, errlen);
-		store_err(err, errlen, "rrd update %s: %s", path, msg);
+		errf(err, errlen, "rrd update %s: %s", path, msg);
 		return STORE_RETRY;
 	}
 	return STORE_OK;
@@ -1543,7 +1529,7 @@ store_cached_alive(struct store *st, char *err, size_t errlen)
 	char msg[512];
 
 	if (rrdc_batch_ping(st->rb, msg, sizeof msg) == -1) {
-		store_err(err, errlen, "%s: the daemon the updates went to is gone", msg);
+		errf(err, errlen, "%s: the daemon the updates went to is gone", msg);
 		return -1;
 	}
 	return 0;
@@ -1604,7 +1590,7 @@ store_flusher_start(struct store *st, char *err, size_t errlen)
 	sigset_t all, old;
 
 	if ((f->conn = rrdc_batch_new(st->conf.rrdcached, STORE_CACHED_TIMEOUT)) == NULL) {
-		store_err(err, errlen, "store: out of memory");
+		errf(err, errlen, "store: out of memory");
 		return -1;
 	}
 	pthread_mutex_init(&f->mu, NULL);
@@ -1615,7 +1601,7 @@ store_flusher_start(struct store *st, char *err, size_t errlen)
 	int rc = pthread_create(&f->thread, NULL, store_flusher_main, st);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
-		store_err(err, errlen, "store: cannot start the flush thread: %s", strerror(rc));
+		errf(err, errlen, "store: cannot start the flush thread: %s", strerror(rc));
 		return -1;
 	}
 	f->started = true;
@@ -1677,7 +1663,7 @@ store_pass_collect(struct store *st, char *err, size_t errlen)
 	f->nfiles = f->done = 0;
 	st->in_pass = false;
 	if (f->rc != 0)
-		store_err(err, errlen, "%s", f->err);
+		errf(err, errlen, "%s", f->err);
 	return f->rc;
 }
 

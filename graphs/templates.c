@@ -6,6 +6,7 @@
  * outage.
  */
 #include "templates.h"
+#include "errf.h"
 
 #include "id.h"
 #include "metric.h"
@@ -68,18 +69,6 @@ static const struct {
 };
 #define NBANDS (sizeof loss_bands / sizeof loss_bands[0])
 
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 void
 graph_req_init(struct graph_req *req)
 {
@@ -100,12 +89,12 @@ graph_req_site(struct graph_req *req, const char *data_dir, const char *province
 	int n;
 
 	if (!id_valid(province) || !id_valid(agent)) {
-		seterr(err, errlen, "invalid province or agent id");
+		errf(err, errlen, "invalid province or agent id");
 		return -1;
 	}
 	n = snprintf(req->path, sizeof req->path, "%s/rrd/%s/%s", data_dir, province, agent);
 	if (n < 0 || (size_t)n >= sizeof req->path) {
-		seterr(err, errlen, "data_dir %s: path too long", data_dir);
+		errf(err, errlen, "data_dir %s: path too long", data_dir);
 		return -1;
 	}
 	return 0;
@@ -118,7 +107,7 @@ graph_req_rollup(struct graph_req *req, const char *data_dir, const char *provin
 	int n;
 
 	if (!id_valid(province) || (commune != NULL && !id_valid(commune))) {
-		seterr(err, errlen, "invalid province or commune id");
+		errf(err, errlen, "invalid province or commune id");
 		return -1;
 	}
 	if (commune != NULL)
@@ -128,7 +117,7 @@ graph_req_rollup(struct graph_req *req, const char *data_dir, const char *provin
 		n = snprintf(req->path, sizeof req->path, "%s/rrd/%s/_province.rrd", data_dir,
 		    province);
 	if (n < 0 || (size_t)n >= sizeof req->path) {
-		seterr(err, errlen, "data_dir %s: path too long", data_dir);
+		errf(err, errlen, "data_dir %s: path too long", data_dir);
 		return -1;
 	}
 	return 0;
@@ -158,7 +147,7 @@ graph_range_parse(const char *name, long *seconds, char *err, size_t errlen)
 			return 0;
 		}
 	}
-	seterr(err, errlen, "range '%.32s': expected one of 6h, 1d, 1w, 1m, 1y", name);
+	errf(err, errlen, "range '%.32s': expected one of 6h, 1d, 1w, 1m, 1y", name);
 	return -1;
 }
 
@@ -188,7 +177,7 @@ graph_format_parse(const char *name, enum graph_format *out, char *err, size_t e
 	else if (strcmp(name, "svg") == 0)
 		*out = GRAPH_SVG;
 	else {
-		seterr(err, errlen, "format '%.32s': expected png or svg", name);
+		errf(err, errlen, "format '%.32s': expected png or svg", name);
 		return -1;
 	}
 	return 0;
@@ -268,17 +257,17 @@ site_file(const struct graph_req *req, enum metric_group g, char *buf, size_t le
 
 	n = snprintf(path, sizeof path, "%s/%s.rrd", req->path, metric_group_name[g]);
 	if (n < 0 || (size_t)n >= sizeof path || escape_path(path, buf, len) == -1) {
-		seterr(err, errlen, "%s: path too long", req->path);
+		errf(err, errlen, "%s: path too long", req->path);
 		return -1;
 	}
 	if (stat(path, &sb) == -1) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		errf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		seterr(err, errlen, "%s: not a regular file", path);
+		errf(err, errlen, "%s: not a regular file", path);
 		return -1;
 	}
 	return 1;
@@ -397,7 +386,7 @@ tmpl_latency(struct graph_args *a, const struct graph_req *req, char *err, size_
 	if ((r = site_file(req, G_ICMP, f, sizeof f, err, errlen)) == -1)
 		return -1;
 	if (r == 0) {
-		seterr(err, errlen, "%s/icmp.rrd: no such file (no ICMP sample stored for this "
+		errf(err, errlen, "%s/icmp.rrd: no such file (no ICMP sample stored for this "
 		    "agent yet)", req->path);
 		return -1;
 	}
@@ -478,7 +467,7 @@ tmpl_throughput(struct graph_args *a, const struct graph_req *req, char *err, si
 	    (ht = site_file(req, G_TRAFFIC, ft, sizeof ft, err, errlen)) == -1)
 		return -1;
 	if (!hi && !ht) {
-		seterr(err, errlen, "%s: neither if.rrd nor traffic.rrd exists (no SNMP or "
+		errf(err, errlen, "%s: neither if.rrd nor traffic.rrd exists (no SNMP or "
 		    "capture sample stored for this agent yet)", req->path);
 		return -1;
 	}
@@ -522,7 +511,7 @@ tmpl_radio(struct graph_args *a, const struct graph_req *req, char *err, size_t 
 	if ((r = site_file(req, G_RADIO, f, sizeof f, err, errlen)) == -1)
 		return -1;
 	if (r == 0) {
-		seterr(err, errlen, "%s/radio.rrd: no such file (no radio sample stored for this "
+		errf(err, errlen, "%s/radio.rrd: no such file (no radio sample stored for this "
 		    "agent yet)", req->path);
 		return -1;
 	}
@@ -557,7 +546,7 @@ tmpl_clients(struct graph_args *a, const struct graph_req *req, char *err, size_
 	if ((r = site_file(req, G_TRAFFIC, f, sizeof f, err, errlen)) == -1)
 		return -1;
 	if (r == 0) {
-		seterr(err, errlen, "%s/traffic.rrd: no such file (no capture sample stored for "
+		errf(err, errlen, "%s/traffic.rrd: no such file (no capture sample stored for "
 		    "this agent yet)", req->path);
 		return -1;
 	}
@@ -590,16 +579,16 @@ tmpl_coverage(struct graph_args *a, const struct graph_req *req, int64_t end, ch
 	int has_target = !isnan(req->target_pct);
 
 	if (stat(req->path, &sb) == -1) {
-		seterr(err, errlen, "%s: %s%s", req->path, strerror(errno), errno == ENOENT ?
+		errf(err, errlen, "%s: %s%s", req->path, strerror(errno), errno == ENOENT ?
 		    " (no evaluation stored for this scope yet)" : "");
 		return -1;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		seterr(err, errlen, "%s: not a regular file", req->path);
+		errf(err, errlen, "%s: not a regular file", req->path);
 		return -1;
 	}
 	if (escape_path(req->path, f, sizeof f) == -1) {
-		seterr(err, errlen, "%s: path too long", req->path);
+		errf(err, errlen, "%s: path too long", req->path);
 		return -1;
 	}
 	arg(a, "--lower-limit");
@@ -672,22 +661,22 @@ graph_build_args(const struct graph_req *req, struct graph_args *a, char *err, s
 
 	memset(a, 0, sizeof *a);
 	if ((unsigned)req->tmpl >= GRAPH_TEMPLATE_COUNT) {
-		seterr(err, errlen, "unknown graph template %d", (int)req->tmpl);
+		errf(err, errlen, "unknown graph template %d", (int)req->tmpl);
 		return -1;
 	}
 	if (req->range <= 0 || req->range > 10 * 365 * 86400L) {
-		seterr(err, errlen, "range %ld s: out of bounds", req->range);
+		errf(err, errlen, "range %ld s: out of bounds", req->range);
 		return -1;
 	}
 	if (req->width < GRAPH_MIN_WIDTH || req->width > GRAPH_MAX_WIDTH ||
 	    req->height < GRAPH_MIN_HEIGHT || req->height > GRAPH_MAX_HEIGHT) {
-		seterr(err, errlen, "size %ux%u: expected %u..%u x %u..%u pixels", req->width,
+		errf(err, errlen, "size %ux%u: expected %u..%u x %u..%u pixels", req->width,
 		    req->height, GRAPH_MIN_WIDTH, GRAPH_MAX_WIDTH, GRAPH_MIN_HEIGHT,
 		    GRAPH_MAX_HEIGHT);
 		return -1;
 	}
 	if (req->path[0] == '\0') {
-		seterr(err, errlen, "no RRD path in the graph request");
+		errf(err, errlen, "no RRD path in the graph request");
 		return -1;
 	}
 	common_args(a, req, end, what[req->tmpl], vlabel[req->tmpl]);
@@ -710,7 +699,7 @@ graph_build_args(const struct graph_req *req, struct graph_args *a, char *err, s
 		break;
 	}
 	if (r == 0 && a->failed) {
-		seterr(err, errlen, "%s graph: out of memory or too many arguments",
+		errf(err, errlen, "%s graph: out of memory or too many arguments",
 		    graph_template_name(req->tmpl));
 		r = -1;
 	}
@@ -746,7 +735,7 @@ graph_render(const struct graph_req *req, struct graph_out *out, char *err, size
 	if (info == NULL) {
 		const char *e = rrd_get_error();
 
-		seterr(err, errlen, "%s graph of %s: %s", graph_template_name(req->tmpl),
+		errf(err, errlen, "%s graph of %s: %s", graph_template_name(req->tmpl),
 		    req->path, e != NULL && *e != '\0' ? e : "rrd_graph failed");
 		goto done;
 	}
@@ -754,13 +743,13 @@ graph_render(const struct graph_req *req, struct graph_out *out, char *err, size
 		if (p->type == RD_I_BLO && strcmp(p->key, "image") == 0)
 			break;
 	if (p == NULL || p->value.u_blo.size == 0) {
-		seterr(err, errlen, "%s graph of %s: librrd returned no image",
+		errf(err, errlen, "%s graph of %s: librrd returned no image",
 		    graph_template_name(req->tmpl), req->path);
 		goto done;
 	}
 	out->data = malloc(p->value.u_blo.size);
 	if (out->data == NULL) {
-		seterr(err, errlen, "%s graph: out of memory", graph_template_name(req->tmpl));
+		errf(err, errlen, "%s graph: out of memory", graph_template_name(req->tmpl));
 		goto done;
 	}
 	memcpy(out->data, p->value.u_blo.ptr, p->value.u_blo.size);
