@@ -313,8 +313,10 @@ rrdc_batch_send(struct rrdc_batch *b, void (*failed)(size_t cmd, const char *msg
 	    rrdc_status(b, &n, &text, err, errlen) == -1)
 		goto fail;
 	if (n != 0) {
+		/* Not allowed (rrdcached -P without BATCH): nothing was sent. */
 		errf(err, errlen, "rrdcached %s: BATCH refused: %s", b->addr, text);
-		goto fail;
+		rrdc_batch_clear(b);
+		return -2;
 	}
 	if (rrdc_reserve(b, 2) == -1) {
 		errf(err, errlen, "rrdcached %s: out of memory", b->addr);
@@ -397,5 +399,7 @@ rrdc_batch_ping(struct rrdc_batch *b, char *msg, size_t msglen)
 	 * opened: nothing went over a connection that broke unseen. */
 	if (b->fd == -1)
 		return 0;
-	return rrdc_batch_command(b, "PING", NULL, msg, msglen) == 0 ? 0 : -1;
+	/* Any answer will do, a refusal (rrdcached -P) too: it came over
+	 * this connection. */
+	return rrdc_batch_command(b, "PING", NULL, msg, msglen) == -1 ? -1 : 0;
 }

@@ -28,8 +28,9 @@ void rrdc_batch_clear(struct rrdc_batch *b);
 /*
  * Sends what is queued as one BATCH and reads the answer: calls failed()
  * for each command rrdcached refused, with its number and message, and
- * returns how many it refused. Returns -1 with err set when the exchange
- * itself failed (no daemon, connection lost, timeout, an answer it cannot
+ * returns how many it refused. Returns -2 when rrdcached does not allow
+ * BATCH (its -P): nothing of the queue was sent. Returns -1 with err set
+ * when the exchange itself failed (no daemon, connection lost, timeout, an answer it cannot
  * read): any of the commands may or may not have been taken. The queue is
  * empty afterwards either way; a lost connection is opened again by the
  * next send.

@@ -154,6 +154,7 @@ struct store {
 	 * of the samples written meanwhile and send them in one BATCH. */
 	struct rrdc_batch *rb;
 	bool batching;
+	bool no_batch;             /* rrdcached refused BATCH: updates one by one */
 	struct store_bsample *bs;  /* the samples of the batch */
 	size_t nbs, capbs;
 	struct store_bcmd *bc;     /* per queued command: whose and which file */
@@ -934,8 +935,14 @@ store_create(struct store *st, const char *path, int group, const struct sample 
 	}
 	(void)unlink(tmp);   /* a leftover of a crashed process with our pid */
 	rrd_clear_error();
-	if (rrd_create_r2(tmp, step, (time_t)(s->ts - (int64_t)s->interval), 1, NULL, NULL,
-	    argc, argv) == -1) {
+	/* librrd tells rrdcached of a new file (FORGET) over its connection,
+	 * which may be to a daemon gone since. */
+	struct store_sigpipe sp;
+	store_sigpipe_block(&sp);
+	int crc = rrd_create_r2(tmp, step, (time_t)(s->ts - (int64_t)s->interval), 1, NULL,
+	    NULL, argc, argv);
+	store_sigpipe_unblock(&sp);
+	if (crc == -1) {
 		store_rrd_error(msg, sizeof msg);
 		errf(err, errlen, "rrd create %s: %s", path, msg);
 		(void)unlink(tmp);
@@ -1271,7 +1278,7 @@ store_write(struct store *st, const char *province, const struct sample *s,
 void
 store_batch_begin(struct store *st)
 {
-	if (!st->cached || st->batching)
+	if (!st->cached || st->batching || st->no_batch)
 		return;
 	st->batching = true;
 	st->nbs = st->nbc = 0;
@@ -1310,6 +1317,15 @@ store_batch_end(struct store *st, store_batch_done_fn *done, void *arg, char *er
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	n = rrdc_batch_send(st->rb, store_batch_refused, st, gerr, sizeof gerr);
+	if (n == -2) {
+		/* rrdcached -P without BATCH: every update alone, from now on. */
+		log_warnx("%s; writing one update at a time (allow BATCH in rrdcached's -P for "
+		    "batches)", gerr);
+		st->no_batch = true;
+		for (size_t i = 0; i < st->nbc; i++)
+			st->bs[st->bc[i].sample].refused |= 1U << st->bc[i].group;
+		n = (int)st->nbc;
+	}
 	if (n == -1) {
 		/* Any of them may be missing: the caller replays them. */
 		st->stats.retries++;

@@ -38,6 +38,7 @@ struct fixture {
 	struct store_conf conf;
 	struct store *st;
 	pid_t cached;              /* rrdcached, or 0 */
+	const char *perms;         /* its -P, or NULL for every command */
 	char sock[128];
 };
 
@@ -952,6 +953,10 @@ start_rrdcached(struct fixture *f)
 		}
 		snprintf(listen, sizeof listen, "unix:%s", f->sock);
 		/* -w/-f an hour: nothing reaches the files unless flushed. */
+		if (f->perms != NULL)   /* -P before -l: it applies to the next listener */
+			execlp("rrdcached", "rrdcached", "-g", "-P", f->perms, "-l", listen,
+			    "-j", journal, "-b", base, "-B", "-F", "-w", "3600", "-f", "7200",
+			    "-z", "1", "-p", pidfile, (char *)NULL);
 		execlp("rrdcached", "rrdcached", "-g", "-l", listen, "-j", journal,
 		    "-b", base, "-B", "-F", "-w", "3600", "-f", "7200", "-z", "1",
 		    "-p", pidfile, (char *)NULL);
@@ -1387,6 +1392,44 @@ test_rrdcached_batch(void **state)
 	store_close(st);
 }
 
+/* rrdcached that does not allow BATCH (-P): the updates go one by one,
+ * nothing is lost, and the store stops trying batches. */
+static void
+test_rrdcached_no_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct store_conf conf = f->conf;
+	struct sample s;
+	struct done_log d = { 0 };
+	char err[1024], path[PATH_MAX];
+
+	f->perms = "UPDATE,FLUSH,FORGET,PING";
+	if (!open_cached(f, &conf, &st))
+		return;
+	for (int round = 0; round < 2; round++) {
+		store_batch_begin(st);
+		for (int i = 0; i < 3; i++) {
+			sample_at(&s, "c1", T0 + (round * 3 + i) * STEP);
+			s.seq = (uint64_t)(round * 3 + i) + 1;
+			sample_set(&s, M_ICMP_RTT_AVG_MS, 10 + round * 3 + i);
+			assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+		}
+		if (store_batch_end(st, note_done, &d, err, sizeof err) != 0)
+			fail_msg("%s", err);
+		/* Refused once: the next round writes at once, no batch. */
+		assert_false(store_batch_open(st));
+	}
+	assert_int_equal(d.n, 3);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(d.updates[i], 1);
+	assert_int_equal(poll_flush(st, err, sizeof err), 0);
+	file_path(f, "p1", "c1", "icmp", path, sizeof path);
+	for (int i = 0; i < 6; i++)
+		assert_dbl(fetch_at(path, 1, (time_t)(T0 + i * STEP)), 10 + i, 1e-9);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -1411,6 +1454,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rrdcached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rrdc_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rrdcached_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rrdcached_no_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
