@@ -1367,76 +1367,41 @@ store_batch_end(struct store *st, store_batch_done_fn *done, void *arg, char *er
 	return rc;
 }
 
+/* Waits for the flush thread to finish the pass it has. */
+static void
+store_pass_wait(struct store *st)
+{
+	pthread_mutex_lock(&st->fl.mu);
+	while (st->fl.busy)
+		pthread_cond_wait(&st->fl.cv, &st->fl.mu);
+	pthread_mutex_unlock(&st->fl.mu);
+}
+
+/*
+ * A whole pass, waited for: FLUSH per file (rrdcached answers it once the
+ * file is written; FLUSHALL only starts a flush, and librrd 1.7.2 does not
+ * export rrdc_flushall anyway), on the flush thread like the passes of
+ * store_flush_poll, so there is one flush loop.
+ */
 int
 store_flush(struct store *st, char *err, size_t errlen)
 {
-	struct store_sigpipe sp;
-	char msg[1024];
-	struct stat sb;
-	size_t i, done = 0;
-	int rc = 0;
+	bool complete = false;
 
-	/* A pass under way on the flusher: wait for it; what it did not
-	 * flush is back on the list. */
-	if (st->in_pass) {
-		pthread_mutex_lock(&st->fl.mu);
-		while (st->fl.busy)
-			pthread_cond_wait(&st->fl.cv, &st->fl.mu);
-		pthread_mutex_unlock(&st->fl.mu);
-		(void)store_pass_collect(st, NULL, 0);
-	}
 	if (!st->cached)
 		return 0;
-	if (st->npending == 0)
-		return store_cached_alive(st, err, errlen);
-	/*
-	 * FLUSH per file: rrdcached answers it once the file is written.
-	 * FLUSHALL only starts a flush and answers at once (and librrd 1.7.2
-	 * does not export rrdc_flushall anyway).
-	 */
-	store_sigpipe_block(&sp);
-	if (store_cached_connect(st, msg, sizeof msg) == -1) {
-		errf(err, errlen, "rrdcached %s: %s", st->conf.rrdcached, msg);
-		rc = -1;
-		goto out;
+	/* A pass under way: what it did not flush goes back on the list,
+	 * which the pass below takes whole. */
+	if (st->in_pass) {
+		store_pass_wait(st);
+		(void)store_pass_collect(st, NULL, 0);
 	}
-	for (i = 0; i < st->npending; i++) {
-		rrd_clear_error();
-		if (rrdc_flush(store_cached_path(st, st->pending[i])) != 0) {
-			store_rrd_error(msg, sizeof msg);
-			/* A file moved aside or removed has nothing to flush. */
-			if (lstat(st->pending[i], &sb) == -1 && errno == ENOENT) {
-				free(st->pending[i]);
-				st->pending[i] = NULL;
-				done++;
-				continue;
-			}
-			errf(err, errlen, "rrdcached flush %s: %s", st->pending[i], msg);
-			rc = -1;
-			break;
-		}
-		free(st->pending[i]);
-		st->pending[i] = NULL;
-		done++;
-	}
-out:
-	store_sigpipe_unblock(&sp);
-	/* Every file goes on the list again at its next update, even one
-	 * flushed by a pass that failed later on. */
-	st->flush_gen++;
-	if (rc == 0) {
-		st->npending = 0;
-		return store_cached_alive(st, err, errlen);
-	}
-	/* Keep what is left for the next try. */
-	if (done > 0) {
-		size_t j = 0;
-		for (i = 0; i < st->npending; i++)
-			if (st->pending[i] != NULL)
-				st->pending[j++] = st->pending[i];
-		st->npending = j;
-	}
-	return -1;
+	/* The first call hands the list over, the second (the pass done)
+	 * collects it and checks the daemon. */
+	if (store_flush_poll(st, &complete, err, errlen) == -1)
+		return -1;
+	store_pass_wait(st);
+	return store_flush_poll(st, &complete, err, errlen);
 }
 
 /* The DS of a rollup file, in the order of the values given. */
@@ -1579,6 +1544,12 @@ store_flusher_main(void *arg)
 			}
 			int r = rrdc_batch_command(f->conn, "FLUSH", store_cached_path(st, files[i]),
 			    msg, sizeof msg);
+			/* The connection of an earlier pass may be to a daemon
+			 * gone since (which the batch connection's PING judges):
+			 * a pass starts on a fresh one. */
+			if (r == -1 && i == 0)
+				r = rrdc_batch_command(f->conn, "FLUSH",
+				    store_cached_path(st, files[i]), msg, sizeof msg);
 			/* A file moved aside or removed has nothing to flush. */
 			if (r == 1 && lstat(files[i], &sb) == -1 && errno == ENOENT)
 				r = 0;

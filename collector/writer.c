@@ -276,10 +276,8 @@ wal_replay(struct writer *w)
 	bool open = store_batch_open(w->store);
 
 	/* What this batch queued before goes first (the log holds it too). */
-	if (open) {
+	if (open)
 		batch_send(w, log_stored);
-		w->replay = true;
-	}
 	int rc = replay_all(w, &r);
 	if (open)
 		store_batch_begin(w->store);
