@@ -75,6 +75,26 @@ void publisher_stop(struct publisher *p);
 void publisher_free(struct publisher *p);
 bool publisher_connected(const struct publisher *p);
 uint64_t publisher_last_ack(const struct publisher *p);
+/* Acks ignored since the start, by why (see ack_check). */
+struct publisher_stats {
+	uint64_t acks_foreign_sid;   /* of another spool id */
+	uint64_t acks_beyond;        /* past the last seq the spool gave */
+	uint64_t sid_renewals;       /* new spool ids taken: the spool was a copy */
+};
+void publisher_stats(const struct publisher *p, struct publisher_stats *st);
+
+/* Checks an ack against the agent's spool (agent/ack.c). our_sid: the
+ * spool's id; last_given: the last seq it gave (next_seq - 1); last_ack:
+ * the highest seq acked so far; ack_sid: the ack's "sid", "" from an older
+ * collector (then only the seq range decides). */
+enum ack_verdict {
+	ACK_ACCEPT,        /* moves last_ack forward */
+	ACK_STALE,         /* at or below last_ack: a repeat, nothing to do */
+	ACK_FOREIGN_SID,   /* of another spool: ignored, counted */
+	ACK_BEYOND,        /* past last_given: ignored, counted */
+};
+enum ack_verdict ack_check(const char *our_sid, uint64_t last_given, uint64_t last_ack,
+    const char *ack_sid, uint64_t ack_seq);
 
 /* Technician report (agent/report.c). Returns the exit code: 0 all ok. */
 struct report_input {

@@ -382,9 +382,11 @@ run_daemon(struct agent *a)
 	}
 	struct spool_stats st;
 	spool_stats(a->spool, &st);
+	/* tests/ledger.py reads this line: its form stays. */
 	log_info("spool %s: %llu samples waiting, next seq %llu%s", a->conf.spool_dir,
 	    (unsigned long long)st.depth, (unsigned long long)st.next_seq,
 	    st.torn ? " (a torn last record was discarded)" : "");
+	log_info("spool %s: spool id %s", a->conf.spool_dir, spool_sid(a->spool));
 	if ((a->pub = publisher_new(a->loop, &a->conf, a->spool, err, sizeof err)) == NULL) {
 		log_warnx("%s", err);
 		return 1;
@@ -422,11 +424,19 @@ run_daemon(struct agent *a)
 			log_warn("poll");
 	}
 	/* What a restart (or an operator) will find: whether the spool was
-	 * drained, and up to where the collector has stored. */
+	 * drained, up to where the collector has stored, and whether acks of
+	 * another history came (a collector that knows this agent id from
+	 * a wiped spool or another device). */
+	struct publisher_stats ps;
 	spool_stats(a->spool, &st);
+	publisher_stats(a->pub, &ps);
 	log_info("stopping: %llu samples waiting for an ack, last acked seq %llu, "
-	    "%llu dropped since the spool was made", (unsigned long long)st.depth,
-	    (unsigned long long)st.last_acked, (unsigned long long)st.dropped);
+	    "%llu dropped since the spool was made; spool %s; acks ignored: %llu of "
+	    "another spool id, %llu beyond the last seq given; new spool ids taken "
+	    "(a copied spool): %llu", (unsigned long long)st.depth,
+	    (unsigned long long)st.last_acked, (unsigned long long)st.dropped,
+	    spool_sid(a->spool), (unsigned long long)ps.acks_foreign_sid,
+	    (unsigned long long)ps.acks_beyond, (unsigned long long)ps.sid_renewals);
 	publisher_stop(a->pub);
 	return 0;
 }

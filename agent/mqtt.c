@@ -25,6 +25,8 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+_Static_assert(SPOOL_SID_LEN == SID_LEN, "a spool id is the wire format's sid");
+
 enum pub_state {
 	PUB_IDLE,        /* waiting for the start delay or a backoff timer */
 	PUB_CONNECTING,  /* the connect thread owns the client */
@@ -64,6 +66,15 @@ struct publisher {
 	int ninflight;
 	double last_progress;        /* last ack progress, or first send */
 	struct log_limit publim;
+
+	/* Acks ignored: counted, and logged each at its own rate limit so
+	 * that a flood of one kind does not hide the other. */
+	uint64_t acks_foreign_sid;
+	uint64_t acks_beyond;
+	struct log_limit lim_foreign_sid;
+	struct log_limit lim_beyond;
+	double sid_renewed_at;       /* monotonic, 0 never */
+	uint64_t sid_renewals;
 };
 
 static void pub_connect_begin(void *arg);
@@ -88,6 +99,7 @@ pub_state_payload(struct publisher *p, bool online, char *buf, size_t len)
 	st.ts = (int64_t)clock_now();
 	snprintf(st.version, sizeof st.version, "%s", COVMON_VERSION);
 	st.boot_ts = (int64_t)boot_time();
+	memcpy(st.sid, spool_sid(p->sp), sizeof st.sid);
 	if (state_encode(&st, buf, len) == -1)
 		buf[0] = '\0';
 }
@@ -148,6 +160,10 @@ pub_pump(struct publisher *p)
 		}
 		s.has_prev = true;
 		s.prev = prev;
+		/* The spool's id, whatever the record says (an older agent's
+		 * records have none): seqs count within the spool that holds
+		 * them. */
+		memcpy(s.sid, spool_sid(p->sp), sizeof s.sid);
 		int n = sample_encode(&s, buf, sizeof buf);
 		if (n < 0) {
 			p->sent_upto = seq;
@@ -207,21 +223,84 @@ on_disconnect(struct mosquitto *mosq, void *arg, int rc)
 	    rc == 0 ? "disconnected" : mosquitto_strerror(rc));
 }
 
+/*
+ * The collector stored more of this spool id than this spool ever gave:
+ * the spool is a copy (restored from a backup, an SD card cloned from a
+ * running site), and every sample would be taken for a duplicate of the
+ * original's. A new id makes it a new sequence for the collector (which
+ * passes the gap to the last acked seq after its gap_timeout). At most
+ * once an hour, so a confused collector cannot make the agent churn.
+ */
+static void
+pub_spool_copy(struct publisher *p, uint64_t acked)
+{
+	char err[256], old[SID_LEN + 1];
+	double now = clock_mono();
+
+	if (p->sid_renewed_at != 0 && now - p->sid_renewed_at < 3600)
+		return;
+	p->sid_renewed_at = now;
+	memcpy(old, spool_sid(p->sp), sizeof old);
+	if (spool_renew_sid(p->sp, err, sizeof err) == -1) {
+		log_warnx("spool: cannot take a new spool id: %s", err);
+		return;
+	}
+	p->sid_renewals++;
+	log_warnx("spool: the collector acked seq %llu of spool %s, past what this spool "
+	    "gave: it is a copy of another (a restored backup, a cloned SD card); "
+	    "this spool is now %s", (unsigned long long)acked, old, spool_sid(p->sp));
+	/* What is in flight went out under the old id: send it again. */
+	p->ninflight = 0;
+	p->sent_upto = p->last_ack;
+	pub_pump(p);
+}
+
+/*
+ * An ack moves last_ack, sent_upto, the window and the spool only when it is
+ * of this spool and within the seqs it gave: the collector's history of a
+ * wiped spool (seq 5000 acked to an agent at seq 3) would otherwise make the
+ * agent take every sample to come for sent, and fall silent.
+ */
 static void
 on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *m)
 {
 	struct publisher *p = arg;
+	struct spool_stats st;
+	char sid[SID_LEN + 1];
 	uint64_t acked;
 
 	(void)mosq;
 	if (strcmp(m->topic, p->topic_ack) != 0)
 		return;
-	if (ack_decode(m->payload, (size_t)m->payloadlen, &acked) == -1) {
+	if (ack_decode(m->payload, (size_t)m->payloadlen, &acked, sid) == -1) {
 		log_limited(&p->publim, "mqtt: malformed ack on %s ignored", m->topic);
 		return;
 	}
-	if (acked <= p->last_ack)
+	spool_stats(p->sp, &st);
+	switch (ack_check(spool_sid(p->sp), st.next_seq - 1, p->last_ack, sid, acked)) {
+	case ACK_STALE:
 		return;
+	case ACK_FOREIGN_SID:
+		p->acks_foreign_sid++;
+		log_limited(&p->lim_foreign_sid, "mqtt: ack of seq %llu of spool %s "
+		    "ignored: this agent's spool is %s (a spool from before a reinstall, "
+		    "or another device with agent id %s)", (unsigned long long)acked, sid,
+		    spool_sid(p->sp), p->ac->id);
+		return;
+	case ACK_BEYOND:
+		p->acks_beyond++;
+		log_limited(&p->lim_beyond, "mqtt: ack of seq %llu %s%s ignored: beyond "
+		    "the last seq this spool gave (%llu); the collector holds another "
+		    "history for agent %s", (unsigned long long)acked,
+		    sid[0] ? "of spool " : "without a spool id (an older collector)",
+		    sid, (unsigned long long)(st.next_seq - 1), p->ac->id);
+		if (sid[0] != '\0')
+			pub_spool_copy(p, acked);
+		return;
+	case ACK_ACCEPT:
+		break;
+	}
+	/* spool_ack clamps too: a second line should this check ever miss. */
 	if (spool_ack(p->sp, acked) == -1)
 		log_warnx("spool: cannot record ack %llu", (unsigned long long)acked);
 	p->last_ack = acked;
@@ -401,6 +480,8 @@ publisher_new(struct loop *l, const struct agent_conf *ac, struct spool *sp, cha
 	p->wake[0] = p->wake[1] = -1;
 	p->connect_rc = -1;
 	p->publim = (struct log_limit)LOG_LIMIT_INIT(5, 60);
+	p->lim_foreign_sid = (struct log_limit)LOG_LIMIT_INIT(3, 3600);
+	p->lim_beyond = (struct log_limit)LOG_LIMIT_INIT(3, 3600);
 	backoff_init(&p->bo, 1, 300);
 	spool_stats(sp, &st);
 	p->last_ack = p->sent_upto = st.last_acked;
@@ -484,6 +565,14 @@ uint64_t
 publisher_last_ack(const struct publisher *p)
 {
 	return p->last_ack;
+}
+
+void
+publisher_stats(const struct publisher *p, struct publisher_stats *st)
+{
+	st->acks_foreign_sid = p->acks_foreign_sid;
+	st->acks_beyond = p->acks_beyond;
+	st->sid_renewals = p->sid_renewals;
 }
 
 void

@@ -9,7 +9,11 @@
  *	payload[len] | crc32 u32 (IEEE, over everything before it)
  * Types: SAMPLE (seq, the sample), ACK (seq = acked), DROP (seq = newest
  * dropped, payload = dropped count since creation), META (seq = next_seq,
- * payload = last_acked, dropped; first record of a compacted file).
+ * payload = last_acked, dropped; first record of a compacted file after the
+ * SID), SID (seq 0, payload = the spool id, u64; first record of a new or
+ * compacted file, appended once to a file of an older agent that has none).
+ * An older agent skips a SID record as damage: the format stays readable
+ * both ways, and a spool that lost its SID just gets a new one.
  * Not thread-safe: the spool has one owner.
  */
 #include "spool.h"
@@ -19,6 +23,12 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#if defined(__has_include)
+#if __has_include(<sys/random.h>)
+#include <sys/random.h>
+#define HAVE_GETRANDOM 1
+#endif
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,9 +52,11 @@
 #define REC_ACK		2
 #define REC_DROP	3
 #define REC_META	4
+#define REC_SID		5
 
 #define DROP_LEN	8
 #define META_LEN	16
+#define SID_REC_LEN	8
 
 /* Compact once dead bytes are both most of the file and worth a rewrite:
  * with one sample a minute acked at once that is every couple of hours,
@@ -75,6 +87,11 @@ struct spool {
 	uint64_t	 dropped;
 	uint64_t	 torn;
 	uint64_t	 bad;
+
+	uint64_t	 sid;		/* the spool id, as stored */
+	char		 sid_hex[SPOOL_SID_LEN + 1];	/* and as sent */
+	int		 nsid;		/* at open: intact SID records read */
+	int		 sid_damaged;	/* at open: a damaged record may have been it */
 
 	unsigned char	*rbuf;		/* the record spool_next hands out */
 	unsigned char	*wbuf;		/* a sample and its DROP marker */
@@ -162,6 +179,8 @@ rec_plausible(const unsigned char *p, size_t avail)
 		return len == DROP_LEN;
 	case REC_META:
 		return len == META_LEN;
+	case REC_SID:
+		return len == SID_REC_LEN && get64(p + 12) == 0;
 	default:
 		return 0;
 	}
@@ -434,6 +453,16 @@ spool_apply(struct spool *sp, const unsigned char *p, off_t off, uint64_t *hi)
 			sp->dropped = get64(pl + 8);
 		ix_pop_upto(sp, sp->last_acked);
 		return 0;
+	case REC_SID:
+		/* Only ever one, but should there be more the last written
+		 * is the newest decision; open then rewrites the file. */
+		if (sp->nsid > 0 && get64(pl) != sp->sid)
+			log_warnx("spool %s/%s: a second spool id at offset %lld; "
+			    "the last one is kept", sp->dir, SPOOL_DATA_FILE,
+			    (long long)off);
+		sp->sid = get64(pl);
+		sp->nsid++;
+		return 0;
 	}
 	return 0;
 }
@@ -488,6 +517,10 @@ spool_load(struct spool *sp, char *err, size_t errlen)
 		want = hi + 1 > sp->next_seq ? hi + 1 : sp->next_seq;
 		burnt = rec_plausible(p, avail) && p[4] == REC_SAMPLE &&
 		    get64(p + 12) == want;
+		/* This agent writes the SID record first; a damaged first
+		 * record, or one that still says SID, may have been it. */
+		if (off == 0 || (rec_plausible(p, avail) && p[4] == REC_SID))
+			sp->sid_damaged = 1;
 		if (burnt)
 			hi = want;
 		next = scan_resync(&s, off + 1);
@@ -542,16 +575,16 @@ fail:
 }
 
 /*
- * Compaction: the waiting records go, behind a META record, into a temp
- * file that is fsynced before it is renamed over the data file, and the
- * directory is fsynced after. A crash before the rename leaves the old
+ * Compaction: the waiting records go, behind the SID and META records, into
+ * a temp file that is fsynced before it is renamed over the data file, and
+ * the directory is fsynced after. A crash before the rename leaves the old
  * file whole (the temp file is removed at open); after it, the new one.
  */
 int
 spool_compact(struct spool *sp, char *err, size_t errlen)
 {
 	struct spool_ent *nix = NULL;
-	unsigned char *buf = NULL, meta[META_LEN];
+	unsigned char *buf = NULL, meta[META_LEN], sid[SID_REC_LEN];
 	size_t cap = 4 * REC_MAX, blen = 0, k = 0;
 	uint64_t live = 0, nbad = 0;
 	off_t noff = 0;
@@ -567,9 +600,13 @@ spool_compact(struct spool *sp, char *err, size_t errlen)
 		snprintf(err, errlen, "spool %s: compaction: out of memory", sp->dir);
 		goto fail;
 	}
+	/* The spool id goes along: the same samples, the same seqs, so the
+	 * same sequence for the collector. */
+	put64(sid, sp->sid);
+	blen = rec_encode(buf, REC_SID, 0, sid, SID_REC_LEN);
 	put64(meta, sp->last_acked);
 	put64(meta + 8, sp->dropped);
-	blen = rec_encode(buf, REC_META, sp->next_seq, meta, META_LEN);
+	blen += rec_encode(buf + blen, REC_META, sp->next_seq, meta, META_LEN);
 
 	for (size_t i = 0; i < sp->n; i++) {
 		const struct spool_ent *e = &sp->ix[sp->head + i];
@@ -690,6 +727,118 @@ spool_drop(struct spool *sp, size_t k)
 	sp->dropped += ix_pop_upto(sp, upto);
 }
 
+/*
+ * 64 random bits for a new spool id: unique is what matters (two spools of
+ * one agent must never share an id), not secret. Returns 0, or -1 with err.
+ */
+static int
+sid_random(uint64_t *v, char *err, size_t errlen)
+{
+	unsigned char b[8];
+	struct timespec ts;
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+#ifdef HAVE_GETRANDOM
+	/* Not blocking: early at boot an old kernel's pool may not be ready
+	 * yet, and the agent must not hang there. */
+	while ((r = getrandom(b, sizeof b, GRND_NONBLOCK)) == -1 && errno == EINTR)
+		;
+	if (r == (ssize_t)sizeof b) {
+		*v = get64(b);
+		return 0;
+	}
+#endif
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "no random source for a spool id: "
+		    "/dev/urandom: %s", strerror(errno));
+		return -1;
+	}
+	while (n < sizeof b) {
+		if ((r = read(fd, b + n, sizeof b - n)) == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			snprintf(err, errlen, "no random source for a spool id: "
+			    "/dev/urandom: %s", r == 0 ? "end of file" : strerror(errno));
+			close(fd);
+			return -1;
+		}
+		n += (size_t)r;
+	}
+	close(fd);
+	/* urandom may not be seeded yet either: the clock and the pid keep
+	 * routers that booted alike apart. */
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		ts.tv_sec = ts.tv_nsec = 0;
+	*v = get64(b) ^ ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
+	    ((uint64_t)getpid() << 40);
+	return 0;
+}
+
+static void
+spool_sid_set(struct spool *sp, uint64_t v)
+{
+	sp->sid = v;
+	snprintf(sp->sid_hex, sizeof sp->sid_hex, "%016" PRIx64, v);
+}
+
+/* Gives the spool a new id and records it, fsynced: samples go out under
+ * it, so it must be the one found at the next open. */
+static int
+spool_sid_new(struct spool *sp, char *err, size_t errlen)
+{
+	unsigned char rec[REC_OVERHEAD + SID_REC_LEN], pl[SID_REC_LEN];
+	uint64_t v;
+	size_t n;
+
+	if (sid_random(&v, err, errlen) == -1)
+		return -1;
+	put64(pl, v);
+	n = rec_encode(rec, REC_SID, 0, pl, SID_REC_LEN);
+	if (spool_write_end(sp, rec, n, 1, NULL, err, errlen) == -1)
+		return -1;
+	spool_sid_set(sp, v);
+	return 0;
+}
+
+/*
+ * After the load: every spool has exactly one id. A new file gets one as
+ * its first record; a file of an older agent, or one whose SID record is
+ * unreadable, gets a new one appended. A new id is always safe (the
+ * collector starts a new sequence for it); guessing the old one is not.
+ */
+static int
+spool_sid_load(struct spool *sp, char *err, size_t errlen)
+{
+	char cerr[256];
+	int fresh = sp->end == 0;
+
+	if (sp->nsid > 0) {
+		spool_sid_set(sp, sp->sid);
+		if (sp->nsid == 1)
+			return 0;
+	} else {
+		if (spool_sid_new(sp, err, errlen) == -1)
+			return -1;
+		if (fresh)
+			log_info("spool %s: new spool %s", sp->dir, sp->sid_hex);
+		else if (sp->sid_damaged)
+			log_warnx("spool %s: spool id unreadable (damaged record); "
+			    "this spool is now %s", sp->dir, sp->sid_hex);
+		else
+			log_info("spool %s: no spool id (written by an older "
+			    "agent); this spool is now %s", sp->dir, sp->sid_hex);
+		if (fresh || !sp->sid_damaged)
+			return 0;
+	}
+	/* A damaged or second SID record would be met at every open: the
+	 * rewrite leaves one. If it fails the id above still holds. */
+	if (spool_compact(sp, cerr, sizeof cerr) == -1)
+		log_warnx("%s", cerr);
+	return 0;
+}
+
 int
 spool_open(struct spool **spp, const char *dir, uint64_t max_bytes, char *err, size_t errlen)
 {
@@ -761,6 +910,8 @@ spool_open(struct spool **spp, const char *dir, uint64_t max_bytes, char *err, s
 		goto fail;
 	}
 	if (spool_load(sp, err, errlen) == -1)
+		goto fail;
+	if (spool_sid_load(sp, err, errlen) == -1)
 		goto fail;
 
 	/* The limit may have shrunk since the last run. */
@@ -925,6 +1076,25 @@ spool_stats(const struct spool *sp, struct spool_stats *st)
 	st->bad = sp->bad;
 	st->last_acked = sp->last_acked;
 	st->next_seq = sp->next_seq;
+}
+
+int
+spool_renew_sid(struct spool *sp, char *err, size_t errlen)
+{
+	char cerr[256];
+
+	if (spool_sid_new(sp, err, errlen) == -1)
+		return -1;
+	/* Two SID records would be met, and warned of, at every open. */
+	if (spool_compact(sp, cerr, sizeof cerr) == -1)
+		log_warnx("%s", cerr);
+	return 0;
+}
+
+const char *
+spool_sid(const struct spool *sp)
+{
+	return sp->sid_hex;
 }
 
 void

@@ -4,7 +4,8 @@
  * only when the collector's ack covers its seq. The spool also keeps the
  * next seq to use and the last acked seq across restarts, so a seq is never
  * reused. Bounded by max_bytes: past it the oldest samples are dropped and
- * counted.
+ * counted. A spool has an id, random, made with it and kept in its file:
+ * seqs count within that id, and a wiped spool is a new one.
  */
 #ifndef COVMON_SPOOL_H
 #define COVMON_SPOOL_H
@@ -18,6 +19,8 @@ struct spool;
  * it takes (the wire format caps a sample at 8 KiB). */
 #define SPOOL_DATA_FILE		"spool.dat"
 #define SPOOL_PAYLOAD_MAX	65536
+/* A spool id: 16 lowercase hex digits (SID_LEN of the wire format). */
+#define SPOOL_SID_LEN		16
 
 struct spool_stats {
 	uint64_t depth;          /* samples waiting for an ack */
@@ -31,7 +34,9 @@ struct spool_stats {
 
 /* Opens or creates the spool in dir (created if missing, mode 0700). Reads
  * every record, keeps the good ones, discards a torn tail (truncating the
- * file there) and skips records with a bad CRC. Returns 0, or -1 with err. */
+ * file there) and skips records with a bad CRC. A spool without a readable
+ * id (new, written by an older agent, or its id damaged) gets a new one.
+ * Returns 0, or -1 with err. */
 int spool_open(struct spool **sp, const char *dir, uint64_t max_bytes, char *err, size_t errlen);
 void spool_close(struct spool *sp);
 
@@ -52,6 +57,15 @@ int spool_next(struct spool *sp, uint64_t after, uint64_t *seq, uint64_t *prev,
     const void **data, size_t *len);
 
 void spool_stats(const struct spool *sp, struct spool_stats *st);
+
+/* The spool id, SPOOL_SID_LEN lowercase hex digits, valid while the spool
+ * is open. */
+/* Gives the spool a new id (recorded, fsynced), its samples and seqs
+ * kept: for a spool that turned out to be a copy of another (a restored
+ * backup, a cloned SD card), whose id the collector knows further on.
+ * Returns 0, or -1 with err (the old id then stays). */
+int spool_renew_sid(struct spool *sp, char *err, size_t errlen);
+const char *spool_sid(const struct spool *sp);
 
 /* Rewrites the file with only the records still waiting, now rather than
  * when enough dead bytes have piled up (the spool also does it by itself).

@@ -249,6 +249,30 @@ province_json(struct render *r, size_t pi, json_object *communes)
 	return o;
 }
 
+/* The agent's spool and what happened to its sequence: a technician who
+ * replaced a router, or IT after a restore, sees that the collector took
+ * it in. */
+static json_object *
+spool_json(struct render *r, const struct agent_view *v)
+{
+	json_object *o = jnew(r, json_object_new_object());
+	json_object *g = NULL;
+
+	put(r, o, "sid", jstr(r, v->sid[0] ? v->sid : NULL));
+	put(r, o, "last_seq", jint(r, v->last_seq > INT64_MAX ? INT64_MAX :
+	    (int64_t)v->last_seq));
+	put(r, o, "new_spools", jint(r, (int64_t)v->new_spools));
+	put(r, o, "new_spool_at", jtime(r, v->new_spool_at));
+	put(r, o, "gaps_passed", jint(r, (int64_t)v->gaps_passed));
+	if (v->gaps_passed > 0 && (g = jnew(r, json_object_new_object())) != NULL) {
+		put(r, g, "from", jint(r, (int64_t)v->gap_from));
+		put(r, g, "to", jint(r, (int64_t)v->gap_to));
+		put(r, g, "at", jtime(r, v->gap_at));
+	}
+	put(r, o, "last_gap", g);
+	return o;
+}
+
 static json_object *
 hamlet_json(struct render *r, size_t hi)
 {
@@ -291,6 +315,7 @@ hamlet_json(struct render *r, size_t hi)
 			put(r, m, metric_table[i].name, jval(r, v->m[i], 10));
 	put(r, o, "metrics", m);
 	put(r, o, "metrics_at", jtime(r, v ? (double)v->last_ts : 0));
+	put(r, o, "spool", v && v->reported ? spool_json(r, v) : NULL);
 	return o;
 }
 
@@ -781,5 +806,8 @@ api_health(struct snapshot *s, const struct api_health *h, char **body, size_t *
 	    s->config_error_at : 0));
 	put(&r, o, "config", cf);
 	put(&r, o, "unknown_agents", s ? jint(&r, (int64_t)s->nunknown) : NULL);
+	/* Past the cap, samples of new unknown ids are refused. */
+	put(&r, o, "max_unknown_agents", jint(&r, h->max_unknown_agents));
+	put(&r, o, "unknown_agents_refused", jint(&r, (int64_t)h->unknown_refused));
 	return finish(&r, o, body, len);
 }

@@ -42,6 +42,8 @@ struct api_health {
 	double uptime_s;
 	unsigned long received, stored;
 	bool inventory_configured;   /* [collector] inventory is set */
+	int max_unknown_agents;      /* [collector] max_unknown_agents */
+	unsigned long unknown_refused;   /* samples refused past it */
 };
 
 /*

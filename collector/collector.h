@@ -36,6 +36,7 @@ struct collector_conf {
 	double eval_interval;
 	double max_clock_skew;
 	double gap_timeout;          /* hidden: a seq gap open this long is reported */
+	int max_unknown_agents;      /* agents not in the inventory stored at most */
 	int queue_size;
 
 	char mqtt_host[256];
@@ -116,8 +117,11 @@ int ingest_start(struct ingest *in, char *err, size_t errlen);
 void ingest_tick(struct ingest *in);
 void ingest_stop(struct ingest *in);
 void ingest_free(struct ingest *in);
-/* Publishes {"v":1,"seq":N} to the agent's ack topic (thread-safe). */
-void ingest_ack(struct ingest *in, const char *province, const char *agent, uint64_t seq);
+/* Publishes {"v":1,"seq":N,"sid":"…"} to the agent's ack topic under
+ * province (the topic the sample came from); sid "" for older agents
+ * (thread-safe). */
+void ingest_ack(struct ingest *in, const char *province, const char *agent, const char *sid,
+    uint64_t seq);
 bool ingest_connected(struct ingest *in);
 /* Publishes at QoS 1 (thread-safe); a no-op while disconnected. */
 void ingest_publish(struct ingest *in, const char *topic, const void *payload, size_t len,

@@ -287,6 +287,10 @@ collector_conf_load(struct collector_conf *cc, const char *path, char *err, size
 	CHECK(conf_long(&c, "collector", "queue_size", 65536, 16, 4 * 1024 * 1024, &l, err,
 	    errlen));
 	cc->queue_size = (int)l;
+	/* Each unknown agent costs up to a few MB of RRD ([rrd] min_step):
+	 * bounded so that a stray or hostile client cannot fill the disk. */
+	CHECK(conf_long(&c, "collector", "max_unknown_agents", 100, 0, 1000000, &l, err, errlen));
+	cc->max_unknown_agents = (int)l;
 
 	CHECK(put(cc->mqtt_host, sizeof cc->mqtt_host, conf_str(&c, "mqtt", "host", "127.0.0.1"),
 	    path, "[mqtt] host", err, errlen));
@@ -320,6 +324,15 @@ collector_conf_load(struct collector_conf *cc, const char *path, char *err, size
 	 * file at each sample of a 60 s fleet, batching nothing. */
 	CHECK(conf_duration(&c, "rrd", "wal_flush_interval", 300, 1, 3600, &cc->wal_flush_interval,
 	    err, errlen));
+	/* A 1 s agent would otherwise make 220 MB of RRD; tests set 1. */
+	CHECK(conf_duration(&c, "rrd", "min_step", STORE_MIN_STEP_DEFAULT, 1, SAMPLE_MAX_INTERVAL,
+	    &d, err, errlen));
+	if (d != (double)(unsigned)d) {
+		snprintf(err, errlen, "%s:%u: [rrd] min_step = '%s': expected whole seconds", path,
+		    conf_get(&c, "rrd", "min_step")->line, conf_get(&c, "rrd", "min_step")->value);
+		goto fail;
+	}
+	cc->store.min_step = (unsigned)d;
 
 	CHECK(put(cc->http_listen, sizeof cc->http_listen,
 	    conf_str(&c, "http", "listen", "127.0.0.1:8080"), path, "[http] listen", err, errlen));
@@ -360,15 +373,16 @@ collector_conf_print(const struct collector_conf *cc, FILE *out)
 		fprintf(out, "%s %s", i ? "," : "", cc->provinces[i]);
 	fprintf(out, "\nnational = %s", cc->national ? "yes" : "no");
 	fprintf(out, "\neval_interval = %g\nmax_clock_skew = %g\ngap_timeout = %g\n"
-	    "queue_size = %d\n\n", cc->eval_interval, cc->max_clock_skew, cc->gap_timeout,
-	    cc->queue_size);
+	    "max_unknown_agents = %d\nqueue_size = %d\n\n", cc->eval_interval, cc->max_clock_skew,
+	    cc->gap_timeout, cc->max_unknown_agents, cc->queue_size);
 	fprintf(out, "[mqtt]\nhost = %s\nport = %d\nclient_id = %s\nusername = %s\n"
 	    "password_file = %s\ntls_ca = %s\ntls_cert = %s\ntls_key = %s\nkeepalive = %d\n"
 	    "topic_prefix = %s\n\n", cc->mqtt_host, cc->mqtt_port, cc->client_id, cc->username,
 	    cc->password_file, cc->tls_ca, cc->tls_cert, cc->tls_key, cc->keepalive,
 	    cc->topic_prefix);
-	fprintf(out, "[rrd]\nrrdcached = %s\nretention = %s\nwal_flush_interval = %g\n\n",
-	    cc->store.rrdcached, cc->store.retention, cc->wal_flush_interval);
+	fprintf(out, "[rrd]\nrrdcached = %s\nretention = %s\nmin_step = %u\n"
+	    "wal_flush_interval = %g\n\n", cc->store.rrdcached, cc->store.retention,
+	    cc->store.min_step, cc->wal_flush_interval);
 	fprintf(out, "[coverage]\nwindow = %g\noffline_after = %g\nmax_loss_pct = %g\n"
 	    "max_rtt_ms = %g\nyellow_margin_pct = %g\n\n", cc->coverage.window,
 	    cc->coverage.offline_after, cc->coverage.max_loss_pct, cc->coverage.max_rtt_ms,

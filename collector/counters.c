@@ -10,6 +10,8 @@ static const char *const extra_reason[REJ_EXTRA_COUNT] = {
 	[REJ_CLOCK_SKEW] = "clock_skew",
 	[REJ_STALE] = "stale",
 	[REJ_STORE] = "store_error",
+	[REJ_UNKNOWN_AGENT_LIMIT] = "unknown_agent_limit",
+	[REJ_GAP_PASSED] = "gap_passed",
 };
 
 const char *
@@ -58,16 +60,24 @@ counters_write(FILE *out)
 	fprintf(out, "# HELP covmon_samples_held Samples waiting now for a gap to fill.\n"
 	    "# TYPE covmon_samples_held gauge\n"
 	    "covmon_samples_held %ld\n", C(held));
-	fprintf(out, "# HELP covmon_samples_held_dropped_total Samples let go from the hold (full, or the gap timed out); not acked, the agent resends them.\n"
+	fprintf(out, "# HELP covmon_samples_held_dropped_total Samples let go from the hold (full, or their spool forgotten); not acked, the agent resends them.\n"
 	    "# TYPE covmon_samples_held_dropped_total counter\n"
 	    "covmon_samples_held_dropped_total %lu\n", C(held_dropped));
 	fprintf(out, "# HELP covmon_samples_not_stored_total Samples not stored for a transient error (RRD, rrdcached, state DB); not acked, the agent resends them.\n"
 	    "# TYPE covmon_samples_not_stored_total counter\n"
 	    "covmon_samples_not_stored_total %lu\n", C(not_stored));
-	fprintf(out, "# TYPE covmon_seq_gaps_skipped_total counter\n"
+	fprintf(out, "# HELP covmon_seq_gaps_skipped_total Gaps in an agent's seqs that did not fill within gap_timeout: reported and passed, the held samples stored.\n"
+	    "# TYPE covmon_seq_gaps_skipped_total counter\n"
 	    "covmon_seq_gaps_skipped_total %lu\n", C(gaps_skipped));
-	fprintf(out, "# TYPE covmon_seq_resets_total counter\n"
+	fprintf(out, "# HELP covmon_seq_resets_total Older agents (no spool id) whose seqs started over.\n"
+	    "# TYPE covmon_seq_resets_total counter\n"
 	    "covmon_seq_resets_total %lu\n", C(seq_resets));
+	fprintf(out, "# HELP covmon_agent_new_spool_total Agents seen with a new spool id (reinstalled or replaced): their seqs count from 1 again.\n"
+	    "# TYPE covmon_agent_new_spool_total counter\n"
+	    "covmon_agent_new_spool_total %lu\n", C(new_spools));
+	fprintf(out, "# HELP covmon_unknown_agents Agents that report but are not in the inventory.\n"
+	    "# TYPE covmon_unknown_agents gauge\n"
+	    "covmon_unknown_agents %ld\n", C(unknown_agents));
 	fprintf(out, "# TYPE covmon_unknown_metrics_total counter\n"
 	    "covmon_unknown_metrics_total %lu\n", C(unknown_metrics));
 	fprintf(out, "# HELP covmon_queue_full_total Samples not queued because the write queue was full (the agent resends).\n"

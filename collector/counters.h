@@ -20,6 +20,8 @@ enum reject_extra {
 	REJ_CLOCK_SKEW,        /* "clock_skew": ts too far in the future */
 	REJ_STALE,             /* "stale": ts at or before what the RRD holds */
 	REJ_STORE,             /* "store_error": RRD refused it for good (bad file) */
+	REJ_UNKNOWN_AGENT_LIMIT, /* "unknown_agent_limit": past max_unknown_agents */
+	REJ_GAP_PASSED,        /* "gap_passed": came after its gap was passed */
 	REJ_EXTRA_COUNT
 };
 
@@ -32,8 +34,10 @@ struct counters {
 	atomic_ulong held_back;       /* samples that were held back, waiting for a gap */
 	atomic_long held;             /* samples held back now */
 	atomic_ulong held_dropped;    /* let go from the hold (full, gap timed out): resent */
-	atomic_ulong gaps_skipped;    /* gaps that never filled */
-	atomic_ulong seq_resets;      /* agents whose spool started over */
+	atomic_ulong gaps_skipped;    /* gaps that never filled: passed */
+	atomic_ulong seq_resets;      /* older agents (no sid) whose spool started over */
+	atomic_ulong new_spools;      /* agents seen with a new spool id */
+	atomic_long unknown_agents;   /* agents known that the inventory does not know */
 	atomic_ulong not_stored;      /* transient store failure: not acked, resent */
 	atomic_ulong unknown_metrics;
 	atomic_ulong queue_full;      /* not queued: the agent resends */

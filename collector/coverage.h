@@ -13,6 +13,7 @@
 
 #include "inventory.h"
 #include "metric.h"
+#include "sample.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -60,6 +61,14 @@ struct agent_view {
 	                              future, or not after last_ts): its ts -
 	                              its arrival, s */
 	double refused_at;         /* its arrival (wall), 0 none */
+	/* Its spool (DESIGN.md section 3), for the API. */
+	char sid[SID_LEN + 1];     /* the spool that last sent, "" none or older agent */
+	uint64_t last_seq;         /* that spool's last stored seq */
+	uint64_t new_spools;       /* new spool ids seen since the collector started */
+	double new_spool_at;       /* the last one (wall), 0 none */
+	uint64_t gaps_passed;      /* gaps passed since the collector started */
+	double gap_at;             /* the last one (wall), 0 none */
+	uint64_t gap_from, gap_to; /* its seqs that never came */
 };
 
 /* Returns the agent's view, or NULL when the collector never heard of it. */

@@ -136,6 +136,9 @@ handle_health(struct http *h, struct MHD_Connection *c)
 		.received = atomic_load(&counters.received),
 		.stored = atomic_load(&counters.stored),
 		.inventory_configured = h->ctx.cc->inventory[0] != '\0',
+		.max_unknown_agents = h->ctx.cc->max_unknown_agents,
+		.unknown_refused = atomic_load(
+		    &counters.rejected_extra[REJ_UNKNOWN_AGENT_LIMIT]),
 	};
 	struct snapshot *s = current(h);
 	int rc = api_health(s, &hh, &buf, &len);

@@ -291,13 +291,14 @@ ingest_tick(struct ingest *in)
 }
 
 void
-ingest_ack(struct ingest *in, const char *province, const char *agent, uint64_t seq)
+ingest_ack(struct ingest *in, const char *province, const char *agent, const char *sid,
+    uint64_t seq)
 {
-	char topic[TOPIC_MAX], buf[64];
+	char topic[TOPIC_MAX], buf[96];
 	int n;
 
 	if (topic_build(topic, sizeof topic, in->cc->topic_prefix, province, agent,
-	    TOPIC_ACK) == -1 || (n = ack_encode(seq, buf, sizeof buf)) < 0)
+	    TOPIC_ACK) == -1 || (n = ack_encode(seq, sid, buf, sizeof buf)) < 0)
 		return;
 	if (mosquitto_publish(in->mosq, NULL, topic, n, buf, 1, false) == MOSQ_ERR_SUCCESS)
 		atomic_fetch_add(&counters.acks_sent, 1);

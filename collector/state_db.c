@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STATE_DB_VERSION 3
+#define STATE_DB_VERSION 4
 #define STATE_DB_BUSY_MS 5000
 
 static const char *const state_db_schema =
@@ -140,13 +140,25 @@ static const char *const state_db_schema_v2 =
 	" summary TEXT NOT NULL,"
 	" payload TEXT NOT NULL"
 	");"
-	"CREATE INDEX IF NOT EXISTS notify_groups_key ON notify_groups (route, gkey, resolved);";
+	"CREATE INDEX IF NOT EXISTS notify_groups_key ON notify_groups (route, gkey, resolved);"
+	/* Version 4: the last stored seq of each of an agent's spools (the
+	 * few most recently used; DESIGN.md section 3). An agent with a row
+	 * in `agents` and none here was last heard by a collector before
+	 * version 4: its last_seq is the spool "" (writer.c). */
+	"CREATE TABLE IF NOT EXISTS spools ("
+	" agent TEXT NOT NULL,"
+	" sid TEXT NOT NULL,"
+	" last_seq INTEGER NOT NULL,"             /* uint64 stored as int64 bits */
+	" used REAL NOT NULL,"
+	" PRIMARY KEY (agent, sid)"
+	") WITHOUT ROWID;";
 
 enum {
 	Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
 	Q_PUT_AGENT, Q_SET_ONLINE, Q_GET_AGENT, Q_EACH_AGENT,
 	Q_WAL_ADD, Q_WAL_EACH, Q_WAL_TRIM, Q_WAL_COUNT,
 	Q_HIST_CLOSE, Q_HIST_OPEN, Q_HIST_SPAN,
+	Q_PUT_SPOOL, Q_DEL_SPOOL, Q_EACH_SPOOL,
 	Q_COUNT
 };
 
@@ -176,6 +188,10 @@ static const char *const state_db_sql[Q_COUNT] = {
 	[Q_HIST_SPAN] = "SELECT state, sum(min(coalesce(until, ?3), ?3) - max(since, ?2))"
 	    " FROM hamlet_history WHERE hamlet = ?1 AND since < ?3 AND coalesce(until, ?3) > ?2"
 	    " GROUP BY state",
+	[Q_PUT_SPOOL] = "INSERT OR REPLACE INTO spools (agent, sid, last_seq, used)"
+	    " VALUES (?1, ?2, ?3, ?4)",
+	[Q_DEL_SPOOL] = "DELETE FROM spools WHERE agent = ?1 AND sid = ?2",
+	[Q_EACH_SPOOL] = "SELECT agent, sid, last_seq, used FROM spools ORDER BY agent, used",
 };
 
 struct state_db {
@@ -292,7 +308,7 @@ state_db_schema_check(struct state_db *db)
 		return -1;
 	}
 	/* New file (version 0), or an older one (version 1: no alert tables;
-	 * 2: no notify_groups): the schema, every statement of which creates
+	 * 2: no notify_groups; 3: no spools): the schema, every statement of which creates
 	 * only what is missing, and its version in one transaction. */
 	if (state_db_exec(db, "BEGIN IMMEDIATE") == -1)
 		return -1;
@@ -477,6 +493,71 @@ state_db_put_agent(struct state_db *db, const struct agent_row *row)
 		return -1;
 	}
 	return state_db_run(db, Q_PUT_AGENT, "put_agent");
+}
+
+int
+state_db_put_spool(struct state_db *db, const char *agent, const char *sid, uint64_t last_seq,
+    double used)
+{
+	sqlite3_stmt *st = db->q[Q_PUT_SPOOL];
+
+	if (!id_valid(agent) || (sid[0] != '\0' && !sid_valid(sid))) {
+		state_db_seterr(db, "put_spool: invalid agent or spool id");
+		return -1;
+	}
+	if (sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, sid, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, (sqlite3_int64)last_seq) != SQLITE_OK ||
+	    sqlite3_bind_double(st, 4, used) != SQLITE_OK) {
+		state_db_fail(db, "put_spool");
+		sqlite3_clear_bindings(st);
+		return -1;
+	}
+	return state_db_run(db, Q_PUT_SPOOL, "put_spool");
+}
+
+int
+state_db_del_spool(struct state_db *db, const char *agent, const char *sid)
+{
+	sqlite3_stmt *st = db->q[Q_DEL_SPOOL];
+
+	if (sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, sid, -1, SQLITE_STATIC) != SQLITE_OK) {
+		state_db_fail(db, "del_spool");
+		sqlite3_clear_bindings(st);
+		return -1;
+	}
+	return state_db_run(db, Q_DEL_SPOOL, "del_spool");
+}
+
+/* Rows that are not an agent id and a spool id (a damaged or edited
+ * database) are skipped: the spool then starts a new count. */
+int
+state_db_each_spool(struct state_db *db, int (*cb)(const char *agent, const char *sid,
+    uint64_t last_seq, double used, void *), void *arg)
+{
+	sqlite3_stmt *st = db->q[Q_EACH_SPOOL];
+	char agent[ID_MAX + 1], sid[SID_LEN + 1];
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 1);
+		if (state_db_col_id(st, 0, agent) == -1 || t == NULL ||
+		    (size_t)sqlite3_column_bytes(st, 1) > SID_LEN)
+			continue;
+		memcpy(sid, t, (size_t)sqlite3_column_bytes(st, 1) + 1);
+		if (sid[0] != '\0' && !sid_valid(sid))
+			continue;
+		if (cb(agent, sid, (uint64_t)sqlite3_column_int64(st, 2),
+		    sqlite3_column_double(st, 3), arg) == -1) {
+			ret = -1;
+			break;
+		}
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = state_db_fail(db, "each_spool");
+	sqlite3_reset(st);
+	return ret;
 }
 
 int

@@ -45,6 +45,15 @@ int state_db_set_online(struct state_db *db, const char *agent, const char *prov
 int state_db_each_agent(struct state_db *db, int (*cb)(const struct agent_row *, void *), void *arg);
 int state_db_get_agent(struct state_db *db, const char *agent, struct agent_row *row);  /* 0, 1 not found, -1 */
 
+/* The last stored seq of one of an agent's spools (sid "" for older
+ * agents), in the batch's transaction; the row of a spool forgotten. */
+int state_db_put_spool(struct state_db *db, const char *agent, const char *sid, uint64_t last_seq,
+    double used);
+int state_db_del_spool(struct state_db *db, const char *agent, const char *sid);
+/* Calls cb for every spool row, each agent's least recently used first;
+ * stops and returns -1 if cb does. */
+int state_db_each_spool(struct state_db *db, int (*cb)(const char *agent, const char *sid,
+    uint64_t last_seq, double used, void *), void *arg);
 /* Write-ahead log of samples (rrdcached mode), in the same transaction as
  * the agent rows: returns the new entry's id (> 0) or -1. */
 int64_t state_db_wal_add(struct state_db *db, const char *province, const struct sample *s);

@@ -45,6 +45,11 @@
 /* Seconds a batch exchange with rrdcached may take before it is given up
  * (and the samples left to the write-ahead log's replay). */
 #define STORE_CACHED_TIMEOUT 30.0
+/* A DS's heartbeat in steps: a longer gap stays UNKNOWN (DESIGN.md section 5). */
+#define STORE_HB_STEPS 3
+/* Before a tune through rrdcached: how long a write of its own may still
+ * hold the file's lock (ms; its writes take a few). */
+#define STORE_LOCK_WAIT_MS 2000
 
 /*
  * Default RRAs (DESIGN.md section 5): rows follow from the step so that each
@@ -92,6 +97,7 @@ static const char *const store_bad_file_msgs[] = {
 struct store_slot {
 	uint64_t key;              /* hash of the file's path; 0: empty */
 	uint32_t flush_gen;        /* == store.flush_gen: on the flush list */
+	uint32_t heartbeat;        /* the file's shortest DS heartbeat, s */
 };
 
 /*
@@ -330,6 +336,8 @@ store_open(struct store **stp, const struct store_conf *conf, char *err, size_t 
 	st->conf.data_dir[sizeof st->conf.data_dir - 1] = '\0';
 	st->conf.rrdcached[sizeof st->conf.rrdcached - 1] = '\0';
 	st->conf.retention[sizeof st->conf.retention - 1] = '\0';
+	if (st->conf.min_step == 0)
+		st->conf.min_step = STORE_MIN_STEP_DEFAULT;
 	st->flush_gen = 1;
 	st->undo_fd = -1;
 	{
@@ -363,6 +371,11 @@ store_open(struct store **stp, const struct store_conf *conf, char *err, size_t 
 	}
 	if (!S_ISDIR(sb.st_mode)) {
 		errf(err, errlen, "%s: not a directory (or a symlink)", st->base);
+		goto fail;
+	}
+	if (st->conf.min_step > SAMPLE_MAX_INTERVAL) {
+		errf(err, errlen, "[rrd] min_step %u: at most %d s", st->conf.min_step,
+		    SAMPLE_MAX_INTERVAL);
 		goto fail;
 	}
 	if (store_parse_retention(st, err, errlen) == -1)
@@ -807,12 +820,61 @@ store_move_aside(struct store *st, const char *path, const char *why, char *err,
 	return STORE_BAD_FILE;
 }
 
+/* A file's step for samples of this interval: never below [rrd] min_step,
+ * so that an agent set to 1 s cannot fill the disk (a file's size goes
+ * with 1 / step). */
+static unsigned
+store_step(const struct store *st, unsigned interval)
+{
+	return interval > st->conf.min_step ? interval : st->conf.min_step;
+}
+
 /*
- * Checks that an existing file has the group's DS in metric_table order.
- * rrd_lastupdate_r reads only the header: cheaper than rrd_info_r.
+ * The shortest heartbeat of a file's DS, read from its header with the
+ * structs of rrd_format.h as the undo record reads it: rrd_info_r would
+ * build a list of every value in the header, hundreds of allocations at
+ * the first touch of each file. 0, with msg set, when it cannot be read.
+ */
+static uint32_t
+store_read_heartbeat(const char *path, char *msg, size_t len)
+{
+	stat_head_t sh;
+	ds_def_t ds;
+	unsigned long hb = ULONG_MAX;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		errf(msg, len, "%s: %s", path, strerror(errno));
+		return 0;
+	}
+	if (pread(fd, &sh, sizeof sh, 0) != (ssize_t)sizeof sh || sh.ds_cnt == 0 ||
+	    sh.ds_cnt > METRIC_COUNT) {
+		errf(msg, len, "%s: cannot read its header", path);
+		close(fd);
+		return 0;
+	}
+	for (unsigned long i = 0; i < sh.ds_cnt; i++) {
+		if (pread(fd, &ds, sizeof ds, (off_t)(sizeof sh + i * sizeof ds)) !=
+		    (ssize_t)sizeof ds) {
+			errf(msg, len, "%s: cannot read its data sources", path);
+			close(fd);
+			return 0;
+		}
+		if (ds.par[DS_mrhb_cnt].u_cnt < hb)
+			hb = ds.par[DS_mrhb_cnt].u_cnt;
+	}
+	close(fd);
+	return hb > UINT32_MAX ? UINT32_MAX : hb == 0 ? 1 : (uint32_t)hb;
+}
+
+/*
+ * Checks that an existing file has the group's DS in metric_table order,
+ * and reads its heartbeat into *heartbeat (when not NULL). rrd_lastupdate_r
+ * reads only the header: cheaper than rrd_info_r.
  */
 static enum store_result
-store_check_layout(struct store *st, const char *path, int group, char *err, size_t errlen)
+store_check_layout(struct store *st, const char *path, int group, uint32_t *heartbeat,
+    char *err, size_t errlen)
 {
 	time_t last;
 	unsigned long ds_cnt = 0, want = 0;
@@ -847,6 +909,10 @@ store_check_layout(struct store *st, const char *path, int group, char *err, siz
 		snprintf(msg, sizeof msg, "data sources are not those of %s.rrd",
 		    metric_group_name[group]);
 		return store_move_aside(st, path, msg, err, errlen);
+	}
+	if (heartbeat != NULL && (*heartbeat = store_read_heartbeat(path, msg, sizeof msg)) == 0) {
+		errf(err, errlen, "rrd %s", msg);
+		return STORE_RETRY;
 	}
 	return STORE_OK;
 }
@@ -893,12 +959,12 @@ store_dir(const char *dir, char *err, size_t errlen)
  */
 static enum store_result
 store_create(struct store *st, const char *path, int group, const struct sample *s,
-    char *err, size_t errlen)
+    uint32_t *heartbeat, char *err, size_t errlen)
 {
 	char defs[METRIC_COUNT + STORE_MAX_RRA][STORE_ARG_MAX];
 	const char *argv[METRIC_COUNT + STORE_MAX_RRA];
 	char tmp[PATH_MAX], msg[512];
-	unsigned long step = s->interval;
+	unsigned long step = store_step(st, s->interval);
 	int argc = 0, n;
 	size_t i;
 
@@ -906,7 +972,7 @@ store_create(struct store *st, const char *path, int group, const struct sample 
 		if ((int)metric_table[m].group != group)
 			continue;
 		snprintf(defs[argc], STORE_ARG_MAX, "DS:%s:GAUGE:%lu:U:U",
-		    metric_table[m].name, 3 * step);
+		    metric_table[m].name, STORE_HB_STEPS * step);
 		argv[argc] = defs[argc];
 		argc++;
 	}
@@ -952,13 +1018,14 @@ store_create(struct store *st, const char *path, int group, const struct sample 
 		int e = errno;
 		(void)unlink(tmp);
 		if (e == EEXIST)   /* created meanwhile: check it like any other */
-			return store_check_layout(st, path, group, err, errlen);
+			return store_check_layout(st, path, group, heartbeat, err, errlen);
 		errf(err, errlen, "link %s: %s", path, strerror(e));
 		return STORE_RETRY;
 	}
 	if (unlink(tmp) == -1)
 		log_warn("rrd: unlink %s", tmp);
 	st->stats.creates++;
+	*heartbeat = (uint32_t)(STORE_HB_STEPS * step);
 	/* rrdcached may remember an older file of that name (its last update
 	 * time would make it refuse ours). */
 	store_cached_forget(st, path);
@@ -968,11 +1035,11 @@ store_create(struct store *st, const char *path, int group, const struct sample 
 /*
  * First touch of a file: every component under data_dir/rrd checked with
  * lstat (a planted symlink is refused, never followed), the file created
- * when missing, else its DS layout checked.
+ * when missing, else its DS layout checked; its heartbeat into *heartbeat.
  */
 static enum store_result
 store_prepare(struct store *st, const char *province, const char *agent, int group,
-    const char *path, const struct sample *s, char *err, size_t errlen)
+    const char *path, const struct sample *s, uint32_t *heartbeat, char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
 	struct stat sb;
@@ -1002,7 +1069,7 @@ store_prepare(struct store *st, const char *province, const char *agent, int gro
 			errf(err, errlen, "%s: %s", path, strerror(errno));
 			return STORE_RETRY;
 		}
-		return store_create(st, path, group, s, err, errlen);
+		return store_create(st, path, group, s, heartbeat, err, errlen);
 	}
 	if (S_ISLNK(sb.st_mode)) {
 		errf(err, errlen, "%s is a symlink: refused", path);
@@ -1012,7 +1079,7 @@ store_prepare(struct store *st, const char *province, const char *agent, int gro
 		errf(err, errlen, "%s is not a regular file: refused", path);
 		return STORE_REFUSED;
 	}
-	return store_check_layout(st, path, group, err, errlen);
+	return store_check_layout(st, path, group, heartbeat, err, errlen);
 }
 
 /* Remembers a file for the next store_flush (rrdcached). */
@@ -1074,6 +1141,171 @@ store_update(struct store *st, const char *path, const char *tmplt, const char *
 	return rc == 0 ? 0 : -1;
 }
 
+/*
+ * A write of rrdcached's that began before our FLUSH is not waited for by
+ * it (its values left rrdcached's cache as the write began): wait until no
+ * other process holds librrd's lock on the file. 0, or -1 with msg set.
+ */
+static int
+store_wait_unlocked(const char *path, char *msg, size_t len)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	struct flock lk;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		errf(msg, len, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (int waited = 0;; waited += 10) {
+		memset(&lk, 0, sizeof lk);
+		lk.l_type = F_WRLCK;
+		lk.l_whence = SEEK_SET;
+		if (fcntl(fd, F_GETLK, &lk) == -1) {
+			errf(msg, len, "%s: %s", path, strerror(errno));
+			break;
+		}
+		if (lk.l_type == F_UNLCK) {
+			rc = 0;
+			break;
+		}
+		if (waited >= STORE_LOCK_WAIT_MS) {
+			errf(msg, len, "%s: still locked by process %ld after %d ms", path,
+			    (long)lk.l_pid, STORE_LOCK_WAIT_MS);
+			break;
+		}
+		(void)nanosleep(&pause, NULL);
+	}
+	close(fd);
+	return rc;
+}
+
+/*
+ * With rrdcached, before a file is changed behind its back: every update
+ * it holds for the file written (FLUSH answers once they are on disk, and
+ * says "nothing to flush" for a file it does not hold), and no write of
+ * its own still in progress. On librrd's connection, not the batch one,
+ * which may be in the middle of queueing a batch. 0, or -1 with msg set.
+ */
+static int
+store_cached_settle(struct store *st, const char *path, char *msg, size_t len)
+{
+	struct store_sigpipe sp;
+	int rc;
+
+	store_sigpipe_block(&sp);
+	if ((rc = store_cached_connect(st, msg, len)) == 0) {
+		rrd_clear_error();
+		if ((rc = rrdc_flush(store_cached_path(st, path))) != 0) {
+			if (rrd_test_error())
+				store_rrd_error(msg, len);
+			else
+				errf(msg, len, "rrdcached %s: flush failed (%d)",
+				    st->conf.rrdcached, rc);
+		}
+	}
+	store_sigpipe_unblock(&sp);
+	if (rc != 0)
+		return -1;
+	return store_wait_unlocked(path, msg, len);
+}
+
+/*
+ * Raises the heartbeat of every DS of a file from `from` to hb, for a
+ * sample whose interval grew (10 s to 60 s, say): under the old heartbeat
+ * each of its updates comes after a gap longer than it and is stored
+ * UNKNOWN. The file keeps its step and its history.
+ *
+ * librrd 1.7's rrd_tune is safe on this thread: it parses its argv with
+ * its own reentrant optparse (no getopt, no setlocale), and rewrites
+ * stat_head, ds_def and rra_def under the file's lock. That is not the
+ * part of the header the undo record holds (live_head to the end of
+ * rra_ptr, at offsets a heartbeat does not move), and the record of the
+ * update that follows is taken after the tune: a record older than the
+ * tune is of an update that went through (left alone), or puts back bytes
+ * the tune never wrote.
+ *
+ * rrdcached has no TUNE, and librrd's lock does not wait: were rrdcached
+ * writing the file while we tune it, one of the two would fail, the tune
+ * (a retry) or rrdcached's write (its values lost). So the file is
+ * settled first (store_cached_settle), which also keeps rrd_tune's own
+ * FORGET, sent when librrd's connection is open, from dropping updates
+ * rrdcached still held. Nothing reaches rrdcached for the file after
+ * that but what this thread, its only writer, sends. In a batch, the
+ * updates already queued for the file have not been sent: they go after
+ * the tune, in their order, ahead of the sample that asked for it. They
+ * need not go first: a longer heartbeat loses none of their values (at
+ * most a gap of theirs shorter than hb is bridged, as any later one is),
+ * and sending part of a batch early would split its accounting.
+ */
+static enum store_result
+store_tune(struct store *st, const char *path, int group, uint32_t from, uint32_t hb,
+    const struct sample *s, char *err, size_t errlen)
+{
+	char defs[METRIC_COUNT][STORE_ARG_MAX], opts[METRIC_COUNT][3], file[PATH_MAX];
+	char prog[] = "tune", msg[1024];
+	char *argv[2 + 2 * METRIC_COUNT + 1];
+	struct store_sigpipe sp;
+	int argc = 0, n = 0, rc;
+
+	snprintf(file, sizeof file, "%s", path);
+	argv[argc++] = prog;
+	argv[argc++] = file;
+	for (int m = 0; m < METRIC_COUNT; m++) {
+		if ((int)metric_table[m].group != group)
+			continue;
+		memcpy(opts[n], "-h", 3);
+		snprintf(defs[n], STORE_ARG_MAX, "%s:%u", metric_table[m].name, hb);
+		argv[argc++] = opts[n];
+		argv[argc++] = defs[n];
+		n++;
+	}
+	argv[argc] = NULL;
+
+	if (st->cached && store_cached_settle(st, path, msg, sizeof msg) == -1) {
+		st->stats.retries++;
+		errf(err, errlen, "rrd %s: before raising its heartbeat: %s", path, msg);
+		return STORE_RETRY;
+	}
+	/* rrd_tune talks to rrdcached over librrd's connection when it is open. */
+	store_sigpipe_block(&sp);
+	rrd_clear_error();
+	rc = rrd_tune(argc, argv);
+	if (rc != 0)
+		store_rrd_error(msg, sizeof msg);
+	rrd_clear_error();
+	store_sigpipe_unblock(&sp);
+	if (rc != 0) {
+		if (store_is_bad_file_msg(msg))
+			return store_move_aside(st, path, msg, err, errlen);
+		st->stats.retries++;
+		errf(err, errlen, "rrd tune %s: %s", path, msg);
+		return STORE_RETRY;
+	}
+	st->stats.tunes++;
+	log_info("agent %s: %s.rrd heartbeat %u s -> %u s for interval %u s", s->agent,
+	    metric_group_name[group], from, hb, s->interval);
+	return STORE_OK;
+}
+
+/* Makes the file's heartbeat long enough for s's interval (DESIGN.md
+ * section 3, "Interval changes"); *heartbeat is what the file has. It is
+ * only ever raised: a shorter interval later fits the longer heartbeat. */
+static enum store_result
+store_fit_interval(struct store *st, const char *path, int group, uint32_t *heartbeat,
+    const struct sample *s, char *err, size_t errlen)
+{
+	uint32_t need = STORE_HB_STEPS * store_step(st, s->interval);
+	enum store_result r;
+
+	if (*heartbeat >= need)
+		return STORE_OK;
+	if ((r = store_tune(st, path, group, *heartbeat, need, s, err, errlen)) != STORE_OK)
+		return r;
+	*heartbeat = need;
+	return STORE_OK;
+}
+
 /* In a batch: queues the update of one file of the last sample of st->bs. */
 static enum store_result
 store_queue(struct store *st, struct store_slot *slot, const char *path, int group,
@@ -1115,6 +1347,7 @@ store_write_group(struct store *st, const char *province, const struct sample *s
 	struct store_slot *slot;
 	struct stat sb;
 	enum store_result r;
+	uint32_t hb = 0;
 	uint64_t key;
 	int n;
 
@@ -1154,11 +1387,22 @@ store_write_group(struct store *st, const char *province, const struct sample *s
 
 	key = store_hash(path);
 	if ((slot = store_cache_find(st, key)) == NULL) {
-		if ((r = store_prepare(st, province, s->agent, group, path, s, err,
+		if ((r = store_prepare(st, province, s->agent, group, path, s, &hb, err,
 		    errlen)) != STORE_OK)
 			return r;
-		slot = store_cache_add(st, key);
+		if ((slot = store_cache_add(st, key)) != NULL)
+			slot->heartbeat = hb;
+	} else {
+		hb = slot->heartbeat;
 	}
+	/* Before the update (and before the undo record of a direct one). */
+	if ((r = store_fit_interval(st, path, group, &hb, s, err, errlen)) != STORE_OK) {
+		/* Checked again next time, as after a failed update. */
+		store_cache_del(st, key);
+		return r;
+	}
+	if (slot != NULL)
+		slot->heartbeat = hb;
 	if (st->batching)
 		return store_queue(st, slot, path, group, vals, err, errlen);
 
@@ -1176,10 +1420,13 @@ store_write_group(struct store *st, const char *province, const struct sample *s
 		 * by hand): check and create it again, once. */
 		if (attempt == 0 && lstat(path, &sb) == -1 && errno == ENOENT) {
 			store_cache_del(st, key);
-			if ((r = store_prepare(st, province, s->agent, group, path, s, err,
+			if ((r = store_prepare(st, province, s->agent, group, path, s, &hb, err,
+			    errlen)) != STORE_OK ||
+			    (r = store_fit_interval(st, path, group, &hb, s, err,
 			    errlen)) != STORE_OK)
 				return r;
-			slot = store_cache_add(st, key);
+			if ((slot = store_cache_add(st, key)) != NULL)
+				slot->heartbeat = hb;
 			continue;
 		}
 		store_cache_del(st, key);
@@ -1187,7 +1434,7 @@ store_write_group(struct store *st, const char *province, const struct sample *s
 			return store_move_aside(st, path, msg, err, errlen);
 		/* rrdcached words file errors its own way: ask the file. */
 		if (st->cached && lstat(path, &sb) == 0 &&
-		    store_check_layout(st, path, group, err, errlen) == STORE_BAD_FILE)
+		    store_check_layout(st, path, group, NULL, err, errlen) == STORE_BAD_FILE)
 			return STORE_BAD_FILE;
 		st->stats.retries++;
 		errf(err, errlen, "rrd %s: %s", path, msg);

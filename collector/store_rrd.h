@@ -1,11 +1,13 @@
 /*
  * RRD storage (DESIGN.md section 5): data_dir/rrd/<province>/<agent>/<group>.rrd,
  * one file per probe group, created on the first sample that has a metric
- * of the group, with step = the sample's interval, heartbeat 3 x step, all
- * DS GAUGE, the default RRAs (or [rrd] retention), and --start before the
- * sample so a spool draining oldest first is stored whole. Writes go to the
- * files with librrd's thread-safe calls, or through rrdcached when
- * configured. One `struct store` per writer thread.
+ * of the group, with step = the sample's interval but never below
+ * [rrd] min_step, heartbeat 3 x step, all DS GAUGE, the default RRAs (or
+ * [rrd] retention), and --start before the sample so a spool draining
+ * oldest first is stored whole. A later sample whose interval needs a
+ * longer heartbeat raises it (librrd's tune) before it is stored. Writes
+ * go to the files with librrd's thread-safe calls, or through rrdcached
+ * when configured. One `struct store` per writer thread.
  */
 #ifndef COVMON_STORE_RRD_H
 #define COVMON_STORE_RRD_H
@@ -19,7 +21,10 @@ struct store_conf {
 	char data_dir[512];
 	char rrdcached[256];     /* "" = direct file writes; else "unix:/path" or "host:port" */
 	char retention[1024];    /* "" = default RRAs; else space-separated RRA:... definitions */
+	unsigned min_step;       /* seconds: no agent file has a finer step (0: 10) */
 };
+
+#define STORE_MIN_STEP_DEFAULT 10
 
 enum store_result {
 	STORE_OK = 0,        /* every file holds the sample (now, or already had it: ts <= last update) */
@@ -77,6 +82,7 @@ struct store_stats {
 	unsigned long bad_files;   /* files moved aside */
 	unsigned long retries;     /* transient failures (STORE_RETRY) */
 	unsigned long restored;    /* headers put back after an update cut short */
+	unsigned long tunes;       /* files whose heartbeat was raised for a longer interval */
 };
 void store_get_stats(const struct store *st, struct store_stats *out);
 

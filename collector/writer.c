@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "counters.h"
 #include "log.h"
+#include "order.h"
 #include "snapshot.h"
 #include "state_db.h"
 
@@ -18,8 +19,7 @@
 #include <string.h>
 
 #define BATCH_MAX 512
-#define HELD_MAX 64          /* samples held back per agent, waiting for a gap */
-/* A gap older than [collector] gap_timeout (600 s) is reported, the held dropped. */
+/* A gap older than [collector] gap_timeout (600 s) is reported and passed. */
 
 /* Fresh samples of the coverage window: enough for 15 minutes at 60 s. */
 #define WIN_MAX 16
@@ -32,17 +32,22 @@ struct agent_rt {
 	} win[WIN_MAX];
 	uint8_t wpos, wlen;
 	uint64_t samples;            /* stored since start */
-	struct item *held;           /* ascending seq, HELD_MAX at most */
-	int nheld;
-	double held_since;
+	struct order_agent ord;      /* its spools: last seqs, held samples */
 	bool dirty;                  /* row changed in this batch */
-	bool ack;                    /* send an ack after this batch */
 	bool touched;
 	double skew_s, skew_at;      /* last sample refused for its ts (future or
 	                                before the last stored): ts - arrival,
 	                                and when (wall); 0 none */
 	uint64_t saved_seq;          /* before the batch, to undo on a failed commit */
 	int64_t saved_ts;
+};
+
+/* An ack for a sample refused before it had an agent_rt (unknown_agent_limit). */
+struct refused_ack {
+	char province[ID_MAX + 1];
+	char agent[ID_MAX + 1];
+	char sid[SID_LEN + 1];
+	uint64_t seq;
 };
 
 struct writer {
@@ -63,6 +68,11 @@ struct writer {
 	size_t cap, n;
 	struct agent_rt **touched;   /* agents touched in the current batch */
 	size_t ntouched;
+	struct refused_ack *refused; /* acks of the batch for agents not kept */
+	size_t nrefused;
+	size_t nunknown;             /* agents not in the inventory (counted when
+	                                unknown_at is older than a second) */
+	double unknown_at;
 
 	bool wal;                    /* rrdcached mode */
 	bool replay;                 /* rrdcached failed: it may have lost what it
@@ -108,6 +118,20 @@ tab_grow(struct writer *w)
 }
 
 static struct agent_rt *
+agent_find(struct writer *w, const char *agent)
+{
+	if (w->cap == 0)
+		return NULL;
+	size_t j = hash(agent) & (w->cap - 1);
+	while (w->tab[j]) {
+		if (strcmp(w->tab[j]->row.agent, agent) == 0)
+			return w->tab[j];
+		j = (j + 1) & (w->cap - 1);
+	}
+	return NULL;
+}
+
+static struct agent_rt *
 agent_get(struct writer *w, const char *agent, const char *province)
 {
 	if ((w->n + 1) * 2 > w->cap && tab_grow(w) == -1)
@@ -124,6 +148,7 @@ agent_get(struct writer *w, const char *agent, const char *province)
 	snprintf(rt->row.agent, sizeof rt->row.agent, "%s", agent);
 	snprintf(rt->row.province, sizeof rt->row.province, "%s", province);
 	rt->row.online = -1;
+	order_agent_init(&rt->ord);
 	w->tab[j] = rt;
 	w->n++;
 	return rt;
@@ -141,29 +166,70 @@ load_agent(const struct agent_row *row, void *arg)
 	return 0;
 }
 
+static int
+load_spool(const char *agent, const char *sid, uint64_t last_seq, double used, void *arg)
+{
+	struct writer *w = arg;
+	struct agent_rt *rt = agent_find(w, agent);
+
+	if (rt != NULL)
+		order_add_spool(&rt->ord, sid, last_seq, used);
+	return 0;
+}
+
+/* An agent last heard by a collector before spools were kept: its
+ * last_seq is its spool "". */
 static void
+load_legacy_spools(struct writer *w)
+{
+	for (size_t i = 0; i < w->cap; i++) {
+		struct agent_rt *rt = w->tab[i];
+		if (rt != NULL && rt->ord.nsp == 0 && rt->row.last_seq > 0)
+			order_add_spool(&rt->ord, "", rt->row.last_seq, rt->row.last_seen);
+	}
+}
+
+static void log_refused(const struct sample *s, enum reject_extra why);
+
+/* Remembers what a failed commit must undo. False when the batch cannot
+ * take one more agent (only gap passes ask: they wait for the next turn). */
+static bool
 touch(struct writer *w, struct agent_rt *rt)
 {
 	if (rt->touched)
-		return;
+		return true;
+	if (w->ntouched == BATCH_MAX)
+		return false;
 	rt->touched = true;
 	rt->saved_seq = rt->row.last_seq;
 	rt->saved_ts = rt->row.last_ts;
+	for (int i = 0; i < rt->ord.nsp; i++)
+		rt->ord.sp[i].saved_seq = rt->ord.sp[i].last_seq;
 	w->touched[w->ntouched++] = rt;
+	return true;
+}
+
+/* seq is done with: stored, or refused for good. */
+static void
+advance(struct agent_rt *rt, struct order_spool *sp, const struct item *it)
+{
+	order_done(&rt->ord, sp, it->s.seq, it->province);
+	rt->row.last_seq = it->s.seq;
+	rt->dirty = true;
 }
 
 static void
-consume(struct agent_rt *rt, const struct item *it, enum reject_extra why)
+consume(struct agent_rt *rt, struct order_spool *sp, const struct item *it,
+    enum reject_extra why)
 {
 	atomic_fetch_add(&counters.rejected_extra[why], 1);
+	log_refused(&it->s, why);
 	if (why == REJ_CLOCK_SKEW || why == REJ_STALE) {
 		/* For the agent_clock_skew alert: these never reach last_ts. */
 		rt->skew_s = (double)it->s.ts - it->received;
 		rt->skew_at = it->received;
 	}
-	rt->row.last_seq = it->s.seq;
-	rt->dirty = true;
-	rt->ack = true;
+	advance(rt, sp, it);
 }
 
 /* The ledger line the delivery tests read (debug level only). After a
@@ -174,9 +240,19 @@ static void
 log_stored(const struct sample *s, unsigned updates, unsigned already, void *arg)
 {
 	(void)arg;
-	log_debug("stored %s seq %llu ts %lld%s", s->agent, (unsigned long long)s->seq,
-	    (long long)s->ts, already == 0 ? "" : updates == 0 ? " (already in the RRD)" :
+	log_debug("stored %s seq %llu ts %lld%s%s%s", s->agent, (unsigned long long)s->seq,
+	    (long long)s->ts, s->sid[0] ? " sid " : "", s->sid,
+	    already == 0 ? "" : updates == 0 ? " (already in the RRD)" :
 	    " (partly already in the RRD)");
+}
+
+/* The ledger line of a sample refused for good (acked, counted by reason;
+ * debug level only). */
+static void
+log_refused(const struct sample *s, enum reject_extra why)
+{
+	log_debug("refused %s seq %llu ts %lld sid %s: %s", s->agent, (unsigned long long)s->seq,
+	    (long long)s->ts, s->sid[0] ? s->sid : "-", reject_extra_reason(why));
 }
 
 /* Sends the batch of rrdcached updates under way. A failed exchange may
@@ -301,7 +377,7 @@ wal_replay(struct writer *w)
  * done with (stored, or refused for good), false when it was not stored
  * for a transient error (not acked: the agent sends it again). */
 static bool
-apply(struct writer *w, struct agent_rt *rt, const struct item *it)
+apply(struct writer *w, struct agent_rt *rt, struct order_spool *sp, const struct item *it)
 {
 	const struct sample *s = &it->s;
 	struct store_stats before, after;
@@ -309,19 +385,21 @@ apply(struct writer *w, struct agent_rt *rt, const struct item *it)
 	enum store_result r;
 
 	if (it->kind == ITEM_CONSUME) {
-		consume(rt, it, (enum reject_extra)it->reject);
+		consume(rt, sp, it, (enum reject_extra)it->reject);
 		return true;
 	}
-	/* The inventory says where an agent belongs; an agent it does not
-	 * know keeps the province it first reported under. */
+	/* The current inventory says where an agent belongs (an agent moved
+	 * there is taken under its new province at once); an agent it does
+	 * not know keeps the province its first stored sample came under. A
+	 * state message never decides it. */
 	bool known;
 	const char *want = evaluator_agent_province(w->ev, s->agent, &known);
 	if (!known)
-		want = rt->row.province;
+		want = rt->row.last_ts != 0 ? rt->row.province : it->province;
 	if (strcmp(want, it->province) != 0) {
 		log_limited(&w->lim, "agent %s: sample under province %s, belongs to %s: refused "
 		    "(province_mismatch)", s->agent, it->province, want);
-		consume(rt, it, REJ_PROVINCE_MISMATCH);
+		consume(rt, sp, it, REJ_PROVINCE_MISMATCH);
 		return true;
 	}
 	if (rt->row.last_ts != 0 && s->ts <= rt->row.last_ts) {
@@ -329,7 +407,7 @@ apply(struct writer *w, struct agent_rt *rt, const struct item *it)
 		log_limited(&w->lim, "agent %s: seq %llu has ts %lld, not after the last stored %lld: "
 		    "refused as stale", s->agent, (unsigned long long)s->seq, (long long)s->ts,
 		    (long long)rt->row.last_ts);
-		consume(rt, it, REJ_STALE);
+		consume(rt, sp, it, REJ_STALE);
 		return true;
 	}
 	if (w->wal && w->replay && wal_replay(w) == -1) {
@@ -359,7 +437,7 @@ apply(struct writer *w, struct agent_rt *rt, const struct item *it)
 		break;
 	case STORE_REFUSED:
 		log_limited(&w->lim, "agent %s: %s", s->agent, err);
-		consume(rt, it, REJ_STORE);
+		consume(rt, sp, it, REJ_STORE);
 		return true;
 	default:
 		/* Not stored and not acked: the agent sends it again. */
@@ -378,7 +456,8 @@ apply(struct writer *w, struct agent_rt *rt, const struct item *it)
 	if (!store_batch_open(w->store))
 		log_stored(s, (unsigned)(after.updates - before.updates),
 		    (unsigned)(after.already - before.already), w);
-	rt->row.last_seq = s->seq;
+	advance(rt, sp, it);
+	snprintf(rt->row.province, sizeof rt->row.province, "%s", it->province);
 	rt->row.last_ts = s->ts;
 	rt->row.interval = s->interval;
 	rt->row.present = s->present;
@@ -400,82 +479,185 @@ apply(struct writer *w, struct agent_rt *rt, const struct item *it)
 		atomic_fetch_add(&counters.lag_usec_sum, (unsigned long)(fmax(done, 0) * 1e6));
 		atomic_fetch_add(&counters.lag_count, 1);
 	}
-	rt->dirty = true;
-	rt->ack = true;
 	return true;
 }
 
+/* Every sample that comes here ends counted once: held (the gauge, until
+ * it leaves the hold to be stored or dropped), a duplicate, or dropped; so
+ * that received = stored + duplicates + rejected + queue_full + not_stored
+ * + held_dropped + held holds at every rest. */
 static void
-hold(struct writer *w, struct agent_rt *rt, const struct item *it)
+hold(struct writer *w, struct order_spool *sp, const struct item *it)
 {
-	int i;
-
-	/* Every sample that comes here ends counted once: held (the gauge,
-	 * until it leaves the hold to be stored or dropped), a duplicate, or
-	 * dropped; so that received = stored + duplicates + rejected +
-	 * queue_full + not_stored + held_dropped + held holds at every rest. */
-	for (i = 0; i < rt->nheld; i++) {
-		if (rt->held[i].s.seq == it->s.seq) {
-			atomic_fetch_add(&counters.duplicates, 1);   /* already held */
-			return;
-		}
-		if (rt->held[i].s.seq > it->s.seq)
-			break;
-	}
-	if (rt->held == NULL && (rt->held = calloc(HELD_MAX, sizeof *rt->held)) == NULL) {
+	switch (order_hold(sp, it, clock_mono())) {
+	case ORDER_HELD:
+		atomic_fetch_add(&counters.held_back, 1);
+		atomic_fetch_add(&counters.held, 1);
+		break;
+	case ORDER_HELD_DUP:
+		atomic_fetch_add(&counters.duplicates, 1);
+		break;
+	case ORDER_HELD_EVICTED:
+		atomic_fetch_add(&counters.held_back, 1);
+		atomic_fetch_add(&counters.held_dropped, 1);
+		break;
+	case ORDER_HELD_FULL:
+		atomic_fetch_add(&counters.held_dropped, 1);
+		break;
+	case ORDER_HELD_NOMEM:
 		log_limited(&w->lim, "out of memory holding back agent %s's samples",
 		    it->s.agent);
 		atomic_fetch_add(&counters.held_dropped, 1);
-		return;
+		break;
 	}
-	if (rt->nheld == HELD_MAX) {
-		/* Full: keep the oldest, which are needed first; the newer
-		 * ones come again from the agent. */
-		atomic_fetch_add(&counters.held_dropped, 1);
-		if (i == HELD_MAX)
-			return;
-		rt->nheld--;
+}
+
+/* Stores the held samples that can be now, in order. */
+static void
+drain_held(struct writer *w, struct agent_rt *rt, struct order_spool *sp)
+{
+	for (;;) {
+		unsigned dups;
+		const struct item *h = order_ready(sp, &dups);
+		atomic_fetch_add(&counters.duplicates, dups);
+		atomic_fetch_sub(&counters.held, (long)dups);
+		if (h == NULL || !apply(w, rt, sp, h))
+			break;     /* not stored: stays held, tried again later */
+		order_pop(sp, clock_mono());
 		atomic_fetch_sub(&counters.held, 1);
 	}
-	memmove(&rt->held[i + 1], &rt->held[i], (size_t)(rt->nheld - i) * sizeof *rt->held);
-	rt->held[i] = *it;
-	if (rt->nheld++ == 0)
-		rt->held_since = clock_mono();
-	atomic_fetch_add(&counters.held_back, 1);
-	atomic_fetch_add(&counters.held, 1);
 }
 
 static void
-drain_held(struct writer *w, struct agent_rt *rt)
+let_go(int n)
 {
-	int k;
+	atomic_fetch_add(&counters.held_dropped, (unsigned long)n);
+	atomic_fetch_sub(&counters.held, n);
+}
 
-	while (rt->nheld > 0) {
-		const struct item *h = &rt->held[0];
-		if (h->s.seq <= rt->row.last_seq) {
-			atomic_fetch_add(&counters.duplicates, 1);
-		} else if (h->s.has_prev && h->s.prev > rt->row.last_seq) {
-			break;
-		} else if (!apply(w, rt, h)) {
-			break;     /* not stored: stays held, tried again later */
-		}
-		for (k = 1; k < rt->nheld; k++)
-			rt->held[k - 1] = rt->held[k];
-		rt->nheld--;
-		atomic_fetch_sub(&counters.held, 1);
-		rt->held_since = clock_mono();
+/* The spool of a sample, with what a new one means said once. */
+static struct order_spool *
+spool_of(struct writer *w, struct agent_rt *rt, const struct item *it)
+{
+	enum order_spool_kind kind;
+	struct order_forgot forgot;
+	char was[SID_LEN + 1] = "";
+	uint64_t was_seq = 0;
+
+	if (rt->ord.cur >= 0) {
+		memcpy(was, rt->ord.sp[rt->ord.cur].sid, sizeof was);
+		was_seq = rt->ord.sp[rt->ord.cur].last_seq;
 	}
+	struct order_spool *sp = order_spool_of(&rt->ord, &it->s, it->received, &kind, &forgot);
+
+	switch (kind) {
+	case ORDER_KNOWN:
+	case ORDER_FIRST:
+		break;
+	case ORDER_NAMED:
+		log_info("agent %s: its spool is now named %s (an upgraded agent); counting on "
+		    "from seq %llu", rt->row.agent, sp->sid, (unsigned long long)sp->last_seq);
+		break;
+	case ORDER_NEW:
+		log_warnx("agent %s: a new spool %s (before: %s, last seq %llu): the agent was "
+		    "reinstalled or replaced; its seqs count from 1 again", rt->row.agent,
+		    sp->sid[0] ? sp->sid : "none", was[0] ? was : "none",
+		    (unsigned long long)was_seq);
+		atomic_fetch_add(&counters.new_spools, 1);
+		break;
+	}
+	if (kind != ORDER_KNOWN)
+		sp->dirty = true;
+	if (forgot.any) {
+		let_go(forgot.dropped);
+		if (state_db_del_spool(w->db, rt->row.agent, forgot.sid) == -1)
+			log_limited(&w->lim, "state db: agent %s: %s", rt->row.agent,
+			    state_db_errmsg(w->db));
+	}
+	return sp;
+}
+
+/* Refused before it had a place in the table: acked after the commit. */
+static void
+refuse_unknown(struct writer *w, const struct item *it)
+{
+	if (it->kind == ITEM_STATE)
+		return;
+	atomic_fetch_add(&counters.rejected_extra[REJ_UNKNOWN_AGENT_LIMIT], 1);
+	log_refused(&it->s, REJ_UNKNOWN_AGENT_LIMIT);
+	log_limited(&w->lim, "agent %s (province %s) is not in the inventory, and %d such "
+	    "agents are stored already ([collector] max_unknown_agents): refused "
+	    "(unknown_agent_limit)", it->s.agent, it->province, w->cc->max_unknown_agents);
+	if (w->nrefused == BATCH_MAX)
+		return;
+	struct refused_ack *r = &w->refused[w->nrefused++];
+	memcpy(r->province, it->province, sizeof r->province);
+	memcpy(r->agent, it->s.agent, sizeof r->agent);
+	memcpy(r->sid, it->s.sid, sizeof r->sid);
+	r->seq = it->s.seq;
+}
+
+/* Agents in the table that the inventory does not know, counted again
+ * at most once a second (a SIGHUP may have added them). */
+static size_t
+unknown_count(struct writer *w)
+{
+	double now = clock_mono();
+
+	if (now - w->unknown_at < 1.0)
+		return w->nunknown;
+	w->nunknown = 0;
+	for (size_t i = 0; i < w->cap; i++) {
+		bool known;
+		if (w->tab[i] == NULL)
+			continue;
+		(void)evaluator_agent_province(w->ev, w->tab[i]->row.agent, &known);
+		if (!known)
+			w->nunknown++;
+	}
+	w->unknown_at = now;
+	atomic_store(&counters.unknown_agents, (long)w->nunknown);
+	return w->nunknown;
+}
+
+/* The item's agent, added when new; NULL when it is not kept (past
+ * max_unknown_agents, out of memory). */
+static struct agent_rt *
+agent_of(struct writer *w, const struct item *it)
+{
+	struct agent_rt *rt = agent_find(w, it->s.agent);
+	bool known;
+
+	if (rt != NULL)
+		return rt;
+	const char *province = evaluator_agent_province(w->ev, it->s.agent, &known);
+	if (!known) {
+		province = it->province;
+		if (evaluator_has_inventory(w->ev) &&
+		    unknown_count(w) >= (size_t)w->cc->max_unknown_agents) {
+			refuse_unknown(w, it);
+			return NULL;
+		}
+	}
+	if ((rt = agent_get(w, it->s.agent, province)) == NULL) {
+		log_limited(&w->lim, "out of memory for agent %s", it->s.agent);
+		return NULL;
+	}
+	if (!known) {
+		w->nunknown++;
+		atomic_store(&counters.unknown_agents, (long)w->nunknown);
+	}
+	return rt;
 }
 
 static void
 process(struct writer *w, const struct item *it)
 {
-	struct agent_rt *rt = agent_get(w, it->s.agent, it->province);
+	struct agent_rt *rt = agent_of(w, it);
+	int dropped;
 
-	if (rt == NULL) {
-		log_limited(&w->lim, "out of memory for agent %s", it->s.agent);
+	if (rt == NULL)
 		return;
-	}
 	touch(w, rt);
 	if (it->kind == ITEM_STATE) {
 		rt->row.online = it->st.online ? 1 : 0;
@@ -484,58 +666,88 @@ process(struct writer *w, const struct item *it)
 		rt->dirty = true;
 		return;
 	}
-	if (it->kind == ITEM_SAMPLE && it->s.seq <= rt->row.last_seq && it->s.has_prev &&
-	    it->s.prev == 0 && rt->row.last_ts != 0 && it->s.ts > rt->row.last_ts) {
-		/* A new spool (the agent reinstalled, its storage wiped): it
-		 * counts from 1 again with nothing acked before, and its time
-		 * is after all we stored, which a late copy of an old sample
-		 * cannot be. Its count starts over; else every sample would be
-		 * taken for a duplicate, and the ack of the old last seq would
-		 * tell the agent to drop them all. */
-		log_warnx("agent %s: seq %llu after %llu, with nothing acked before and ts %lld after "
-		    "the last stored %lld: its spool was reset; counting from here",
-		    rt->row.agent, (unsigned long long)it->s.seq,
-		    (unsigned long long)rt->row.last_seq, (long long)it->s.ts,
+	struct order_spool *sp = spool_of(w, rt, it);
+	if (order_legacy_reset(sp, &it->s, rt->row.last_ts, &dropped)) {
+		/* An older agent (no spool id) reinstalled: it counts from 1
+		 * again with nothing acked before; else every sample would be
+		 * taken for a duplicate and acked unstored. */
+		log_warnx("agent %s: seq %llu with nothing acked before and ts %lld after the "
+		    "last stored %lld: its spool was reset; counting from here", rt->row.agent,
+		    (unsigned long long)it->s.seq, (long long)it->s.ts,
 		    (long long)rt->row.last_ts);
 		atomic_fetch_add(&counters.seq_resets, 1);
-		atomic_fetch_add(&counters.held_dropped, (unsigned long)rt->nheld);
-		atomic_fetch_sub(&counters.held, rt->nheld);
-		rt->nheld = 0;
-		rt->row.last_seq = 0;
+		let_go(dropped);
 		rt->dirty = true;
 	}
-	if (it->s.seq <= rt->row.last_seq) {
-		/* Stored already: ack again, the first ack may be lost. */
-		atomic_fetch_add(&counters.duplicates, 1);
-		rt->ack = true;
+	switch (order_check(sp, &it->s)) {
+	case ORDER_DUPLICATE:
+		/* Stored already: ack again, the first ack may be lost. Or
+		 * one of the seqs of a gap passed, come too late: RRD could
+		 * not take it after the later ones anyway. */
+		if (order_in_passed_gap(sp, it->s.seq)) {
+			atomic_fetch_add(&counters.rejected_extra[REJ_GAP_PASSED], 1);
+			log_refused(&it->s, REJ_GAP_PASSED);
+		} else
+			atomic_fetch_add(&counters.duplicates, 1);
+		order_duplicate(sp, it->s.seq, it->province);
 		return;
-	}
-	if (it->s.has_prev && it->s.prev > rt->row.last_seq) {
-		hold(w, rt, it);
+	case ORDER_HOLD:
+		hold(w, sp, it);
 		return;
+	case ORDER_STORE:
+		break;
 	}
-	if (!apply(w, rt, it))
+	if (!apply(w, rt, sp, it))
 		atomic_fetch_add(&counters.not_stored, 1);
-	drain_held(w, rt);
+	drain_held(w, rt, sp);
 }
 
+/* Whether some spool's gap has been open for gap_timeout. */
+static bool
+gaps_due(struct writer *w, double now)
+{
+	for (size_t i = 0; i < w->cap; i++) {
+		struct agent_rt *rt = w->tab[i];
+		for (int k = 0; rt != NULL && k < rt->ord.nsp; k++)
+			if (rt->ord.sp[k].nheld > 0 &&
+			    now - rt->ord.sp[k].held_since >= w->cc->gap_timeout)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * A gap open for gap_timeout will not fill (a restored or lost state DB,
+ * samples the agent's full spool dropped): it is reported and passed, the
+ * held samples stored in order, and acks resume. Holding them for ever
+ * would silence a working site.
+ */
 static void
-check_gaps(struct writer *w)
+pass_gaps(struct writer *w)
 {
 	double now = clock_mono();
+	uint64_t from, to;
 
 	for (size_t i = 0; i < w->cap; i++) {
 		struct agent_rt *rt = w->tab[i];
-		if (rt == NULL || rt->nheld == 0 || now - rt->held_since < w->cc->gap_timeout)
-			continue;
-		log_warnx("agent %s: seq %llu to %llu never came in %.0f s; %d held samples "
-		    "dropped (the agent resends them)", rt->row.agent,
-		    (unsigned long long)rt->row.last_seq + 1,
-		    (unsigned long long)rt->held[0].s.prev, w->cc->gap_timeout, rt->nheld);
-		atomic_fetch_add(&counters.gaps_skipped, 1);
-		atomic_fetch_add(&counters.held_dropped, (unsigned long)rt->nheld);
-		atomic_fetch_sub(&counters.held, rt->nheld);
-		rt->nheld = 0;
+		for (int k = 0; rt != NULL && k < rt->ord.nsp; k++) {
+			struct order_spool *sp = &rt->ord.sp[k];
+			if (sp->nheld == 0 || now - sp->held_since < w->cc->gap_timeout ||
+			    !touch(w, rt))
+				continue;
+			int held = sp->nheld;
+			if (!order_pass_gap(&rt->ord, sp, now, clock_now(), w->cc->gap_timeout,
+			    &from, &to))
+				continue;
+			log_warnx("agent %s: seq %llu to %llu (spool %s) never came in %.0f s: a "
+			    "restored or lost state DB, or samples the agent dropped; gap passed, "
+			    "%d held samples stored in order", rt->row.agent,
+			    (unsigned long long)from, (unsigned long long)to,
+			    sp->sid[0] ? sp->sid : "none", w->cc->gap_timeout, held);
+			atomic_fetch_add(&counters.gaps_skipped, 1);
+			rt->dirty = true;
+			drain_held(w, rt, sp);
+		}
 	}
 }
 
@@ -601,9 +813,10 @@ wal_flush_step(struct writer *w, double now)
 }
 
 static void
-run_batch(struct writer *w, size_t n)
+run_batch(struct writer *w, size_t n, bool gaps)
 {
 	w->ntouched = 0;
+	w->nrefused = 0;
 	if (state_db_begin(w->db) == -1) {
 		log_limited(&w->lim, "state db: begin: %s", state_db_errmsg(w->db));
 		return;
@@ -614,6 +827,8 @@ run_batch(struct writer *w, size_t n)
 		store_batch_begin(w->store);
 	for (size_t i = 0; i < n; i++)
 		process(w, &w->batch[i]);
+	if (gaps)
+		pass_gaps(w);
 	if (w->wal)
 		batch_send(w, log_stored);
 	for (size_t i = 0; i < w->ntouched; i++) {
@@ -621,6 +836,13 @@ run_batch(struct writer *w, size_t n)
 		if (rt->dirty && state_db_put_agent(w->db, &rt->row) == -1)
 			log_limited(&w->lim, "state db: agent %s: %s", rt->row.agent,
 			    state_db_errmsg(w->db));
+		for (int k = 0; k < rt->ord.nsp; k++) {
+			struct order_spool *sp = &rt->ord.sp[k];
+			if (sp->dirty && state_db_put_spool(w->db, rt->row.agent, sp->sid,
+			    sp->last_seq, sp->used) == -1)
+				log_limited(&w->lim, "state db: agent %s: %s", rt->row.agent,
+				    state_db_errmsg(w->db));
+		}
 	}
 	bool ok = state_db_commit(w->db) == 0;
 	if (!ok) {
@@ -628,30 +850,28 @@ run_batch(struct writer *w, size_t n)
 		    state_db_errmsg(w->db));
 		state_db_rollback(w->db);
 	}
+	/* Each spool's ack goes to the topic its sample came from. */
 	for (size_t i = 0; i < w->ntouched; i++) {
 		struct agent_rt *rt = w->touched[i];
 		if (!ok) {
 			rt->row.last_seq = rt->saved_seq;
 			rt->row.last_ts = rt->saved_ts;
-		} else if (rt->ack) {
-			ingest_ack(w->in, rt->row.province, rt->row.agent, rt->row.last_seq);
 		}
-		rt->touched = rt->dirty = rt->ack = false;
+		for (int k = 0; k < rt->ord.nsp; k++) {
+			struct order_spool *sp = &rt->ord.sp[k];
+			if (!ok)
+				sp->last_seq = sp->saved_seq;
+			else if (sp->ack_upto > 0)
+				ingest_ack(w->in, sp->ack_province, rt->row.agent, sp->sid,
+				    sp->ack_upto);
+			sp->ack_upto = 0;
+			sp->dirty = false;
+		}
+		rt->touched = rt->dirty = false;
 	}
-}
-
-static struct agent_rt *
-agent_find(struct writer *w, const char *agent)
-{
-	if (w->cap == 0)
-		return NULL;
-	size_t j = hash(agent) & (w->cap - 1);
-	while (w->tab[j]) {
-		if (strcmp(w->tab[j]->row.agent, agent) == 0)
-			return w->tab[j];
-		j = (j + 1) & (w->cap - 1);
-	}
-	return NULL;
+	for (size_t i = 0; ok && i < w->nrefused; i++)
+		ingest_ack(w->in, w->refused[i].province, w->refused[i].agent, w->refused[i].sid,
+		    w->refused[i].seq);
 }
 
 /* What the evaluator knows of an agent: the window's means over fresh
@@ -677,6 +897,16 @@ agent_view(const char *agent, void *arg)
 	v->last_ts = rt->row.last_ts;
 	v->refused_skew = rt->skew_s;
 	v->refused_at = rt->skew_at;
+	if (rt->ord.cur >= 0) {
+		memcpy(v->sid, rt->ord.sp[rt->ord.cur].sid, sizeof v->sid);
+		v->last_seq = rt->ord.sp[rt->ord.cur].last_seq;
+	}
+	v->new_spools = rt->ord.new_spools;
+	v->new_spool_at = rt->ord.new_spool_at;
+	v->gaps_passed = rt->ord.gaps_passed;
+	v->gap_at = rt->ord.gap_at;
+	v->gap_from = rt->ord.gap_from;
+	v->gap_to = rt->ord.gap_to;
 	for (int i = 0; i < rt->wlen; i++) {
 		if (rt->win[i].t < since)
 			continue;
@@ -740,22 +970,23 @@ writer_main(void *arg)
 
 	while (!atomic_load(&w->stop)) {
 		size_t n = queue_pop(w->q, w->batch, BATCH_MAX, 0.5);
-		if (n > 0)
-			run_batch(w, n);
 		double now = clock_mono();
-		if (w->wal)
-			wal_flush_step(w, now);
+		bool gaps = false;
 		if (now >= next_gap_check) {
-			check_gaps(w);
+			gaps = gaps_due(w, now);
 			next_gap_check = now + gap_every;
 		}
+		if (n > 0 || gaps)
+			run_batch(w, n, gaps);
+		if (w->wal)
+			wal_flush_step(w, now);
 		evaluate(w);
 		count_restored(w);
 	}
 	/* Drain what is queued so nothing acked waits on a restart. */
 	size_t n;
 	while ((n = queue_pop(w->q, w->batch, BATCH_MAX, 0)) > 0)
-		run_batch(w, n);
+		run_batch(w, n, false);
 	if (w->wal)
 		wal_flush(w);
 	return NULL;
@@ -768,8 +999,11 @@ writer_new(const struct collector_conf *cc, struct queue *q, struct ingest *in,
 	struct writer *w = calloc(1, sizeof *w);
 	char path[600];
 
-	if (w == NULL || (w->touched = calloc(BATCH_MAX, sizeof *w->touched)) == NULL) {
+	if (w == NULL || (w->touched = calloc(BATCH_MAX, sizeof *w->touched)) == NULL ||
+	    (w->refused = calloc(BATCH_MAX, sizeof *w->refused)) == NULL) {
 		snprintf(err, errlen, "out of memory");
+		if (w != NULL)
+			free(w->touched);
 		free(w);
 		return NULL;
 	}
@@ -790,6 +1024,11 @@ writer_new(const struct collector_conf *cc, struct queue *q, struct ingest *in,
 		snprintf(err, errlen, "%s: reading agents: %s", path, state_db_errmsg(w->db));
 		goto fail;
 	}
+	if (state_db_each_spool(w->db, load_spool, w) == -1) {
+		snprintf(err, errlen, "%s: reading spools: %s", path, state_db_errmsg(w->db));
+		goto fail;
+	}
+	load_legacy_spools(w);
 	log_info("state %s: %zu agents known", path, w->n);
 	/* Whatever rrdcached confirmed but lost when it or we died. */
 	if (state_db_wal_count(w->db) > 0) {
@@ -845,12 +1084,13 @@ writer_free(struct writer *w)
 		return;
 	for (size_t i = 0; i < w->cap; i++) {
 		if (w->tab[i]) {
-			free(w->tab[i]->held);
+			order_agent_free(&w->tab[i]->ord);
 			free(w->tab[i]);
 		}
 	}
 	free(w->tab);
 	free(w->touched);
+	free(w->refused);
 	if (w->store)
 		store_close(w->store);
 	if (w->db)

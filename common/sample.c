@@ -42,6 +42,7 @@ static const char *const err_reason[SAMPLE_E__COUNT] = {
 	[SAMPLE_E_INTERVAL] = "bad_interval",
 	[SAMPLE_E_NONFINITE] = "non_finite",
 	[SAMPLE_E_PREV] = "bad_prev",
+	[SAMPLE_E_SID] = "bad_sid",
 };
 
 const char *
@@ -50,6 +51,28 @@ sample_err_reason(enum sample_err e)
 	if ((unsigned)e >= SAMPLE_E__COUNT)
 		return "unknown";
 	return err_reason[e];
+}
+
+bool
+sid_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < SID_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return s[i] == '\0';
+}
+
+/* Copies a JSON string value into sid when it is a spool id; -1 if not. */
+static int
+get_sid(struct json_object *v, char sid[SID_LEN + 1])
+{
+	if (!json_object_is_type(v, json_type_string) ||
+	    json_object_get_string_len(v) != SID_LEN || !sid_valid(json_object_get_string(v)))
+		return -1;
+	memcpy(sid, json_object_get_string(v), SID_LEN + 1);
+	return 0;
 }
 
 void
@@ -721,6 +744,12 @@ decode_fields(struct json_object *top, const struct scan *sc, struct sample *out
 	memcpy(out->agent, agent, alen);
 	out->agent[alen] = '\0';
 
+	if (json_object_object_get_ex(top, "sid", &v) && get_sid(v, out->sid) == -1) {
+		fail(msg, msglen, "field 'sid': expected 16 lowercase hex digits, got %s",
+		    describe(v, d, sizeof(d)));
+		return SAMPLE_E_SID;
+	}
+
 	if (!json_object_object_get_ex(top, "seq", &v)) {
 		fail(msg, msglen, "field 'seq': missing, expected a non-negative integer");
 		return SAMPLE_E_MISSING;
@@ -905,14 +934,18 @@ sample_encode(const struct sample *s, char *buf, size_t len)
 	if (buf == NULL || len == 0)
 		return -1;
 	/* Never emit what sample_decode() would refuse. */
-	if (!id_valid(s->agent) || s->ts <= 0 || s->interval < 1 ||
-	    s->interval > SAMPLE_MAX_INTERVAL || (s->has_prev && s->prev >= s->seq))
+	if (!id_valid(s->agent) || (s->sid[0] != '\0' && !sid_valid(s->sid)) || s->ts <= 0 ||
+	    s->interval < 1 || s->interval > SAMPLE_MAX_INTERVAL ||
+	    (s->has_prev && s->prev >= s->seq))
 		return -1;
 	for (int i = 0; i < METRIC_COUNT; i++)
 		if (sample_has(s, i) && !isfinite(s->m[i]))
 			return -1;
 
-	put(&o, "{\"v\":1,\"agent\":\"%s\",\"seq\":%" PRIu64, s->agent, s->seq);
+	put(&o, "{\"v\":1,\"agent\":\"%s\"", s->agent);
+	if (s->sid[0] != '\0')
+		put(&o, ",\"sid\":\"%s\"", s->sid);
+	put(&o, ",\"seq\":%" PRIu64, s->seq);
 	if (s->has_prev)
 		put(&o, ",\"prev\":%" PRIu64, s->prev);
 	put(&o, ",\"ts\":%" PRId64 ",\"interval\":%" PRIu32 ",\"m\":{", s->ts, s->interval);
@@ -929,29 +962,35 @@ sample_encode(const struct sample *s, char *buf, size_t len)
 }
 
 int
-ack_encode(uint64_t seq, char *buf, size_t len)
+ack_encode(uint64_t seq, const char *sid, char *buf, size_t len)
 {
 	struct out o = { buf, len, 0, false };
 
-	if (buf == NULL || len == 0)
+	if (buf == NULL || len == 0 || (sid[0] != '\0' && !sid_valid(sid)))
 		return -1;
-	put(&o, "{\"v\":1,\"seq\":%" PRIu64 "}", seq);
+	put(&o, "{\"v\":1,\"seq\":%" PRIu64, seq);
+	if (sid[0] != '\0')
+		put(&o, ",\"sid\":\"%s\"", sid);
+	put(&o, "}");
 	return out_end(&o);
 }
 
 int
-ack_decode(const char *buf, size_t len, uint64_t *seq)
+ack_decode(const char *buf, size_t len, uint64_t *seq, char sid[SID_LEN + 1])
 {
 	struct json_object *top, *v;
 	struct scan sc;
+	char id[SID_LEN + 1] = "";
 	uint64_t u;
 	int rc = -1;
 
 	if (parse(buf, len, &top, &sc, NULL, 0) != SAMPLE_OK)
 		return -1;
 	if (is_version_1(top, sc.ovf_top) && json_object_object_get_ex(top, "seq", &v) &&
-	    get_u64(v, sc.ovf_top & (1u << K_SEQ), &u) == 0) {
+	    get_u64(v, sc.ovf_top & (1u << K_SEQ), &u) == 0 &&
+	    (!json_object_object_get_ex(top, "sid", &v) || get_sid(v, id) == 0)) {
 		*seq = u;
+		memcpy(sid, id, sizeof id);
 		rc = 0;
 	}
 	json_object_put(top);
@@ -989,7 +1028,10 @@ state_encode(const struct agent_state *st, char *buf, size_t len)
 	    st->online ? "online" : "offline", st->ts);
 	if (put_json_string(&o, st->version, strnlen(st->version, sizeof(st->version))) == -1)
 		return -1;
-	put(&o, ",\"boot_ts\":%" PRId64 "}", st->boot_ts);
+	put(&o, ",\"boot_ts\":%" PRId64, st->boot_ts);
+	if (st->sid[0] != '\0' && sid_valid(st->sid))
+		put(&o, ",\"sid\":\"%s\"", st->sid);
+	put(&o, "}");
 	return out_end(&o);
 }
 
@@ -1037,6 +1079,8 @@ state_decode(const char *buf, size_t len, struct agent_state *st)
 	if (json_object_object_get_ex(top, "boot_ts", &v) &&
 	    get_i64(v, sc.ovf_top & (1u << K_BOOT_TS), &s.boot_ts) == -1)
 		goto done;
+	if (json_object_object_get_ex(top, "sid", &v))
+		(void)get_sid(v, s.sid);
 	*st = s;
 	rc = 0;
 done:

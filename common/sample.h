@@ -16,9 +16,14 @@
 
 #define SAMPLE_MAX_BYTES 8192
 #define SAMPLE_MAX_INTERVAL 3600
+#define SID_LEN 16                /* a spool id: 16 lowercase hex digits */
+
+/* Whether s is a spool id (SID_LEN of [0-9a-f]). */
+bool sid_valid(const char *s);
 
 struct sample {
 	char agent[ID_MAX + 1];
+	char sid[SID_LEN + 1];    /* the agent's spool; "" from older agents */
 	uint64_t seq;
 	bool has_prev;
 	uint64_t prev;
@@ -47,6 +52,7 @@ enum sample_err {
 	SAMPLE_E_INTERVAL,     /* "bad_interval": not 1..3600 */
 	SAMPLE_E_NONFINITE,    /* "non_finite": NaN, Infinity, 1e309 */
 	SAMPLE_E_PREV,         /* "bad_prev": prev >= seq */
+	SAMPLE_E_SID,          /* "bad_sid": not 16 lowercase hex digits */
 	SAMPLE_E__COUNT
 };
 
@@ -85,21 +91,25 @@ enum sample_err sample_decode(const char *buf, size_t len, struct sample *out,
  * out of range, prev >= seq): what is sent is always accepted. */
 int sample_encode(const struct sample *s, char *buf, size_t len);
 
-/* {"v":1,"seq":N}. Encoders return the length or -1 (buf too small);
- * decoders return 0, or -1 and leave the output untouched. */
-int ack_encode(uint64_t seq, char *buf, size_t len);
-int ack_decode(const char *buf, size_t len, uint64_t *seq);
+/* {"v":1,"seq":N,"sid":"…"} ("sid" left out when sid is ""). Encoders
+ * return the length or -1 (buf too small, a sid that is neither "" nor
+ * valid); decoders return 0, or -1 and leave the output untouched. An ack
+ * without "sid" decodes with sid "". */
+int ack_encode(uint64_t seq, const char *sid, char *buf, size_t len);
+int ack_decode(const char *buf, size_t len, uint64_t *seq, char sid[SID_LEN + 1]);
 
 struct agent_state {
 	bool online;
 	int64_t ts;
 	char version[32];
 	int64_t boot_ts;
+	char sid[SID_LEN + 1];    /* "" when not sent */
 };
-/* {"v":1,"state":"online"|"offline","ts":…,"version":"…","boot_ts":…}.
+/* {"v":1,"state":"online"|"offline","ts":…,"version":"…","boot_ts":…,"sid":"…"}.
  * state_encode() refuses a version that is not UTF-8. state_decode() takes
  * a missing version or boot_ts as "" and 0, and cuts a long version at a
- * character boundary: the retained state must be read whatever sent it. */
+ * character boundary: the retained state must be read whatever sent it; a
+ * sid that is not valid is taken as "". */
 int state_encode(const struct agent_state *st, char *buf, size_t len);
 int state_decode(const char *buf, size_t len, struct agent_state *st);
 

@@ -8,6 +8,11 @@
   ledger.py identity URL [--wait S]       /metrics counters add up
   ledger.py lastseq DB                    agent,last_seq of state.db (sorted)
   ledger.py monotonic OLD NEW             no agent's last_seq went back
+  ledger.py spool --id ID --agent-log LOG [--reasons R,...] LOG...
+                                          after a field event: every sample the
+                                          agent (its log: -vv) made and had acked
+                                          is stored once or refused once for a
+                                          named reason, by its spool id
   ledger.py agent --id ID --fleet-out CSV LOG...
                                           a real covmon-agent's own ledger from
                                           its logs (-vv, one or more runs): no
@@ -34,7 +39,9 @@ import sys
 import time
 import urllib.request
 
-STORED = re.compile(r"stored (\S+) seq (\d+) ts (\d+)( \((partly )?already in the RRD\))?$")
+STORED = re.compile(r"stored (\S+) seq (\d+) ts (\d+)(?: sid ([0-9a-f]{16}))?"
+                    r"( \((partly )?already in the RRD\))?$")
+REFUSED = re.compile(r"refused (\S+) seq (\d+) ts (\d+) sid (\S+): (\w+)$")
 RUN = re.compile(r"state .*: \d+ agents known")
 
 # metric_table order (common/metric.c): the state.db blob is in this order.
@@ -67,7 +74,7 @@ def read_stored(logs):
                     continue
                 m = STORED.search(line)
                 if m:
-                    kind = "new" if not m.group(4) else ("partly" if m.group(5) else "already")
+                    kind = "new" if not m.group(5) else ("partly" if m.group(6) else "already")
                     out.append((run, m.group(1), int(m.group(2)), int(m.group(3)), kind))
     return out
 
@@ -343,6 +350,93 @@ def cmd_agent(a):
     return 1 if errors else 0
 
 
+AGENT_SID = re.compile(r"covmon-agent\[\w+\]: spool .*: spool id ([0-9a-f]{16})")
+AGENT_RENEWED = re.compile(r"covmon-agent\[\w+\]: spool: the collector acked seq \d+ of spool "
+                           r"[0-9a-f]{16}, past .*; this spool is now ([0-9a-f]{16})")
+
+
+def cmd_spool(a):
+    """One real agent's samples after a field event, by spool id: every
+    sample it made and that its last ack covers is, in the collector's
+    -vv logs, stored exactly once (a first write) or refused once for one
+    of the named reasons; nothing it made past its ack is stored twice;
+    nothing is stored or refused under its spool id that it did not make.
+    AGENTLOG holds the agent's runs after the event (-vv). A spool that
+    found itself a copy takes a new id, its seqs kept: both ids count."""
+    sid, sids, made, stop, errors = None, set(), set(), None, []
+    since = None       # a spool id the agent started with counts from then on:
+    first_sid = None   # a copied spool shares it with the original's history
+    with open(a.agent_log, errors="replace") as f:
+        for line in f:
+            if since is None and line[:4].isdigit():
+                since = line.split(" ", 1)[0]
+            m = AGENT_SID.search(line) or AGENT_RENEWED.search(line)
+            if m and first_sid is None:
+                first_sid = m.group(1)
+            if m:
+                if sid is not None and m.group(1) != sid and not AGENT_RENEWED.search(line):
+                    errors.append("the agent's spool id changed from %s to %s" % (sid, m.group(1)))
+                sid = m.group(1)
+                sids.add(sid)
+            m = AGENT_OPEN.search(line)
+            if m and not made:
+                # Samples made by an earlier run, still waiting: sent now.
+                waiting, nxt = int(m.group(1)), int(m.group(2))
+                made.update(range(nxt - waiting, nxt))
+            m = AGENT_SPOOLED.search(line)
+            if m:
+                made.add(int(m.group(1)))
+            m = AGENT_STOP.search(line)
+            if m:
+                stop = (int(m.group(1)), int(m.group(2)))
+    if sid is None or not made or stop is None:
+        print("spool: no spool id, no sample or no clean stop in %s" % a.agent_log, file=sys.stderr)
+        return 1
+    acked = stop[1]
+    allowed = set(r for r in a.reasons.split(",") if r)
+    stored, refused = collections.Counter(), collections.defaultdict(list)
+    for path in a.logs:
+        with open(path, errors="replace") as f:
+            for line in f:
+                early = since is not None and line.split(" ", 1)[0] < since
+                m = STORED.search(line)
+                if m and m.group(1) == a.id and m.group(4) in sids and \
+                        not (early and m.group(4) == first_sid):
+                    if not m.group(5):
+                        stored[int(m.group(2))] += 1
+                    continue
+                m = REFUSED.search(line)
+                if m and m.group(1) == a.id and m.group(4) in sids and \
+                        not (early and m.group(4) == first_sid):
+                    refused[int(m.group(2))].append(m.group(5))
+    by_reason = collections.Counter()
+    for s in sorted(made):
+        outcomes = stored[s] + len(refused[s])
+        if s <= acked and outcomes != 1:
+            errors.append("seq %d (acked): stored %d times, refused %s"
+                          % (s, stored[s], refused[s] or "never"))
+        elif s > acked and outcomes > 1:
+            errors.append("seq %d: stored %d times, refused %s" % (s, stored[s], refused[s]))
+        for r in refused[s]:
+            by_reason[r] += 1
+            if r not in allowed:
+                errors.append("seq %d refused as %s, not one of %s" % (s, r, sorted(allowed)))
+    for s in set(stored) | set(refused):
+        if s not in made:
+            errors.append("seq %d of spool %s stored or refused, but the agent never made it"
+                          % (s, "/".join(sorted(sids))))
+    if acked > max(made):
+        errors.append("acked %d, past the last seq made %d" % (acked, max(made)))
+    print("spool %s of %s: %d samples made (seqs %d..%d), acked up to %d, %d waiting at stop; "
+          "stored %d, refused %s"
+          % (" then ".join([s for s in sorted(sids) if s != sid] + [sid]), a.id, len(made), min(made), max(made), acked, stop[0],
+             sum(1 for s in made if stored[s]),
+             ", ".join("%s %d" % kv for kv in sorted(by_reason.items())) or "none"))
+    for e in errors[:30]:
+        print("spool: " + e, file=sys.stderr)
+    return 1 if errors else 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -352,11 +446,15 @@ def main():
     s = sub.add_parser("identity"); s.add_argument("url"); s.add_argument("--wait", type=float, default=10)
     s = sub.add_parser("lastseq"); s.add_argument("db")
     s = sub.add_parser("monotonic"); s.add_argument("old"); s.add_argument("new")
+    s = sub.add_parser("spool"); s.add_argument("--id", required=True)
+    s.add_argument("--agent-log", required=True); s.add_argument("--reasons", default="")
+    s.add_argument("logs", nargs="+")
     s = sub.add_parser("agent"); s.add_argument("--id", required=True)
     s.add_argument("--fleet-out", required=True); s.add_argument("logs", nargs="+")
     a = p.parse_args()
     return {"check": cmd_check, "rrd": cmd_rrd, "identity": cmd_identity,
-            "lastseq": cmd_lastseq, "monotonic": cmd_monotonic, "agent": cmd_agent}[a.cmd](a)
+            "lastseq": cmd_lastseq, "monotonic": cmd_monotonic, "agent": cmd_agent,
+            "spool": cmd_spool}[a.cmd](a)
 
 
 if __name__ == "__main__":

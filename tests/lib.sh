@@ -114,6 +114,11 @@ keepalive = 10
 listen = 127.0.0.1:$hp
 CONF
 	printf '%s\n' "$@" >> "$f"
+	# Tests run agents at 1-2 s intervals and read one RRD row per
+	# sample: files as fine as the samples, unless the test says.
+	if ! grep -q '^min_step' "$f"; then
+		printf '\n[rrd]\nmin_step = 1\n' >> "$f"
+	fi
 }
 
 # start_collector CONF LOG [FLAGS]: sets COLLECTOR_PID. FLAGS default -v;
@@ -180,4 +185,112 @@ no_crash() {
 metric() {
 	local name=$1 port=${2:-$HTTP_PORT}
 	curl -sf "http://127.0.0.1:$port/metrics" | awk -v n="$name" '$1 == n { print $2; f=1 } END { if (!f) print 0 }'
+}
+
+# ---- An agent's field life (issue 16): one hamlet, one real agent.
+# field_setup [extra collector lines]: broker, an inventory of one hamlet
+# ($HAMLET, agent $AG in $PROV, written to $T/inventory.csv), a collector
+# at -vv evaluating every second; sets HTTP_PORT and API.
+field_setup() {
+	start_broker
+	HTTP_PORT=$(free_port)
+	API=http://127.0.0.1:$HTTP_PORT
+	field_inventory "$PROV"
+	write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT" \
+	    "[collector]" "inventory = $T/inventory.csv" "eval_interval = 1" \
+	    "[coverage]" "offline_after = 6" "$@"
+	start_collector "$T/collector.conf" "$T/collector.log" -vv
+	wait_for 10 bash -c "curl -sf $API/metrics | grep -q '^covmon_mqtt_connected 1'" \
+	    || fail "collector not connected"
+}
+
+# field_inventory PROVINCE: the one hamlet of $AG, in PROVINCE.
+field_inventory() {
+	cat > "$T/inventory.csv.new" <<CSV
+hamlet_id,hamlet_name,village,commune_id,commune_name,province_id,province_name,lat,lon,agent_id,uplink_hamlet_id,target_date,population
+$HAMLET,Suối Chải,Thôn Suối Chải,bat-xat,Bát Xát,$1,Province $1,22.56,103.85,$AG,,,1263
+CSV
+	mv "$T/inventory.csv.new" "$T/inventory.csv"
+}
+
+# agent_conf FILE PROVINCE INTERVAL [SPOOL]: $AG probing the broker's port.
+agent_conf() {
+	cat > "$1" <<CONF
+[agent]
+id = $AG
+province = $2
+interval = $3
+spool_dir = ${4:-$T/spool}
+start_delay = 0
+
+[mqtt]
+host = 127.0.0.1
+port = $MQTT_PORT
+keepalive = 10
+ack_timeout = 3
+
+[probe.tcp]
+targets = 127.0.0.1:$MQTT_PORT
+CONF
+}
+
+# run_agent CONF LOG [FAKETIME_OFFSET]: the agent at -vv, its clock moved by
+# libfaketime when an offset ("+15s", "-2h") is given; sets AGENT_PID.
+run_agent() {
+	local conf=$1 log=$2 off=${3:-}
+	if [ -n "$off" ]; then
+		local lib asan
+		lib=$(dpkg -L libfaketime 2>/dev/null | grep '/libfaketimeMT.so.1$' | head -1)
+		[ -n "$lib" ] || fail "libfaketime not found (deploy/install-deps.sh installs it)"
+		asan=$(ldd "$COVMON_BUILD/covmon-agent" | awk '/libasan/ { print $3 }')
+		[ -z "$asan" ] || lib="$asan $lib"
+		LD_PRELOAD=$lib FAKETIME="$off" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+		    "$COVMON_BUILD/covmon-agent" -c "$conf" -vv >> "$log" 2>&1 &
+	else
+		"$COVMON_BUILD/covmon-agent" -c "$conf" -vv >> "$log" 2>&1 &
+	fi
+	AGENT_PID=$!
+	PIDS+=("$AGENT_PID")
+}
+
+# stop_agent: SIGTERM; it logs its "stopping:" line (the ledger needs it).
+stop_agent() { kill "$AGENT_PID" 2>/dev/null || true; wait "$AGENT_PID" 2>/dev/null || true; }
+
+# stored_of SID: the samples of spool SID stored (first writes) so far.
+stored_of() { grep -c "stored $AG seq [0-9]* ts [0-9]* sid $1\$" "$T/collector.log" || true; }
+
+# agent_sid LOG: the spool id the agent logged at its start.
+agent_sid() { grep -o 'spool id [0-9a-f]*' "$1" | tail -1 | awk '{print $3}'; }
+
+# hamlet FIELD: a field of $HAMLET's API entry ("spool.new_spools" goes down).
+hamlet() {
+	curl -sf "$API/api/v1/hamlets/$HAMLET" | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v.get(k) if isinstance(v, dict) else None
+print("null" if v is None else v)' "$1"
+}
+
+# wait_covered SECS: $HAMLET is covered within SECS; prints how long it took.
+wait_covered() {
+	local t0=$SECONDS
+	wait_for "$1" bash -c "curl -sf $API/api/v1/hamlets/$HAMLET | grep -q '\"state\":\"covered\"'" \
+	    || fail "$HAMLET not covered within $1 s (state $(hamlet state))"
+	COVERED_AFTER=$((SECONDS - t0))
+}
+
+# wait_progress SECS COMMAND...: waits while the output of COMMAND keeps
+# changing, until COMMAND's output satisfies the test in PROGRESS_OK (a
+# bash expression on $v); fails when nothing moved for SECS.
+wait_progress() {
+	local idle=$1; shift
+	local last="" v t=$SECONDS
+	while :; do
+		v=$("$@" 2>/dev/null || true)
+		if eval "$PROGRESS_OK"; then return 0; fi
+		if [ "$v" != "$last" ]; then last=$v; t=$SECONDS; fi
+		[ $((SECONDS - t)) -lt "$idle" ] || return 1
+		sleep 0.5
+	done
 }

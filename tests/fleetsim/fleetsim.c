@@ -596,6 +596,7 @@ on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg)
 	enum topic_leaf leaf;
 	struct agent *a;
 	uint64_t seq;
+	char sid[SID_LEN + 1];
 
 	(void)m;
 	(void)ud;
@@ -607,7 +608,7 @@ on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg)
 		return;
 	}
 	if (msg->payloadlen < 0 ||
-	    ack_decode(msg->payload, (size_t)msg->payloadlen, &seq) == -1) {
+	    ack_decode(msg->payload, (size_t)msg->payloadlen, &seq, sid) == -1) {
 		F.acks_bad++;
 		log_limited(&lim, "%s: undecodable ack", agent);
 		return;

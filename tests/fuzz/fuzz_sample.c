@@ -22,6 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct agent_state st, st2;
 	char msg[256], out[SAMPLE_MAX_BYTES * 2];
 	uint64_t seq, seq2;
+	char sid[SID_LEN + 1], sid2[SID_LEN + 1];
 	int n;
 
 	/* A copy of exactly size bytes, so ASan sees any read past len. */
@@ -38,6 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		t.unknown_metrics = s.unknown_metrics;
 		if (strcmp(s.agent, t.agent) != 0 || s.seq != t.seq ||
 		    s.has_prev != t.has_prev || s.prev != t.prev || s.ts != t.ts ||
+		    strcmp(s.sid, t.sid) != 0 ||
 		    s.interval != t.interval || s.present != t.present)
 			abort();
 		for (int i = 0; i < METRIC_COUNT; i++)
@@ -46,9 +48,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (strlen(msg) == 0 || strcmp(sample_err_reason(e), "unknown") == 0)
 		abort();
 
-	if (ack_decode(buf, size, &seq) == 0) {
-		n = ack_encode(seq, out, sizeof(out));
-		if (n < 0 || ack_decode(out, (size_t)n, &seq2) != 0 || seq != seq2)
+	if (ack_decode(buf, size, &seq, sid) == 0) {
+		n = ack_encode(seq, sid, out, sizeof(out));
+		if (n < 0 || ack_decode(out, (size_t)n, &seq2, sid2) != 0 || seq != seq2 ||
+		    strcmp(sid, sid2) != 0)
 			abort();
 	}
 
@@ -56,7 +59,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = state_encode(&st, out, sizeof(out));
 		if (n < 0 || state_decode(out, (size_t)n, &st2) != 0 ||
 		    st.online != st2.online || st.ts != st2.ts ||
-		    st.boot_ts != st2.boot_ts || strcmp(st.version, st2.version) != 0)
+		    st.boot_ts != st2.boot_ts || strcmp(st.version, st2.version) != 0 ||
+		    strcmp(st.sid, st2.sid) != 0)
 			abort();
 	}
 	free(buf);

@@ -719,7 +719,7 @@ static void
 test_health(void **state)
 {
 	struct fx *f = *state;
-	struct api_health h = { true, 3, 12.7, 100, 98, true };
+	struct api_health h = { true, 3, 12.7, 100, 98, true, 100, 7 };
 	char *body;
 	size_t len;
 
@@ -735,6 +735,8 @@ test_health(void **state)
 	assert_string_equal(str(o, "version"), COVMON_VERSION);
 	assert_int_equal(num(o, "evaluated_at"), (int64_t)NOW);
 	assert_int_equal(num(o, "unknown_agents"), 1);
+	assert_int_equal(num(o, "max_unknown_agents"), 100);
+	assert_int_equal(num(o, "unknown_agents_refused"), 7);
 	json_object *iv = field(o, "inventory");
 	assert_true(boolean(iv, "configured"));
 	assert_non_null(strstr(str(iv, "loaded_from"), "/inventory.csv"));

@@ -1,12 +1,17 @@
-/* INI loading and typed getters (common/conf.c). */
+/* INI loading and typed getters (common/conf.c), and the collector's keys
+ * read with them (collector/conf.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "collector.h"
 #include "conf.h"
 
 static const char *text =
@@ -93,6 +98,80 @@ test_duration(void **state)
 	assert_int_equal(parse_duration("m", &d), -1);
 }
 
+/* Loads text as a collector config from a file of its own: 0 or -1. */
+static int
+load_collector(struct collector_conf *cc, const char *ini, char *path, size_t pathlen,
+    char *err, size_t errlen)
+{
+	int fd, rc;
+
+	snprintf(path, pathlen, "/tmp/covmon-conf-XXXXXX");
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_int_equal(write(fd, ini, strlen(ini)), (ssize_t)strlen(ini));
+	close(fd);
+	rc = collector_conf_load(cc, path, err, errlen);
+	unlink(path);
+	return rc;
+}
+
+/* The error names the file and the key's line. */
+static void
+assert_refused(struct collector_conf *cc, const char *ini, unsigned line, const char *key)
+{
+	char path[64], err[512], where[96];
+
+	assert_int_equal(load_collector(cc, ini, path, sizeof path, err, sizeof err), -1);
+	snprintf(where, sizeof where, "%s:%u: ", path, line);
+	if (strstr(err, where) == NULL || strstr(err, key) == NULL)
+		fail_msg("\"%s\": expected %s and %s", err, where, key);
+}
+
+static void
+test_collector_keys(void **state)
+{
+	struct collector_conf *cc = malloc(sizeof *cc);
+	char path[64], err[512], *out = NULL;
+	size_t outlen = 0;
+	(void)state;
+
+	assert_non_null(cc);
+	/* Defaults. */
+	assert_int_equal(load_collector(cc, "[collector]\n", path, sizeof path, err, sizeof err),
+	    0);
+	assert_int_equal(cc->store.min_step, 10);
+	assert_int_equal(cc->max_unknown_agents, 100);
+	assert_true(cc->gap_timeout == 600);
+
+	assert_int_equal(load_collector(cc, "[collector]\nmax_unknown_agents = 0\n"
+	    "gap_timeout = 2m\n[rrd]\nmin_step = 1\n", path, sizeof path, err, sizeof err), 0);
+	assert_int_equal(cc->store.min_step, 1);
+	assert_int_equal(cc->max_unknown_agents, 0);
+	assert_true(cc->gap_timeout == 120);
+	assert_int_equal(load_collector(cc, "[collector]\nmax_unknown_agents = 1000000\n"
+	    "[rrd]\nmin_step = 1h\n", path, sizeof path, err, sizeof err), 0);
+	assert_int_equal(cc->store.min_step, 3600);
+	assert_int_equal(cc->max_unknown_agents, 1000000);
+
+	/* --check-config shows both. */
+	FILE *fp = open_memstream(&out, &outlen);
+	assert_non_null(fp);
+	collector_conf_print(cc, fp);
+	fclose(fp);
+	assert_non_null(strstr(out, "\nmax_unknown_agents = 1000000\n"));
+	assert_non_null(strstr(out, "\nmin_step = 3600\n"));
+	free(out);
+
+	assert_refused(cc, "[collector]\nmax_unknown_agents = -1\n", 2, "max_unknown_agents");
+	assert_refused(cc, "[collector]\n\nmax_unknown_agents = 1000001\n", 3,
+	    "max_unknown_agents");
+	assert_refused(cc, "[collector]\nmax_unknown_agents = many\n", 2, "max_unknown_agents");
+	assert_refused(cc, "[rrd]\nmin_step = 0\n", 2, "min_step");
+	assert_refused(cc, "[rrd]\nrrdcached =\nmin_step = 3601\n", 3, "min_step");
+	assert_refused(cc, "[rrd]\nmin_step = ten\n", 2, "min_step");
+	assert_refused(cc, "[rrd]\nmin_step = 2.5\n", 2, "min_step");
+	free(cc);
+}
+
 int
 main(void)
 {
@@ -100,6 +179,7 @@ main(void)
 		cmocka_unit_test(test_getters),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_collector_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

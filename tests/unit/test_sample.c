@@ -52,6 +52,7 @@ test_reasons(void **state)
 		"ok", "empty", "oversize", "bad_utf8", "bad_json", "too_deep",
 		"duplicate_key", "not_object", "bad_version", "bad_type", "missing_field",
 		"bad_id", "bad_seq", "bad_ts", "bad_interval", "non_finite", "bad_prev",
+		"bad_sid",
 	};
 	(void)state;
 	for (int i = 0; i < SAMPLE_E__COUNT; i++)
@@ -310,8 +311,8 @@ test_agent(void **state)
 static void
 check_field(const char *field, const char *value, enum sample_err want)
 {
-	const char *f[] = { "v", "agent", "seq", "prev", "ts", "interval", "m" };
-	const char *d[] = { "1", "\"lc-01\"", "10", NULL, "1763800020", "60", "{}" };
+	const char *f[] = { "v", "agent", "sid", "seq", "prev", "ts", "interval", "m" };
+	const char *d[] = { "1", "\"lc-01\"", NULL, "10", NULL, "1763800020", "60", "{}" };
 	char buf[512], quoted[64];
 	size_t n = 0;
 
@@ -347,6 +348,17 @@ test_seq_prev(void **state)
 	check_field("seq", "18446744073709551615", SAMPLE_OK);
 	check_field("seq", "0", SAMPLE_OK);
 	check_field("seq", "-0", SAMPLE_OK);
+
+	check_field("sid", "\"9f2c41d07ab355e1\"", SAMPLE_OK);
+	check_field("sid", "\"0000000000000000\"", SAMPLE_OK);
+	check_field("sid", "\"9f2c41d07ab355e\"", SAMPLE_E_SID);
+	check_field("sid", "\"9f2c41d07ab355e1a\"", SAMPLE_E_SID);
+	check_field("sid", "\"9F2C41D07AB355E1\"", SAMPLE_E_SID);
+	check_field("sid", "\"../../etc/passwd\"", SAMPLE_E_SID);
+	check_field("sid", "\"9f2c41d07ab355\\u0000e\"", SAMPLE_E_SID);
+	check_field("sid", "\"\"", SAMPLE_E_SID);
+	check_field("sid", "12", SAMPLE_E_SID);
+	check_field("sid", "null", SAMPLE_E_SID);
 
 	check_field("prev", "9", SAMPLE_OK);
 	check_field("prev", "0", SAMPLE_OK);
@@ -467,6 +479,7 @@ roundtrip(const struct sample *in)
 	if (sample_decode(buf, (size_t)n, &out, msg, sizeof(msg)) != SAMPLE_OK)
 		fail_msg("%s: %s", buf, msg);
 	assert_string_equal(out.agent, in->agent);
+	assert_string_equal(out.sid, in->sid);
 	assert_true(out.seq == in->seq);
 	assert_int_equal(out.has_prev, in->has_prev);
 	if (in->has_prev)
@@ -600,6 +613,16 @@ test_encode(void **state)
 	t = s;
 	t.prev = t.seq;
 	assert_int_equal(sample_encode(&t, buf, sizeof(buf)), -1);
+	t = s;
+	strcpy(t.sid, "9f2c41d07ab355eZ");
+	assert_int_equal(sample_encode(&t, buf, sizeof(buf)), -1);
+	/* The spool id goes after the agent, and comes back. */
+	t = s;
+	strcpy(t.sid, "9f2c41d07ab355e1");
+	assert_true(sample_encode(&t, buf, sizeof(buf)) > 0);
+	assert_true(strncmp(buf, "{\"v\":1,\"agent\":\"lc-01\",\"sid\":\"9f2c41d07ab355e1\","
+	    "\"seq\":1842,", 55) == 0);
+	roundtrip(&t);
 	/* A non-finite value in a slot not marked present is not looked at. */
 	t = s;
 	t.m[M_PCAP_PPS] = NAN;
@@ -610,26 +633,34 @@ static void
 test_ack(void **state)
 {
 	static const uint64_t seqs[] = { 0, 1, 1842, (uint64_t)INT64_MAX + 1, UINT64_MAX };
-	char buf[64];
+	char buf[64], sid[SID_LEN + 1];
 	uint64_t seq;
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
-		int n = ack_encode(seqs[i], buf, sizeof(buf));
+		int n = ack_encode(seqs[i], "9f2c41d07ab355e1", buf, sizeof(buf));
 		assert_true(n > 0);
 		assert_int_equal((size_t)n, strlen(buf));
 		seq = 7;
-		assert_int_equal(ack_decode(buf, (size_t)n, &seq), 0);
+		assert_int_equal(ack_decode(buf, (size_t)n, &seq, sid), 0);
 		assert_true(seq == seqs[i]);
+		assert_string_equal(sid, "9f2c41d07ab355e1");
 	}
-	assert_int_equal(ack_encode(1842, buf, sizeof(buf)), 18);
+	assert_int_equal(ack_encode(1842, "", buf, sizeof(buf)), 18);
 	assert_string_equal(buf, "{\"v\":1,\"seq\":1842}");
-	assert_int_equal(ack_encode(1842, buf, 18), -1);
-	assert_int_equal(ack_encode(1842, buf, 0), -1);
+	assert_int_equal(ack_encode(1842, "", buf, 18), -1);
+	assert_int_equal(ack_encode(1842, "", buf, 0), -1);
+	assert_int_equal(ack_encode(1842, "9f2c41d07ab355e1", buf, sizeof(buf)), 43);
+	assert_string_equal(buf, "{\"v\":1,\"seq\":1842,\"sid\":\"9f2c41d07ab355e1\"}");
+	/* Never an ack the agent would refuse. */
+	assert_int_equal(ack_encode(1842, "9F2C41D07AB355E1", buf, sizeof(buf)), -1);
+	assert_int_equal(ack_encode(1842, "9f2c", buf, sizeof(buf)), -1);
 
 	const char *p = " {\"seq\":5,\"v\":1,\"later\":true}\n";
-	assert_int_equal(ack_decode(p, strlen(p), &seq), 0);
+	memcpy(sid, "xxxxxxxxxxxxxxxx", sizeof sid);
+	assert_int_equal(ack_decode(p, strlen(p), &seq, sid), 0);
 	assert_true(seq == 5);
+	assert_string_equal(sid, "");         /* an older collector's ack */
 
 	static const char *const bad[] = {
 		"", "{}", "[]", "{\"v\":1}", "{\"seq\":5}", "{\"v\":2,\"seq\":5}",
@@ -637,15 +668,23 @@ test_ack(void **state)
 		"{\"v\":1,\"seq\":\"5\"}", "{\"v\":1,\"seq\":null}",
 		"{\"v\":1,\"seq\":18446744073709551616}", "{\"v\":1,\"seq\":5,\"seq\":6}",
 		"{\"v\":1,\"seq\":5} x", "{\"v\":1,\"seq\":5", "{\"v\":1,\"seq\":NaN}",
-		"{\"v\":1,\"seq\":5,\"x\":\"\xff\"}", NULL,
+		"{\"v\":1,\"seq\":5,\"x\":\"\xff\"}",
+		"{\"v\":1,\"seq\":5,\"sid\":\"9f2c41d07ab355e\"}",
+		"{\"v\":1,\"seq\":5,\"sid\":\"9f2c41d07ab355e1f\"}",
+		"{\"v\":1,\"seq\":5,\"sid\":\"9F2C41D07AB355E1\"}",
+		"{\"v\":1,\"seq\":5,\"sid\":\"9f2c41d07ab355g1\"}",
+		"{\"v\":1,\"seq\":5,\"sid\":12}", "{\"v\":1,\"seq\":5,\"sid\":null}",
+		"{\"v\":1,\"seq\":5,\"sid\":\"9f2c41d07ab355e\\u0000\"}", NULL,
 	};
 	for (int i = 0; bad[i] != NULL; i++) {
 		seq = 7;
-		if (ack_decode(bad[i], strlen(bad[i]), &seq) != -1)
+		memcpy(sid, "unchangedunchang", sizeof sid);
+		if (ack_decode(bad[i], strlen(bad[i]), &seq, sid) != -1)
 			fail_msg("ack '%s' accepted", bad[i]);
 		assert_true(seq == 7);
+		assert_string_equal(sid, "unchangedunchang");
 	}
-	assert_int_equal(ack_decode(NULL, 0, &seq), -1);
+	assert_int_equal(ack_decode(NULL, 0, &seq, sid), -1);
 }
 
 static void
@@ -665,6 +704,7 @@ state_roundtrip(const struct agent_state *in)
 	assert_true(out.ts == in->ts);
 	assert_true(out.boot_ts == in->boot_ts);
 	assert_string_equal(out.version, in->version);
+	assert_string_equal(out.sid, in->sid);
 }
 
 static void
@@ -693,6 +733,11 @@ test_state(void **state)
 	state_roundtrip(&st);
 	strcpy(st.version, "");
 	state_roundtrip(&st);
+	strcpy(st.sid, "9f2c41d07ab355e1");
+	assert_true(state_encode(&st, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, ",\"sid\":\"9f2c41d07ab355e1\"}"));
+	state_roundtrip(&st);
+	st.sid[0] = '\0';
 	memset(st.version, 'x', sizeof(st.version) - 1);
 	st.version[sizeof(st.version) - 1] = '\0';
 	state_roundtrip(&st);
@@ -708,6 +753,11 @@ test_state(void **state)
 	assert_true(out.ts == 5);
 	assert_string_equal(out.version, "");
 	assert_true(out.boot_ts == 0);
+	assert_string_equal(out.sid, "");
+	/* A spool id that is not one is left out, not a reason to lose the state. */
+	p = "{\"v\":1,\"state\":\"online\",\"ts\":5,\"sid\":\"../x\"}";
+	assert_int_equal(state_decode(p, strlen(p), &out), 0);
+	assert_string_equal(out.sid, "");
 	/* A version too long for the struct is cut at a character boundary. */
 	p = "{\"v\":1,\"state\":\"online\",\"ts\":5,"
 	    "\"version\":\"0123456789012345678901234567\xe1\xbb\x87xyz\"}";

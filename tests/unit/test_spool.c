@@ -1,5 +1,6 @@
 /* The agent's spool (agent/spool.c): round trips, seqs across restarts,
- * torn tails, flipped bytes, the size bound, and a big backlog. */
+ * torn tails, flipped bytes, the size bound, a big backlog, and the spool
+ * id (kept, carried by compaction, new after a wipe or damage). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,9 +20,14 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sample.h"
 #include "spool.h"
 
 #define MB	(1024 * 1024)
+
+/* The record layout (agent/spool.c), for the tests that craft files. */
+#define REC_SID		5
+#define SID_REC		(24 + 8)	/* a whole SID record */
 
 struct fixture {
 	char	base[256];
@@ -245,10 +251,10 @@ test_seq_across_reopen(void **state)
 	sp = open_ok(f, MB);
 	assert_int_equal(walk(sp, NULL, 0), 35);
 	/* Every sample acked and the file rewritten: only the META record
-	 * remembers where the seqs were. */
+	 * remembers where the seqs were (after the SID record). */
 	assert_int_equal(spool_ack(sp, next - 1), 0);
 	assert_int_equal(spool_compact(sp, err, sizeof err), 0);
-	assert_true(file_size(f->data) < 64);
+	assert_int_equal(file_size(f->data), SID_REC + 40);
 	spool_close(sp);
 
 	sp = open_ok(f, MB);
@@ -729,6 +735,392 @@ test_write_failure(void **state)
 	assert_int_not_equal(signal(SIGXFSZ, SIG_DFL), SIG_ERR);
 }
 
+/* The records of an intact file, walked by their headers: how many of
+ * type, and the offset of the last one (-1 if none). */
+static int
+count_type(const char *path, int type, long *last)
+{
+	size_t len, off = 0;
+	unsigned char *buf = read_file(path, &len);
+	int n = 0;
+
+	*last = -1;
+	while (len - off >= 24) {
+		uint32_t rl = (uint32_t)buf[off + 8] | (uint32_t)buf[off + 9] << 8 |
+		    (uint32_t)buf[off + 10] << 16 | (uint32_t)buf[off + 11] << 24;
+		if (buf[off + 4] == type) {
+			n++;
+			*last = (long)off;
+		}
+		off += 24 + rl;
+	}
+	assert_int_equal(off, len);
+	free(buf);
+	return n;
+}
+
+static void
+sid_copy(const struct spool *sp, char sid[SPOOL_SID_LEN + 1])
+{
+	assert_non_null(spool_sid(sp));
+	assert_true(sid_valid(spool_sid(sp)));
+	memcpy(sid, spool_sid(sp), SPOOL_SID_LEN + 1);
+}
+
+/* The log on stderr goes to a file, so that a test can count messages. */
+static int
+capture_begin(const struct fixture *f, char *path, size_t len)
+{
+	int saved, fd;
+
+	snprintf(path, len, "%s/log", f->base);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	assert_int_not_equal(saved, -1);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_int_not_equal(fd, -1);
+	assert_int_not_equal(dup2(fd, STDERR_FILENO), -1);
+	close(fd);
+	log_set_level(LOG_LVL_INFO);
+	return saved;
+}
+
+/* Ends the capture; returns how many times needle was logged. */
+static int
+capture_end(int saved, const char *path, const char *needle)
+{
+	size_t len;
+	unsigned char *buf;
+	const char *p;
+	int n = 0;
+
+	log_set_level(LOG_LVL_ERR);
+	fflush(stderr);
+	assert_int_not_equal(dup2(saved, STDERR_FILENO), -1);
+	close(saved);
+	buf = read_file(path, &len);
+	buf[len] = '\0';
+	for (p = (const char *)buf; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	free(buf);
+	unlink(path);
+	return n;
+}
+
+/* A new spool has an id from its first record on, and keeps it. */
+static void
+test_sid_new(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *sp = open_ok(f, MB), *sp2;
+	char sid[SPOOL_SID_LEN + 1], sid2[SPOOL_SID_LEN + 1], err[256];
+	char dir2[PATH_MAX], data2[PATH_MAX + 16];
+	long last;
+
+	sid_copy(sp, sid);
+	assert_int_equal(count_type(f->data, REC_SID, &last), 1);
+	assert_int_equal(last, 0);
+	assert_int_equal(file_size(f->data), SID_REC);
+	for (uint64_t s = 1; s <= 3; s++)
+		append_ok(sp, s);
+	spool_close(sp);
+
+	for (int run = 0; run < 3; run++) {
+		off_t size = file_size(f->data);
+
+		sp = open_ok(f, MB);
+		assert_string_equal(spool_sid(sp), sid);
+		/* Nothing written for it at a reopen. */
+		assert_int_equal(file_size(f->data), size);
+		assert_int_equal(count_type(f->data, REC_SID, &last), 1);
+		append_ok(sp, 4 + (uint64_t)run);
+		spool_close(sp);
+	}
+
+	/* Two spools made one after the other do not share an id. */
+	snprintf(dir2, sizeof dir2, "%s/spool2", f->base);
+	snprintf(data2, sizeof data2, "%s/%s", dir2, SPOOL_DATA_FILE);
+	if (spool_open(&sp2, dir2, MB, err, sizeof err) == -1)
+		fail_msg("spool_open: %s", err);
+	sid_copy(sp2, sid2);
+	assert_string_not_equal(sid, sid2);
+	spool_close(sp2);
+	assert_int_equal(unlink(data2), 0);
+	assert_int_equal(rmdir(dir2), 0);
+}
+
+/* spool.dat wiped (the directory kept): a new spool, a new id, seqs from 1. */
+static void
+test_sid_wiped(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *sp = open_ok(f, MB);
+	struct spool_stats st;
+	char sid[SPOOL_SID_LEN + 1], sid2[SPOOL_SID_LEN + 1];
+
+	sid_copy(sp, sid);
+	for (uint64_t s = 1; s <= 5; s++)
+		append_ok(sp, s);
+	spool_close(sp);
+	assert_int_equal(unlink(f->data), 0);
+
+	sp = open_ok(f, MB);
+	sid_copy(sp, sid2);
+	assert_string_not_equal(sid, sid2);
+	spool_stats(sp, &st);
+	assert_int_equal(st.next_seq, 1);
+	assert_int_equal(st.depth, 0);
+	append_ok(sp, 1);
+	spool_close(sp);
+	sp = open_ok(f, MB);
+	assert_string_equal(spool_sid(sp), sid2);
+	spool_close(sp);
+}
+
+/* Compaction, asked for and by itself, carries the id over, first. */
+static void
+test_sid_compaction(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *sp = open_ok(f, MB);
+	struct spool_stats st;
+	char sid[SPOOL_SID_LEN + 1], err[256];
+	off_t before;
+	long last;
+
+	sid_copy(sp, sid);
+	for (uint64_t s = 1; s <= 10; s++)
+		append_ok(sp, s);
+	assert_int_equal(spool_ack(sp, 8), 0);
+	assert_int_equal(spool_compact(sp, err, sizeof err), 0);
+	assert_string_equal(spool_sid(sp), sid);
+	assert_int_equal(count_type(f->data, REC_SID, &last), 1);
+	assert_int_equal(last, 0);
+	spool_close(sp);
+	sp = open_ok(f, MB);
+	assert_string_equal(spool_sid(sp), sid);
+	assert_int_equal(walk(sp, NULL, 0), 2);
+	spool_close(sp);
+
+	/* Enough acked samples that the spool rewrites itself, several
+	 * times (the file shrinks each time). */
+	sp = open_ok(f, MB);
+	before = file_size(f->data);
+	int shrunk = 0;
+	for (uint64_t s = 11; s <= 2000; s++) {
+		off_t size;
+
+		append_ok(sp, s);
+		assert_int_equal(spool_ack(sp, s - 1), 0);
+		size = file_size(f->data);
+		if (size < before)
+			shrunk++;
+		before = size;
+	}
+	assert_true(shrunk >= 2);
+	assert_string_equal(spool_sid(sp), sid);
+	spool_close(sp);
+	assert_int_equal(count_type(f->data, REC_SID, &last), 1);
+	assert_int_equal(last, 0);
+	sp = open_ok(f, MB);
+	assert_string_equal(spool_sid(sp), sid);
+	spool_stats(sp, &st);
+	assert_int_equal(st.next_seq, 2001);
+	assert_int_equal(st.last_acked, 1999);
+	spool_close(sp);
+}
+
+/* A spool found to be a copy takes a new id, keeping its samples, its
+ * seqs and its acks; one SID record is left, and the next open agrees. */
+static void
+test_sid_renew(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *sp = open_ok(f, MB);
+	struct spool_stats st;
+	char sid[SPOOL_SID_LEN + 1], sid2[SPOOL_SID_LEN + 1], err[256];
+	long last;
+
+	sid_copy(sp, sid);
+	for (uint64_t s = 1; s <= 6; s++)
+		append_ok(sp, s);
+	assert_int_equal(spool_ack(sp, 2), 0);
+	assert_int_equal(spool_renew_sid(sp, err, sizeof err), 0);
+	sid_copy(sp, sid2);
+	assert_string_not_equal(sid, sid2);
+	spool_stats(sp, &st);
+	assert_int_equal(st.depth, 4);
+	assert_int_equal(st.next_seq, 7);
+	assert_int_equal(st.last_acked, 2);
+	spool_close(sp);
+	assert_int_equal(count_type(f->data, REC_SID, &last), 1);
+	sp = open_ok(f, MB);
+	assert_string_equal(spool_sid(sp), sid2);
+	assert_int_equal(walk(sp, NULL, 0), 4);
+	spool_close(sp);
+}
+
+/* A file of an older agent: the same records without the SID record. */
+static void
+test_sid_old_format(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *sp = open_ok(f, MB);
+	struct spool_stats st;
+	char sid[SPOOL_SID_LEN + 1], sid2[SPOOL_SID_LEN + 1], err[256], log[PATH_MAX];
+	unsigned char *buf;
+	size_t len;
+	uint64_t seqs[8];
+	long last;
+	int saved;
+
+	sid_copy(sp, sid);
+	for (uint64_t s = 1; s <= 5; s++)
+		append_ok(sp, s);
+	assert_int_equal(spool_ack(sp, 2), 0);
+	spool_close(sp);
+	buf = read_file(f->data, &len);
+	assert_int_equal(buf[4], REC_SID);
+	write_file(f->data, buf + SID_REC, len - SID_REC);
+	free(buf);
+	assert_int_equal(count_type(f->data, REC_SID, &last), 0);
+
+	/* Opened twice: one new id, appended and said once. */
+	saved = capture_begin(f, log, sizeof log);
+	sp = open_ok(f, MB);
+	sid_copy(sp, sid2);
+	spool_close(sp);
+	sp = open_ok(f, MB);
+	assert_string_equal(spool_sid(sp), sid2);
+	assert_int_equal(capture_end(saved, log, "no spool id (written by an older "
+	    "agent); this spool is now "), 1);
+	assert_string_not_equal(sid, sid2);
+	spool_stats(sp, &st);
+	assert_int_equal(st.bad + st.torn, 0);
+	assert_int_equal(st.last_acked, 2);
+	assert_int_equal(st.next_seq, 6);
+	assert_int_equal(walk(sp, seqs, 8), 3);
+	assert_int_equal(seqs[0], 3);
+	assert_int_equal(count_type(f->data, REC_SID, &last), 1);
+	assert_int_equal((off_t)last, file_size(f->data) - SID_REC);
+	append_ok(sp, 6);
+	/* The first compaction puts it first. */
+	assert_int_equal(spool_compact(sp, err, sizeof err), 0);
+	spool_close(sp);
+	assert_int_equal(count_type(f->data, REC_SID, &last), 1);
+	assert_int_equal(last, 0);
+	sp = open_ok(f, MB);
+	assert_string_equal(spool_sid(sp), sid2);
+	assert_int_equal(walk(sp, NULL, 0), 4);
+	spool_close(sp);
+
+	/* An older agent's compacted file: a META record alone. */
+	sp = open_ok(f, MB);
+	assert_int_equal(spool_ack(sp, 6), 0);
+	assert_int_equal(spool_compact(sp, err, sizeof err), 0);
+	spool_close(sp);
+	buf = read_file(f->data, &len);
+	assert_int_equal(len, SID_REC + 40);
+	write_file(f->data, buf + SID_REC, len - SID_REC);
+	free(buf);
+	sp = open_ok(f, MB);
+	assert_string_not_equal(spool_sid(sp), sid2);
+	assert_true(sid_valid(spool_sid(sp)));
+	spool_stats(sp, &st);
+	assert_int_equal(st.next_seq, 7);
+	assert_int_equal(st.last_acked, 6);
+	assert_int_equal(st.depth, 0);
+	spool_close(sp);
+}
+
+/* A SID record damaged at any byte: a new id (the old one cannot be
+ * read), the samples kept, and the file rewritten with exactly one. */
+static void
+test_sid_damaged(void **state)
+{
+	struct fixture *f = *state;
+	size_t off[8], olen;
+	unsigned char *orig = make_spool(f, 4, off, &olen), *buf = malloc(olen);
+	char sid[SPOOL_SID_LEN + 1], sid2[SPOOL_SID_LEN + 1];
+	struct spool *sp;
+	struct spool_stats st;
+	long last;
+
+	assert_non_null(buf);
+	assert_int_equal(off[0], SID_REC);
+	sp = open_ok(f, MB);
+	sid_copy(sp, sid);
+	spool_close(sp);
+	for (size_t i = 0; i < SID_REC; i++) {
+		memcpy(buf, orig, olen);
+		buf[i] ^= (unsigned char)(i % 2 ? 0x01 : 0x80);
+		write_file(f->data, buf, olen);
+		sp = open_ok(f, MB);
+		sid_copy(sp, sid2);
+		assert_string_not_equal(sid, sid2);
+		spool_stats(sp, &st);
+		assert_int_equal(st.bad, 1);
+		assert_int_equal(st.torn, 0);
+		assert_int_equal(st.depth, 4);
+		assert_int_equal(st.next_seq, 5);
+		assert_int_equal(walk(sp, NULL, 0), 4);
+		spool_close(sp);
+		assert_int_equal(count_type(f->data, REC_SID, &last), 1);
+		assert_int_equal(last, 0);
+
+		sp = open_ok(f, MB);
+		assert_string_equal(spool_sid(sp), sid2);
+		spool_stats(sp, &st);
+		assert_int_equal(st.bad, 0);
+		assert_int_equal(st.depth, 4);
+		spool_close(sp);
+	}
+	free(buf);
+	free(orig);
+}
+
+/* A torn tail after the SID record leaves the id alone; a torn SID record
+ * (a crash while the spool was being made) is a new spool. */
+static void
+test_sid_torn(void **state)
+{
+	struct fixture *f = *state;
+	size_t off[8], olen;
+	unsigned char *orig = make_spool(f, 3, off, &olen);
+	char sid[SPOOL_SID_LEN + 1];
+	struct spool *sp;
+	struct spool_stats st;
+	long last;
+
+	sp = open_ok(f, MB);
+	sid_copy(sp, sid);
+	spool_close(sp);
+	/* Cut anywhere in the samples, the first one included. */
+	for (size_t cut = SID_REC + 1; cut < olen; cut++) {
+		write_file(f->data, orig, cut);
+		sp = open_ok(f, MB);
+		assert_string_equal(spool_sid(sp), sid);
+		spool_stats(sp, &st);
+		assert_int_equal(st.torn, (cut == off[1] || cut == off[2]) ? 0 : 1);
+		spool_close(sp);
+		assert_int_equal(count_type(f->data, REC_SID, &last), 1);
+		assert_int_equal(last, 0);
+	}
+	for (size_t cut = 1; cut < SID_REC; cut++) {
+		write_file(f->data, orig, cut);
+		sp = open_ok(f, MB);
+		assert_true(sid_valid(spool_sid(sp)));
+		assert_string_not_equal(spool_sid(sp), sid);
+		spool_stats(sp, &st);
+		assert_int_equal(st.torn, 1);
+		assert_int_equal(st.next_seq, 1);
+		spool_close(sp);
+		assert_int_equal(file_size(f->data), SID_REC);
+		assert_int_equal(count_type(f->data, REC_SID, &last), 1);
+	}
+	free(orig);
+}
+
 static void
 test_ack_beyond(void **state)
 {
@@ -770,6 +1162,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stale_tmp_and_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_beyond, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sid_new, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sid_wiped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sid_compaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sid_renew, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sid_old_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sid_damaged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sid_torn, setup, teardown),
 	};
 
 	/* Damage is what these tests make: its warnings are expected. */

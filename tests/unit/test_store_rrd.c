@@ -924,6 +924,309 @@ test_other_step(void **state)
 	assert_int_equal(seen, 7);
 }
 
+/* ---- interval changes and [rrd] min_step ---- */
+
+#define FINE 10           /* the interval before the change */
+
+/* An unsigned value of rrd_info_r's (a DS heartbeat, the step), or 0. */
+static unsigned long
+info_cnt(const char *path, const char *key)
+{
+	rrd_info_t *info = rrd_info_r(path), *p;
+	unsigned long v = 0;
+
+	if (info == NULL)
+		fail_msg("info %s: %s", path, rrd_get_error());
+	for (p = info; p != NULL; p = p->next)
+		if (strcmp(p->key, key) == 0 && p->type == RD_I_CNT)
+			v = p->value.u_cnt;
+	rrd_info_free(info);
+	return v;
+}
+
+/* Every DS of icmp.rrd has heartbeat hb. */
+static void
+assert_icmp_heartbeat(const char *path, unsigned long hb)
+{
+	const char *ds[] = { "icmp_rtt_min_ms", "icmp_rtt_avg_ms", "icmp_rtt_max_ms",
+		"icmp_rtt_p50_ms", "icmp_rtt_p90_ms", "icmp_jitter_ms", "icmp_loss_pct" };
+	char key[128];
+
+	for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {
+		snprintf(key, sizeof key, "ds[%s].minimal_heartbeat", ds[i]);
+		assert_int_equal(info_cnt(path, key), hb);
+	}
+}
+
+/*
+ * The AVERAGE rows of DS ds in (start, end] at resolution res: how many
+ * hold a value, and each of them must be want(row's end time).
+ */
+static int
+count_known(const char *path, int ds, time_t start, time_t end, unsigned long res,
+    double (*want)(time_t))
+{
+	unsigned long step = res, n;
+	char **names;
+	rrd_value_t *data;
+	time_t s0 = start, e0 = end;
+	int known = 0;
+
+	if (rrd_fetch_r(path, "AVERAGE", &s0, &e0, &step, &n, &names, &data) == -1)
+		fail_msg("fetch %s: %s", path, rrd_get_error());
+	assert_int_equal(step, res);
+	for (time_t t = s0 + (time_t)step; t <= e0; t += (time_t)step) {
+		unsigned long row = (unsigned long)((t - s0) / (time_t)step - 1);
+		double v = data[row * n + (unsigned long)ds];
+		if (t <= start || t > end || isnan(v))
+			continue;
+		assert_dbl(v, want(t), 1e-9);
+		known++;
+	}
+	for (unsigned long i = 0; i < n; i++)
+		rrd_freemem(names[i]);
+	rrd_freemem(names);
+	rrd_freemem(data);
+	return known;
+}
+
+/* The value the interval tests store for the sample ending at t, and so
+ * for every row it covers: a function of the sample's time. */
+static double
+value_fine(time_t t)
+{
+	return (double)(t - T0) / FINE;
+}
+
+/* A 60 s sample covers six 10 s rows: each holds the value of the sample
+ * that ends at or after it. */
+static double
+value_coarse(time_t t)
+{
+	time_t end = T0 + 29 * FINE;
+
+	return 1000 + (double)((t - end + STEP - 1) / STEP);
+}
+
+/* The samples of the interval tests: 30 at 10 s, T0 .. T0 + 290, then
+ * count at 60 s from T0 + 290 + 60 on (from + 1 .. from + count). */
+static void
+sample_fine(struct sample *s, int i)
+{
+	sample_at(s, "a1", T0 + i * FINE);
+	s->interval = FINE;
+	sample_set(s, M_ICMP_RTT_AVG_MS, value_fine((time_t)s->ts));
+}
+
+static void
+sample_coarse(struct sample *s, int k)
+{
+	sample_at(s, "a1", T0 + 29 * FINE + k * STEP);
+	sample_set(s, M_ICMP_RTT_AVG_MS, 1000 + k);
+}
+
+/*
+ * An agent's interval grows from 10 s to 60 s: the file's heartbeat is
+ * raised (once, logged, counted) before the first 60 s sample is stored,
+ * so every row after the change holds a value, and the 10 s history
+ * stays. A fresh store reads the heartbeat from the file.
+ */
+static void
+test_interval_grows(void **state)
+{
+	struct fixture *f = *state;
+	struct store_stats stats;
+	struct sample s;
+	char path[PATH_MAX];
+	time_t change = T0 + 29 * FINE;
+
+	file_path(f, "p1", "a1", "icmp", path, sizeof path);
+	for (int i = 0; i < 30; i++) {
+		sample_fine(&s, i);
+		assert_int_equal(put(f, "p1", &s), STORE_OK);
+	}
+	assert_int_equal(info_cnt(path, "step"), FINE);
+	assert_icmp_heartbeat(path, 3 * FINE);
+	/* The next store learns the heartbeat from the header. */
+	reopen(f);
+	for (int k = 1; k <= 20; k++) {
+		sample_coarse(&s, k);
+		assert_int_equal(put(f, "p1", &s), STORE_OK);
+	}
+	store_get_stats(f->st, &stats);
+	assert_int_equal(stats.tunes, 1);
+	assert_int_equal(stats.updates, 20);
+	assert_int_equal(stats.checks, 1);   /* one look at the file: the rest is cached */
+	assert_icmp_heartbeat(path, 3 * STEP);
+	assert_int_equal(info_cnt(path, "step"), FINE);   /* not recreated */
+	assert_int_equal(last_update(path), change + 20 * STEP);
+
+	/* Every 10 s row of the 60 s samples holds its value ... */
+	assert_int_equal(count_known(path, 1, change, change + 20 * STEP, FINE, value_coarse),
+	    20 * STEP / FINE);
+	/* ... and the rows before the change are still there (T0's row
+	 * too: the file starts at T0 - 10). */
+	assert_int_equal(count_known(path, 1, T0 - FINE, change, FINE, value_fine), 30);
+
+	/* Back to 10 s: the longer heartbeat fits it, nothing is tuned. And
+	 * a restart reads 180 from the file. */
+	reopen(f);
+	sample_at(&s, "a1", change + 20 * STEP + FINE);
+	s.interval = FINE;
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 5);
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+	sample_coarse(&s, 21);
+	s.ts += FINE;
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+	store_get_stats(f->st, &stats);
+	assert_int_equal(stats.tunes, 0);
+	assert_int_equal(stats.updates, 2);
+	assert_icmp_heartbeat(path, 3 * STEP);
+}
+
+/*
+ * The undo record of a direct update is taken after the tune: the update
+ * that asked for the tune, cut short by a kill, is put back to the tuned
+ * file (heartbeat kept), and the resent sample makes exactly the file a
+ * whole update makes.
+ */
+static void
+test_interval_tune_then_torn(void **state)
+{
+	struct fixture *f = *state;
+	struct store_stats stats;
+	struct sample s;
+	char path[PATH_MAX];
+	unsigned char *before, *after, *now;
+	size_t blen, len, nlen, lh;
+	time_t old;
+
+	file_path(f, "p1", "a1", "icmp", path, sizeof path);
+	for (int i = 0; i < 30; i++) {
+		sample_fine(&s, i);
+		assert_int_equal(put(f, "p1", &s), STORE_OK);
+	}
+	before = slurp(path, &blen);
+	sample_coarse(&s, 1);
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+	after = slurp(path, &len);
+	assert_int_equal(blen, len);
+	/* The rows and pointers moved on, last_up not yet. */
+	lh = live_head_off(after);
+	now = malloc(len);
+	assert_non_null(now);
+	memcpy(now, after, len);
+	memcpy(&old, before + lh, sizeof old);
+	memcpy(now + lh, &old, sizeof old);
+	spit(path, now, len);
+	free(now);
+
+	reopen(f);
+	store_get_stats(f->st, &stats);
+	assert_int_equal(stats.restored, 1);
+	assert_int_equal(last_update(path), T0 + 29 * FINE);
+	assert_icmp_heartbeat(path, 3 * STEP);
+	/* The resent sample: no second tune, the same file as a whole update. */
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+	store_get_stats(f->st, &stats);
+	assert_int_equal(stats.tunes, 0);
+	now = slurp(path, &nlen);
+	assert_int_equal(nlen, len);
+	assert_memory_equal(now, after, len);
+	free(now);
+	free(after);
+	free(before);
+}
+
+/* The bytes of the files in dir (what `du -b` counts for them). */
+static long long
+dir_bytes(const char *dir)
+{
+	struct dirent *e;
+	struct stat sb;
+	long long total = 0;
+	DIR *d = opendir(dir);
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(sb.st_mode))
+			total += (long long)sb.st_size;
+	closedir(d);
+	return total;
+}
+
+/* One sample with every metric, at interval 1. */
+static void
+sample_every_metric(struct sample *s, const char *agent)
+{
+	sample_at(s, agent, T0);
+	s->interval = 1;
+	for (int m = 0; m < METRIC_COUNT; m++)
+		sample_set(s, m, 1);
+}
+
+/*
+ * [rrd] min_step: an agent at interval 1 gets files of step 10 (the
+ * default), which bounds what one agent's files take on disk
+ * (docs/collector.md: 23,307,024 bytes in its six files, 23,311,120 with
+ * the directory, `du -b`); a store set to 1 keeps step 1.
+ */
+static void
+test_min_step(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct store_conf conf = f->conf;
+	struct sample s;
+	char path[PATH_MAX], dir[PATH_MAX], err[512];
+
+	sample_every_metric(&s, "a1");
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+	file_path(f, "p1", "a1", "icmp", path, sizeof path);
+	assert_int_equal(info_cnt(path, "step"), STORE_MIN_STEP_DEFAULT);
+	assert_int_equal(info_cnt(path, "rra[0].rows"), 86400 / STORE_MIN_STEP_DEFAULT);
+	assert_icmp_heartbeat(path, 3 * STORE_MIN_STEP_DEFAULT);
+	snprintf(dir, sizeof dir, "%s/rrd/p1/a1", f->dir);
+	long long bytes = dir_bytes(dir);
+	print_message("one agent, every group, interval 1, min_step 10: %lld bytes\n", bytes);
+	assert_true(bytes <= 23307024);
+	/* A second sample a second later lands in the same 10 s row. */
+	s.ts = T0 + 1;
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 3);
+	assert_int_equal(put(f, "p1", &s), STORE_OK);
+	assert_int_equal(last_update(path), T0 + 1);
+
+	/* min_step 1: step 1 (small archives: the step is what is tested). */
+	conf.min_step = 1;
+	snprintf(conf.retention, sizeof conf.retention, "RRA:AVERAGE:0.5:1:100");
+	assert_int_equal(store_open(&st, &conf, err, sizeof err), 0);
+	sample_at(&s, "a2", T0);
+	s.interval = 1;
+	sample_set(&s, M_TCP_CONNECT_MS, 12);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	store_close(st);
+	file_path(f, "p1", "a2", "tcp", path, sizeof path);
+	assert_int_equal(info_cnt(path, "step"), 1);
+	assert_int_equal(info_cnt(path, "ds[tcp_connect_ms].minimal_heartbeat"), 3);
+
+	/* An interval above min_step is the step, as before. */
+	conf.min_step = 30;
+	assert_int_equal(store_open(&st, &conf, err, sizeof err), 0);
+	sample_at(&s, "a3", T0);
+	s.interval = 60;
+	sample_set(&s, M_TCP_CONNECT_MS, 12);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	store_close(st);
+	file_path(f, "p1", "a3", "tcp", path, sizeof path);
+	assert_int_equal(info_cnt(path, "step"), 60);
+
+	/* Beyond the longest interval: refused at open. */
+	conf.min_step = 3601;
+	assert_int_equal(store_open(&st, &conf, err, sizeof err), -1);
+	assert_non_null(strstr(err, "min_step"));
+}
+
 /* ---- rrdcached ---- */
 
 static int
@@ -1428,6 +1731,130 @@ test_rrdcached_no_batch(void **state)
 	store_close(st);
 }
 
+/*
+ * The interval change through rrdcached, in a batch: updates of the file
+ * that rrdcached still holds (sent, not flushed) are written before the
+ * tune (none is lost to the tune's FORGET), the ones queued in the same
+ * batch go after it, and every row holds its value.
+ */
+static void
+test_rrdcached_interval_grows(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct store_conf conf = f->conf;
+	struct store_stats stats;
+	struct sample s;
+	struct done_log d = { 0 };
+	char err[1024], path[PATH_MAX];
+	time_t change = T0 + 29 * FINE;
+
+	if (!open_cached(f, &conf, &st))
+		return;
+	file_path(f, "p1", "a1", "icmp", path, sizeof path);
+	/* 20 samples at 10 s sent (rrdcached holds them: -w is an hour). */
+	store_batch_begin(st);
+	for (int i = 0; i < 20; i++) {
+		sample_fine(&s, i);
+		s.seq = (uint64_t)i + 1;
+		assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	}
+	if (store_batch_end(st, NULL, NULL, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(last_update(path), T0 - FINE);
+	/* One batch: 10 more at 10 s, then the 60 s ones. */
+	store_batch_begin(st);
+	for (int i = 20; i < 30; i++) {
+		sample_fine(&s, i);
+		s.seq = (uint64_t)i + 1;
+		assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	}
+	for (int k = 1; k <= 10; k++) {
+		sample_coarse(&s, k);
+		s.seq = (uint64_t)(30 + k);
+		assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+		if (k == 1) {
+			/* Tuned at once, with what rrdcached held written first. */
+			assert_icmp_heartbeat(path, 3 * STEP);
+			assert_int_equal(last_update(path), T0 + 19 * FINE);
+		}
+	}
+	if (store_batch_end(st, note_done, &d, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(d.n, 20);
+	for (int i = 0; i < d.n; i++)
+		assert_int_equal(d.updates[i], 1);
+	/* Not in a batch: the same, one update at a time. */
+	for (int k = 11; k <= 12; k++) {
+		sample_coarse(&s, k);
+		assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	}
+	assert_int_equal(store_flush(st, err, sizeof err), 0);
+	store_get_stats(st, &stats);
+	assert_int_equal(stats.tunes, 1);
+	assert_int_equal(stats.updates, 42);
+	assert_int_equal(last_update(path), change + 12 * STEP);
+	assert_icmp_heartbeat(path, 3 * STEP);
+	assert_int_equal(count_known(path, 1, T0 - FINE, change, FINE, value_fine), 30);
+	assert_int_equal(count_known(path, 1, change, change + 12 * STEP, FINE, value_coarse),
+	    12 * STEP / FINE);
+
+	/* A write of rrdcached's under way (another process holds librrd's
+	 * lock): the tune waits for it instead of failing one of the two. */
+	int up[2], status;
+	char c;
+	sample_at(&s, "a3", T0);
+	s.interval = FINE;
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 1);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	assert_int_equal(store_flush(st, err, sizeof err), 0);
+	file_path(f, "p1", "a3", "icmp", path, sizeof path);
+	assert_int_equal(pipe(up), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		int fd = open(path, O_RDWR);
+		if (fd == -1 || fcntl(fd, F_SETLK, &lk) == -1)
+			_exit(1);
+		(void)!write(up[1], "l", 1);
+		usleep(300 * 1000);
+		_exit(0);                          /* the lock goes with it */
+	}
+	assert_int_equal(read(up[0], &c, 1), 1);
+	sample_at(&s, "a3", T0 + STEP);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 2);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(up[0]);
+	close(up[1]);
+	assert_icmp_heartbeat(path, 3 * STEP);
+
+	/* rrdcached down: the tune cannot know what it held, so it waits. */
+	sample_at(&s, "a2", T0);
+	s.interval = FINE;
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 1);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	stop_rrdcached(f);
+	sample_at(&s, "a2", T0 + STEP);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 2);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_RETRY);
+	assert_non_null(strstr(err, "heartbeat"));
+	file_path(f, "p1", "a2", "icmp", path, sizeof path);
+	assert_icmp_heartbeat(path, 3 * FINE);
+	/* Back: the retry tunes and stores it. */
+	assert_int_equal(start_rrdcached(f), 0);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	/* The batch connection saw the old daemon go: the first pass says
+	 * so (the caller replays its log), the next one passes. */
+	assert_int_equal(store_flush(st, err, sizeof err), -1);
+	assert_int_equal(store_flush(st, err, sizeof err), 0);
+	assert_icmp_heartbeat(path, 3 * STEP);
+	assert_int_equal(last_update(path), T0 + STEP);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -1449,10 +1876,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_undo_left_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked_update_not_undone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interval_grows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interval_tune_then_torn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_min_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rrdcached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rrdc_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rrdcached_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rrdcached_no_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rrdcached_interval_grows, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

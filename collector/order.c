@@ -1,0 +1,240 @@
+/*
+ * The order of one agent's samples: spools, duplicates, holds and gaps
+ * (order.h). Pure logic, no I/O.
+ */
+#include "order.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+order_agent_init(struct order_agent *a)
+{
+	memset(a, 0, sizeof *a);
+	a->cur = -1;
+}
+
+void
+order_agent_free(struct order_agent *a)
+{
+	for (int i = 0; i < a->nsp; i++)
+		free(a->sp[i].held);
+	a->nsp = 0;
+}
+
+void
+order_add_spool(struct order_agent *a, const char *sid, uint64_t last_seq, double used)
+{
+	if (a->nsp == ORDER_SPOOLS || (sid[0] != '\0' && !sid_valid(sid)))
+		return;
+	struct order_spool *sp = &a->sp[a->nsp];
+	memset(sp, 0, sizeof *sp);
+	memcpy(sp->sid, sid, strlen(sid) + 1);
+	sp->last_seq = last_seq;
+	sp->used = used;
+	if (a->cur < 0 || used > a->sp[a->cur].used)
+		a->cur = a->nsp;
+	a->nsp++;
+}
+
+static struct order_spool *
+find(struct order_agent *a, const char *sid)
+{
+	for (int i = 0; i < a->nsp; i++)
+		if (strcmp(a->sp[i].sid, sid) == 0)
+			return &a->sp[i];
+	return NULL;
+}
+
+/* A free slot, forgetting the least recently used spool when full. The
+ * current one is never forgotten: it is the most recently moved. */
+static struct order_spool *
+slot(struct order_agent *a, struct order_forgot *forgot)
+{
+	int old = -1;
+
+	if (a->nsp < ORDER_SPOOLS)
+		return &a->sp[a->nsp++];
+	for (int i = 0; i < a->nsp; i++)
+		if (i != a->cur && (old < 0 || a->sp[i].used < a->sp[old].used))
+			old = i;
+	struct order_spool *sp = &a->sp[old];
+	forgot->any = true;
+	memcpy(forgot->sid, sp->sid, sizeof forgot->sid);
+	forgot->dropped = sp->nheld;
+	free(sp->held);
+	return sp;
+}
+
+struct order_spool *
+order_spool_of(struct order_agent *a, const struct sample *s, double now,
+    enum order_spool_kind *kind, struct order_forgot *forgot)
+{
+	struct order_spool *sp = find(a, s->sid);
+	uint64_t base = 0;
+
+	memset(forgot, 0, sizeof *forgot);
+	if (sp != NULL) {
+		*kind = ORDER_KNOWN;
+		sp->used = now;
+		return sp;
+	}
+	if (a->nsp == 0) {
+		*kind = ORDER_FIRST;
+	} else if (a->cur >= 0 && a->sp[a->cur].sid[0] == '\0' && s->sid[0] != '\0' &&
+	    s->seq > a->sp[a->cur].last_seq) {
+		/* The same spool, named by an upgraded agent: without this
+		 * its next sample (prev = the last acked) would wait for a
+		 * gap that is not one. */
+		*kind = ORDER_NAMED;
+		base = a->sp[a->cur].last_seq;
+	} else {
+		*kind = ORDER_NEW;
+	}
+	sp = slot(a, forgot);
+	memset(sp, 0, sizeof *sp);
+	memcpy(sp->sid, s->sid, SID_LEN + 1);
+	sp->last_seq = base;
+	sp->saved_seq = base;
+	sp->used = now;
+	if (*kind == ORDER_NEW) {
+		a->new_spools++;
+		a->new_spool_at = now;
+	}
+	return sp;
+}
+
+enum order_verdict
+order_check(const struct order_spool *sp, const struct sample *s)
+{
+	if (s->seq <= sp->last_seq)
+		return ORDER_DUPLICATE;
+	if (s->has_prev && s->prev > sp->last_seq)
+		return ORDER_HOLD;
+	return ORDER_STORE;
+}
+
+bool
+order_legacy_reset(struct order_spool *sp, const struct sample *s, int64_t last_ts,
+    int *dropped)
+{
+	*dropped = 0;
+	if (sp->sid[0] != '\0' || s->seq > sp->last_seq || !s->has_prev || s->prev != 0 ||
+	    last_ts == 0 || s->ts <= last_ts)
+		return false;
+	*dropped = sp->nheld;
+	sp->nheld = 0;
+	sp->last_seq = 0;
+	sp->dirty = true;
+	return true;
+}
+
+enum order_hold_result
+order_hold(struct order_spool *sp, const struct item *it, double mono)
+{
+	int i;
+
+	for (i = 0; i < sp->nheld; i++) {
+		if (sp->held[i].s.seq == it->s.seq)
+			return ORDER_HELD_DUP;
+		if (sp->held[i].s.seq > it->s.seq)
+			break;
+	}
+	if (sp->held == NULL &&
+	    (sp->held = calloc(ORDER_HELD_MAX, sizeof *sp->held)) == NULL)
+		return ORDER_HELD_NOMEM;
+	if (sp->nheld == ORDER_HELD_MAX) {
+		/* Keep the oldest, which are needed first; the newer ones
+		 * come again from the agent. */
+		if (i == ORDER_HELD_MAX)
+			return ORDER_HELD_FULL;
+		sp->nheld--;
+		memmove(&sp->held[i + 1], &sp->held[i], (size_t)(sp->nheld - i) * sizeof *sp->held);
+		sp->held[i] = *it;
+		sp->nheld++;
+		return ORDER_HELD_EVICTED;
+	}
+	memmove(&sp->held[i + 1], &sp->held[i], (size_t)(sp->nheld - i) * sizeof *sp->held);
+	sp->held[i] = *it;
+	if (sp->nheld++ == 0)
+		sp->held_since = mono;
+	return ORDER_HELD;
+}
+
+const struct item *
+order_ready(struct order_spool *sp, unsigned *dups)
+{
+	*dups = 0;
+	while (sp->nheld > 0) {
+		const struct item *h = &sp->held[0];
+		if (h->s.seq > sp->last_seq)
+			return h->s.has_prev && h->s.prev > sp->last_seq ? NULL : h;
+		(*dups)++;
+		memmove(&sp->held[0], &sp->held[1], (size_t)(sp->nheld - 1) * sizeof *sp->held);
+		sp->nheld--;
+	}
+	return NULL;
+}
+
+void
+order_pop(struct order_spool *sp, double mono)
+{
+	if (sp->nheld == 0)
+		return;
+	memmove(&sp->held[0], &sp->held[1], (size_t)(sp->nheld - 1) * sizeof *sp->held);
+	sp->nheld--;
+	sp->held_since = mono;
+}
+
+bool
+order_pass_gap(struct order_agent *a, struct order_spool *sp, double mono, double wall,
+    double timeout, uint64_t *from, uint64_t *to)
+{
+	if (sp->nheld == 0 || mono - sp->held_since < timeout)
+		return false;
+	const struct item *h = &sp->held[0];
+	/* Held means prev > last_seq, so there is a gap. */
+	if (!h->s.has_prev || h->s.prev <= sp->last_seq)
+		return false;
+	*from = sp->last_seq + 1;
+	*to = h->s.prev;
+	sp->last_seq = h->s.prev;
+	sp->dirty = true;
+	sp->passed_from = *from;
+	sp->passed_to = *to;
+	a->gaps_passed++;
+	a->gap_at = wall;
+	a->gap_from = *from;
+	a->gap_to = *to;
+	return true;
+}
+
+bool
+order_in_passed_gap(const struct order_spool *sp, uint64_t seq)
+{
+	return sp->passed_to != 0 && seq >= sp->passed_from && seq <= sp->passed_to;
+}
+
+void
+order_done(struct order_agent *a, struct order_spool *sp, uint64_t seq, const char *province)
+{
+	sp->last_seq = seq;
+	sp->ack_upto = seq;
+	sp->dirty = true;
+	snprintf(sp->ack_province, sizeof sp->ack_province, "%s", province);
+	a->cur = (int)(sp - a->sp);
+}
+
+void
+order_duplicate(struct order_spool *sp, uint64_t seq, const char *province)
+{
+	(void)seq;
+	/* Everything of the spool up to last_seq is done with, in order: the
+	 * whole resent window is acked at once. An agent whose spool is a
+	 * copy (a restored backup: same id, seqs behind) gets an ack past
+	 * what it gave; it takes a new spool id then (agent/mqtt.c). */
+	if (sp->last_seq > sp->ack_upto)
+		sp->ack_upto = sp->last_seq;
+	snprintf(sp->ack_province, sizeof sp->ack_province, "%s", province);
+}
