@@ -89,6 +89,9 @@ counters_write(FILE *out)
 	fprintf(out, "# HELP covmon_rrd_restored_total RRD headers put back after an update "
 	    "cut short by a crash.\n# TYPE covmon_rrd_restored_total counter\n"
 	    "covmon_rrd_restored_total %lu\n", C(rrd_restored));
+	fprintf(out, "# HELP covmon_rrd_heartbeat_raised_total RRD files whose heartbeat was raised "
+	    "for an agent's longer interval.\n# TYPE covmon_rrd_heartbeat_raised_total counter\n"
+	    "covmon_rrd_heartbeat_raised_total %lu\n", C(rrd_tunes));
 	fprintf(out, "# HELP covmon_rrd_update_seconds Time spent in RRD updates.\n"
 	    "# TYPE covmon_rrd_update_seconds summary\n"
 	    "covmon_rrd_update_seconds_sum %.6f\ncovmon_rrd_update_seconds_count %lu\n",

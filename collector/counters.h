@@ -43,6 +43,7 @@ struct counters {
 	atomic_ulong queue_full;      /* not queued: the agent resends */
 	atomic_ulong rrd_errors;
 	atomic_ulong rrd_restored;   /* RRD headers put back after an update cut short */
+	atomic_ulong rrd_tunes;      /* files whose heartbeat was raised for a longer interval */
 	atomic_ulong rrd_updates;
 	atomic_ulong rrd_update_usec; /* total time spent in RRD updates */
 	atomic_ulong acks_sent;

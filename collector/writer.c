@@ -59,6 +59,7 @@ struct writer {
 	double started;
 	struct store *store;
 	unsigned long restored;      /* store's stats.restored already counted */
+	unsigned long tunes;         /* and stats.tunes */
 	struct state_db *db;
 	pthread_t thread;
 	bool running;
@@ -949,7 +950,8 @@ evaluate(struct writer *w)
 }
 
 /* RRD headers the store put back (at open, or after a failed update of a
- * batch, a replay or a rollup) into the collector's counter. */
+ * batch, a replay or a rollup), and heartbeats it raised, into the
+ * collector's counters. */
 static void
 count_restored(struct writer *w)
 {
@@ -958,6 +960,8 @@ count_restored(struct writer *w)
 	store_get_stats(w->store, &ss);
 	atomic_fetch_add(&counters.rrd_restored, ss.restored - w->restored);
 	w->restored = ss.restored;
+	atomic_fetch_add(&counters.rrd_tunes, ss.tunes - w->tunes);
+	w->tunes = ss.tunes;
 }
 
 static void *

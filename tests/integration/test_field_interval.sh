@@ -27,6 +27,8 @@ PROGRESS_OK="[ \$v -ge $((n0 + 6)) ]" wait_progress 20 stored_of "$sid" || fail 
 wait_covered 30
 grep -q "agent $AG: tcp.rrd heartbeat 3 s -> 15 s for interval 5 s" "$T/collector.log" \
     || fail "the heartbeat raise was not logged"
+[ "$(metric covmon_rrd_heartbeat_raised_total)" -ge 1 ] \
+    || fail "covmon_rrd_heartbeat_raised_total $(metric covmon_rrd_heartbeat_raised_total)"
 hb=$(rrdtool info "$rrd" | awk -F' = ' '/^ds\[tcp_connect_ms\].minimal_heartbeat/ { print $2 }')
 [ "$hb" -eq 15 ] || fail "heartbeat $hb, want 15"
 stop_agent
