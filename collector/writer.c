@@ -737,16 +737,19 @@ pass_gaps(struct writer *w)
 			    !touch(w, rt))
 				continue;
 			int held = sp->nheld;
-			if (!order_pass_gap(&rt->ord, sp, now, clock_now(), w->cc->gap_timeout,
-			    &from, &to))
-				continue;
-			log_warnx("agent %s: seq %llu to %llu (spool %s) never came in %.0f s: a "
-			    "restored or lost state DB, or samples the agent dropped; gap passed, "
-			    "%d held samples stored in order", rt->row.agent,
-			    (unsigned long long)from, (unsigned long long)to,
-			    sp->sid[0] ? sp->sid : "none", w->cc->gap_timeout, held);
-			atomic_fetch_add(&counters.gaps_skipped, 1);
-			rt->dirty = true;
+			if (order_pass_gap(&rt->ord, sp, now, clock_now(), w->cc->gap_timeout,
+			    &from, &to)) {
+				log_warnx("agent %s: seq %llu to %llu (spool %s) never came in "
+				    "%.0f s: a restored or lost state DB, or samples the agent "
+				    "dropped; gap passed, %d held samples stored in order",
+				    rt->row.agent, (unsigned long long)from, (unsigned long long)to,
+				    sp->sid[0] ? sp->sid : "none", w->cc->gap_timeout, held);
+				atomic_fetch_add(&counters.gaps_skipped, 1);
+				rt->dirty = true;
+			}
+			/* Also when the oldest held was in order but not stored (a
+			 * transient store error): it is tried again now, not only
+			 * when the agent's next sample comes. */
 			drain_held(w, rt, sp);
 		}
 	}

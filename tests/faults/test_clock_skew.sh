@@ -8,12 +8,6 @@
 # hour in the past is stored where its timestamps say.
 . "$(dirname "$0")/../lib.sh"
 need mosquitto curl python3 faketime rrdtool
-# libfaketime itself, so that the pid is the agent's (faketime(1) forks).
-FAKELIB=$(dpkg -L libfaketime 2>/dev/null | grep '/libfaketimeMT.so.1$' | head -1)
-[ -n "$FAKELIB" ] || skip "libfaketime not found"
-# A sanitizer build wants its runtime first in the preload list.
-ASANLIB=$(ldd "$COVMON_BUILD/covmon-agent" | awk '/libasan/ { print $3 }')
-[ -z "$ASANLIB" ] || FAKELIB="$ASANLIB $FAKELIB"
 
 start_broker
 HTTP_PORT=$(free_port)
@@ -42,7 +36,7 @@ start_collector "$T/collector.conf" "$T/collector.log" -vv
 wait_for 10 bash -c "curl -sf $API/metrics | grep -q '^covmon_mqtt_connected 1'" \
     || fail "collector not connected"
 
-agent_conf() {  # agent_conf ID
+skew_conf() {  # skew_conf ID
 	cat > "$T/$1.conf" <<CONF
 [agent]
 id = $1
@@ -61,20 +55,9 @@ ack_timeout = 5
 targets = 127.0.0.1:$MQTT_PORT
 CONF
 }
-# start_agent ID OFFSET: the agent under libfaketime, its clock OFFSET
-# ("+600s", "-3600s", "" for none) from the machine's.
-start_agent() {
-	local id=$1 off=$2
-	if [ -n "$off" ]; then
-		LD_PRELOAD=$FAKELIB FAKETIME="$off" FAKETIME_DONT_FAKE_MONOTONIC=1 \
-		    "$COVMON_BUILD/covmon-agent" -c "$T/$id.conf" -v >> "$T/$id.log" 2>&1 &
-	else
-		"$COVMON_BUILD/covmon-agent" -c "$T/$id.conf" -v >> "$T/$id.log" 2>&1 &
-	fi
-	AGENT_PID=$!
-	PIDS+=("$AGENT_PID")
-}
-stop_agent() { kill "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null || true; }
+# start_agent ID OFFSET: the agent under libfaketime (lib.sh run_agent), its
+# clock OFFSET ("+600s", "-3600s", "" for none) from the machine's.
+start_agent() { run_agent "$T/$1.conf" "$T/$1.log" "$2"; }
 rejected() { curl -sf "$API/metrics" | awk '$1 == "covmon_samples_rejected_total{reason=\"clock_skew\"}" { print $2; f=1 } END { if (!f) print 0 }'; }
 stale() { curl -sf "$API/metrics" | awk '$1 == "covmon_samples_rejected_total{reason=\"stale\"}" { print $2; f=1 } END { if (!f) print 0 }'; }
 firing() {  # firing SCOPE: the open agent_clock_skew alert's summary
@@ -85,7 +68,7 @@ print(a[0]["summary"] if a else "")' "$1"
 }
 
 # 1. Ten minutes ahead.
-agent_conf lc-skew-ahead-01
+skew_conf lc-skew-ahead-01
 start_agent lc-skew-ahead-01 +600s
 wait_for 20 bash -c "[ \$(curl -sf $API/metrics | awk '\$1 == \"covmon_samples_rejected_total{reason=\\\"clock_skew\\\"}\" { print \$2 }') -ge 3 ] 2>/dev/null" \
     || fail "samples 600 s in the future were not refused as clock_skew"
@@ -124,7 +107,7 @@ pass "an hour back: refused as stale ($(stale)), alerted: $s"
 stop_agent
 
 # 4. An agent that starts an hour in the past: stored where its ts says.
-agent_conf lc-skew-past-01
+skew_conf lc-skew-past-01
 start_agent lc-skew-past-01 -3600s
 rrd=$T/data/rrd/lao-cai/lc-skew-past-01/tcp.rrd
 wait_for 20 test -f "$rrd" || fail "no RRD for the agent an hour in the past"
