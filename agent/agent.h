@@ -8,6 +8,7 @@
 
 #include "id.h"
 #include "loop.h"
+#include "mqtt_client.h"
 #include "probe_icmp.h"
 #include "probe_pcap.h"
 #include "probe_snmp.h"
@@ -18,20 +19,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-struct mqtt_conf {
-	char host[256];
-	int port;
-	char username[128];
-	char password_file[512];
-	char tls_ca[512];
-	char tls_cert[512];
-	char tls_key[512];
-	int keepalive;
-	char topic_prefix[128];
-	double ack_timeout;       /* resend from the oldest unacked after this */
-	int window;               /* samples in flight (published, not acked) */
-};
-
 struct agent_conf {
 	char path[512];
 	char id[ID_MAX + 1];
@@ -41,7 +28,9 @@ struct agent_conf {
 	uint64_t spool_max_bytes;
 	char user[64];
 	double start_delay;
-	struct mqtt_conf mqtt;
+	struct mqtt_conf mqtt;         /* [mqtt], common/mqtt_client.c */
+	double ack_timeout;           /* [mqtt]: resend from the oldest unacked after this */
+	int window;                   /* [mqtt]: samples in flight (published, not acked) */
 	bool icmp_on;
 	struct probe_icmp_conf icmp;
 	bool tcp_on;
@@ -55,6 +44,12 @@ struct agent_conf {
 /* Reads and validates the whole config. Returns 0, or -1 with err naming
  * file:line. */
 int agent_conf_load(struct agent_conf *ac, const char *path, char *err, size_t errlen);
+/* The same for SIGHUP, without reading the [mqtt] files (password, TLS):
+ * after the privilege drop they may be root's, and [mqtt] changes wait for
+ * a restart. */
+int agent_conf_reload(struct agent_conf *ac, const char *path, char *err, size_t errlen);
+/* Forgets the secrets a loaded configuration holds. */
+void agent_conf_clear(struct agent_conf *ac);
 /* The effective configuration, as --check-config prints it. */
 void agent_conf_print(const struct agent_conf *ac, FILE *out);
 

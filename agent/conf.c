@@ -56,8 +56,8 @@ targets(struct conf *c, const char *sec, char (*items)[256], int max, int *n, ch
 	return 0;
 }
 
-int
-agent_conf_load(struct agent_conf *ac, const char *path, char *err, size_t errlen)
+static int
+conf_read(struct agent_conf *ac, const char *path, bool reload, char *err, size_t errlen)
 {
 	struct conf c;
 	long l;
@@ -82,38 +82,15 @@ agent_conf_load(struct agent_conf *ac, const char *path, char *err, size_t errle
 	CHECK(conf_duration(&c, "agent", "start_delay", 30, 0, 3600, &ac->start_delay, err,
 	    errlen));
 
-	struct mqtt_conf *m = &ac->mqtt;
-	CHECK(copy_str(m->host, sizeof m->host, conf_str(&c, "mqtt", "host", "127.0.0.1"), path,
-	    "[mqtt] host", err, errlen));
-	CHECK(conf_long(&c, "mqtt", "port", 0, 1, 65535, &l, err, errlen));
-	CHECK(copy_str(m->username, sizeof m->username, conf_str(&c, "mqtt", "username", ""),
-	    path, "[mqtt] username", err, errlen));
-	CHECK(copy_str(m->password_file, sizeof m->password_file,
-	    conf_str(&c, "mqtt", "password_file", ""), path, "[mqtt] password_file", err, errlen));
-	CHECK(copy_str(m->tls_ca, sizeof m->tls_ca, conf_str(&c, "mqtt", "tls_ca", ""), path,
-	    "[mqtt] tls_ca", err, errlen));
-	CHECK(copy_str(m->tls_cert, sizeof m->tls_cert, conf_str(&c, "mqtt", "tls_cert", ""),
-	    path, "[mqtt] tls_cert", err, errlen));
-	CHECK(copy_str(m->tls_key, sizeof m->tls_key, conf_str(&c, "mqtt", "tls_key", ""), path,
-	    "[mqtt] tls_key", err, errlen));
-	m->port = l ? (int)l : (m->tls_ca[0] ? 8883 : 1883);
-	if ((m->tls_cert[0] == '\0') != (m->tls_key[0] == '\0')) {
-		snprintf(err, errlen, "%s: [mqtt] tls_cert and tls_key go together", path);
-		goto fail;
-	}
-	if (m->tls_cert[0] && !m->tls_ca[0]) {
-		snprintf(err, errlen, "%s: [mqtt] tls_cert needs tls_ca", path);
-		goto fail;
-	}
-	/* Keepalive 0 would leave a blackholed broker undetected forever. */
-	CHECK(conf_duration(&c, "mqtt", "keepalive", 60, 5, 3600, &d, err, errlen));
-	m->keepalive = (int)d;
-	CHECK(copy_str(m->topic_prefix, sizeof m->topic_prefix,
-	    conf_str(&c, "mqtt", "topic_prefix", "covmon/v1"), path, "[mqtt] topic_prefix", err,
+	const struct mqtt_conf_defaults md = {
+		.host = "127.0.0.1", .topic_prefix = "covmon/v1", .keepalive = 60,
+		.skip_files = reload,
+	};
+	CHECK(mqtt_conf_parse(&c, &md, &ac->mqtt, err, errlen));
+	CHECK(conf_duration(&c, "mqtt", "ack_timeout", 30, 1, 3600, &ac->ack_timeout, err,
 	    errlen));
-	CHECK(conf_duration(&c, "mqtt", "ack_timeout", 30, 1, 3600, &m->ack_timeout, err, errlen));
 	CHECK(conf_long(&c, "mqtt", "window", 16, 1, 1000, &l, err, errlen));
-	m->window = (int)l;
+	ac->window = (int)l;
 
 	if (conf_has_section(&c, "probe.icmp")) {
 		ac->icmp_on = true;
@@ -150,7 +127,26 @@ agent_conf_load(struct agent_conf *ac, const char *path, char *err, size_t errle
 	return 0;
 fail:
 	conf_free(&c);
+	agent_conf_clear(ac);
 	return -1;
+}
+
+int
+agent_conf_load(struct agent_conf *ac, const char *path, char *err, size_t errlen)
+{
+	return conf_read(ac, path, false, err, errlen);
+}
+
+int
+agent_conf_reload(struct agent_conf *ac, const char *path, char *err, size_t errlen)
+{
+	return conf_read(ac, path, true, err, errlen);
+}
+
+void
+agent_conf_clear(struct agent_conf *ac)
+{
+	mqtt_conf_clear(&ac->mqtt);
 }
 
 void
@@ -160,12 +156,10 @@ agent_conf_print(const struct agent_conf *ac, FILE *out)
 	    "spool_max_mb = %g\nuser = %s\nstart_delay = %g\n\n", ac->id, ac->province,
 	    ac->interval, ac->spool_dir, (double)ac->spool_max_bytes / (1024 * 1024), ac->user,
 	    ac->start_delay);
-	const struct mqtt_conf *m = &ac->mqtt;
-	fprintf(out, "[mqtt]\nhost = %s\nport = %d\nusername = %s\npassword_file = %s\n"
-	    "tls_ca = %s\ntls_cert = %s\ntls_key = %s\nkeepalive = %d\ntopic_prefix = %s\n"
-	    "ack_timeout = %g\nwindow = %d\n\n", m->host, m->port, m->username, m->password_file,
-	    m->tls_ca, m->tls_cert, m->tls_key, m->keepalive, m->topic_prefix, m->ack_timeout,
-	    m->window);
+	char extra[128];
+	snprintf(extra, sizeof extra, "ack_timeout = %g\nwindow = %d\n", ac->ack_timeout,
+	    ac->window);
+	mqtt_conf_print(&ac->mqtt, extra, out);
 	if (ac->icmp_on) {
 		fprintf(out, "[probe.icmp]\ntargets =");
 		for (int i = 0; i < ac->icmp.ntargets; i++)

@@ -200,15 +200,19 @@ apply_reload(struct agent *a)
 	struct probes np, old = { a->icmp, a->tcp, a->pcap, a->snmp };
 	char err[512];
 
-	if (agent_conf_load(&nc, a->conf.path, err, sizeof err) == -1) {
+	if (agent_conf_reload(&nc, a->conf.path, err, sizeof err) == -1) {
 		log_warnx("reload: %s; keeping the running configuration", err);
 		return;
 	}
+	/* The reload does not read password_file: compare the rest. */
+	memcpy(nc.mqtt.password, a->conf.mqtt.password, sizeof nc.mqtt.password);
 	if (strcmp(nc.id, a->conf.id) || strcmp(nc.province, a->conf.province) ||
 	    strcmp(nc.spool_dir, a->conf.spool_dir) ||
-	    memcmp(&nc.mqtt, &a->conf.mqtt, sizeof nc.mqtt) != 0 || nc.interval != a->conf.interval)
+	    memcmp(&nc.mqtt, &a->conf.mqtt, sizeof nc.mqtt) != 0 || nc.interval != a->conf.interval ||
+	    nc.ack_timeout != a->conf.ack_timeout || nc.window != a->conf.window)
 		log_warnx("reload: [agent] and [mqtt] changes take effect at the next restart; "
 		    "probes are reloaded now");
+	agent_conf_clear(&nc);
 	/* Without root (systemd gives the agent CAP_NET_RAW instead) the raw
 	 * sockets open again; after a drop from root they may not: then the
 	 * running probes stay. */
@@ -506,6 +510,9 @@ main(int argc, char **argv)
 	}
 	if (pcap_file)
 		return run_pcap_file(&a.conf, pcap_file, json);
+	/* The spool and anything else it creates are never world-readable,
+	 * whoever starts it (the spool itself is made 0600). */
+	umask(027);
 	srand((unsigned)getpid() ^ (unsigned)clock_now());
 	if ((a.loop = loop_new()) == NULL)
 		fatalx("out of memory");

@@ -9,7 +9,6 @@
 #include "agent.h"
 #include "backoff.h"
 #include "clock.h"
-#include "conf.h"
 #include "log.h"
 #include "spool.h"
 #include "topic.h"
@@ -58,7 +57,6 @@ struct publisher {
 	char topic_sample[TOPIC_MAX];
 	char topic_state[TOPIC_MAX];
 	char topic_ack[TOPIC_MAX];
-	char password[256];
 
 	uint64_t last_ack;           /* highest seq the collector acked */
 	uint64_t sent_upto;          /* highest seq published on this connection */
@@ -147,7 +145,7 @@ pub_pump(struct publisher *p)
 	char msg[128];
 	struct sample s;
 
-	while (p->state == PUB_CONNECTED && p->ninflight < p->ac->mqtt.window) {
+	while (p->state == PUB_CONNECTED && p->ninflight < p->ac->window) {
 		if (spool_next(p->sp, p->sent_upto, &seq, &prev, &data, &len) != 1)
 			break;
 		if (sample_decode(data, len, &s, msg, sizeof msg) != SAMPLE_OK) {
@@ -436,7 +434,7 @@ publisher_tick(struct publisher *p)
 			return;
 		}
 		if (p->state == PUB_CONNECTED && p->ninflight > 0 &&
-		    now - p->last_progress > p->ac->mqtt.ack_timeout) {
+		    now - p->last_progress > p->ac->ack_timeout) {
 			log_warnx("mqtt: no ack for %.0f s; resending from seq %llu",
 			    now - p->last_progress, (unsigned long long)p->last_ack + 1);
 			p->sent_upto = p->last_ack;
@@ -467,7 +465,6 @@ publisher_new(struct loop *l, const struct agent_conf *ac, struct spool *sp, cha
 	struct publisher *p = calloc(1, sizeof *p);
 	const struct mqtt_conf *m = &ac->mqtt;
 	struct spool_stats st;
-	int rc;
 
 	if (p == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -485,7 +482,7 @@ publisher_new(struct loop *l, const struct agent_conf *ac, struct spool *sp, cha
 	backoff_init(&p->bo, 1, 300);
 	spool_stats(sp, &st);
 	p->last_ack = p->sent_upto = st.last_acked;
-	if ((p->inflight = calloc((size_t)m->window, sizeof *p->inflight)) == NULL) {
+	if ((p->inflight = calloc((size_t)ac->window, sizeof *p->inflight)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -506,31 +503,12 @@ publisher_new(struct loop *l, const struct agent_conf *ac, struct spool *sp, cha
 		snprintf(err, errlen, "mosquitto_new: %s", strerror(errno));
 		goto fail;
 	}
-	mosquitto_int_option(p->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
 	mosquitto_connect_callback_set(p->mosq, on_connect);
 	mosquitto_disconnect_callback_set(p->mosq, on_disconnect);
 	mosquitto_message_callback_set(p->mosq, on_message);
 	mosquitto_log_callback_set(p->mosq, on_log);
-	if (m->username[0]) {
-		if (m->password_file[0] &&
-		    conf_read_secret(m->password_file, p->password, sizeof p->password, err,
-		    errlen) == -1)
-			goto fail;
-		rc = mosquitto_username_pw_set(p->mosq, m->username,
-		    p->password[0] ? p->password : NULL);
-		if (rc != MOSQ_ERR_SUCCESS) {
-			snprintf(err, errlen, "mqtt username: %s", mosquitto_strerror(rc));
-			goto fail;
-		}
-	}
-	if (m->tls_ca[0]) {
-		rc = mosquitto_tls_set(p->mosq, m->tls_ca, NULL, m->tls_cert[0] ? m->tls_cert : NULL,
-		    m->tls_key[0] ? m->tls_key : NULL, NULL);
-		if (rc != MOSQ_ERR_SUCCESS) {
-			snprintf(err, errlen, "mqtt TLS (%s): %s", m->tls_ca, mosquitto_strerror(rc));
-			goto fail;
-		}
-	}
+	if (mqtt_client_setup(p->mosq, m, err, errlen) == -1)
+		goto fail;
 	if (loop_io_add(l, p->wake[0], POLLIN, pub_wake, p) == -1) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -614,7 +592,6 @@ publisher_free(struct publisher *p)
 	pub_unregister(p);
 	if (p->mosq)
 		mosquitto_destroy(p->mosq);
-	explicit_bzero(p->password, sizeof p->password);
 	free(p->inflight);
 	free(p);
 }

@@ -13,6 +13,7 @@
 #include "alert.h"
 #include "coverage.h"
 #include "id.h"
+#include "mqtt_client.h"
 #include "sample.h"
 #include "store_rrd.h"
 
@@ -39,16 +40,8 @@ struct collector_conf {
 	int max_unknown_agents;      /* agents not in the inventory stored at most */
 	int queue_size;
 
-	char mqtt_host[256];
-	int mqtt_port;
-	char client_id[128];
-	char username[128];
-	char password_file[512];
-	char tls_ca[512];
-	char tls_cert[512];
-	char tls_key[512];
-	int keepalive;
-	char topic_prefix[128];
+	struct mqtt_conf mqtt;       /* [mqtt], common/mqtt_client.c */
+	char client_id[128];         /* [mqtt] client_id */
 
 	struct store_conf store;
 	double wal_flush_interval;   /* rrdcached: flush and trim the WAL this often */
@@ -57,6 +50,8 @@ struct collector_conf {
 
 	char http_listen[128];
 	char token[256];
+	int max_per_address;          /* [http] connections per client address */
+	double request_timeout;       /* [http] seconds for a whole request */
 
 	struct alert_conf alerts;     /* [alerts], [notifier.*], [route.*] */
 };

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* DESIGN.md section 11: a token file holds at least this many characters. */
+#define TOKEN_MIN 16
+
 #define CHECK(x) do { if ((x) == -1) goto fail; } while (0)
 
 static int
@@ -292,27 +295,12 @@ collector_conf_load(struct collector_conf *cc, const char *path, char *err, size
 	CHECK(conf_long(&c, "collector", "max_unknown_agents", 100, 0, 1000000, &l, err, errlen));
 	cc->max_unknown_agents = (int)l;
 
-	CHECK(put(cc->mqtt_host, sizeof cc->mqtt_host, conf_str(&c, "mqtt", "host", "127.0.0.1"),
-	    path, "[mqtt] host", err, errlen));
-	CHECK(conf_long(&c, "mqtt", "port", 0, 1, 65535, &l, err, errlen));
+	const struct mqtt_conf_defaults md = {
+		.host = "127.0.0.1", .topic_prefix = "covmon/v1", .keepalive = 60,
+	};
+	CHECK(mqtt_conf_parse(&c, &md, &cc->mqtt, err, errlen));
 	CHECK(put(cc->client_id, sizeof cc->client_id,
 	    conf_str(&c, "mqtt", "client_id", "covmon-collector-1"), path, "[mqtt] client_id", err,
-	    errlen));
-	CHECK(put(cc->username, sizeof cc->username, conf_str(&c, "mqtt", "username", ""), path,
-	    "[mqtt] username", err, errlen));
-	CHECK(put(cc->password_file, sizeof cc->password_file,
-	    conf_str(&c, "mqtt", "password_file", ""), path, "[mqtt] password_file", err, errlen));
-	CHECK(put(cc->tls_ca, sizeof cc->tls_ca, conf_str(&c, "mqtt", "tls_ca", ""), path,
-	    "[mqtt] tls_ca", err, errlen));
-	CHECK(put(cc->tls_cert, sizeof cc->tls_cert, conf_str(&c, "mqtt", "tls_cert", ""), path,
-	    "[mqtt] tls_cert", err, errlen));
-	CHECK(put(cc->tls_key, sizeof cc->tls_key, conf_str(&c, "mqtt", "tls_key", ""), path,
-	    "[mqtt] tls_key", err, errlen));
-	cc->mqtt_port = l ? (int)l : (cc->tls_ca[0] ? 8883 : 1883);
-	CHECK(conf_duration(&c, "mqtt", "keepalive", 60, 5, 3600, &d, err, errlen));
-	cc->keepalive = (int)d;
-	CHECK(put(cc->topic_prefix, sizeof cc->topic_prefix,
-	    conf_str(&c, "mqtt", "topic_prefix", "covmon/v1"), path, "[mqtt] topic_prefix", err,
 	    errlen));
 
 	snprintf(cc->store.data_dir, sizeof cc->store.data_dir, "%s", cc->data_dir);
@@ -337,11 +325,21 @@ collector_conf_load(struct collector_conf *cc, const char *path, char *err, size
 	CHECK(put(cc->http_listen, sizeof cc->http_listen,
 	    conf_str(&c, "http", "listen", "127.0.0.1:8080"), path, "[http] listen", err, errlen));
 	v = conf_str(&c, "http", "token_file", "");
-	if (v[0] && conf_read_secret(v, cc->token, sizeof cc->token, err, errlen) == -1)
+	if (v[0] && conf_read_token(v, TOKEN_MIN, cc->token, sizeof cc->token, err,
+	    errlen) == -1) {
+		char why[512];
+		snprintf(why, sizeof why, "%s", err);
+		snprintf(err, errlen, "%s:%u: [http] token_file = %s", path,
+		    conf_get(&c, "http", "token_file")->line, why);
 		goto fail;
+	}
 	v = conf_str(&c, "http", "token", "");
 	if (v[0])
 		CHECK(put(cc->token, sizeof cc->token, v, path, "[http] token", err, errlen));
+	CHECK(conf_long(&c, "http", "max_per_address", 16, 1, 1000, &l, err, errlen));
+	cc->max_per_address = (int)l;
+	CHECK(conf_duration(&c, "http", "request_timeout", 10, 1, 3600, &cc->request_timeout, err,
+	    errlen));
 
 	/* Evaluation and alerting keys are read by their modules; validate
 	 * the ones every build knows so a typo fails now. */
@@ -359,6 +357,7 @@ collector_conf_load(struct collector_conf *cc, const char *path, char *err, size
 	return 0;
 fail:
 	conf_free(&c);
+	mqtt_conf_clear(&cc->mqtt);
 	return -1;
 }
 
@@ -375,11 +374,9 @@ collector_conf_print(const struct collector_conf *cc, FILE *out)
 	fprintf(out, "\neval_interval = %g\nmax_clock_skew = %g\ngap_timeout = %g\n"
 	    "max_unknown_agents = %d\nqueue_size = %d\n\n", cc->eval_interval, cc->max_clock_skew,
 	    cc->gap_timeout, cc->max_unknown_agents, cc->queue_size);
-	fprintf(out, "[mqtt]\nhost = %s\nport = %d\nclient_id = %s\nusername = %s\n"
-	    "password_file = %s\ntls_ca = %s\ntls_cert = %s\ntls_key = %s\nkeepalive = %d\n"
-	    "topic_prefix = %s\n\n", cc->mqtt_host, cc->mqtt_port, cc->client_id, cc->username,
-	    cc->password_file, cc->tls_ca, cc->tls_cert, cc->tls_key, cc->keepalive,
-	    cc->topic_prefix);
+	char extra[sizeof cc->client_id + 16];
+	snprintf(extra, sizeof extra, "client_id = %s\n", cc->client_id);
+	mqtt_conf_print(&cc->mqtt, extra, out);
 	fprintf(out, "[rrd]\nrrdcached = %s\nretention = %s\nmin_step = %u\n"
 	    "wal_flush_interval = %g\n\n", cc->store.rrdcached, cc->store.retention,
 	    cc->store.min_step, cc->wal_flush_interval);
@@ -387,8 +384,9 @@ collector_conf_print(const struct collector_conf *cc, FILE *out)
 	    "max_rtt_ms = %g\nyellow_margin_pct = %g\n\n", cc->coverage.window,
 	    cc->coverage.offline_after, cc->coverage.max_loss_pct, cc->coverage.max_rtt_ms,
 	    cc->coverage.yellow_margin_pct);
-	fprintf(out, "[http]\nlisten = %s\ntoken = %s\n", cc->http_listen,
-	    cc->token[0] ? "********" : "");
+	fprintf(out, "[http]\nlisten = %s\ntoken = %s\nmax_per_address = %d\n"
+	    "request_timeout = %g\n", cc->http_listen, cc->token[0] ? "********" : "",
+	    cc->max_per_address, cc->request_timeout);
 	const struct alert_conf *ac = &cc->alerts;
 	fprintf(out, "\n[alerts]\nfor = %g\n", ac->for_s[AK_HAMLET_DOWN]);
 	for (int k = 0; k < AK__COUNT; k++)

@@ -89,6 +89,16 @@ counters_write(FILE *out)
 	fprintf(out, "# HELP covmon_rrd_restored_total RRD headers put back after an update "
 	    "cut short by a crash.\n# TYPE covmon_rrd_restored_total counter\n"
 	    "covmon_rrd_restored_total %lu\n", C(rrd_restored));
+	fprintf(out, "# HELP covmon_http_connections HTTP connections open now.\n"
+	    "# TYPE covmon_http_connections gauge\ncovmon_http_connections %ld\n",
+	    atomic_load(&counters.http_connections));
+	fprintf(out, "# HELP covmon_http_request_timeouts_total HTTP requests not received whole "
+	    "within [http] request_timeout: the connection was closed.\n"
+	    "# TYPE covmon_http_request_timeouts_total counter\n"
+	    "covmon_http_request_timeouts_total %lu\n", C(http_request_timeouts));
+	fprintf(out, "# HELP covmon_http_too_many_args_total HTTP requests refused (400) for too "
+	    "many query arguments.\n# TYPE covmon_http_too_many_args_total counter\n"
+	    "covmon_http_too_many_args_total %lu\n", C(http_too_many_args));
 	fprintf(out, "# HELP covmon_rrd_heartbeat_raised_total RRD files whose heartbeat was raised "
 	    "for an agent's longer interval.\n# TYPE covmon_rrd_heartbeat_raised_total counter\n"
 	    "covmon_rrd_heartbeat_raised_total %lu\n", C(rrd_tunes));

@@ -55,6 +55,9 @@ struct counters {
 	atomic_ulong eval_usec;       /* the last evaluation's duration */
 	atomic_ulong evaluations;
 	atomic_ulong unknown_agent_samples;  /* stored from agents not in the inventory */
+	atomic_long http_connections;        /* HTTP connections open now */
+	atomic_ulong http_request_timeouts;  /* cut at [http] request_timeout */
+	atomic_ulong http_too_many_args;     /* refused: too many query arguments */
 };
 
 extern struct counters counters;

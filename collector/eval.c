@@ -102,7 +102,7 @@ publish_summaries(struct evaluator *ev, struct snapshot *s)
 		snprintf(url, sizeof url, "/api/v1/provinces/%s", id);
 		if (api_render(s, url, no_query, NULL, &body, &len, &status) == -1)
 			return;
-		if (status == 200 && topic_build(topic, sizeof topic, ev->cc->topic_prefix, id,
+		if (status == 200 && topic_build(topic, sizeof topic, ev->cc->mqtt.topic_prefix, id,
 		    NULL, TOPIC_SUMMARY) == 0)
 			ingest_publish(ev->in, topic, body, len, true);
 		free(body);

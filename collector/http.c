@@ -7,6 +7,14 @@
  * alerts API on another. The write actions (silences, acks) need the
  * bearer token of [http] token / token_file: none configured, they are
  * disabled (403); a request without it is refused (401).
+ *
+ * Slow clients: libmicrohttpd caps the connections per address
+ * ([http] max_per_address) and closes idle ones, but its timeout counts
+ * idleness, which a client sending a header line now and then resets for
+ * ever. So every connection is tracked here, and a sweeper thread closes
+ * the ones whose request has not arrived whole within [http]
+ * request_timeout (a response being sent is not timed: a phone on a slow
+ * link may take long to read a graph).
  */
 #include "api.h"
 #include "cache.h"
@@ -23,10 +31,22 @@
 #include <microhttpd.h>
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #define UPLOAD_MAX 8192
+
+/* Query arguments a request may carry: pages and the API take a handful.
+ * More are refused (400) before libmicrohttpd stores them: past about 900
+ * they exhaust the connection's memory pool, and libmicrohttpd 0.9.75 then
+ * stalls the request until its timeout instead of answering. */
+#define QUERY_ARGS_MAX	32
+
+/* The sweeper looks at the deadlines this often (seconds). */
+#define SWEEP_EVERY	0.25
 
 /* Rendered graphs kept for a minute: every browser on a site page asks for
  * the same images, and librrd leaks a little on each render. */
@@ -42,6 +62,16 @@
 			"form-action 'self'; frame-ancestors 'none'"
 #define CSP_SVG		"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
+/* An open connection, for the request deadline. */
+struct conn {
+	struct conn *prev, *next;
+	struct http *h;
+	int fd;
+	double deadline;        /* clock_mono(): closed past it; 0: none (answering) */
+	bool between;           /* a request was completed: waiting for the next */
+	bool too_many_args;     /* this request's query was cut: answer 400 */
+};
+
 struct http {
 	struct MHD_Daemon *d;
 	struct http_ctx ctx;
@@ -50,6 +80,14 @@ struct http {
 	struct pages_source src;
 	pthread_mutex_t dblock;          /* protects db */
 	struct state_db *db;             /* opened at the first alerts request */
+
+	double request_timeout;          /* [http] request_timeout */
+	pthread_mutex_t connlock;        /* protects conns, each conn, stopping */
+	pthread_cond_t wake;             /* with connlock: the sweeper, to stop */
+	struct conn *conns;              /* every connection open */
+	bool stopping;
+	pthread_t sweeper;
+	bool sweeping;                   /* the sweeper thread was started */
 };
 
 /* A request body being received (POST). */
@@ -58,6 +96,30 @@ struct upload {
 	size_t len;
 	bool too_big;
 };
+
+/* The tracked connection of c, or NULL (not tracked: out of memory). */
+static struct conn *
+conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* The whole request arrived and its response is queued: no deadline while
+ * it is sent. */
+static void
+answering(struct MHD_Connection *c)
+{
+	struct conn *k = conn_of(c);
+
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&k->h->connlock);
+	k->deadline = 0;
+	pthread_mutex_unlock(&k->h->connlock);
+}
 
 static enum MHD_Result
 reply_cached(struct MHD_Connection *c, unsigned status, const char *type, char *body,
@@ -76,6 +138,7 @@ reply_cached(struct MHD_Connection *c, unsigned status, const char *type, char *
 	    strcmp(type, "image/svg+xml") == 0 ? CSP_SVG : CSP_PAGE);
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+	answering(c);
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -273,15 +336,139 @@ alerts_path(const char *url)
 	    strcmp(url, "/api/v1/silences") == 0 || strncmp(url, "/api/v1/silences/", 17) == 0;
 }
 
+/* A request is over (answered, or cut). On a kept-alive connection the
+ * next one must come within the idle timeout, then arrive whole within
+ * request_timeout: 2 × request_timeout in all, however it trickles. */
 static void
 on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
-	(void)c;
+	struct http *h = cls;
+	struct conn *k = conn_of(c);
+
 	(void)toe;
 	free(*con_cls);
 	*con_cls = NULL;
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&h->connlock);
+	k->deadline = clock_mono() + 2 * h->request_timeout;
+	k->between = true;
+	k->too_many_args = false;
+	pthread_mutex_unlock(&h->connlock);
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct http *h = cls;
+	struct conn *k = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		/* Untracked when out of memory: the idle timeout still holds. */
+		if (ci == NULL || (k = calloc(1, sizeof *k)) == NULL)
+			return;
+		k->h = h;
+		k->fd = ci->connect_fd;
+		pthread_mutex_lock(&h->connlock);
+		k->deadline = clock_mono() + h->request_timeout;
+		k->next = h->conns;
+		if (h->conns != NULL)
+			h->conns->prev = k;
+		h->conns = k;
+		pthread_mutex_unlock(&h->connlock);
+		*socket_context = k;
+		atomic_fetch_add(&counters.http_connections, 1);
+		return;
+	}
+	/* MHD_CONNECTION_NOTIFY_CLOSED, before the socket is closed: the
+	 * sweeper, under the same lock, never shuts a reused descriptor. */
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&h->connlock);
+	if (k->prev != NULL)
+		k->prev->next = k->next;
+	else
+		h->conns = k->next;
+	if (k->next != NULL)
+		k->next->prev = k->prev;
+	pthread_mutex_unlock(&h->connlock);
+	free(k);
+	*socket_context = NULL;
+	atomic_fetch_sub(&counters.http_connections, 1);
+}
+
+/* The request line has arrived. A new request on a kept-alive connection
+ * gets its own deadline. A query of more than QUERY_ARGS_MAX arguments is
+ * cut here, the one point before libmicrohttpd parses it: the line is the
+ * connection's own buffer, which it parses right after this returns (its
+ * documented order, "log callback before we modify URI or args"), and the
+ * request is answered 400. */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct http *h = cls;
+	struct conn *k = conn_of(c);
+	char *q = strchr(uri, '?');
+	int n = 0;
+
+	for (const char *p = q; p != NULL && *p != '\0'; p++)
+		n += *p == '?' || *p == '&';
+	if (k == NULL)
+		return NULL;
+	pthread_mutex_lock(&h->connlock);
+	if (k->between) {
+		k->between = false;
+		k->deadline = clock_mono() + h->request_timeout;
+	}
+	if (n > QUERY_ARGS_MAX) {
+		k->too_many_args = true;
+		q[1] = '\0';
+	}
+	pthread_mutex_unlock(&h->connlock);
+	return NULL;
+}
+
+/* Closes the connections whose request is late: shutdown() wakes
+ * libmicrohttpd's poll on them, and it closes and releases them. */
+static void *
+sweep(void *arg)
+{
+	struct http *h = arg;
+	unsigned long cut = 0;
+	double logged = clock_mono();
+
+	pthread_mutex_lock(&h->connlock);
+	while (!h->stopping) {
+		double now = clock_mono();
+		for (struct conn *k = h->conns; k != NULL; k = k->next)
+			if (k->deadline > 0 && now >= k->deadline) {
+				shutdown(k->fd, SHUT_RDWR);
+				k->deadline = 0;
+				cut++;
+				atomic_fetch_add(&counters.http_request_timeouts, 1);
+			}
+		if (cut > 0 && now - logged >= 60) {
+			log_warnx("http: %lu request%s not received whole within %g s: closed "
+			    "(slow or stalled clients)", cut, cut == 1 ? "" : "s",
+			    h->request_timeout);
+			cut = 0;
+			logged = now;
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += (long)(SWEEP_EVERY * 1e9);
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&h->wake, &h->connlock, &ts);
+	}
+	pthread_mutex_unlock(&h->connlock);
+	return NULL;
 }
 
 /* The national view's API: its table of summaries. */
@@ -350,8 +537,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
 	struct http *h = cls;
+	struct conn *k = conn_of(c);
 
 	(void)version;
+	if (k != NULL && k->too_many_args) {
+		atomic_fetch_add(&counters.http_too_many_args, 1);
+		return reply_str(c, MHD_HTTP_BAD_REQUEST, "application/json",
+		    "{\"error\":\"too many query arguments\"}");
+	}
 	if (strcmp(method, "POST") == 0 || strcmp(method, "DELETE") == 0) {
 		struct upload *up = *con_cls;
 		if (!alerts_path(url))
@@ -466,7 +659,14 @@ http_start(const struct http_ctx *ctx, char *err, size_t errlen)
 		return NULL;
 	}
 	h->ctx = *ctx;
+	h->request_timeout = ctx->cc->request_timeout;
 	pthread_mutex_init(&h->dblock, NULL);
+	pthread_mutex_init(&h->connlock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->wake, &ca);
+	pthread_condattr_destroy(&ca);
 	if ((h->graphs = graph_cache_new(GRAPH_CACHE_TTL, GRAPH_CACHE_ENTRIES,
 	    GRAPH_CACHE_BYTES)) == NULL || (h->pdb = pages_db_new(ctx->cc->data_dir)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -479,24 +679,34 @@ http_start(const struct http_ctx *ctx, char *err, size_t errlen)
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	/* Slow or half-sent requests time out; a flood of connections is
-	 * capped, so a health check still gets through. */
+	/* Slow or half-sent requests are cut (sweep); a flood of connections
+	 * is capped per address, so a health check still gets through. */
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, 2,
 	    MHD_OPTION_CONNECTION_LIMIT, 1000,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 200,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 10,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)ctx->cc->max_per_address,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(ctx->cc->request_timeout + 0.5),
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 	    MHD_OPTION_END);
 	if (h->d == NULL) {
 		snprintf(err, errlen, "[http] listen = %s: cannot listen (address in use?)",
 		    ctx->cc->http_listen);
 		goto fail;
 	}
+	if (pthread_create(&h->sweeper, NULL, sweep, h) != 0) {
+		snprintf(err, errlen, "http: cannot start a thread");
+		MHD_stop_daemon(h->d);
+		goto fail;
+	}
+	h->sweeping = true;
 	return h;
 fail:
+	pthread_cond_destroy(&h->wake);
+	pthread_mutex_destroy(&h->connlock);
 	pthread_mutex_destroy(&h->dblock);
 	graph_cache_free(h->graphs);
 	pages_db_free(h->pdb);
@@ -509,10 +719,19 @@ http_stop(struct http *h)
 {
 	if (h == NULL)
 		return;
+	if (h->sweeping) {
+		pthread_mutex_lock(&h->connlock);
+		h->stopping = true;
+		pthread_cond_signal(&h->wake);
+		pthread_mutex_unlock(&h->connlock);
+		pthread_join(h->sweeper, NULL);
+	}
 	if (h->d)
 		MHD_stop_daemon(h->d);
 	if (h->db)
 		state_db_close(h->db);
+	pthread_cond_destroy(&h->wake);
+	pthread_mutex_destroy(&h->connlock);
 	pthread_mutex_destroy(&h->dblock);
 	graph_cache_free(h->graphs);
 	pages_db_free(h->pdb);

@@ -7,7 +7,6 @@
 #include "collector.h"
 #include "backoff.h"
 #include "clock.h"
-#include "conf.h"
 #include "counters.h"
 #include "log.h"
 #include "national.h"
@@ -29,7 +28,6 @@ struct ingest {
 	_Atomic double input_since;
 	struct log_limit rejlim;     /* only touched on the network thread */
 	struct log_limit publim;     /* only touched on the writer thread */
-	char password[256];
 	struct backoff bo;           /* first connect only (main thread) */
 	double next_try;
 	bool looping;                /* libmosquitto's thread runs */
@@ -55,7 +53,7 @@ on_connect(struct mosquitto *mosq, void *arg, int rc)
 	atomic_fetch_add(&counters.mqtt_connects, 1);
 	atomic_store(&in->connected, true);
 	atomic_store(&in->input_since, clock_now());
-	log_info("mqtt %s:%d: connected as %s", in->cc->mqtt_host, in->cc->mqtt_port,
+	log_info("mqtt %s:%d: connected as %s", in->cc->mqtt.host, in->cc->mqtt.port,
 	    in->cc->client_id);
 	/* Subscribe on every connect: a persistent session keeps the
 	 * subscriptions, but a broker that lost its state does not (the
@@ -70,7 +68,7 @@ on_connect(struct mosquitto *mosq, void *arg, int rc)
 	for (int l = 0; l < nleaves; l++) {
 		int n = in->cc->nprovinces ? in->cc->nprovinces : 1;
 		for (int i = 0; i < n; i++) {
-			snprintf(sub, sizeof sub, "%s/%s/%s", in->cc->topic_prefix,
+			snprintf(sub, sizeof sub, "%s/%s/%s", in->cc->mqtt.topic_prefix,
 			    in->cc->nprovinces ? in->cc->provinces[i] : "+", leaves[l]);
 			if ((rc = mosquitto_subscribe(mosq, NULL, sub, 1)) != MOSQ_ERR_SUCCESS)
 				log_warnx("mqtt subscribe %s: %s", sub, mosquitto_strerror(rc));
@@ -86,8 +84,8 @@ on_disconnect(struct mosquitto *mosq, void *arg, int rc)
 	(void)mosq;
 	atomic_store(&in->connected, false);
 	if (rc != 0)
-		log_warnx("mqtt %s:%d: connection lost (%s); reconnecting", in->cc->mqtt_host,
-		    in->cc->mqtt_port, mosquitto_strerror(rc));
+		log_warnx("mqtt %s:%d: connection lost (%s); reconnecting", in->cc->mqtt.host,
+		    in->cc->mqtt.port, mosquitto_strerror(rc));
 }
 
 static void
@@ -117,11 +115,11 @@ on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *m)
 
 	(void)mosq;
 	if (in->national != NULL) {
-		national_message(in->national, m->topic, in->cc->topic_prefix, m->payload,
+		national_message(in->national, m->topic, in->cc->mqtt.topic_prefix, m->payload,
 		    m->payloadlen > 0 ? (size_t)m->payloadlen : 0, clock_now());
 		return;
 	}
-	if (topic_parse(m->topic, in->cc->topic_prefix, province, agent, &leaf) == -1) {
+	if (topic_parse(m->topic, in->cc->mqtt.topic_prefix, province, agent, &leaf) == -1) {
 		if (strstr(m->topic, "/sample") != NULL) {
 			atomic_fetch_add(&counters.received, 1);
 			atomic_fetch_add(&counters.rejected_extra[REJ_BAD_TOPIC], 1);
@@ -210,27 +208,16 @@ ingest_new(const struct collector_conf *cc, struct queue *q, char *err, size_t e
 		snprintf(err, errlen, "mosquitto_new: %s", strerror(errno));
 		goto fail;
 	}
-	mosquitto_int_option(in->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
 	mosquitto_connect_callback_set(in->mosq, on_connect);
 	mosquitto_disconnect_callback_set(in->mosq, on_disconnect);
 	mosquitto_message_callback_set(in->mosq, on_message);
 	mosquitto_log_callback_set(in->mosq, on_log);
-	mosquitto_reconnect_delay_set(in->mosq, 1, 60, true);
-	if (cc->username[0]) {
-		if (cc->password_file[0] && conf_read_secret(cc->password_file, in->password,
-		    sizeof in->password, err, errlen) == -1)
-			goto fail;
-		mosquitto_username_pw_set(in->mosq, cc->username,
-		    in->password[0] ? in->password : NULL);
+	if ((rc = mosquitto_reconnect_delay_set(in->mosq, 1, 60, true)) != MOSQ_ERR_SUCCESS) {
+		snprintf(err, errlen, "mosquitto_reconnect_delay_set: %s", mosquitto_strerror(rc));
+		goto fail;
 	}
-	if (cc->tls_ca[0]) {
-		rc = mosquitto_tls_set(in->mosq, cc->tls_ca, NULL, cc->tls_cert[0] ? cc->tls_cert : NULL,
-		    cc->tls_key[0] ? cc->tls_key : NULL, NULL);
-		if (rc != MOSQ_ERR_SUCCESS) {
-			snprintf(err, errlen, "mqtt TLS (%s): %s", cc->tls_ca, mosquitto_strerror(rc));
-			goto fail;
-		}
-	}
+	if (mqtt_client_setup(in->mosq, &cc->mqtt, err, errlen) == -1)
+		goto fail;
 	return in;
 fail:
 	ingest_free(in);
@@ -246,13 +233,13 @@ fail:
 static int
 ingest_try_connect(struct ingest *in)
 {
-	int rc = mosquitto_connect_async(in->mosq, in->cc->mqtt_host, in->cc->mqtt_port,
-	    in->cc->keepalive);
+	int rc = mosquitto_connect_async(in->mosq, in->cc->mqtt.host, in->cc->mqtt.port,
+	    in->cc->mqtt.keepalive);
 
 	if (rc == MOSQ_ERR_SUCCESS)
 		return 0;
 	double d = backoff_next(&in->bo);
-	log_warnx("mqtt %s:%d: %s; retrying in %.1f s", in->cc->mqtt_host, in->cc->mqtt_port,
+	log_warnx("mqtt %s:%d: %s; retrying in %.1f s", in->cc->mqtt.host, in->cc->mqtt.port,
 	    rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc), d);
 	in->next_try = clock_mono() + d;
 	return -1;
@@ -297,7 +284,7 @@ ingest_ack(struct ingest *in, const char *province, const char *agent, const cha
 	char topic[TOPIC_MAX], buf[96];
 	int n;
 
-	if (topic_build(topic, sizeof topic, in->cc->topic_prefix, province, agent,
+	if (topic_build(topic, sizeof topic, in->cc->mqtt.topic_prefix, province, agent,
 	    TOPIC_ACK) == -1 || (n = ack_encode(seq, sid, buf, sizeof buf)) < 0)
 		return;
 	if (mosquitto_publish(in->mosq, NULL, topic, n, buf, 1, false) == MOSQ_ERR_SUCCESS)
@@ -350,6 +337,5 @@ ingest_free(struct ingest *in)
 		return;
 	if (in->mosq)
 		mosquitto_destroy(in->mosq);
-	explicit_bzero(in->password, sizeof in->password);
 	free(in);
 }

@@ -150,6 +150,12 @@ main(int argc, char **argv)
 	}
 	if (daemonize && daemon(0, 0) == -1)
 		fatal("daemon");
+	/* state.db, the RRD files and their folders are never world-readable,
+	 * whoever starts the daemon (systemd's unit sets the same). */
+	umask(027);
+	if (cc.token[0] == '\0' && !cc.national)
+		log_info("http: no [http] token or token_file: write actions (silences, acks) "
+		    "are disabled");
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -200,10 +206,10 @@ main(int argc, char **argv)
 		goto done;
 	if (cc.national)
 		log_info("collector: national view of the provinces' summaries, HTTP on %s, "
-		    "MQTT %s:%d", cc.http_listen, cc.mqtt_host, cc.mqtt_port);
+		    "MQTT %s:%d", cc.http_listen, cc.mqtt.host, cc.mqtt.port);
 	else
 		log_info("collector: data in %s, HTTP on %s, MQTT %s:%d%s", cc.data_dir,
-		    cc.http_listen, cc.mqtt_host, cc.mqtt_port,
+		    cc.http_listen, cc.mqtt.host, cc.mqtt.port,
 		    cc.store.rrdcached[0] ? ", through rrdcached" : "");
 
 	while (!quit) {

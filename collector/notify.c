@@ -48,7 +48,7 @@ notify_mqtt(const struct notifier *nt, const struct notify_msg *m, char *err, si
 		snprintf(err, errlen, "MQTT not connected");
 		return -1;
 	}
-	if (m->province == NULL || topic_build(topic, sizeof topic, nt->cc->topic_prefix,
+	if (m->province == NULL || topic_build(topic, sizeof topic, nt->cc->mqtt.topic_prefix,
 	    m->province, NULL, TOPIC_ALERT) == -1) {
 		snprintf(err, errlen, "no valid province for the alert topic");
 		return -1;

@@ -31,6 +31,9 @@
 #include <unistd.h>
 
 #define DAY 86400L
+/* librrd creates every file 0644 whatever the umask: covmon's data is not
+ * for others to read (DESIGN.md section 11). */
+#define STORE_FILE_MODE 0640
 #define STORE_MAX_RRA 32
 #define STORE_ARG_MAX 96            /* one DS or RRA definition */
 /* The first-touch cache: 100,000 agents x 6 groups fit; past that it is
@@ -1014,6 +1017,8 @@ store_create(struct store *st, const char *path, int group, const struct sample 
 		(void)unlink(tmp);
 		return STORE_RETRY;
 	}
+	if (chmod(tmp, STORE_FILE_MODE) == -1)
+		log_warn("rrd: chmod %s", tmp);
 	if (link(tmp, path) == -1) {
 		int e = errno;
 		(void)unlink(tmp);
@@ -1723,6 +1728,8 @@ store_rollup(struct store *st, const char *province, const char *commune, unsign
 			errf(err, errlen, "rrd create %s: %s", path, msg);
 			return STORE_RETRY;
 		}
+		if (chmod(path, STORE_FILE_MODE) == -1)
+			log_warn("rrd: chmod %s", path);
 	} else if (!S_ISREG(sb.st_mode)) {
 		errf(err, errlen, "%s is not a regular file: refused", path);
 		return STORE_REFUSED;

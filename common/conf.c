@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
@@ -415,5 +416,40 @@ conf_read_secret(const char *path, char *buf, size_t len, char *err, size_t errl
 	}
 	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+int
+conf_read_token(const char *path, size_t min_len, char *buf, size_t len, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	size_t n;
+
+	if (stat(path, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((st.st_mode & (S_IROTH | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "%s: readable or writable by others (mode %04o); a token "
+		    "must be private: chmod 640 %s (the file's group may read it)", path, (unsigned)(st.st_mode & 07777),
+		    path);
+		return -1;
+	}
+	if (conf_read_secret(path, buf, len, err, errlen) == -1) {
+		if (strstr(err, ": empty") == NULL)
+			return -1;
+		buf[0] = '\0';
+	}
+	while ((n = strlen(buf)) > 0 && isspace((unsigned char)buf[n - 1]))
+		buf[n - 1] = '\0';
+	n = strspn(buf, " \t");
+	memmove(buf, buf + n, strlen(buf + n) + 1);
+	if (strlen(buf) < min_len) {
+		snprintf(err, errlen, "%s: the token has %zu characters, at least %zu are needed "
+		    "(e.g. openssl rand -hex 24 > %s)", path, strlen(buf), min_len, path);
+		explicit_bzero(buf, len);
+		return -1;
+	}
 	return 0;
 }

@@ -74,4 +74,11 @@ int parse_duration(const char *s, double *out);
  * secret itself never goes into err. */
 int conf_read_secret(const char *path, char *buf, size_t len, char *err, size_t errlen);
 
+/* A bearer token from a file, as conf_read_secret, refused (as ssh refuses
+ * a private key) when others may read or write the file, and when the
+ * token, blanks trimmed, is shorter than min_len: an empty or newline-only
+ * file would otherwise disable what the token guards without a word. */
+int conf_read_token(const char *path, size_t min_len, char *buf, size_t len, char *err,
+    size_t errlen);
+
 #endif

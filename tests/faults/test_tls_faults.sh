@@ -225,11 +225,16 @@ timeout_ms = 500
 CONF
 }
 write_agent 1
-# Belt and braces to (a) and (b): nothing in the agent turns verification off.
-if grep -nE "tls_insecure_set|MOSQ_OPT_TLS_INSECURE|tls_opts_set|SSL_VERIFY_NONE" \
-	"$COVMON_SRC"/agent/*.c "$COVMON_SRC"/common/*.c; then
-	fail "the agent's source turns TLS verification off somewhere"
+# Belt and braces to (a) and (b): nothing in the agent or the collector
+# turns verification off, and the one client set-up (common/mqtt_client.c)
+# asks for it.
+if grep -nE "tls_insecure_set\([^)]*(true|1)\)|tls_opts_set\([^,]*, *0|MOSQ_OPT_TLS_INSECURE|SSL_VERIFY_NONE" \
+	"$COVMON_SRC"/agent/*.c "$COVMON_SRC"/collector/*.c "$COVMON_SRC"/common/*.c; then
+	fail "the agent's or the collector's source turns TLS verification off somewhere"
 fi
+grep -q 'mosquitto_tls_opts_set(mosq, 1, "tlsv1.2"' "$COVMON_SRC/common/mqtt_client.c" \
+	&& grep -q 'mosquitto_tls_insecure_set(mosq, false)' "$COVMON_SRC/common/mqtt_client.c" \
+	|| fail "common/mqtt_client.c does not ask for peer and host name verification"
 : > "$T/agent.log"
 start_agent() {
 	"$COVMON_BUILD/covmon-agent" -c "$T/agent.conf" -vv >> "$T/agent.log" 2>&1 &

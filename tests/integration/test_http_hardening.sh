@@ -101,9 +101,10 @@ case $code in 4*) ;; *) fail "100 KB query: HTTP $code" ;; esac
 curl -sf -o /dev/null "$BASE/" || fail "not serving after long requests"
 
 # 1000 concurrent connections from 127.0.0.1-4 for 8 s (idle ones, half-sent
-# requests, whole ones), held open: libmicrohttpd keeps 200 per address and
-# closes the rest at once. Meanwhile pages are loaded from 127.0.0.5 and
-# health is asked from 127.0.0.6: a flood must not lock out the others.
+# requests, whole ones), held open: the collector keeps [http]
+# max_per_address (16) per address and closes the rest at once. Meanwhile
+# pages are loaded from 127.0.0.5 and health is asked from 127.0.0.6: a
+# flood must not lock out the others.
 python3 - "$HTTP_PORT" > "$T/flood.log" 2>&1 <<'EOF' &
 import resource, socket, sys, threading, time
 port = int(sys.argv[1])
