@@ -99,6 +99,7 @@ int cmd_alerts(struct cli *c, int argc, char **argv);
 int cmd_silence(struct cli *c, int argc, char **argv);
 int cmd_ack(struct cli *c, int argc, char **argv);
 int cmd_inventory(struct cli *c, int argc, char **argv);
+int cmd_digest(struct cli *c, int argc, char **argv);
 
 /* Helpers the commands share (commands.c). */
 const char *jstring(json_object *o, const char *key);  /* NULL when absent or not a string */

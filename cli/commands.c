@@ -964,3 +964,80 @@ cmd_ack(struct cli *c, int argc, char **argv)
 	reply_free(&r);
 	return 0;
 }
+
+struct digest_opts {
+	const char *province;
+	const char *lang;
+};
+
+static int
+digest_opt(void *arg, int ch, const char *val)
+{
+	struct digest_opts *o = arg;
+
+	if (ch == 'p')
+		o->province = val;
+	else if (ch == 'l')
+		o->lang = val;
+	else
+		return -1;
+	return 0;
+}
+
+/* The rollout digest as the collector would send it now: the text of each
+ * province, in the language asked for (else the collector's [digest] lang). */
+int
+cmd_digest(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "province", required_argument, NULL, 'p' },
+		{ "lang", required_argument, NULL, 'l' },
+		CLI_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *usage = "digest [--province P] [--lang en|vi] [--json] [--url URL]";
+	struct digest_opts o = { NULL, NULL };
+	char path[160];
+	struct reply r;
+	int rc;
+
+	if ((rc = parse(c, argc, argv, opts, usage, digest_opt, &o)) != 0)
+		return rc < 0 ? 0 : rc;
+	if (optind != argc) {
+		fprintf(stderr, "usage: covmon %s\n", usage);
+		return EXIT_USAGE;
+	}
+	if (o.province && (rc = need_id("province", o.province)) != 0)
+		return rc;
+	if (o.lang && strcmp(o.lang, "en") != 0 && strcmp(o.lang, "vi") != 0) {
+		fprintf(stderr, "covmon: bad --lang '%s': expected en or vi\n", o.lang);
+		return EXIT_USAGE;
+	}
+	if ((rc = cli_setup(c, false)) != 0)
+		return rc;
+	snprintf(path, sizeof path, "/api/v1/digest?%s%s%s%s", o.province ? "province=" : "",
+	    o.province ? o.province : "", o.province && o.lang ? "&" : "",
+	    o.lang ? (strcmp(o.lang, "vi") == 0 ? "lang=vi" : "lang=en") : "");
+	if (cli_get_ok(c, path, &r) == -1)
+		return EXIT_RUNTIME;
+	if (c->json) {
+		print_json(&r);
+		reply_free(&r);
+		return 0;
+	}
+	json_object *list = jarray(r.json, "digests");
+	size_t n = list ? json_object_array_length(list) : 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *text = jstring(json_object_array_get_idx(list, i), "text");
+		if (i > 0)
+			fputc('\n', stdout);
+		fputs(text ? text : "", stdout);
+	}
+	if (n == 0) {
+		const char *lang = jstring(r.json, "lang");
+		printf(lang && strcmp(lang, "vi") == 0 ? "Không có tỉnh nào\n" :
+		    "no province\n");
+	}
+	reply_free(&r);
+	return 0;
+}

@@ -29,6 +29,10 @@ usage(FILE *out)
 	    "                                   or uncovered\n"
 	    "  site ID                          one hamlet (or agent): state, last seen,\n"
 	    "                                   current values, uplink chain\n"
+	    "  digest [--province P] [--lang en|vi]\n"
+	    "                                   the daily rollout digest as it would be\n"
+	    "                                   sent now: new overdue hamlets, communes\n"
+	    "                                   turned red or back, coverage vs target\n"
 	    "  alerts [--all]                   firing alerts (all with --all)\n"
 	    "  silence add --match M --until T --reason R\n"
 	    "                                   mute alerts matching M (province:ID,\n"
@@ -187,6 +191,7 @@ main(int argc, char **argv)
 		{ "silence", cmd_silence },
 		{ "ack", cmd_ack },
 		{ "inventory", cmd_inventory },
+		{ "digest", cmd_digest },
 	};
 	struct cli c = { .conf_path = CLI_DEFAULT_CONF };
 	bool check = false;

@@ -23,6 +23,30 @@ const char *const alert_kind_name[AK__COUNT] = {
 	"agent_unknown", "agent_clock_skew", "agent_spool_dropped",
 };
 const char *const alert_state_name[3] = { "pending", "firing", "resolved" };
+const char *const alert_severity_name[3] = { "info", "warning", "critical" };
+
+enum alert_severity
+alert_kind_severity(enum alert_kind k)
+{
+	switch (k) {
+	case AK_HAMLET_DOWN:
+		return SEV_CRITICAL;
+	case AK_HAMLET_OVERDUE:
+	case AK_COMMUNE_RED:
+		return SEV_INFO;
+	default:
+		return SEV_WARNING;
+	}
+}
+
+int
+alert_severity_lookup(const char *name)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(name, alert_severity_name[i]) == 0)
+			return i;
+	return -1;
+}
 
 /* Condition changes within flap_window that mark a firing alert flapping
  * (it bounces faster than clear_for: no notification, but say so). */
@@ -128,31 +152,82 @@ route_matches(const struct route_conf *r, const struct alert *a)
 {
 	if (r->kinds != 0 && !(r->kinds & (1u << a->kind)))
 		return false;
+	if (alert_kind_severity(a->kind) < r->min_severity)
+		return false;
 	return alert_silence_matches(&r->match, a);
+}
+
+/* "2026-12-07 21:12 UTC+7": local time with its offset, for people paged
+ * who may not be where the server is; vi: "21:12 ngày 07/12/2026 (UTC+7)". */
+void
+alert_local_time_lang(double t, bool vi, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char hm[40], zone[48];
+
+	buf[0] = '\0';
+	if (localtime_r(&tt, &tm) == NULL || strftime(hm, sizeof hm,
+	    vi ? "%H:%M ngày %d/%m/%Y" : "%Y-%m-%d %H:%M", &tm) == 0)
+		return;
+	long off = tm.tm_gmtoff / 60;
+	char sign = off < 0 ? '-' : '+';
+	off = off < 0 ? -off : off;
+	if (off % 60 != 0)
+		snprintf(zone, sizeof zone, "UTC%c%ld:%02ld", sign, off / 60, off % 60);
+	else
+		snprintf(zone, sizeof zone, "UTC%c%ld", sign, off / 60);
+	snprintf(buf, len, vi ? "%s (%s)" : "%s %s", hm, zone);
+}
+
+void
+alert_local_time(double t, char *buf, size_t len)
+{
+	alert_local_time_lang(t, false, buf, len);
+}
+
+void
+alert_summary_lang(const struct alert *a, bool vi, char *buf, size_t len)
+{
+	char at[64];
+	/* Vietnamese only where all of it is kept: never half and half. */
+	vi = vi && a->what_vi[0] && a->subject_vi[0];
+	const char *subject = vi ? a->subject_vi : a->subject;
+
+	if (a->state == AS_RESOLVED && a->resolved_at > 0) {
+		/* One line: what came back, after how long. */
+		char took[32], cut[64] = "";
+		double d = a->resolved_at - a->since;
+		alert_local_time_lang(a->resolved_at, vi, at, sizeof at);
+		if (d < 5400)
+			snprintf(took, sizeof took, vi ? "%.0f phút" : "%.0f min", ceil(d / 60));
+		else if (vi) {
+			snprintf(took, sizeof took, "%.1f giờ", d / 3600);
+			char *dot = strchr(took, '.');
+			if (dot != NULL)
+				*dot = ',';
+		} else
+			snprintf(took, sizeof took, "%.1f h", d / 3600);
+		if (a->kind == AK_HAMLET_DOWN && a->nhamlets > 1) {
+			if (vi)
+				snprintf(cut, sizeof cut, " và %zu thôn phía sau", a->nhamlets - 1);
+			else
+				snprintf(cut, sizeof cut, " and %zu hamlet%s behind it",
+				    a->nhamlets - 1, a->nhamlets == 2 ? "" : "s");
+		}
+		snprintf(buf, len, vi ? "%s%s: đã hoạt động lại sau %s, lúc %s" :
+		    "%s%s: back after %s, at %s", subject[0] ? subject : a->what, cut, took, at);
+		return;
+	}
+	alert_local_time_lang(a->since, vi, at, sizeof at);
+	snprintf(buf, len, vi ? "%s từ %s%s%s" : "%s since %s%s%s", vi ? a->what_vi : a->what, at,
+	    vi ? a->detail_vi : a->detail, !a->flapping ? "" : vi ? " (chập chờn)" : " (flapping)");
 }
 
 void
 alert_summary(const struct alert *a, char *buf, size_t len)
 {
-	char at[32] = "", end[64] = "";
-	time_t t = (time_t)a->since;
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) != NULL)
-		strftime(at, sizeof at, "%H:%M", &tm);
-	if (a->state == AS_RESOLVED && a->resolved_at > 0) {
-		char hm[16] = "";
-		double d = a->resolved_at - a->since;
-		t = (time_t)a->resolved_at;
-		if (localtime_r(&t, &tm) != NULL)
-			strftime(hm, sizeof hm, "%H:%M", &tm);
-		if (d < 5400)
-			snprintf(end, sizeof end, "resolved at %s after %.0f min: ", hm, ceil(d / 60));
-		else
-			snprintf(end, sizeof end, "resolved at %s after %.1f h: ", hm, d / 3600);
-	}
-	snprintf(buf, len, "%s%s since %s%s%s", end, a->what, at, a->detail,
-	    a->flapping ? " (flapping)" : "");
+	alert_summary_lang(a, false, buf, len);
 }
 
 /* --- the table of alerts, by kind and scope --- */
@@ -387,8 +462,12 @@ fill(struct alert *a, const struct alert_cond *c)
 	set_str(a, a->agent, sizeof a->agent, c->agent);
 	set_str(a, a->commune_name, sizeof a->commune_name, c->commune_name);
 	set_str(a, a->province_name, sizeof a->province_name, c->province_name);
+	set_str(a, a->subject, sizeof a->subject, c->subject ? c->subject : "");
 	set_str(a, a->what, sizeof a->what, c->what);
 	set_str(a, a->detail, sizeof a->detail, c->detail);
+	set_str(a, a->subject_vi, sizeof a->subject_vi, c->subject_vi ? c->subject_vi : "");
+	set_str(a, a->what_vi, sizeof a->what_vi, c->what_vi ? c->what_vi : "");
+	set_str(a, a->detail_vi, sizeof a->detail_vi, c->detail_vi ? c->detail_vi : "");
 }
 
 int
@@ -424,7 +503,8 @@ alert_observe(struct alert_engine *e, const struct alert_cond *c)
 			return -1;
 		a->seen = true;
 		a->dirty = true;
-		a->since = -1;
+		a->fresh = true;
+		a->since = c->since > 0 ? c->since : -1;
 		return 0;
 	}
 	if ((a = calloc(1, sizeof *a)) == NULL)
@@ -439,28 +519,69 @@ alert_observe(struct alert_engine *e, const struct alert_cond *c)
 	}
 	a->seen = true;
 	a->dirty = true;
-	a->since = -1;           /* set by alert_end(), which knows now */
+	a->fresh = true;
+	/* else set by alert_end(), which knows now */
+	a->since = c->since > 0 ? c->since : -1;
 	return 0;
 }
 
 /* --- notifications --- */
 
+/* The dashboard page of a scope under [http] public_url, "" without one:
+ * hamlet, commune and province pages; an agent's hamlet (or its
+ * province, for an agent the inventory does not know). */
+static void
+scope_url(const struct alert_conf *ac, const char *scope, const char *hamlet,
+    const char *province, char *buf, size_t len)
+{
+	const char *colon = strchr(scope, ':');
+
+	buf[0] = '\0';
+	if (ac->public_url[0] == '\0' || colon == NULL)
+		return;
+	if (strncmp(scope, "agent:", 6) == 0) {
+		if (hamlet != NULL && hamlet[0])
+			snprintf(buf, len, "%s/hamlet/%s", ac->public_url, hamlet);
+		else if (province[0])
+			snprintf(buf, len, "%s/province/%s", ac->public_url, province);
+		else
+			snprintf(buf, len, "%s/", ac->public_url);
+		return;
+	}
+	snprintf(buf, len, "%s/%.*s/%s", ac->public_url, (int)(colon - scope), scope, colon + 1);
+}
+
+/* The payload of one alert; `summary` gets the notification's sentence:
+ * the alert's, then how to ack it and where to look. */
 static json_object *
-alert_json(const struct alert *a, char *summary, size_t slen)
+alert_json(const struct alert_conf *ac, const struct alert *a, char *summary, size_t slen)
 {
 	json_object *o = json_object_new_object(), *h = json_object_new_array();
-	char id[32];
+	char id[32], url[ALERT_SCOPE_MAX + sizeof ac->public_url + 16];
 
 	if (o == NULL || h == NULL) {
 		json_object_put(o);
 		json_object_put(h);
 		return NULL;
 	}
+	char vi[ALERT_TEXT_MAX * 2 + 64];
 	alert_summary(a, summary, slen);
+	alert_summary_lang(a, true, vi, sizeof vi);
+	scope_url(ac, a->scope, a->nhamlets ? a->hamlets[0] : NULL, a->province, url, sizeof url);
+	if (a->state != AS_RESOLVED) {
+		size_t n = strlen(summary);
+		snprintf(summary + n, slen - n, " — ack: covmon ack %lld", (long long)a->id);
+		n = strlen(vi);
+		snprintf(vi + n, sizeof vi - n, " — xác nhận: covmon ack %lld", (long long)a->id);
+	}
+	/* Taken out of the payload as sent (payload_lang). */
+	json_object_object_add(o, "summary_vi", json_object_new_string(vi));
 	snprintf(id, sizeof id, "%lld", (long long)a->id);
 	json_object_object_add(o, "v", json_object_new_int(1));
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "kind", json_object_new_string(alert_kind_name[a->kind]));
+	json_object_object_add(o, "severity", json_object_new_string(
+	    alert_severity_name[alert_kind_severity(a->kind)]));
 	json_object_object_add(o, "state", json_object_new_string(
 	    a->state == AS_RESOLVED ? "resolved" : "firing"));
 	json_object_object_add(o, "scope", json_object_new_string(a->scope));
@@ -479,6 +600,8 @@ alert_json(const struct alert *a, char *summary, size_t slen)
 		json_object_object_add(o, "resolved_at",
 		    json_object_new_int64((int64_t)floor(a->resolved_at)));
 	json_object_object_add(o, "flapping", json_object_new_boolean(a->flapping));
+	if (url[0])
+		json_object_object_add(o, "url", json_object_new_string(url));
 	return o;
 }
 
@@ -609,7 +732,7 @@ group_add(struct alert_engine *e, int ri, const struct alert *a, double now,
 	group_value(r, a, key, sizeof key, &tmp);
 	if ((g = group_get(e, ri, key, a->state == AS_RESOLVED, &tmp, now + r->group_wait)) == NULL)
 		return;
-	if ((o = alert_json(a, summary, sizeof summary)) == NULL)
+	if ((o = alert_json(e->ac, a, summary, sizeof summary)) == NULL)
 		return;
 	if (member_add(g, o, a->id, a->nhamlets, a->since, summary) == 1)
 		member_pend(e, g, &g->m[g->n - 1], sink);
@@ -687,35 +810,94 @@ member_cmp(const void *x, const void *y)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
+/* The payload for a notifier: "summary" in its language, the Vietnamese
+ * copies ("summary_vi", which each member's payload carries) taken out.
+ * Returns a new object. */
+static json_object *
+payload_lang(json_object *o, bool vi, const char *summary)
+{
+	json_object *c = NULL, *list, *v;
+
+	if (json_object_deep_copy(o, &c, NULL) != 0)
+		return NULL;
+	json_object_object_add(c, "summary", json_object_new_string(summary));
+	json_object_object_del(c, "summary_vi");
+	if (json_object_object_get_ex(c, "alerts", &list))
+		for (size_t i = 0; i < json_object_array_length(list); i++) {
+			json_object *m = json_object_array_get_idx(list, i);
+			if (vi && json_object_object_get_ex(m, "summary_vi", &v))
+				json_object_object_add(m, "summary",
+				    json_object_new_string(json_object_get_string(v)));
+			json_object_object_del(m, "summary_vi");
+		}
+	return c;
+}
+
+/* "[critical] Mường Khương: 3 alerts, 5 hamlets — …; … — URL", in English
+ * or Vietnamese: the severity first, every member's sentence, the link. */
+static void
+group_summary(const struct group *g, bool vi, const char *severity, const char *url,
+    char *buf, size_t len)
+{
+	static const char *const sev_vi[] = { "thông tin", "cảnh báo", "nghiêm trọng" };
+	int si = alert_severity_lookup(severity);
+	size_t off = 0, nh = 0;
+	json_object *v;
+
+	for (size_t i = 0; i < g->n; i++)
+		if (json_object_object_get_ex(g->m[i].o, "hamlets", &v))
+			nh += json_object_array_length(v);
+	if (!g->resolved && si >= 0)
+		off += (size_t)snprintf(buf + off, len - off, "[%s] ", vi ? sev_vi[si] : severity);
+	if (g->n > 1 && off < len) {
+		if (vi)
+			off += (size_t)snprintf(buf + off, len - off, "%s: %zu cảnh báo%s, %zu thôn — ",
+			    g->name, g->n, g->resolved ? " đã hết" : "", nh);
+		else
+			off += (size_t)snprintf(buf + off, len - off, "%s: %zu alert%s%s, %zu hamlet%s — ",
+			    g->name, g->n, g->n == 1 ? "" : "s", g->resolved ? " resolved" : "", nh,
+			    nh == 1 ? "" : "s");
+	}
+	for (size_t i = 0; i < g->n && off < len; i++) {
+		const char *m = g->m[i].summary;
+		if (vi && json_object_object_get_ex(g->m[i].o, "summary_vi", &v))
+			m = json_object_get_string(v);
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? "; " : "", m);
+	}
+	if (url[0] && off < len)
+		snprintf(buf + off, len - off, " — %s", url);
+}
+
 static void
 group_send(struct alert_engine *e, struct group *g, const struct alert_sink *sink)
 {
 	const struct route_conf *r = &e->ac->routes[g->route];
-	json_object *o;
-	char summary[4096];
+	json_object *o, *v;
+	char summary[4096], summary_vi[4096], severity[16] = "";
+	char url[sizeof g->scope + sizeof e->ac->public_url + 16] = "";
 	const char *state = g->resolved ? "resolved" : "firing";
 
 	if (g->n == 0)
 		return;
 	qsort(g->m, g->n, sizeof *g->m, member_cmp);
 	json_object *first = g->m[0].o;
+	if (json_object_object_get_ex(first, "severity", &v))
+		snprintf(severity, sizeof severity, "%s", json_object_get_string(v));
 	if (g->n == 1) {
 		o = json_object_get(first);
-		snprintf(summary, sizeof summary, "%s", g->m[0].summary);
+		if (json_object_object_get_ex(first, "url", &v))
+			snprintf(url, sizeof url, "%s", json_object_get_string(v));
 	} else {
-		json_object *h = json_object_new_array(), *list = json_object_new_array(), *v;
-		size_t nh = 0, off;
+		json_object *h = json_object_new_array(), *list = json_object_new_array();
 		double since = g->m[0].since;
 
 		o = json_object_new_object();
 		for (size_t i = 0; i < g->n; i++) {
 			json_object *mh;
 			if (json_object_object_get_ex(g->m[i].o, "hamlets", &mh))
-				for (size_t k = 0; k < json_object_array_length(mh); k++) {
+				for (size_t k = 0; k < json_object_array_length(mh); k++)
 					json_object_array_add(h, json_object_get(
 					    json_object_array_get_idx(mh, k)));
-					nh++;
-				}
 			if (g->m[i].since < since)
 				since = g->m[i].since;
 			json_object_array_add(list, json_object_get(g->m[i].o));
@@ -725,6 +907,8 @@ group_send(struct alert_engine *e, struct group *g, const struct alert_sink *sin
 		json_object_object_add(o, "id", json_object_get(v));
 		json_object_object_get_ex(first, "kind", &v);
 		json_object_object_add(o, "kind", json_object_get(v));
+		json_object_object_get_ex(first, "severity", &v);
+		json_object_object_add(o, "severity", json_object_get(v));
 		json_object_object_add(o, "state", json_object_new_string(state));
 		json_object_object_add(o, "scope", json_object_new_string(g->scope));
 		json_object_object_add(o, "province", g->province[0] ?
@@ -733,26 +917,34 @@ group_send(struct alert_engine *e, struct group *g, const struct alert_sink *sin
 		    json_object_new_string(g->commune) : NULL);
 		json_object_object_add(o, "hamlets", h);
 		json_object_object_add(o, "since", json_object_new_int64((int64_t)floor(since)));
-		off = (size_t)snprintf(summary, sizeof summary, "%s: %zu alert%s%s, %zu hamlet%s — ",
-		    g->name, g->n, g->n == 1 ? "" : "s", g->resolved ? " resolved" : "", nh,
-		    nh == 1 ? "" : "s");
-		for (size_t i = 0; i < g->n && off < sizeof summary; i++)
-			off += (size_t)snprintf(summary + off, sizeof summary - off, "%s%s",
-			    i ? "; " : "", g->m[i].summary);
-		json_object_object_add(o, "summary", json_object_new_string(summary));
+		scope_url(e->ac, g->scope, NULL, g->province, url, sizeof url);
+		if (url[0])
+			json_object_object_add(o, "url", json_object_new_string(url));
 		json_object_object_add(o, "alerts", list);
 	}
 	if (o == NULL)
 		return;
-	const char *json = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	json_object *k = NULL, *sc = NULL;
-	json_object_object_get_ex(o, "kind", &k);
-	json_object_object_get_ex(o, "scope", &sc);
-	for (int i = 0; json && i < r->nnotify; i++)
-		sink->queue(sink->arg, e->ac->notifiers[r->notify[i]].name, r->name, json,
-		    json_object_get_string(k), state, json_object_get_string(sc), summary);
+	group_summary(g, false, severity, url, summary, sizeof summary);
+	group_summary(g, true, severity, url, summary_vi, sizeof summary_vi);
+	json_object *en = payload_lang(o, false, summary), *vi = payload_lang(o, true, summary_vi);
 	json_object_put(o);
+	const char *json_en = en ? json_object_to_json_string_ext(en, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+	const char *json_vi = vi ? json_object_to_json_string_ext(vi, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+	json_object *k = NULL, *sc = NULL;
+	if (en != NULL) {
+		json_object_object_get_ex(en, "kind", &k);
+		json_object_object_get_ex(en, "scope", &sc);
+	}
+	for (int i = 0; json_en && json_vi && i < r->nnotify; i++) {
+		bool lvi = e->ac->notifiers[r->notify[i]].vi;
+		sink->queue(sink->arg, e->ac->notifiers[r->notify[i]].name, r->name,
+		    lvi ? json_vi : json_en, json_object_get_string(k), state,
+		    json_object_get_string(sc), lvi ? summary_vi : summary);
+	}
+	json_object_put(en);
+	json_object_put(vi);
 	/* In the same transaction as the queue rows: sent, or still kept. */
 	if (sink->unpend != NULL)
 		sink->unpend(sink->arg, r->name, g->key, g->resolved);
@@ -814,8 +1006,10 @@ alert_end(struct alert_engine *e, double now, const struct alert_silence *sil,
 		struct alert *a = e->v[i];
 		bool silenced = false, ack = false;
 
-		if (a->since < 0) {               /* new in this evaluation */
-			a->since = now;
+		if (a->fresh) {                   /* new in this evaluation */
+			a->fresh = false;
+			if (a->since < 0)
+				a->since = now;
 			change(a, now);
 			if (sink->new_id != NULL && (a->id = sink->new_id(sink->arg, a)) <= 0) {
 				remove_at(e, i);
@@ -888,6 +1082,7 @@ alert_end(struct alert_engine *e, double now, const struct alert_silence *sil,
 			if (now - a->clear_since >= hold) {
 				a->state = AS_RESOLVED;
 				a->resolved_at = now;
+				a->resolves++;
 				a->dirty = true;
 				/* Only a firing that was sent is owed a resolve; a
 				 * silence mutes the resolve too. */
@@ -895,7 +1090,9 @@ alert_end(struct alert_engine *e, double now, const struct alert_silence *sil,
 					notify(e, a, now, sink);
 			}
 		}
-		if (a->state == AS_FIRING && !a->flapping &&
+		/* Only an alert that has been through a full resolve flaps: a
+		 * condition wavering inside clear_for is one problem, held. */
+		if (a->state == AS_FIRING && !a->flapping && a->resolves > 0 &&
 		    changes_within(a, now - ac->flap_window) >= FLAP_CHANGES) {
 			a->flapping = true;
 			a->dirty = true;

@@ -30,6 +30,14 @@ enum alert_kind {
 extern const char *const alert_kind_name[AK__COUNT];
 int alert_kind_lookup(const char *name);     /* index, or -1 */
 
+/* DESIGN.md section 7: what each kind means for on-call staff. critical
+ * pages (a site down), warning is worth a look today, info is the
+ * rollout's backlog (the daily digest's, not a page). */
+enum alert_severity { SEV_INFO, SEV_WARNING, SEV_CRITICAL };
+extern const char *const alert_severity_name[3];
+enum alert_severity alert_kind_severity(enum alert_kind k);
+int alert_severity_lookup(const char *name); /* index, or -1 */
+
 enum alert_state { AS_PENDING, AS_FIRING, AS_RESOLVED };
 extern const char *const alert_state_name[3];
 
@@ -58,6 +66,7 @@ struct route_conf {
 	char name[64];
 	struct alert_match match;
 	uint32_t kinds;               /* bit per alert_kind; all when 0 */
+	enum alert_severity min_severity; /* warning, or info when kinds is set */
 	int notify[ALERT_ROUTE_NOTIFY]; /* indexes in notifiers */
 	int nnotify;
 	enum group_by group_by;
@@ -80,6 +89,7 @@ struct notifier_conf {
 	char username[128];
 	char password[256];           /* read from password_file */
 	bool tls;                     /* email: STARTTLS required */
+	bool vi;                      /* lang = vi: Vietnamese texts */
 };
 
 struct alert_conf {
@@ -90,6 +100,9 @@ struct alert_conf {
 	double clock_skew;            /* agent_clock_skew past this many s */
 	double retry_max;             /* notifier retries back off up to this */
 	double keep_days;             /* history kept in the DB */
+	char timezone[64];            /* [alerts] timezone: "" the system's */
+	char public_url[256];         /* [http] public_url, no trailing '/':
+	                                 links to the dashboard, "" none */
 	struct route_conf routes[ALERT_MAX_ROUTES];
 	int nroutes;
 	struct notifier_conf notifiers[ALERT_MAX_NOTIFIERS];
@@ -107,8 +120,15 @@ struct alert_cond {
 	const char *const *hamlets;   /* the hamlet first, then those it cuts */
 	size_t nhamlets;
 	const char *agent;            /* "" when none */
+	const char *subject;          /* "Suối Chải (Bát Xát)": what it is about */
+	double since;                 /* > 0: the condition began then (an
+	                                 overdue hamlet: its target date), not
+	                                 when first seen */
 	const char *what;             /* "Suối Chải (Bát Xát) down" */
-	const char *detail;           /* "; also cut: 3 hamlets behind it", or "" */
+	const char *detail;           /* "; also cut, 3 hamlets behind it: …", or "" */
+	/* The same in Vietnamese, for notifiers with lang = vi (NULL: the
+	 * English is used). */
+	const char *subject_vi, *what_vi, *detail_vi;
 	bool keep_only;               /* true: holds an open alert open, but
 	                                 opens none (an unreachable hamlet
 	                                 whose own alert was already open) */
@@ -127,8 +147,14 @@ struct alert {
 	char province_name[ALERT_NAME_MAX];
 	char (*hamlets)[ID_MAX + 1];
 	size_t nhamlets;
+	char subject[ALERT_NAME_MAX]; /* "" for an alert restored and not seen since */
 	char what[ALERT_TEXT_MAX];
 	char detail[ALERT_TEXT_MAX];
+	/* Vietnamese, kept in memory only: "" until the alert is seen by this
+	 * process (restored alerts speak English until then). */
+	char subject_vi[ALERT_NAME_MAX];
+	char what_vi[ALERT_TEXT_MAX];
+	char detail_vi[ALERT_TEXT_MAX];
 	double since;                 /* the condition began (pending) */
 	double fired_at, resolved_at; /* 0 when not yet */
 	double clear_since;           /* condition false since, 0 while true */
@@ -141,14 +167,25 @@ struct alert {
 	bool notified;                /* its firing was sent: a resolve is owed */
 	bool began_silenced;
 	/* engine bookkeeping */
+	bool fresh;                   /* opened in this evaluation */
+	unsigned resolves;            /* full resolves seen: flapping is judged
+	                                 only after one */
 	bool seen;
 	bool dirty;
 	double changes[8];            /* recent condition changes (ring) */
 	unsigned nchanges;
 };
 
-/* The readable sentence: what + " since HH:MM" + detail. */
+/* The readable sentence: what + " since <local time>" + detail; resolved,
+ * one line: "Lùng Thắng (Mường Khương) and 4 hamlets behind it: back after
+ * 2 min, at <local time>". */
 void alert_summary(const struct alert *a, char *buf, size_t len);
+/* The same in Vietnamese when vi (English where no Vietnamese is kept). */
+void alert_summary_lang(const struct alert *a, bool vi, char *buf, size_t len);
+/* "2026-12-07 21:12 UTC+7"; vi: "21:12 ngày 07/12/2026 (UTC+7)" (the
+ * process's zone: [alerts] timezone). */
+void alert_local_time(double t, char *buf, size_t len);
+void alert_local_time_lang(double t, bool vi, char *buf, size_t len);
 
 struct alert_silence {
 	int64_t id;

@@ -286,23 +286,92 @@ restore(struct alerts *al, struct state_db *db, double now)
 
 /* --- conditions --- */
 
+/* A condition's sentences, in English and in Vietnamese (for the
+ * notifiers with lang = vi): written for their readers, not translated
+ * word for word. */
+struct texts {
+	char what[ALERT_TEXT_MAX], detail[ALERT_TEXT_MAX];
+	char what_vi[ALERT_TEXT_MAX], detail_vi[ALERT_TEXT_MAX];
+};
+
+/* Vietnamese writes a decimal comma: "4,2 %". A dot between two digits
+ * becomes one; used only on sentences of figures, never on ones that hold
+ * a name or an id. */
 static void
-observe(struct alerts *al, enum alert_kind kind, const char *scope, const struct inventory *inv,
-    const struct inv_hamlet *h, const char *const *hamlets, size_t nh, const char *agent,
-    const char *what, const char *detail, bool keep_only)
+vi_decimal(char *s)
+{
+	for (char *p = s; *p != '\0'; p++)
+		if (*p == '.' && p > s && p[-1] >= '0' && p[-1] <= '9' && p[1] >= '0' &&
+		    p[1] <= '9')
+			*p = ',';
+}
+
+/* "; also cut: A, B and C" behind a root, every name that fits (the
+ * page's reader must know which sites are out), else "… and N more". */
+static void
+cut_detail(char *buf, size_t len, bool vi, const char *const *names, size_t n)
+{
+	size_t off;
+
+	buf[0] = '\0';
+	if (n == 0)
+		return;
+	if (vi)
+		off = (size_t)snprintf(buf, len, "; kéo theo %zu thôn phía sau mất kết nối: ", n);
+	else
+		off = (size_t)snprintf(buf, len, "; also cut, %zu hamlet%s behind it: ", n,
+		    n == 1 ? "" : "s");
+	for (size_t k = 0; k < n && off < len; k++) {
+		size_t need = strlen(names[k]) + 2;
+		/* room for ", " + the name + " and 999 more" */
+		if (off + need + 24 >= len) {
+			snprintf(buf + off, len - off, vi ? " và %zu thôn khác" : " and %zu more",
+			    n - k);
+			return;
+		}
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", k ? ", " : "", names[k]);
+	}
+}
+
+/* A condition of hamlet h (or its agent), begun at `since` when > 0
+ * (else when first seen). */
+static void
+observe_at(struct alerts *al, enum alert_kind kind, const char *scope,
+    const struct inventory *inv, const struct inv_hamlet *h, const char *const *hamlets,
+    size_t nh, const char *agent, const struct texts *tx, bool keep_only, double since)
 {
 	const struct inv_commune *c = h ? &inv->communes[h->commune] : NULL;
 	const struct inv_province *p = h ? &inv->provinces[h->province] : NULL;
+	char subject[ALERT_NAME_MAX] = "", subject_vi[ALERT_NAME_MAX] = "";
+
+	if (h != NULL && (kind == AK_AGENT_CLOCK_SKEW || kind == AK_AGENT_SPOOL_DROPPED)) {
+		snprintf(subject, sizeof subject, "agent %s of %s (%s)", agent, h->name, c->name);
+		snprintf(subject_vi, sizeof subject_vi, "thiết bị đo %s của thôn %s (xã %s)",
+		    agent, h->name, c->name);
+	} else if (h != NULL) {
+		snprintf(subject, sizeof subject, "%s (%s)", h->name, c->name);
+		snprintf(subject_vi, sizeof subject_vi, "%s (%s)", h->name, c->name);
+	}
 	struct alert_cond cond = {
 		.kind = kind, .scope = scope,
 		.province = p ? p->id : "", .commune = c ? c->id : "",
 		.commune_name = c ? c->name : "", .province_name = p ? p->name : "",
 		.hamlets = hamlets, .nhamlets = nh, .agent = agent ? agent : "",
-		.what = what, .detail = detail, .keep_only = keep_only,
+		.subject = subject, .since = since, .keep_only = keep_only,
+		.what = tx->what, .detail = tx->detail,
+		.subject_vi = subject_vi, .what_vi = tx->what_vi, .detail_vi = tx->detail_vi,
 	};
 
 	if (alert_observe(al->e, &cond) == -1)
 		log_limited(&al->lim, "alerts: out of memory");
+}
+
+static void
+observe(struct alerts *al, enum alert_kind kind, const char *scope, const struct inventory *inv,
+    const struct inv_hamlet *h, const char *const *hamlets, size_t nh, const char *agent,
+    const struct texts *tx, bool keep_only)
+{
+	observe_at(al, kind, scope, inv, h, hamlets, nh, agent, tx, keep_only, 0);
 }
 
 static void
@@ -312,7 +381,8 @@ agent_conditions(struct alerts *al, const struct snapshot *s, size_t i, double n
 	const struct inv_hamlet *h = &inv->hamlets[i];
 	const struct agent_view *v = s->views ? &s->views[i] : NULL;
 	const struct inv_commune *c = &inv->communes[h->commune];
-	char scope[ALERT_SCOPE_MAX], what[ALERT_TEXT_MAX], detail[ALERT_TEXT_MAX];
+	char scope[ALERT_SCOPE_MAX];
+	struct texts tx;
 	struct agent_track *t;
 
 	if (h->agent == NULL || v == NULL || !v->reported || (t = track(al, h->agent)) == NULL)
@@ -345,13 +415,18 @@ agent_conditions(struct alerts *al, const struct snapshot *s, size_t i, double n
 	    fabs(v->refused_skew) > al->ac->clock_skew && v->refused_at >= v->last_seen)
 		skew = v->refused_skew;
 	if (skew != 0) {
-		snprintf(what, sizeof what, "agent %s of %s (%s): clock %.0f s %s", h->agent,
+		snprintf(tx.what, sizeof tx.what, "agent %s of %s (%s): clock %.0f s %s", h->agent,
 		    h->name, c->name, fabs(skew), skew > 0 ? "ahead" : "behind");
-		snprintf(detail, sizeof detail, "; its samples are %s", skew > 0 ?
+		snprintf(tx.detail, sizeof tx.detail, "; its samples are %s", skew > 0 ?
 		    "stamped in the future (refused past max_clock_skew)" :
 		    "stamped in the past, so the hamlet looks down");
-		observe(al, AK_AGENT_CLOCK_SKEW, scope, inv, h, &h->id, 1, h->agent, what, detail,
-		    false);
+		snprintf(tx.what_vi, sizeof tx.what_vi, "thiết bị đo %s của thôn %s (xã %s): đồng "
+		    "hồ %s %.0f giây", h->agent, h->name, c->name, skew > 0 ? "nhanh" : "chậm",
+		    fabs(skew));
+		snprintf(tx.detail_vi, sizeof tx.detail_vi, "; %s", skew > 0 ?
+		    "số liệu mang thời gian trong tương lai (bị từ chối khi lệch quá max_clock_skew)" :
+		    "số liệu mang thời gian đã qua, nên thôn trông như mất kết nối");
+		observe(al, AK_AGENT_CLOCK_SKEW, scope, inv, h, &h->id, 1, h->agent, &tx, false);
 	}
 	/* spool_dropped is the agent's running count: growth is the news. */
 	if (v->present & (UINT64_C(1) << M_SPOOL_DROPPED)) {
@@ -360,11 +435,15 @@ agent_conditions(struct alerts *al, const struct snapshot *s, size_t i, double n
 			t->dropped_at = now;
 		t->dropped = d;
 		if (t->dropped_at > 0 && now - t->dropped_at < al->cov->window) {
-			snprintf(what, sizeof what, "agent %s of %s (%s) dropping samples",
+			snprintf(tx.what, sizeof tx.what, "agent %s of %s (%s) dropping samples",
 			    h->agent, h->name, c->name);
-			snprintf(detail, sizeof detail, ": its spool is full (%.0f dropped)", d);
+			snprintf(tx.detail, sizeof tx.detail, ": its spool is full (%.0f dropped)", d);
+			snprintf(tx.what_vi, sizeof tx.what_vi, "thiết bị đo %s của thôn %s (xã %s) "
+			    "đang bỏ số liệu", h->agent, h->name, c->name);
+			snprintf(tx.detail_vi, sizeof tx.detail_vi, ": bộ nhớ đệm đã đầy (đã bỏ %.0f "
+			    "mẫu)", d);
 			observe(al, AK_AGENT_SPOOL_DROPPED, scope, inv, h, &h->id, 1, h->agent,
-			    what, detail, false);
+			    &tx, false);
 		}
 	}
 }
@@ -374,7 +453,8 @@ alerts_observe(struct alerts *al, const struct snapshot *s, double now)
 {
 	const struct inventory *inv = s->inv ? s->inv->inv : NULL;
 	const struct coverage *cov = s->cov;
-	char scope[ALERT_SCOPE_MAX], what[ALERT_TEXT_MAX], detail[ALERT_TEXT_MAX];
+	char scope[ALERT_SCOPE_MAX];
+	struct texts tx;
 	size_t n = inv ? inv->nhamlets : 0;
 
 	if (al->first_eval == 0)
@@ -382,12 +462,13 @@ alerts_observe(struct alerts *al, const struct snapshot *s, double now)
 	/* The hamlets cut behind each root, in inventory order: cut[off[r]]
 	 * to cut[off[r + 1]] are root r's. */
 	size_t *off = NULL, *pos = NULL;
-	const char **cut = NULL;
+	const char **cut = NULL, **cutname = NULL;
 	if (inv && cov && n > 0) {
 		off = calloc(n + 1, sizeof *off);
 		pos = calloc(n, sizeof *pos);
 		cut = calloc(n, sizeof *cut);
-		if (off == NULL || pos == NULL || cut == NULL) {
+		cutname = calloc(n, sizeof *cutname);
+		if (off == NULL || pos == NULL || cut == NULL || cutname == NULL) {
 			log_limited(&al->lim, "alerts: out of memory");
 			goto unknown;
 		}
@@ -398,8 +479,10 @@ alerts_observe(struct alerts *al, const struct snapshot *s, double now)
 			off[r] += off[r - 1];
 		for (size_t i = 0; i < n; i++) {
 			int32_t r = cov->hamlets[i].root;
-			if (cov->hamlets[i].state == HS_UNREACHABLE && r >= 0)
+			if (cov->hamlets[i].state == HS_UNREACHABLE && r >= 0) {
+				cutname[off[r] + pos[r]] = inv->hamlets[i].name;
 				cut[off[r] + pos[r]++] = inv->hamlets[i].id;
+			}
 		}
 	}
 	for (size_t i = 0; inv && cov && i < n; i++) {
@@ -419,37 +502,53 @@ alerts_observe(struct alerts *al, const struct snapshot *s, double now)
 			list[0] = h->id;
 			for (size_t k = 0; k < nc; k++)
 				list[k + 1] = cut[off[i] + k];
-			snprintf(what, sizeof what, "%s (%s) down", h->name, c->name);
-			if (nc > 0)
-				snprintf(detail, sizeof detail, "; also cut: %zu hamlet%s behind it",
-				    nc, nc == 1 ? "" : "s");
-			else
-				detail[0] = '\0';
-			observe(al, AK_HAMLET_DOWN, scope, inv, h, list, nc + 1, h->agent, what,
-			    detail, false);
+			snprintf(tx.what, sizeof tx.what, "%s (%s) down", h->name, c->name);
+			cut_detail(tx.detail, sizeof tx.detail, false, cutname + (nc ? off[i] : 0),
+			    nc);
+			snprintf(tx.what_vi, sizeof tx.what_vi, "%s (%s) mất kết nối", h->name,
+			    c->name);
+			cut_detail(tx.detail_vi, sizeof tx.detail_vi, true,
+			    cutname + (nc ? off[i] : 0), nc);
+			observe(al, AK_HAMLET_DOWN, scope, inv, h, list, nc + 1, h->agent, &tx,
+			    false);
 			free(list);
 			break;
 		}
 		case HS_UNREACHABLE: {
 			const char *root = ev->root >= 0 ? inv->hamlets[ev->root].name : "?";
-			snprintf(what, sizeof what, "%s (%s) down", h->name, c->name);
-			snprintf(detail, sizeof detail, "; now cut behind %s", root);
-			observe(al, AK_HAMLET_DOWN, scope, inv, h, &h->id, 1, h->agent, what, detail,
-			    true);
+			snprintf(tx.what, sizeof tx.what, "%s (%s) down", h->name, c->name);
+			snprintf(tx.detail, sizeof tx.detail, "; now cut behind %s", root);
+			snprintf(tx.what_vi, sizeof tx.what_vi, "%s (%s) mất kết nối", h->name,
+			    c->name);
+			snprintf(tx.detail_vi, sizeof tx.detail_vi, "; nay bị cắt theo %s", root);
+			observe(al, AK_HAMLET_DOWN, scope, inv, h, &h->id, 1, h->agent, &tx, true);
 			break;
 		}
 		case HS_DEGRADED: {
-			char l[64] = "", r[64] = "";
-			snprintf(what, sizeof what, "%s (%s) degraded", h->name, c->name);
-			if (ev->loss_breach)
-				snprintf(l, sizeof l, " loss %.1f %% (max %g %%)", ev->loss_pct,
-				    al->cov->max_loss_pct);
-			if (ev->rtt_breach)
-				snprintf(r, sizeof r, "%s RTT %.0f ms (max %g ms)", l[0] ? "," : "",
-				    ev->rtt_ms, al->cov->max_rtt_ms);
-			snprintf(detail, sizeof detail, ":%s%s", l, r);
-			observe(al, AK_HAMLET_DEGRADED, scope, inv, h, &h->id, 1, h->agent, what,
-			    detail, false);
+			char l[96] = "", r[96] = "", lv[128] = "", rv[128] = "";
+			double ml = al->cov->max_loss_pct, mr = al->cov->max_rtt_ms;
+			double f = COVERAGE_CLEAR_FRACTION;
+			snprintf(tx.what, sizeof tx.what, "%s (%s) degraded", h->name, c->name);
+			snprintf(tx.what_vi, sizeof tx.what_vi, "%s (%s) chất lượng kém", h->name,
+			    c->name);
+			if (ev->loss_breach) {
+				snprintf(l, sizeof l, " loss %.1f %% (above %g %%; clears below %g %%)",
+				    ev->loss_pct, ml, f * ml);
+				snprintf(lv, sizeof lv, " mất gói %.1f %% (ngưỡng %g %%; hết cảnh báo "
+				    "khi dưới %g %%)", ev->loss_pct, ml, f * ml);
+				vi_decimal(lv);
+			}
+			if (ev->rtt_breach) {
+				snprintf(r, sizeof r, "%s RTT %.0f ms (above %g ms; clears below %g ms)",
+				    l[0] ? "," : "", ev->rtt_ms, mr, f * mr);
+				snprintf(rv, sizeof rv, "%s độ trễ %.0f ms (ngưỡng %g ms; hết cảnh báo "
+				    "khi dưới %g ms)", lv[0] ? "," : "", ev->rtt_ms, mr, f * mr);
+				vi_decimal(rv);
+			}
+			snprintf(tx.detail, sizeof tx.detail, ":%s%s", l, r);
+			snprintf(tx.detail_vi, sizeof tx.detail_vi, ":%s%s", lv, rv);
+			observe(al, AK_HAMLET_DEGRADED, scope, inv, h, &h->id, 1, h->agent, &tx,
+			    false);
 			break;
 		}
 		case HS_UNMONITORED:
@@ -460,12 +559,18 @@ alerts_observe(struct alerts *al, const struct snapshot *s, double now)
 			if (ev->overdue && now - al->first_eval > al->cov->offline_after) {
 				char date[16];
 				inventory_date_str(h->target_date, date, sizeof date);
-				snprintf(what, sizeof what, "%s (%s) overdue: target date %s passed",
+				snprintf(tx.what, sizeof tx.what, "%s (%s) overdue (target date %s)",
 				    h->name, c->name, date);
-				snprintf(detail, sizeof detail, "; %s", h->agent ?
+				snprintf(tx.detail, sizeof tx.detail, "; %s", h->agent ?
 				    "its agent never reported" : "no agent installed");
-				observe(al, AK_HAMLET_OVERDUE, scope, inv, h, &h->id, 1, h->agent, what,
-				    detail, false);
+				snprintf(tx.what_vi, sizeof tx.what_vi, "%s (%s) quá hạn phủ sóng (hạn "
+				    "%.2s/%.2s/%.4s)", h->name, c->name, date + 8, date + 5, date);
+				snprintf(tx.detail_vi, sizeof tx.detail_vi, "; %s", h->agent ?
+				    "thiết bị đo chưa từng gửi số liệu" : "chưa lắp thiết bị đo");
+				/* Overdue since its target date ended, not since this
+				 * collector first looked. */
+				observe_at(al, AK_HAMLET_OVERDUE, scope, inv, h, &h->id, 1, h->agent,
+				    &tx, false, (double)(h->target_date + 1) * 86400.0);
 			}
 			break;
 		default:
@@ -480,13 +585,21 @@ alerts_observe(struct alerts *al, const struct snapshot *s, double now)
 		if (r->colour != COLOUR_RED || !owned(al, p->id))
 			continue;
 		snprintf(scope, sizeof scope, "commune:%s", c->id);
-		snprintf(what, sizeof what, "%s (%s) red", c->name, p->name);
-		snprintf(detail, sizeof detail, ": %.0f %% covered, target %g %%", r->covered_pct,
-		    r->target_pct);
+		char subject[ALERT_NAME_MAX], subject_vi[ALERT_NAME_MAX];
+		snprintf(subject, sizeof subject, "%s (%s)", c->name, p->name);
+		snprintf(subject_vi, sizeof subject_vi, "xã %s (%s)", c->name, p->name);
+		snprintf(tx.what, sizeof tx.what, "%s (%s) red", c->name, p->name);
+		snprintf(tx.detail, sizeof tx.detail, ": %.0f %% covered, target %g %%",
+		    r->covered_pct, r->target_pct);
+		snprintf(tx.what_vi, sizeof tx.what_vi, "xã %s (%s) ở mức đỏ", c->name, p->name);
+		snprintf(tx.detail_vi, sizeof tx.detail_vi, ": phủ sóng %.0f %%, mục tiêu %g %%",
+		    r->covered_pct, r->target_pct);
+		vi_decimal(tx.detail_vi);
 		struct alert_cond cond = {
 			.kind = AK_COMMUNE_RED, .scope = scope, .province = p->id,
 			.commune = c->id, .commune_name = c->name, .province_name = p->name,
-			.what = what, .detail = detail, .agent = "",
+			.what = tx.what, .detail = tx.detail, .agent = "", .subject = subject,
+			.what_vi = tx.what_vi, .detail_vi = tx.detail_vi, .subject_vi = subject_vi,
 		};
 		if (alert_observe(al->e, &cond) == -1)
 			log_limited(&al->lim, "alerts: out of memory");
@@ -495,17 +608,25 @@ unknown:
 	free(off);
 	free(pos);
 	free(cut);
+	free(cutname);
 	for (size_t i = 0; i < s->nunknown; i++) {
 		const struct unknown_agent *u = &s->unknown[i];
 		if (u->last_seen <= 0 || now - u->last_seen > al->cov->offline_after)
 			continue;
 		snprintf(scope, sizeof scope, "agent:%s", u->agent);
-		snprintf(what, sizeof what, "agent %s reports under %s but is not in the inventory",
-		    u->agent, u->province);
+		snprintf(tx.what, sizeof tx.what, "agent %s reports under %s but is not in the "
+		    "inventory", u->agent, u->province);
+		snprintf(tx.what_vi, sizeof tx.what_vi, "thiết bị đo %s gửi số liệu cho %s nhưng "
+		    "không có trong danh mục", u->agent, u->province);
+		char subject[ALERT_NAME_MAX], subject_vi[ALERT_NAME_MAX];
+		snprintf(subject, sizeof subject, "agent %s (%s)", u->agent, u->province);
+		snprintf(subject_vi, sizeof subject_vi, "thiết bị đo %s (%s)", u->agent,
+		    u->province);
 		struct alert_cond cond = {
 			.kind = AK_AGENT_UNKNOWN, .scope = scope, .province = u->province,
 			.commune = "", .commune_name = "", .province_name = "",
-			.agent = u->agent, .what = what, .detail = "",
+			.agent = u->agent, .what = tx.what, .detail = "", .subject = subject,
+			.what_vi = tx.what_vi, .detail_vi = "", .subject_vi = subject_vi,
 		};
 		if (alert_observe(al->e, &cond) == -1)
 			log_limited(&al->lim, "alerts: out of memory");

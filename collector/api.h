@@ -73,6 +73,17 @@ int api_silence_delete(struct state_db *db, const char *id, char **body, size_t 
     unsigned *status);
 int api_alert_ack(struct state_db *db, const char *id, double now, char **body,
     size_t *len, unsigned *status);
+/*
+ * /api/v1/digest?province=P&lang=en|vi (api_alerts.c): the rollout digest
+ * of every province (or P) as it would be sent now, from the current
+ * snapshot in `box` and the alerts of the last 24 h in db; lang defaults
+ * to [digest] lang. Same ownership and return as api_render().
+ */
+struct snapshot_box;
+struct collector_conf;
+int api_digest_get(struct snapshot_box *box, struct state_db *db,
+    const struct collector_conf *cc, api_query_fn query, void *qarg, double now,
+    char **body, size_t *len, unsigned *status);
 /* {"error":msg} with the code. */
 int api_error(unsigned code, const char *msg, char **body, size_t *len, unsigned *status);
 

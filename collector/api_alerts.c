@@ -4,10 +4,15 @@
  * write actions (silence add/rm, ack) that http.c lets through only with
  * the bearer token. Read from and written to the state DB on the calling
  * thread's connection; "silenced" is worked out at read time, so a new
- * silence shows at once.
+ * silence shows at once. Also /api/v1/digest, the rollout digest of the
+ * last 24 h (digest.c) as it would be sent now.
  */
 #include "api.h"
 #include "alert_db.h"
+#include "collector.h"
+#include "digest.h"
+#include "id.h"
+#include "snapshot.h"
 
 #include <json-c/json.h>
 
@@ -279,4 +284,89 @@ int
 api_error(unsigned code, const char *msg, char **body, size_t *len, unsigned *status)
 {
 	return err_reply(code, status, body, len, "%s", msg);
+}
+
+int
+api_digest_get(struct snapshot_box *box, struct state_db *db, const struct collector_conf *cc,
+    api_query_fn query, void *qarg, double now, char **body, size_t *len, unsigned *status)
+{
+	const char *province = query(qarg, "province"), *lang = query(qarg, "lang");
+	struct digest_event *ev = NULL;
+	struct snapshot *s = NULL;
+	size_t nev = 0;
+	bool vi = cc->digest.vi;
+	char text[DIGEST_TEXT_MAX], dl[16];
+	int rc;
+
+	if (province != NULL && *province == '\0')
+		province = NULL;
+	if (province != NULL && !id_valid(province))
+		return err_reply(400, status, body, len, "bad province id '%.80s': an id is 1-64 "
+		    "characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit",
+		    province);
+	if (lang != NULL && *lang) {
+		if (strcmp(lang, "en") != 0 && strcmp(lang, "vi") != 0)
+			return err_reply(400, status, body, len, "bad lang '%.80s': expected en "
+			    "or vi", lang);
+		vi = strcmp(lang, "vi") == 0;
+	}
+	if (db == NULL)
+		return err_reply(503, status, body, len, "the state database cannot be opened");
+	s = box ? snapshot_get(box) : NULL;
+	if (s == NULL || s->inv == NULL || s->cov == NULL) {
+		snapshot_put(s);
+		return err_reply(503, status, body, len, s == NULL ? "no evaluation yet" :
+		    "no inventory configured ([collector] inventory in the collector's config)");
+	}
+	const struct inventory *inv = s->inv->inv;
+	if (province != NULL && inventory_province(inv, province) == NULL) {
+		snapshot_put(s);
+		return err_reply(404, status, body, len, "unknown province '%s'", province);
+	}
+	if (digest_events(db, now - DIGEST_WINDOW, now, &ev, &nev) == -1) {
+		snapshot_put(s);
+		return err_reply(503, status, body, len, "the state database cannot be read");
+	}
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	for (size_t p = 0; o && a && p < inv->nprovinces; p++) {
+		struct digest d;
+		if (province != NULL ? strcmp(inv->provinces[p].id, province) != 0 :
+		    !collector_owns(cc->provinces, cc->nprovinces, inv->provinces[p].id))
+			continue;
+		if (digest_make(&d, inv, s->cov, p, ev, nev, now) == -1) {
+			json_object_put(a);
+			a = NULL;
+			break;
+		}
+		digest_text(&d, vi, cc->alerts.public_url, text, sizeof text);
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "province", json_object_new_string(d.province));
+		json_object_object_add(e, "name", json_object_new_string(d.name));
+		json_object_object_add(e, "text", json_object_new_string(text));
+		json_object_object_add(e, "covered_pct", isnan(d.covered_pct) ? NULL :
+		    json_object_new_double(round(d.covered_pct * 10) / 10));
+		json_object_object_add(e, "target_pct", isnan(d.target_pct) ? NULL :
+		    json_object_new_double(d.target_pct));
+		inventory_date_str(d.deadline, dl, sizeof dl);
+		json_object_object_add(e, "deadline", dl[0] ? json_object_new_string(dl) : NULL);
+		json_object_object_add(e, "colour", colour_name((enum colour)d.colour) ?
+		    json_object_new_string(colour_name((enum colour)d.colour)) : NULL);
+		json_object_object_add(e, "overdue", json_object_new_int64(d.overdue_total));
+		json_object_object_add(e, "new_overdue", json_object_new_int64((int64_t)d.noverdue));
+		json_object_object_add(e, "turned_red", json_object_new_int64((int64_t)d.nred));
+		json_object_object_add(e, "back_from_red", json_object_new_int64((int64_t)d.nback));
+		json_object_array_add(a, e);
+		digest_clear(&d);
+	}
+	free(ev);
+	snapshot_put(s);
+	if (o == NULL || a == NULL) {
+		json_object_put(o);
+		json_object_put(a);
+		return -1;
+	}
+	json_object_object_add(o, "lang", json_object_new_string(vi ? "vi" : "en"));
+	json_object_object_add(o, "digests", a);
+	rc = reply(o, 200, status, body, len);
+	return rc;
 }

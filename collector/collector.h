@@ -12,6 +12,7 @@
 
 #include "alert.h"
 #include "coverage.h"
+#include "digest.h"
 #include "id.h"
 #include "mqtt_client.h"
 #include "sample.h"
@@ -54,6 +55,7 @@ struct collector_conf {
 	double request_timeout;       /* [http] seconds for a whole request */
 
 	struct alert_conf alerts;     /* [alerts], [notifier.*], [route.*] */
+	struct digest_conf digest;    /* [digest] (collector/digest.c) */
 };
 
 int collector_conf_load(struct collector_conf *cc, const char *path, char *err, size_t errlen);

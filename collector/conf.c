@@ -4,9 +4,11 @@
 #include "log.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* DESIGN.md section 11: a token file holds at least this many characters. */
@@ -45,6 +47,13 @@ notifier_conf(struct conf *c, const char *section, struct notifier_conf *n, cons
 	}
 	n->type = (enum notifier_type)t;
 	CHECK(conf_duration(c, section, "timeout", 10, 1, 600, &n->timeout, err, errlen));
+	v = conf_str(c, section, "lang", "en");
+	if (strcmp(v, "en") != 0 && strcmp(v, "vi") != 0) {
+		snprintf(err, errlen, "%s:%u: [%s] lang = '%s': expected en or vi", path,
+		    conf_get(c, section, "lang")->line, section, v);
+		return -1;
+	}
+	n->vi = strcmp(v, "vi") == 0;
 	switch (n->type) {
 	case NT_EXEC:
 		CHECK(conf_require(c, section, "command", &v, err, errlen));
@@ -164,6 +173,16 @@ route_conf(struct conf *c, const char *section, struct route_conf *r,
 			return -1;
 		}
 	}
+	/* The rollout backlog (info) pages nobody unless asked for: by
+	 * min_severity, or by naming its kinds. */
+	v = conf_str(c, section, "min_severity", r->kinds ? "info" : "warning");
+	int sev = alert_severity_lookup(v);
+	if (sev < 0) {
+		snprintf(err, errlen, "%s:%u: [%s] min_severity = '%s': expected info, warning or "
+		    "critical", path, conf_get(c, section, "min_severity")->line, section, v);
+		return -1;
+	}
+	r->min_severity = (enum alert_severity)sev;
 	return 0;
 fail:
 	return -1;
@@ -190,6 +209,36 @@ alerts_conf(struct conf *c, struct alert_conf *ac, const char *path, char *err, 
 	    errlen));
 	CHECK(conf_duration(c, "alerts", "retry_max", 600, 1, 86400, &ac->retry_max, err, errlen));
 	CHECK(conf_double(c, "alerts", "keep_days", 90, 1, 3650, &ac->keep_days, err, errlen));
+	/* Times in notifications are local: the zone of the people paged
+	 * (Vietnam is UTC+7 when the server runs UTC). */
+	const char *tz = conf_str(c, "alerts", "timezone", "");
+	if (tz[0]) {
+		char zf[PATH_MAX];
+		struct stat zs;
+		snprintf(zf, sizeof zf, "/usr/share/zoneinfo/%s", tz);
+		if (strlen(tz) >= sizeof ac->timezone || strstr(tz, "..") != NULL ||
+		    tz[0] == '/' || stat(zf, &zs) == -1 || !S_ISREG(zs.st_mode)) {
+			snprintf(err, errlen, "%s:%u: [alerts] timezone = '%s': not a time zone of "
+			    "/usr/share/zoneinfo (e.g. Asia/Ho_Chi_Minh)", path,
+			    conf_get(c, "alerts", "timezone")->line, tz);
+			return -1;
+		}
+		snprintf(ac->timezone, sizeof ac->timezone, "%s", tz);
+	}
+	const char *pu = conf_str(c, "http", "public_url", "");
+	if (pu[0] && strncmp(pu, "http://", 7) != 0 && strncmp(pu, "https://", 8) != 0) {
+		snprintf(err, errlen, "%s:%u: [http] public_url = '%s': expected an http:// or "
+		    "https:// address", path, conf_get(c, "http", "public_url")->line, pu);
+		return -1;
+	}
+	if (strlen(pu) >= sizeof ac->public_url) {
+		snprintf(err, errlen, "%s:%u: [http] public_url: too long", path,
+		    conf_get(c, "http", "public_url")->line);
+		return -1;
+	}
+	snprintf(ac->public_url, sizeof ac->public_url, "%s", pu);
+	for (size_t n = strlen(ac->public_url); n > 0 && ac->public_url[n - 1] == '/'; n--)
+		ac->public_url[n - 1] = '\0';
 	for (size_t s = 0; s < c->nsections; s++) {
 		const char *sec = c->sections[s];
 		if (strncmp(sec, "notifier.", 9) != 0)
@@ -352,6 +401,7 @@ collector_conf_load(struct collector_conf *cc, const char *path, char *err, size
 	CHECK(conf_double(&c, "coverage", "yellow_margin_pct", 10, 0, 100, &cv->yellow_margin_pct,
 	    err, errlen));
 	CHECK(alerts_conf(&c, &cc->alerts, path, err, errlen));
+	CHECK(digest_conf_parse(&c, &cc->alerts, &cc->digest, path, err, errlen));
 	CHECK(conf_unused(&c, err, errlen));
 	conf_free(&c);
 	return 0;
@@ -385,20 +435,21 @@ collector_conf_print(const struct collector_conf *cc, FILE *out)
 	    cc->coverage.offline_after, cc->coverage.max_loss_pct, cc->coverage.max_rtt_ms,
 	    cc->coverage.yellow_margin_pct);
 	fprintf(out, "[http]\nlisten = %s\ntoken = %s\nmax_per_address = %d\n"
-	    "request_timeout = %g\n", cc->http_listen, cc->token[0] ? "********" : "",
-	    cc->max_per_address, cc->request_timeout);
+	    "request_timeout = %g\npublic_url = %s\n", cc->http_listen,
+	    cc->token[0] ? "********" : "", cc->max_per_address, cc->request_timeout,
+	    cc->alerts.public_url);
 	const struct alert_conf *ac = &cc->alerts;
 	fprintf(out, "\n[alerts]\nfor = %g\n", ac->for_s[AK_HAMLET_DOWN]);
 	for (int k = 0; k < AK__COUNT; k++)
 		fprintf(out, "for_%s = %g\n", alert_kind_name[k], ac->for_s[k]);
 	fprintf(out, "clear_for = %g\nflap_window = %g\nclock_skew = %g\nretry_max = %g\n"
-	    "keep_days = %g\n", ac->clear_for, ac->flap_window, ac->clock_skew, ac->retry_max,
-	    ac->keep_days);
+	    "keep_days = %g\ntimezone = %s\n", ac->clear_for, ac->flap_window, ac->clock_skew,
+	    ac->retry_max, ac->keep_days, ac->timezone[0] ? ac->timezone : "(the system's)");
 	static const char *const types[] = { "exec", "webhook", "mqtt", "email" };
 	for (int i = 0; i < ac->nnotifiers; i++) {
 		const struct notifier_conf *n = &ac->notifiers[i];
-		fprintf(out, "\n[notifier.%s]\ntype = %s\ntimeout = %g\n", n->name,
-		    types[n->type], n->timeout);
+		fprintf(out, "\n[notifier.%s]\ntype = %s\ntimeout = %g\nlang = %s\n", n->name,
+		    types[n->type], n->timeout, n->vi ? "vi" : "en");
 		if (n->type == NT_EXEC)
 			fprintf(out, "command = %s\n", n->command);
 		if (n->type == NT_WEBHOOK)
@@ -423,10 +474,11 @@ collector_conf_print(const struct collector_conf *cc, FILE *out)
 				fprintf(out, "%s %s", first ? "" : ",", alert_kind_name[k]);
 				first = 0;
 			}
-		fprintf(out, "%s\ngroup_by = %s\ngroup_wait = %g\nrepeat = %g\ncontinue = %s\n",
-		    r->kinds ? "" : " *", gb[r->group_by], r->group_wait, r->repeat,
-		    r->cont ? "yes" : "no");
+		fprintf(out, "%s\nmin_severity = %s\ngroup_by = %s\ngroup_wait = %g\nrepeat = %g\n"
+		    "continue = %s\n", r->kinds ? "" : " *", alert_severity_name[r->min_severity],
+		    gb[r->group_by], r->group_wait, r->repeat, r->cont ? "yes" : "no");
 	}
+	digest_conf_print(&cc->digest, out);
 }
 
 bool

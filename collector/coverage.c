@@ -14,8 +14,6 @@ const char *const hamlet_state_name[HS__COUNT] = {
 	"covered", "degraded", "down", "unreachable", "unmonitored",
 };
 
-/* A degraded hamlet is covered again only below this share of a threshold. */
-#define CLEAR_FACTOR	0.8
 /*
  * covered_pct is compared with the target with this much slack: a target
  * minus the margin is a rounded subtraction and may miss an exact
@@ -79,7 +77,7 @@ prev_index(const struct coverage *prev, const struct inventory *inv,
 
 /* Covered or degraded from the window figures. NAN (no ICMP data) breaches
  * nothing. A hamlet degraded in prev stays degraded until every known
- * figure is below CLEAR_FACTOR of its threshold; the breach flags then say
+ * figure is below COVERAGE_CLEAR_FRACTION of its threshold; the breach flags then say
  * which figure is not yet back under its clear level. */
 static void
 judge_quality(struct hamlet_eval *h, const struct coverage_conf *cf,
@@ -87,9 +85,9 @@ judge_quality(struct hamlet_eval *h, const struct coverage_conf *cf,
 {
 	if (was_degraded) {
 		h->loss_breach = !isnan(h->loss_pct) &&
-		    !(h->loss_pct < CLEAR_FACTOR * cf->max_loss_pct);
+		    !(h->loss_pct < COVERAGE_CLEAR_FRACTION * cf->max_loss_pct);
 		h->rtt_breach = !isnan(h->rtt_ms) &&
-		    !(h->rtt_ms < CLEAR_FACTOR * cf->max_rtt_ms);
+		    !(h->rtt_ms < COVERAGE_CLEAR_FRACTION * cf->max_rtt_ms);
 	} else {
 		h->loss_breach = !isnan(h->loss_pct) &&
 		    h->loss_pct > cf->max_loss_pct;

@@ -18,6 +18,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* A degraded hamlet is covered again only below this share of a threshold
+ * (the hysteresis of DESIGN.md section 7; its alert says so). */
+#define COVERAGE_CLEAR_FRACTION 0.8
+
 enum hamlet_state {
 	HS_COVERED,
 	HS_DEGRADED,

@@ -10,6 +10,7 @@
 #include "api.h"
 #include "clock.h"
 #include "counters.h"
+#include "digest.h"
 #include "log.h"
 #include "snapshot.h"
 #include "state_db.h"
@@ -41,6 +42,7 @@ struct evaluator {
 	double conf_error_at;
 	double conf_loaded_at;
 	struct alert_conf_ref *ac;      /* in use; NULL: the start's */
+	struct digester *digest;        /* the daily rollout digest */
 };
 
 static int
@@ -131,8 +133,14 @@ evaluator_new(const struct collector_conf *cc, struct snapshot_box *box, struct 
 		return NULL;
 	}
 	alerts_set_provinces(ev->alerts, cc->provinces, cc->nprovinces);
+	/* No digest before the overdue hamlets can have fired (alert_eval.c
+	 * waits offline_after, then each kind's for, an evaluation apart). */
+	ev->digest = digester_new(&cc->digest, cc->coverage.offline_after +
+	    fmax(cc->alerts.for_s[AK_HAMLET_OVERDUE], cc->alerts.for_s[AK_COMMUNE_RED]) +
+	    3 * cc->eval_interval);
 	if (cc->inventory[0] && load(ev, err, errlen) == -1) {
 		alerts_free(ev->alerts);
+		digester_free(ev->digest);
 		pthread_mutex_destroy(&ev->conf_lock);
 		free(ev);
 		return NULL;
@@ -148,6 +156,7 @@ evaluator_free(struct evaluator *ev)
 	snapshot_put(ev->prev_snap);
 	inv_ref_put(ev->inv);
 	alerts_free(ev->alerts);
+	digester_free(ev->digest);
 	alert_conf_ref_put(ev->next_ac);
 	alert_conf_ref_put(ev->ac);
 	pthread_mutex_destroy(&ev->conf_lock);
@@ -389,6 +398,8 @@ evaluator_tick(struct evaluator *ev, const struct eval_source *src, double input
 	if (s->cov != NULL) {
 		record(ev, old != NULL ? old->cov : NULL, s->cov, st, db);
 		alerts_evaluate(ev->alerts, s, db, s->cov->at);
+		digest_tick(ev->digest, ev->ac ? &ev->ac->ac : &ev->cc->alerts, s,
+		    ev->cc->provinces, ev->cc->nprovinces, db, s->cov->at);
 		publish_summaries(ev, s);
 	}
 	snapshot_put(old);

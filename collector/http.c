@@ -302,6 +302,9 @@ handle_alerts(struct http *h, struct MHD_Connection *c, const char *url, const c
 		rc = api_alerts_get(db, query_arg, c, now, &buf, &len, &status);
 	else if (get && strcmp(url, sil) == 0)
 		rc = api_silences_get(db, now, &buf, &len, &status);
+	else if (get && strcmp(url, "/api/v1/digest") == 0)
+		rc = api_digest_get(h->ctx.snapshots, db, h->ctx.cc, query_arg, c, now, &buf, &len,
+		    &status);
 	else if (db == NULL)
 		rc = api_error(503, "the state database cannot be opened", &buf, &len, &status);
 	else if (strcmp(method, "POST") == 0 && strcmp(url, sil) == 0)
@@ -333,6 +336,7 @@ static bool
 alerts_path(const char *url)
 {
 	return strcmp(url, "/api/v1/alerts") == 0 || strncmp(url, "/api/v1/alerts/", 15) == 0 ||
+	    strcmp(url, "/api/v1/digest") == 0 ||
 	    strcmp(url, "/api/v1/silences") == 0 || strncmp(url, "/api/v1/silences/", 17) == 0;
 }
 

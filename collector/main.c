@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t quit;
@@ -153,6 +154,13 @@ main(int argc, char **argv)
 	/* state.db, the RRD files and their folders are never world-readable,
 	 * whoever starts the daemon (systemd's unit sets the same). */
 	umask(027);
+	/* Before any thread: localtime_r() everywhere (notifications, the
+	 * digest) then speaks the zone of the people paged. A change needs a
+	 * restart. */
+	if (cc.alerts.timezone[0]) {
+		setenv("TZ", cc.alerts.timezone, 1);
+		tzset();
+	}
 	if (cc.token[0] == '\0' && !cc.national)
 		log_info("http: no [http] token or token_file: write actions (silences, acks) "
 		    "are disabled");

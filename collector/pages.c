@@ -22,6 +22,7 @@
 #define TOP_N		10	/* rows of each worst-N list */
 #define LIST_MAX	200	/* rows of the problem list on /alerts */
 #define OVERVIEW_ALERTS	20	/* firing alerts on the overview; the rest on /alerts */
+#define OVERVIEW_ROLLOUT 5	/* rollout alerts on the overview; the rest on /alerts */
 #define FIRING_MAX	200	/* firing alerts on /alerts */
 #define RESOLVED_MAX	50	/* recently resolved alerts on /alerts */
 #define SITE_ALERTS	10	/* alerts on a site page */
@@ -59,7 +60,8 @@ enum msg {
 	T_ACKED, T_FLAPPING, T_FIRING_ONE, T_MATCH, T_UNTIL, T_REASON, T_NO_SILENCES,
 	T_EVERYTHING, T_IN, T_MORE_ROWS, T_SINCE_COL, T_RESOLVED_COL,
 	T_TITLE_NATIONAL, T_NATIONAL_NOTE, T_NO_SUMMARY, T_NATIONAL_ONLY, T_UPDATED,
-	T_OUT_OF_DATE,
+	T_OUT_OF_DATE, T_SEVERITY, T_ROLLOUT, T_ROLLOUT_NOTE, T_NONE_ROLLOUT, T_ROLLOUT_MORE,
+	T_ROLLOUT_ALL, T_ROLLOUT_BELOW, T_OVERDUE_SINCE,
 	T_COUNT
 };
 
@@ -228,6 +230,21 @@ static const char *const msgs[T_COUNT][2] = {
 	    "xem trên trang của từng tỉnh." },
 	[T_UPDATED] = { "Updated", "Cập nhật" },
 	[T_OUT_OF_DATE] = { "out of date", "chưa cập nhật" },
+	[T_SEVERITY] = { "Severity", "Mức độ" },
+	[T_ROLLOUT] = { "Rollout", "Triển khai" },
+	[T_ROLLOUT_NOTE] = { "Hamlets past their target date and still not covered, communes "
+	    "behind their target: the rollout's backlog. By default it pages no one; it goes "
+	    "out in the daily digest.", "Các thôn đã quá hạn phủ sóng mà vẫn chưa có sóng, các "
+	    "xã chưa đạt mục tiêu: phần việc triển khai còn tồn đọng. Mặc định không gửi cảnh "
+	    "báo cho ai; được tổng hợp trong bản tin hằng ngày." },
+	[T_NONE_ROLLOUT] = { "No hamlet overdue, no commune behind its target.",
+	    "Không có thôn nào quá hạn, không có xã nào chưa đạt mục tiêu." },
+	[T_ROLLOUT_MORE] = { "more in the rollout:", "mục triển khai khác:" },
+	[T_ROLLOUT_ALL] = { "the whole list", "xem toàn bộ danh sách" },
+	[T_ROLLOUT_BELOW] = { "Overdue hamlets and communes behind their target are listed "
+	    "apart, under", "Thôn quá hạn và xã chưa đạt mục tiêu được liệt kê riêng, trong "
+	    "mục" },
+	[T_OVERDUE_SINCE] = { "overdue since", "quá hạn từ" },
 };
 
 /* The states as people read them, in both languages. */
@@ -248,6 +265,14 @@ static const char *const kind_words[AK__COUNT][2] = {
 	[AK_AGENT_UNKNOWN] = { "unknown agent", "thiết bị đo lạ" },
 	[AK_AGENT_CLOCK_SKEW] = { "agent clock skew", "đồng hồ thiết bị đo lệch" },
 	[AK_AGENT_SPOOL_DROPPED] = { "agent dropped samples", "thiết bị đo bỏ mẫu" },
+};
+
+/* The severities (enum alert_severity) as people read them: a word beside
+ * the colour, for colour-blind readers and a phone in the sun. */
+static const char *const severity_words[3][2] = {
+	[SEV_CRITICAL] = { "Critical", "Nghiêm trọng" },
+	[SEV_WARNING] = { "Warning", "Cảnh báo" },
+	[SEV_INFO] = { "Info", "Thông tin" },
 };
 
 /* Worst first, for sorting hamlets by state. */
@@ -740,29 +765,68 @@ scope_link(struct page *p, const char *scope)
 	put(p, "</code>");
 }
 
+int
+pages_kind_severity(const char *kind)
+{
+	int k = alert_kind_lookup(kind);
+
+	return k >= 0 && k < AK__COUNT ? (int)alert_kind_severity((enum alert_kind)k) :
+	    SEV_WARNING;
+}
+
+/*
+ * When an overdue hamlet's rollout fell behind: its target date from the
+ * inventory, "overdue since 2025-04-07 (221 d)". The alert's own `since`
+ * may be when this collector first saw it, which says nothing about the
+ * rollout. False when the inventory does not know the hamlet (no
+ * evaluation yet, or a reload removed it).
+ */
+static bool
+overdue_since(struct page *p, const struct pages_alert *a)
+{
+	const struct inv_hamlet *h;
+	const char *id = under(a->scope, "hamlet:");
+	char buf[16];
+
+	if (p->inv == NULL || id == NULL || strcmp(a->kind, "hamlet_overdue") != 0 ||
+	    (h = inventory_hamlet(p->inv, id)) == NULL || h->target_date == INV_NO_DATE)
+		return false;
+	inventory_date_str(h->target_date, buf, sizeof buf);
+	pf(p, "%s %s", tr(p, T_OVERDUE_SINCE), buf);
+	double days = floor(p->env->now / 86400) - h->target_date;
+	if (days >= 1)
+		pf(p, " <small>(%.0f %s)</small>", days, tr(p, T_DAYS));
+	return true;
+}
+
 enum { AT_STATE = 1, AT_RESOLVED = 2 };	/* alert_table() columns */
 
-/* Alerts as a table: [state,] kind, where, summary with its marks, since
- * [, resolved]. */
+/* Alerts as a table: [state,] severity, kind, where, summary with its
+ * marks, since [, resolved]. Each row has its severity as a word and as a
+ * class (the colour). */
 static void
 alert_table(struct page *p, const struct pages_alert *a, int n, int cols)
 {
 	put(p, "<div class=\"scroll\"><table class=\"alerts\"><thead><tr>");
 	if (cols & AT_STATE)
 		pf(p, "<th>%s</th>", tr(p, T_STATE));
-	pf(p, "<th class=\"hide-sm\">%s</th><th>%s</th><th>%s</th><th>%s</th>",
-	    tr(p, T_KIND), tr(p, T_WHERE), tr(p, T_SUMMARY), tr(p, T_SINCE_COL));
+	pf(p, "<th>%s</th><th class=\"hide-sm\">%s</th><th>%s</th><th>%s</th><th>%s</th>",
+	    tr(p, T_SEVERITY), tr(p, T_KIND), tr(p, T_WHERE), tr(p, T_SUMMARY),
+	    tr(p, T_SINCE_COL));
 	if (cols & AT_RESOLVED)
 		pf(p, "<th>%s</th>", tr(p, T_RESOLVED_COL));
 	put(p, "</tr></thead><tbody>\n");
 	for (int k = 0; k < n; k++) {
 		bool firing = strcmp(a[k].state, "firing") == 0;
-		pf(p, "<tr id=\"alert-%lld\">", (long long)a[k].id);
+		int sev = pages_kind_severity(a[k].kind);
+		pf(p, "<tr id=\"alert-%lld\" class=\"sev-%s\">", (long long)a[k].id,
+		    alert_severity_name[sev]);
 		if (cols & AT_STATE)
 			pf(p, "<td><span class=\"badge %s\">%s</span></td>",
 			    firing ? "st-down" : "st-covered",
 			    tr(p, firing ? T_FIRING_ONE : T_RESOLVED));
-		put(p, "<td class=\"hide-sm\">");
+		pf(p, "<td><span class=\"badge sev-%s\">%s</span></td><td class=\"hide-sm\">",
+		    alert_severity_name[sev], severity_words[sev][p->lang]);
 		kind_word(p, a[k].kind);
 		put(p, "</td><td class=\"name\">");
 		scope_link(p, a[k].scope);
@@ -775,7 +839,8 @@ alert_table(struct page *p, const struct pages_alert *a, int n, int cols)
 		if (a[k].acked)
 			pf(p, " <span class=\"badge m-acked\">%s</span>", tr(p, T_ACKED));
 		put(p, "</td><td>");
-		ago(p, a[k].since);
+		if (!overdue_since(p, &a[k]))
+			ago(p, a[k].since);
 		put(p, "</td>");
 		if (cols & AT_RESOLVED) {
 			put(p, "<td>");
@@ -810,7 +875,12 @@ read_alerts(struct page *p, enum pages_alerts_which which, const char *hamlet, d
 	return src->alerts(src->arg, which, hamlet, from, p->env->now, *rows, max, total);
 }
 
-/* The overview's firing alerts: the newest OVERVIEW_ALERTS, then a link. */
+/*
+ * The overview's firing alerts, most severe first: the first
+ * OVERVIEW_ALERTS, then a link; then the rollout's backlog apart, its
+ * count and the first OVERVIEW_ROLLOUT, with a link to the whole list on
+ * /alerts (not said again when the state DB cannot be read).
+ */
 static void
 firing_alerts(struct page *p)
 {
@@ -830,6 +900,22 @@ firing_alerts(struct page *p)
 	if (n >= 0 && total > n)
 		pf(p, "<p>… %d %s <a href=\"/alerts%s\">%s</a></p>\n", total - n,
 		    tr(p, T_MORE_ALERTS), p->qs, tr(p, T_ALL_ALERTS));
+	free(a);
+
+	n = read_alerts(p, PAGES_ROLLOUT, NULL, 0, OVERVIEW_ROLLOUT, &a, &total);
+	if (n >= 0) {
+		pf(p, "<h2 id=\"rollout\">%s", tr(p, T_ROLLOUT));
+		if (n > 0)
+			pf(p, " <small>(%d)</small>", total);
+		pf(p, "</h2>\n<p class=\"muted small\">%s</p>\n", tr(p, T_ROLLOUT_NOTE));
+		if (n == 0)
+			pf(p, "<p class=\"muted\">%s</p>\n", tr(p, T_NONE_ROLLOUT));
+		else
+			alert_table(p, a, n, 0);
+		if (total > n)
+			pf(p, "<p>… %d %s <a href=\"/alerts%s#rollout\">%s</a></p>\n", total - n,
+			    tr(p, T_ROLLOUT_MORE), p->qs, tr(p, T_ROLLOUT_ALL));
+	}
 	free(a);
 }
 
@@ -1686,18 +1772,25 @@ page_hamlet(struct page *p, const char *path, size_t i)
 
 /* --- alerts --- */
 
-/* One list of /alerts: heading, table or why not, and how many left out. */
-static void
-alerts_section(struct page *p, enum msg title, enum pages_alerts_which which, int max,
-    int cols, enum msg none)
+/* One list of /alerts: heading (with its anchor, or none), a note (or
+ * none), table or why not, and how many left out. Returns how many there
+ * are in all, -1 when the state DB cannot say. */
+static int
+alerts_section(struct page *p, enum msg title, const char *anchor, enum msg note,
+    enum pages_alerts_which which, int max, int cols, enum msg none)
 {
 	struct pages_alert *a;
 	int total, n = read_alerts(p, which, NULL, p->env->now - WEEK, max, &a, &total);
 
-	pf(p, "<h2>%s", tr(p, title));
+	put(p, "<h2");
+	if (anchor != NULL)
+		pf(p, " id=\"%s\"", anchor);
+	pf(p, ">%s", tr(p, title));
 	if (n > 0)
 		pf(p, " <small>(%d)</small>", total);
 	put(p, "</h2>\n");
+	if (note != T_COUNT)
+		pf(p, "<p class=\"muted small\">%s</p>\n", tr(p, note));
 	if (n < 0)
 		pf(p, "<p class=\"muted\">%s</p>\n", tr(p, T_NO_DB));
 	else if (n == 0)
@@ -1707,6 +1800,7 @@ alerts_section(struct page *p, enum msg title, enum pages_alerts_which which, in
 	if (n >= 0 && total > n)
 		pf(p, "<p class=\"muted\">… %d %s</p>\n", total - n, tr(p, T_MORE_ROWS));
 	free(a);
+	return n < 0 ? -1 : total;
 }
 
 static void
@@ -1749,8 +1843,18 @@ silence_list(struct page *p)
 	free(v);
 }
 
-/* The alerts from the state DB, readable with or without an evaluation;
- * then the hamlets in trouble now, from the snapshot. */
+/* The rollout's backlog, last on /alerts (#rollout, linked from the
+ * firing alerts and the overview). */
+static void
+rollout_section(struct page *p)
+{
+	alerts_section(p, T_ROLLOUT, "rollout", T_ROLLOUT_NOTE, PAGES_ROLLOUT, FIRING_MAX, 0,
+	    T_NONE_ROLLOUT);
+}
+
+/* The alerts from the state DB, readable with or without an evaluation,
+ * most severe first; then the hamlets in trouble now, from the snapshot;
+ * then the rollout's backlog, apart from what on-call staff act on. */
 static void
 page_alerts(struct page *p)
 {
@@ -1758,11 +1862,15 @@ page_alerts(struct page *p)
 
 	head(p, tr(p, T_ALERTS), "/alerts");
 	pf(p, "<h1>%s</h1>\n", tr(p, T_ALERTS));
-	alerts_section(p, T_FIRING, PAGES_FIRING, FIRING_MAX, 0, T_NONE_FIRING);
-	alerts_section(p, T_RESOLVED_WEEK, PAGES_RESOLVED, RESOLVED_MAX, AT_RESOLVED,
-	    T_NONE_RESOLVED);
+	if (alerts_section(p, T_FIRING, NULL, T_COUNT, PAGES_FIRING, FIRING_MAX, 0,
+	    T_NONE_FIRING) >= 0)
+		pf(p, "<p class=\"small\">%s <a href=\"#rollout\">%s</a>.</p>\n",
+		    tr(p, T_ROLLOUT_BELOW), tr(p, T_ROLLOUT));
+	alerts_section(p, T_RESOLVED_WEEK, NULL, T_COUNT, PAGES_RESOLVED, RESOLVED_MAX,
+	    AT_RESOLVED, T_NONE_RESOLVED);
 	silence_list(p);
 	if (p->inv == NULL) {
+		rollout_section(p);
 		foot(p);
 		return;
 	}
@@ -1801,6 +1909,7 @@ page_alerts(struct page *p)
 		put(p, "</tbody></table></div>\n");
 	if (more > 0)
 		pf(p, "<p class=\"muted\">… %zu %s</p>\n", more, tr(p, T_AND_MORE));
+	rollout_section(p);
 	foot(p);
 }
 

@@ -49,13 +49,27 @@ struct pages_alert {
 	bool flapping;
 };
 
-/* Which alerts pages_source.alerts lists. */
+/*
+ * Which alerts pages_source.alerts lists. The firing ones come in two
+ * lists (DESIGN.md section 7): what on-call staff act on (critical and
+ * warning) and the rollout's backlog (info: overdue hamlets, communes
+ * behind their target). Both are ordered by severity, then the most
+ * hamlets, then the oldest.
+ */
 enum pages_alerts_which {
-	PAGES_FIRING,			/* firing, newest first */
+	PAGES_FIRING,			/* firing, critical and warning */
 	PAGES_RESOLVED,			/* resolved at or after `from`, newest first */
 	PAGES_OF_HAMLET,		/* firing or resolved that name `hamlet` (scope or
 					 * hamlets), firing first, then newest */
+	PAGES_ROLLOUT,			/* firing, info */
+	PAGES__WHICH
 };
+
+/* An alert kind's severity as the pages rank it: enum alert_severity
+ * (alert.h), and warning for a kind this build does not know (a newer
+ * collector wrote it): shown with what is acted on, never hidden in the
+ * rollout. pages_db.c orders and splits the lists by the same rule. */
+int pages_kind_severity(const char *kind);
 
 /* A silence in force (state.db silences). */
 struct pages_silence {

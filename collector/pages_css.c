@@ -96,6 +96,14 @@ const char pages_css[] =
 ".m-flapping{background:var(--orange)}.m-silenced{background:var(--grey)}"
 ".m-acked{background:#1456a8}\n"
 ".m-stale{background:var(--orange)}tr.stale td{color:var(--muted)}\n"
+/* Severity: a word in a badge and a bar down the row's left edge; the
+ * warning's yellow takes dark text to stay readable. */
+".badge.sev-critical{background:var(--red)}"
+".badge.sev-warning{background:var(--yellow);color:var(--ink)}.badge.sev-info{background:#4f6d8a}\n"
+"tr.sev-critical>td:first-child{box-shadow:inset 4px 0 var(--red)}"
+"tr.sev-warning>td:first-child{box-shadow:inset 4px 0 var(--yellow)}"
+"tr.sev-info>td:first-child{box-shadow:inset 4px 0 #4f6d8a}\n"
+"tr.sev-critical{background:#fdecec}tr.sev-critical:hover{background:#fbe0e0}\n"
 "footer{max-width:1240px;margin:0 auto;padding:1em;font-size:.8em;color:var(--muted);"
 "border-top:1px solid var(--line)}\n"
 "@media (max-width:640px){body{font-size:15px}main{padding:.5em .6em 1.5em}"

@@ -31,7 +31,7 @@ struct pages_db {
 	char path[600];
 	sqlite3 *db;
 	sqlite3_stmt *down, *hist;
-	sqlite3_stmt *alerts[3];	/* by enum pages_alerts_which */
+	sqlite3_stmt *alerts[PAGES__WHICH];
 	sqlite3_stmt *sil;
 	double next_open;		/* monotonic; no attempt before */
 	struct log_limit lim;		/* "cannot open" said once in a while */
@@ -72,9 +72,17 @@ static const char sql_hist[] =
 	" EXISTS (SELECT 1 FROM alert_acks k WHERE k.alert_id = a.id)," \
 	" count(*) OVER ()" \
 	" FROM alerts a"
-static const char *const sql_alerts[3] = {
+/* The firing lists: severity first (covmon_severity(), registered on the
+ * connection, is pages_kind_severity()), then the alert with the most
+ * hamlets behind it, then the oldest. */
+#define BY_SEVERITY \
+	" ORDER BY covmon_severity(a.kind) DESC, json_array_length(" HAMLETS ") DESC," \
+	" a.since, a.id LIMIT ?2"
+static const char *const sql_alerts[PAGES__WHICH] = {
 	[PAGES_FIRING] = ALERT_SELECT " WHERE a.state = 'firing'"
-	    " ORDER BY a.since DESC, a.id DESC LIMIT ?2",
+	    " AND covmon_severity(a.kind) > 0" BY_SEVERITY,
+	[PAGES_ROLLOUT] = ALERT_SELECT " WHERE a.state = 'firing'"
+	    " AND covmon_severity(a.kind) = 0" BY_SEVERITY,
 	/* ?3: resolved at or after */
 	[PAGES_RESOLVED] = ALERT_SELECT " WHERE a.state = 'resolved' AND a.resolved_at >= ?3"
 	    " ORDER BY a.resolved_at DESC, a.id DESC LIMIT ?2",
@@ -126,6 +134,15 @@ pages_db_free(struct pages_db *db)
 	free(db);
 }
 
+/* covmon_severity(kind): the rule of the pages, in SQL. */
+static void
+sql_severity(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *kind = argc == 1 ? sqlite3_value_text(argv[0]) : NULL;
+
+	sqlite3_result_int(ctx, pages_kind_severity(kind ? (const char *)kind : ""));
+}
+
 /* Opens the connection when it is not open; false when it cannot now. */
 static bool
 db_ready(struct pages_db *db)
@@ -141,6 +158,9 @@ db_ready(struct pages_db *db)
 	    NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_busy_timeout(db->db, DB_BUSY_MS);
+	if (sqlite3_create_function_v2(db->db, "covmon_severity", 1,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_severity, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
 	if (sqlite3_prepare_v2(db->db, sql_down, -1, &db->down, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db->db, sql_hist, -1, &db->hist, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db->db, sql_sil, -1, &db->sil, NULL) != SQLITE_OK)

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STATE_DB_VERSION 4
+#define STATE_DB_VERSION 5
 #define STATE_DB_BUSY_MS 5000
 
 static const char *const state_db_schema =
@@ -151,6 +151,12 @@ static const char *const state_db_schema_v2 =
 	" last_seq INTEGER NOT NULL,"             /* uint64 stored as int64 bits */
 	" used REAL NOT NULL,"
 	" PRIMARY KEY (agent, sid)"
+	") WITHOUT ROWID;"
+	/* Version 5: small facts the collector keeps across restarts, by
+	 * key (the day the rollout digest was last sent: digest.c). */
+	"CREATE TABLE IF NOT EXISTS meta ("
+	" key TEXT PRIMARY KEY NOT NULL,"
+	" value TEXT NOT NULL"
 	") WITHOUT ROWID;";
 
 enum {
@@ -159,6 +165,7 @@ enum {
 	Q_WAL_ADD, Q_WAL_EACH, Q_WAL_TRIM, Q_WAL_COUNT,
 	Q_HIST_CLOSE, Q_HIST_OPEN, Q_HIST_SPAN,
 	Q_PUT_SPOOL, Q_DEL_SPOOL, Q_EACH_SPOOL,
+	Q_META_GET, Q_META_PUT,
 	Q_COUNT
 };
 
@@ -192,6 +199,8 @@ static const char *const state_db_sql[Q_COUNT] = {
 	    " VALUES (?1, ?2, ?3, ?4)",
 	[Q_DEL_SPOOL] = "DELETE FROM spools WHERE agent = ?1 AND sid = ?2",
 	[Q_EACH_SPOOL] = "SELECT agent, sid, last_seq, used FROM spools ORDER BY agent, used",
+	[Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[Q_META_PUT] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
 };
 
 struct state_db {
@@ -308,7 +317,7 @@ state_db_schema_check(struct state_db *db)
 		return -1;
 	}
 	/* New file (version 0), or an older one (version 1: no alert tables;
-	 * 2: no notify_groups; 3: no spools): the schema, every statement of which creates
+	 * 2: no notify_groups; 3: no spools; 4: no meta): the schema, every statement of which creates
 	 * only what is missing, and its version in one transaction. */
 	if (state_db_exec(db, "BEGIN IMMEDIATE") == -1)
 		return -1;
@@ -558,6 +567,44 @@ state_db_each_spool(struct state_db *db, int (*cb)(const char *agent, const char
 		ret = state_db_fail(db, "each_spool");
 	sqlite3_reset(st);
 	return ret;
+}
+
+int
+state_db_meta_get(struct state_db *db, const char *key, char *buf, size_t len)
+{
+	sqlite3_stmt *st = db->q[Q_META_GET];
+	int rc;
+
+	if (sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK) {
+		sqlite3_clear_bindings(st);
+		return state_db_fail(db, "meta_get");
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		snprintf(buf, len, "%s", t != NULL ? (const char *)t : "");
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = 1;
+	} else {
+		rc = state_db_fail(db, "meta_get");
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+int
+state_db_meta_put(struct state_db *db, const char *key, const char *value)
+{
+	sqlite3_stmt *st = db->q[Q_META_PUT];
+
+	if (sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC) != SQLITE_OK) {
+		state_db_fail(db, "meta_put");
+		sqlite3_clear_bindings(st);
+		return -1;
+	}
+	return state_db_run(db, Q_META_PUT, "meta_put");
 }
 
 int

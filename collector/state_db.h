@@ -70,6 +70,11 @@ int state_db_history(struct state_db *db, const char *hamlet, const char *state,
 int state_db_state_seconds(struct state_db *db, const char *hamlet, double from, double to,
     const char *const *states, int nstates, double *seconds);
 
+/* Small facts kept across restarts (the meta table), by key: 0 with the
+ * value in buf, 1 when there is none, -1 on error. */
+int state_db_meta_get(struct state_db *db, const char *key, char *buf, size_t len);
+int state_db_meta_put(struct state_db *db, const char *key, const char *value);
+
 const char *state_db_errmsg(struct state_db *db);
 /* The connection itself, for the alert tables' queries (alert_db.c). */
 struct sqlite3 *state_db_sqlite(struct state_db *db);

@@ -28,7 +28,8 @@ if [ $build = 1 ]; then
 	cmake -S "$src" -B "$src/build" >/dev/null
 	cmake --build "$src/build" -j2 >/dev/null
 fi
-bin=$src/build
+# The tests run it on the build they test (COVMON_BUILD).
+bin=${COVMON_BUILD:-$src/build}
 
 run=$(mktemp -d /tmp/covmon-demo.XXXXXX)
 chmod 755 "$run"
@@ -110,6 +111,8 @@ wal_flush_interval = 30
 [http]
 listen = 127.0.0.1:$http_port
 token = demo-token
+; links in the notifications
+public_url = http://127.0.0.1:$http_port/
 
 [coverage]
 offline_after = 30
@@ -117,6 +120,8 @@ offline_after = 30
 [alerts]
 for = 10
 clear_for = 10
+; the provinces' time, whatever the server's
+timezone = Asia/Ho_Chi_Minh
 
 [notifier.demo]
 type = exec

@@ -280,6 +280,20 @@ wait_covered() {
 	COVERED_AFTER=$((SECONDS - t0))
 }
 
+# wait_storing IDLE COMMAND...: polls until COMMAND succeeds, for as long
+# as the collector on $HTTP_PORT keeps storing samples; fails when none was
+# stored for IDLE seconds (a busy machine is slow, not stuck).
+wait_storing() {
+	local idle=$1; shift
+	local last="" v t=$SECONDS
+	while ! "$@" >/dev/null 2>&1; do
+		v=$(metric covmon_samples_stored_total)
+		if [ "$v" != "$last" ]; then last=$v; t=$SECONDS; fi
+		[ $((SECONDS - t)) -lt "$idle" ] || return 1
+		sleep 0.3
+	done
+}
+
 # wait_progress SECS COMMAND...: waits while the output of COMMAND keeps
 # changing, until COMMAND's output satisfies the test in PROGRESS_OK (a
 # bash expression on $v); fails when nothing moved for SECS.

@@ -47,13 +47,14 @@ PIDS+=("$!")
 wait_for 10 bash -c "echo > /dev/tcp/127.0.0.1/$HOOK_PORT" || fail "webhook receiver did not start"
 
 write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT" \
-    "token = $TOKEN" \
+    "token = $TOKEN" "public_url = https://covmon.laocai.example/" \
     "[collector]" "inventory = $COVMON_SRC/tests/data/inventory.csv" "eval_interval = 1" \
     "[rrd]" "retention = RRA:AVERAGE:0.5:1:600" \
     "[coverage]" "offline_after = 6" \
-    "[alerts]" "for = 2" "clear_for = 2" "retry_max = 2" \
+    "[alerts]" "for = 2" "clear_for = 2" "retry_max = 2" "timezone = Asia/Ho_Chi_Minh" \
     "[notifier.file]" "type = exec" "command = /bin/sh '$T/notify.sh'" \
     "[notifier.hook]" "type = webhook" "url = http://127.0.0.1:$HOOK_PORT/hook" "timeout = 2" \
+    "lang = vi" \
     "[route.oncall]" "match = province:lao-cai" "kinds = hamlet_down" "notify = file, hook" \
     "group_by = commune" "group_wait = 2" "repeat = 0"
 "$COVMON_BUILD/covmon-collector" -c "$T/collector.conf" --check-config > "$T/check.txt" \
@@ -110,7 +111,14 @@ got=$(grep '"commune":"bat-xat"' "$OUT" | python3 -c 'import json,sys; print("\n
 [ "$got" = "$bx_hamlets" ] || { echo "got: $got"; echo "want: $bx_hamlets"; fail "the notification does not list every hamlet of the commune"; }
 summary=$(grep '"commune":"bat-xat"' "$OUT" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["summary"])')
 echo "$summary" | grep -q "Suối Chải (Bát Xát) down since" || fail "summary: $summary"
-echo "$summary" | grep -q "also cut: 3 hamlets behind it" || fail "summary: $summary"
+echo "$summary" | grep -q "also cut, 3 hamlets behind it: " || fail "summary: $summary"
+# The page: local time in the zone of the people paged (the server runs
+# UTC), the command that acks it, the link to the commune's page.
+echo "$summary" | grep -Eq "since 20[0-9-]+ [0-9:]+ UTC\+7" || fail "no local time with its offset: $summary"
+echo "$summary" | grep -Eq "ack: covmon ack [0-9]+" || fail "no ack command: $summary"
+echo "$summary" | grep -q "https://covmon.laocai.example/commune/bat-xat" || fail "no link: $summary"
+url=$(grep '"commune":"bat-xat"' "$OUT" | python3 -c 'import json,sys; o=json.loads(sys.stdin.readline()); print(o.get("url"), o.get("severity"))')
+[ "$url" = "https://covmon.laocai.example/commune/bat-xat critical" ] || fail "payload url/severity: $url"
 pass "Bat Xat cut: ONE notification, $(echo "$bx_hamlets" | wc -l) hamlets: $summary"
 
 # Silenced meanwhile: in the API, not in the notifications.
@@ -136,6 +144,15 @@ wait_for 10 curl -sf "$API/api/v1/health" || fail "collector not up after its re
 rm -f "$T/hook-fail"
 wait_for 30 grep -q '"commune":"bat-xat"' "$HOOK_OUT" || fail "the webhook never got the alert"
 pass "webhook: refused $(wc -l < "$HOOK_OUT.refused") time(s), delivered after a restart"
+# lang = vi: the webhook's page is in Vietnamese, the exec one in English.
+vi=$(grep '"commune":"bat-xat"' "$HOOK_OUT" | head -1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["summary"])')
+for w in "[nghiêm trọng]" "Suối Chải (Bát Xát) mất kết nối từ" "(UTC+7)" "kéo theo 3 thôn phía sau mất kết nối: " \
+    "xác nhận: covmon ack" "https://covmon.laocai.example/commune/bat-xat"; do
+	echo "$vi" | grep -qF "$w" || fail "the Vietnamese page lacks '$w': $vi"
+done
+! grep -q "summary_vi" "$HOOK_OUT" "$OUT" || fail "a payload carries summary_vi"
+echo "$summary" | grep -q "mất kết nối" && fail "the English page is in Vietnamese: $summary"
+pass "lang = vi: $vi"
 
 # The silence's end releases Muong Khuong's alert (it is still cut).
 wait_for 30 grep -q '"commune":"muong-khuong"' "$OUT" || fail "the silence's end did not release the alert"

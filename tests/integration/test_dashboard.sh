@@ -52,19 +52,19 @@ timeout 120 "$COVMON_BUILD/tests/fleetsim/covmon-fleetsim" -p "$MQTT_PORT" \
     > "$T/fleetsim.log" 2>&1 &
 FLEET_PID=$!
 PIDS+=("$FLEET_PID")
-wait_for 60 bash -c "curl -sf $BASE/api/v1/hamlets?state=down | grep -q '\"state\":\"down\"'" \
+wait_storing 20 bash -c "curl -sf $BASE/api/v1/hamlets?state=down | grep -q '\"state\":\"down\"'" \
     || fail "no hamlet went down after the cut"
-wait_for 30 bash -c "curl -sf $BASE/api/v1/hamlets/bx-xss | grep -q '\"state\":\"covered\"'" \
+wait_storing 20 bash -c "curl -sf $BASE/api/v1/hamlets/bx-xss | grep -q '\"state\":\"covered\"'" \
     || fail "the HTML-named hamlet is not covered"
 # The backlog stored: the day's first sample is in icmp.rrd.
-wait_for 60 bash -c "[ \$(rrdtool first --rraindex 1 $T/data/rrd/lao-cai/lc-batxat-suoichai-01/icmp.rrd 2>/dev/null || echo 0) -gt 0 ] && \
+wait_storing 20 bash -c "[ \$(rrdtool first --rraindex 1 $T/data/rrd/lao-cai/lc-batxat-suoichai-01/icmp.rrd 2>/dev/null || echo 0) -gt 0 ] && \
     [ \$(( \$(date +%s) - \$(rrdtool lastupdate $T/data/rrd/lao-cai/lc-batxat-suoichai-01/icmp.rrd | awk -F: 'NR==3{print \$1}') )) -lt 10 ]" \
     || fail "Suối Chải's backlog not stored"
 pass "fleet running; a commune cut off"
 
 # The cut as the pages show it: a firing hamlet_down on the overview and on
 # /alerts, named, and on the site page of a hamlet cut off behind it.
-wait_for 30 bash -c "curl -sf '$BASE/api/v1/alerts?state=firing' | grep -q '\"kind\":\"hamlet_down\"'" \
+wait_storing 20 bash -c "curl -sf '$BASE/api/v1/alerts?state=firing' | grep -q '\"kind\":\"hamlet_down\"'" \
     || fail "no hamlet_down alert firing after the cut"
 curl -sf "$BASE/" > "$T/page.html"
 grep -q '<table class="alerts">' "$T/page.html" || fail "overview: no firing alerts table"
@@ -79,6 +79,59 @@ if [ -n "$cut" ]; then
 	    || fail "/hamlet/$cut: its uplink's alert not listed"
 fi
 pass "firing alerts on /, /alerts and the site page${cut:+ of $cut}"
+
+# Issue 18: the cut above the rollout's backlog. Tòng Sành (bx-tong-sanh)
+# has no agent and a target date of 2025-04-07: overdue, an info alert, in
+# the Rollout section with that date, not with the collector's start.
+wait_for 30 bash -c "curl -sf '$BASE/api/v1/alerts?state=firing' | grep -q '\"scope\":\"hamlet:bx-tong-sanh\"'" \
+    || fail "no overdue alert for bx-tong-sanh"
+curl -sf "$BASE/alerts" > "$T/alerts-en.html"
+curl -sf "$BASE/alerts?lang=vi" > "$T/alerts-vi.html"
+curl -sf "$BASE/" > "$T/overview.html"
+python3 - "$T/alerts-en.html" "$T/alerts-vi.html" "$T/overview.html" <<'PY' || fail "severity and rollout on the pages"
+import re, sys
+en, vi, ov = (open(f, encoding="utf-8").read() for f in sys.argv[1:4])
+def check(ok, what):
+    if not ok:
+        sys.exit("FAIL: " + what)
+for page, lang, crit, info, since in ((en, "EN", "Critical", "Info", "overdue since"),
+                                      (vi, "VI", "Nghiêm trọng", "Thông tin", "quá hạn từ")):
+    rows = [(m.start(), m.group(1), page[m.start():page.index("</tr>", m.start())])
+            for m in re.finditer(r'<tr id="alert-\d+" class="sev-(\w+)">', page)]
+    roll = page.find('<h2 id="rollout">')
+    check(roll > 0, lang + ": no Rollout section")
+    check((page[roll:roll + 40].startswith('<h2 id="rollout">Rollout') if lang == "EN"
+           else page[roll:roll + 40].startswith('<h2 id="rollout">Triển khai')),
+          lang + ": the Rollout heading: " + page[roll:roll + 40])
+    firing = page[:page.index("<h2>Resolved" if lang == "EN" else "<h2>Đã hết")]
+    down = [r for r in rows if r[1] == "critical" and r[0] < roll]
+    check(down, lang + ": no critical row above the rollout")
+    check(all('<span class="badge sev-critical">%s</span>' % crit in r[2] for r in down),
+          lang + ": a critical row without its label")
+    overdue = [r for r in rows if "/hamlet/" in r[2] and r[1] == "info"]
+    check(overdue, lang + ": no overdue row")
+    # (the resolved list, between them, may hold a rollout alert that ended)
+    check(all(r[0] > len(firing) for r in rows if r[1] == "info"),
+          lang + ": an info row among the firing alerts")
+    check(all(r[0] < roll for r in rows if r[1] == "critical"), lang + ": a critical row in the rollout")
+    check(min(r[0] for r in down) < min(r[0] for r in overdue), lang + ": overdue before the outage")
+    # firing rows above Resolved: most severe first
+    sev = {"critical": 2, "warning": 1, "info": 0}
+    order = [sev[r[1]] for r in rows if r[0] < len(firing)]
+    check(order == sorted(order, reverse=True), lang + ": not by severity: %s" % order)
+    ts = [r for r in overdue if 'href="/hamlet/bx-tong-sanh' in r[2]]
+    check(len(ts) == 1, lang + ": Tòng Sành not in the rollout")
+    check('<span class="badge sev-info">%s</span>' % info in ts[0][2], lang + ": no Info label")
+    check(since + " 2025-04-07" in ts[0][2], lang + ": not overdue since its target date: " + ts[0][2])
+roll = ov.find('<h2 id="rollout">Rollout <small>(')
+check(roll > 0, "overview: no Rollout count")
+check(ov.find('class="sev-critical"') < roll, "overview: the outage is not above the rollout")
+end = ov.find("<h2>", roll + 10)
+n = ov.count('<tr id="alert-', roll, end)
+check(1 <= n <= 5, "overview: %d rows of the rollout, not the first few" % n)
+check('href="/alerts#rollout"' in ov, "overview: no link to the whole rollout list")
+PY
+pass "/alerts and /: the cut first and labelled; Tòng Sành in the Rollout, overdue since 2025-04-07; EN and VI"
 
 # Every page answers 200, and so does every image it links.
 pages=(/ /alerts /province/lao-cai /province/thai-nguyen /commune/bat-xat
@@ -129,6 +182,7 @@ shot hamlet-pac-ta-vi "/hamlet/mk-pac-ta?lang=vi" 1280,1400
 shot hamlet-html-name /hamlet/bx-xss
 shot hamlet-phone /hamlet/bx-suoi-chai 412,1800
 shot alerts /alerts
+shot alerts-phone-vi "/alerts?lang=vi" 412,1400
 pass "screenshots in $SHOTS: $(ls "$SHOTS" | wc -l)"
 
 # What the browser made of the HTML name: text in the heading, no element.

@@ -25,10 +25,22 @@ pass "dashboard at $url shows the provinces"
 
 wait "$DEMO_PID" || true
 cat "$T/demo.log" | grep -E "notification|lastupdate|icmp_rtt|^    [0-9]" || true
-grep -q "notification: .* firing hamlet_down: Mường Khương" "$T/demo.log" || fail "no alert for the cut"
+grep -q "notification: .* firing hamlet_down: \[critical\] Mường Khương" "$T/demo.log" || fail "no alert for the cut"
 grep -q "notification: .* resolved hamlet_down: Mường Khương" "$T/demo.log" || fail "no resolve after the cut"
 [ "$(grep -c "notification:" "$T/demo.log")" -eq 2 ] || fail "expected one firing and one resolve"
-pass "the cut: one grouped firing, one resolve"
+# The page, as on-call staff read it: every hamlet the cut took by name,
+# local time with its offset, how to ack, where to look.
+page=$(grep "notification: .* firing hamlet_down" "$T/demo.log")
+for h in "Lùng Thắng" "Pạc Tà" "Cốc Phương" "Sảng Chải" 'Nàn Vải "Mới"'; do
+	echo "$page" | grep -qF "$h" || fail "the page does not name $h: $page"
+done
+echo "$page" | grep -q "UTC+7" || fail "the page has no local time with its offset: $page"
+echo "$page" | grep -Eq "covmon ack [0-9]+" || fail "the page has no ack command: $page"
+echo "$page" | grep -q "$url/commune/muong-khuong" || fail "the page has no link: $page"
+resolve=$(grep "notification: .* resolved hamlet_down" "$T/demo.log")
+echo "$resolve" | grep -q "Lùng Thắng (Mường Khương) and 2 hamlets behind it: back after" \
+    || fail "the resolve does not say what came back: $resolve"
+pass "the cut: one grouped page naming its 5 hamlets, with local time, ack command and link; one resolve"
 avg=$(awk '/icmp_rtt_avg_ms/ { for (i=1;i<=NF;i++) if ($i=="icmp_rtt_avg_ms") col=i; getline; getline; print $(col+1); exit }' "$T/demo.log")
 python3 -c "import math,sys; v=float('$avg'); sys.exit(0 if math.isfinite(v) else 1)" || fail "no finite RTT in the RRD ('$avg')"
 pass "rrdtool lastupdate on the file it names: icmp_rtt_avg_ms $avg"

@@ -185,6 +185,7 @@ test_for_and_resolve(void **state)
 {
 	(void)state;
 	conf_default(0, 0);
+	snprintf(AC.public_url, sizeof AC.public_url, "https://covmon.example");
 	struct alert_engine *e = alert_engine_new(&AC);
 	const char *down[] = { "a-1", NULL };
 
@@ -208,6 +209,13 @@ test_for_and_resolve(void **state)
 	assert_non_null(strstr(rec.q[0].json, "\"state\":\"firing\""));
 	assert_non_null(strstr(rec.q[0].json, "\"scope\":\"hamlet:a-1\""));
 	assert_non_null(strstr(rec.q[0].summary, "a-1 (Commune ca) down since"));
+	/* The page: local time with its offset, the ack command, the link. */
+	char want[128];
+	snprintf(want, sizeof want, " UTC+0 — ack: covmon ack %lld — https://covmon.example/hamlet/a-1",
+	    (long long)a->id);
+	assert_non_null(strstr(rec.q[0].summary, want));
+	assert_non_null(strstr(rec.q[0].json, "\"url\":\"https://covmon.example/hamlet/a-1\""));
+	assert_non_null(strstr(rec.q[0].json, "\"severity\":\"critical\""));
 
 	/* Gone, but not for clear_for yet: still firing; then resolved once. */
 	eval(e, T0 + 310, NULL, NULL, 0, NULL, 0);
@@ -218,7 +226,7 @@ test_for_and_resolve(void **state)
 	eval(e, T0 + 440, NULL, NULL, 0, NULL, 0);
 	assert_int_equal(count("resolved"), 1);
 	assert_int_equal(count("firing"), 1);
-	assert_non_null(strstr(rec.q[1].summary, "resolved at"));
+	assert_non_null(strstr(rec.q[1].summary, "a-1 (Commune ca) down: back after 6 min, at 2025-06-15 15:13 UTC+0"));
 	alert_engine_free(e);
 }
 
@@ -415,6 +423,131 @@ test_routing(void **state)
 	assert_int_equal(m.type, MT_HAMLET);
 	assert_int_equal(alert_match_parse("village:x", &m), -1);
 	assert_int_equal(alert_match_parse("commune:Bad Id", &m), -1);
+}
+
+/* One evaluation at t with one condition of `kind` on hamlet a-1. */
+static void
+eval_kind(struct alert_engine *e, double t, enum alert_kind kind)
+{
+	static const char *h[] = { "a-1" };
+	struct alert_cond c = {
+		.kind = kind, .scope = kind == AK_COMMUNE_RED ? "commune:ca" : "hamlet:a-1",
+		.province = "p1", .commune = "ca", .commune_name = "ca", .province_name = "P1",
+		.hamlets = h, .nhamlets = 1, .agent = "", .what = "a-1", .detail = "",
+	};
+	alert_begin(e, t);
+	assert_int_equal(alert_observe(e, &c), 0);
+	alert_end(e, t, NULL, 0, NULL, 0, &SINK);
+}
+
+/* DESIGN.md section 7: severity per kind; a route's min_severity
+ * (default warning) keeps the rollout backlog (info) from paging; naming
+ * a kind in `kinds` still takes it. */
+static void
+test_severity_routing(void **state)
+{
+	(void)state;
+	assert_int_equal(alert_kind_severity(AK_HAMLET_DOWN), SEV_CRITICAL);
+	assert_int_equal(alert_kind_severity(AK_HAMLET_DEGRADED), SEV_WARNING);
+	assert_int_equal(alert_kind_severity(AK_AGENT_UNKNOWN), SEV_WARNING);
+	assert_int_equal(alert_kind_severity(AK_AGENT_CLOCK_SKEW), SEV_WARNING);
+	assert_int_equal(alert_kind_severity(AK_AGENT_SPOOL_DROPPED), SEV_WARNING);
+	assert_int_equal(alert_kind_severity(AK_HAMLET_OVERDUE), SEV_INFO);
+	assert_int_equal(alert_kind_severity(AK_COMMUNE_RED), SEV_INFO);
+	assert_int_equal(alert_severity_lookup("critical"), SEV_CRITICAL);
+	assert_int_equal(alert_severity_lookup("urgent"), -1);
+
+	const enum alert_kind kinds[] = { AK_HAMLET_DOWN, AK_HAMLET_DEGRADED, AK_HAMLET_OVERDUE,
+	    AK_COMMUNE_RED };
+	/* expected sends for: min_severity warning, critical, info, and
+	 * warning with kinds = hamlet_overdue */
+	const int want[4][4] = { { 1, 1, 0, 0 }, { 1, 0, 0, 0 }, { 1, 1, 1, 1 },
+	    { 0, 0, 1, 0 } };
+	for (int r = 0; r < 4; r++)
+		for (int k = 0; k < 4; k++) {
+			conf_default(0, 0);
+			AC.routes[0].min_severity = r == 1 ? SEV_CRITICAL : r == 2 ? SEV_INFO :
+			    SEV_WARNING;
+			if (r == 3) {
+				AC.routes[0].kinds = 1u << AK_HAMLET_OVERDUE;
+				AC.routes[0].min_severity = SEV_INFO;   /* as conf.c sets it */
+			}
+			struct alert_engine *e = alert_engine_new(&AC);
+			for (double t = 0; t <= 200; t += 10)
+				eval_kind(e, T0 + t, kinds[k]);
+			assert_int_equal(rec.nq, want[r][k]);
+			if (rec.nq == 1) {
+				json_object *o = json_tokener_parse(rec.q[0].json), *v;
+				assert_non_null(o);
+				assert_true(json_object_object_get_ex(o, "severity", &v));
+				assert_string_equal(json_object_get_string(v),
+				    alert_severity_name[alert_kind_severity(kinds[k])]);
+				json_object_put(o);
+			}
+			alert_engine_free(e);
+		}
+}
+
+/* lang = vi per notifier: the same page, written in Vietnamese; the other
+ * notifier keeps English; neither payload carries the other language. */
+static void
+test_lang_per_notifier(void **state)
+{
+	(void)state;
+	conf_default(0, 0);
+	AC.routes[0].notify[1] = 1;
+	AC.routes[0].nnotify = 2;
+	AC.notifiers[1].vi = true;
+	struct alert_engine *e = alert_engine_new(&AC);
+	static const char *h[] = { "a-1" };
+	struct alert_cond c = {
+		.kind = AK_HAMLET_DOWN, .scope = "hamlet:a-1", .province = "p1", .commune = "ca",
+		.commune_name = "Bản Lầu", .province_name = "Lào Cai", .hamlets = h, .nhamlets = 1,
+		.agent = "", .subject = "Suối Chải (Bản Lầu)", .what = "Suối Chải (Bản Lầu) down",
+		.detail = "", .subject_vi = "Suối Chải (Bản Lầu)",
+		.what_vi = "Suối Chải (Bản Lầu) mất kết nối", .detail_vi = "",
+	};
+	for (double t = 0; t <= 200; t += 10) {
+		alert_begin(e, T0 + t);
+		assert_int_equal(alert_observe(e, &c), 0);
+		alert_end(e, T0 + t, NULL, 0, NULL, 0, &SINK);
+	}
+	assert_int_equal(rec.nq, 2);
+	const struct sent *en = strcmp(rec.q[0].notifier, "n1") == 0 ? &rec.q[0] : &rec.q[1];
+	const struct sent *vi = en == &rec.q[0] ? &rec.q[1] : &rec.q[0];
+	assert_non_null(strstr(en->summary, "[critical] Suối Chải (Bản Lầu) down since "
+	    "2025-06-15 15:06 UTC+0 — ack: covmon ack "));
+	assert_non_null(strstr(vi->summary, "[nghiêm trọng] Suối Chải (Bản Lầu) mất kết nối từ "
+	    "15:06 ngày 15/06/2025 (UTC+0) — xác nhận: covmon ack "));
+	assert_non_null(strstr(vi->json, "\"summary\":\"[nghiêm trọng] Suối Chải"));
+	assert_null(strstr(vi->json, "summary_vi"));
+	assert_null(strstr(en->json, "summary_vi"));
+	assert_null(strstr(en->json, "mất kết nối"));
+	alert_engine_free(e);
+}
+
+/* A firing alert whose condition wavers inside clear_for, never
+ * resolving, is one problem held: not flapping (a commune's red alert
+ * was marked flapping within its first minute). */
+static void
+test_no_flapping_before_a_resolve(void **state)
+{
+	(void)state;
+	conf_default(0, 0);
+	struct alert_engine *e = alert_engine_new(&AC);
+	const char *down[] = { "a-1", NULL };
+
+	for (double t = 0; t <= 200; t += 10)
+		eval(e, T0 + t, down, NULL, 0, NULL, 0);
+	const struct alert *a = alert_engine_find(e, AK_HAMLET_DOWN, "hamlet:a-1");
+	assert_non_null(a);
+	assert_int_equal(a->state, AS_FIRING);
+	for (double t = 210; t <= 400; t += 10)
+		eval(e, T0 + t, ((long)t / 10) % 2 ? down : NULL, NULL, 0, NULL, 0);
+	assert_int_equal(a->state, AS_FIRING);
+	assert_false(a->flapping);
+	assert_int_equal(count("firing"), 1);
+	alert_engine_free(e);
 }
 
 static void
@@ -667,7 +800,9 @@ test_uplink_folding(void **state)
 			assert_int_equal(rec.nq, 1);
 			assert_non_null(strstr(rec.q[0].summary,
 			    "Suối Chải (Bát Xát) down since"));
-			assert_non_null(strstr(rec.q[0].summary, "also cut: 3 hamlets behind it"));
+			/* Every hamlet by name, the root first. */
+			assert_non_null(strstr(rec.q[0].summary, "; also cut, 3 hamlets behind it: "
+			    "Phìn Hồ, Trung Lèng Hồ, Ngải Thầu"));
 			assert_non_null(strstr(rec.q[0].json,
 			    "\"hamlets\":[\"root\",\"c1\",\"c2\",\"c3\"]"));
 		}
@@ -780,6 +915,9 @@ main(void)
 		cmocka_unit_test(test_parse_until),
 		cmocka_unit_test(test_uplink_folding),
 		cmocka_unit_test(test_clock_skew_refused),
+		cmocka_unit_test(test_severity_routing),
+		cmocka_unit_test(test_no_flapping_before_a_resolve),
+		cmocka_unit_test(test_lang_per_notifier),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -629,7 +629,7 @@ alert_row(const char *b, int id)
 	char tag[32];
 	const char *s, *e;
 
-	snprintf(tag, sizeof tag, "<tr id=\"alert-%d\">", id);
+	snprintf(tag, sizeof tag, "<tr id=\"alert-%d\" ", id);
 	row[0] = '\0';
 	if ((s = strstr(b, tag)) != NULL && (e = strstr(s, "</tr>")) != NULL)
 		snprintf(row, sizeof row, "%.*s", (int)(e - s), s);
@@ -669,12 +669,14 @@ test_alerts_from_db(void **state)
 	    " ('commune:bat-xat', %.0f, 'tower work <b>all day</b>', %.0f),"
 	    " ('hamlet:ta-leng', %.0f, 'over', %.0f)", NOW + 7200, NOW - 60, NOW - 10, NOW - 600);
 
-	/* The overview: the firing ones, newest first, with their marks. */
+	/* The overview: the firing ones, most severe first, with their marks;
+	 * the commune's red apart, in the rollout. */
 	const char *b = get(f, "/", 200);
-	HAS(b, "<h2>Firing alerts <small>(4)</small></h2>");
+	HAS(b, "<h2>Firing alerts <small>(3)</small></h2>");
 	const char *r2 = strstr(b, "alert-2\""), *r1 = strstr(b, "alert-1\""),
 	    *r3 = strstr(b, "alert-3\""), *r4 = strstr(b, "alert-4\"");
-	assert_true(r2 && r1 && r3 && r4 && r2 < r1 && r1 < r3 && r3 < r4);
+	const char *ro = strstr(b, "<h2 id=\"rollout\">Rollout <small>(1)</small></h2>");
+	assert_true(r2 && r1 && r3 && r4 && ro && r1 < r2 && r2 < r4 && r4 < ro && ro < r3);
 	const char *row = alert_row(b, 2);
 	HAS(row, "hamlet degraded");
 	HAS(row, "<a href=\"/hamlet/phin-ho\">Phìn Hồ</a>");
@@ -700,7 +702,7 @@ test_alerts_from_db(void **state)
 
 	/* /alerts: firing, resolved this week, silences in force. */
 	b = get(f, "/alerts", 200);
-	HAS(b, "<h2>Firing alerts <small>(4)</small></h2>");
+	HAS(b, "<h2>Firing alerts <small>(3)</small></h2>");
 	const char *res = strstr(b, "Resolved in the last 7 days");
 	assert_non_null(res);
 	assert_true(strstr(b, "alert-4\"") < res);
@@ -815,17 +817,165 @@ test_alerts_many(void **state)
 		    NOW - 60.0 * i, 0, 0);
 	}
 	sql(&a, "COMMIT");
-	/* The overview: the 20 newest, and the way to the rest. */
+	/* The overview: one severity, no hamlets: the 20 oldest, and the way
+	 * to the rest. */
 	const char *b = get(f, "/", 200);
 	HAS(b, "<h2>Firing alerts <small>(25)</small></h2>");
 	assert_int_equal(count(b, "<tr id=\"alert-"), 20);
-	HAS(b, "agent number 20");
-	HASNT(b, "agent number 21");
+	HAS(b, "agent number 06");
+	HASNT(b, "agent number 05");
+	assert_true(strstr(b, "agent number 25") < strstr(b, "agent number 24"));
 	HAS(b, "… 5 more firing: <a href=\"/alerts\">all alerts</a>");
 	HAS(b, "agent dropped samples");
 	b = get(f, "/alerts", 200);
 	assert_int_equal(count(b, "<tr id=\"alert-"), 25);
 	HASNT(b, "more firing");
+	alert_db_close(&a);
+}
+
+/* The row of alert `id` must come before that of `later`. */
+static void
+before(const char *b, int id, int later)
+{
+	char t1[32], t2[32];
+	const char *r1, *r2;
+
+	snprintf(t1, sizeof t1, "<tr id=\"alert-%d\" ", id);
+	snprintf(t2, sizeof t2, "<tr id=\"alert-%d\" ", later);
+	r1 = strstr(b, t1);
+	r2 = strstr(b, t2);
+	if (r1 == NULL || r2 == NULL || !(r1 < r2))
+		fail_msg("alert %d not before alert %d", id, later);
+}
+
+/* Issue 18: most severe first, the severity as a word and a class, the
+ * rollout's backlog apart, an overdue hamlet's date from the inventory. */
+static void
+test_alerts_severity(void **state)
+{
+	struct fx *f = *state;
+	struct alert_fx a;
+	static const char *const vi[] = { "lang", "vi", NULL };
+	char scope[64], summary[64];
+
+	alert_db_open(f, &a);
+	/* The oldest is a warning; of the two cuts, the newer cuts more. */
+	add_alert(&a, 1, "hamlet_degraded", "hamlet:phin-ho", "firing", "bat-xat",
+	    "[\"phin-ho\"]", "Phìn Hồ degraded", NOW - 7200, 0, 0);
+	add_alert(&a, 2, "hamlet_down", "hamlet:suoi-chai", "firing", "bat-xat",
+	    "[\"suoi-chai\"]", "Suối Chải down", NOW - 600, 0, 0);
+	add_alert(&a, 3, "hamlet_down", "hamlet:ta-leng", "firing", "y-ty",
+	    "[\"ta-leng\",\"y-ty-1\"]", "Tả Lèng down; also cut: Y Tý 1", NOW - 60, 0, 0);
+	add_alert(&a, 4, "agent_clock_skew", "agent:a-phinho", "firing", "", "[]",
+	    "clock 300 s off", NOW - 9000, 0, 0);
+	/* The xss hamlet's target date is 2020-01-01; the alert's since is
+	 * when the collector started. */
+	add_alert(&a, 5, "hamlet_overdue", "hamlet:xss", "firing", "y-ty", "[\"xss\"]",
+	    "overdue, no agent installed", NOW - 300, 0, 0);
+	add_alert(&a, 6, "commune_red", "commune:y-ty", "firing", "y-ty", "[]",
+	    "Y Tý 25 % of 95 %", NOW - 400, 0, 0);
+	/* A kind a newer collector wrote: a warning, never hidden. */
+	add_alert(&a, 7, "site_on_fire", "hamlet:lung-cu", "firing", "dong-van", "[]",
+	    "smoke", NOW - 100, 0, 0);
+	/* Overdue hamlets a reload removed: their own since, as it is. */
+	for (int i = 8; i <= 12; i++) {
+		snprintf(scope, sizeof scope, "hamlet:gone-%d", i);
+		snprintf(summary, sizeof summary, "gone %d overdue", i);
+		add_alert(&a, i, "hamlet_overdue", scope, "firing", "y-ty", "[\"x\"]", summary,
+		    NOW - 200, 0, 0);
+	}
+
+	const char *b = get(f, "/alerts", 200);
+	/* Critical (most hamlets first), warning (most hamlets, then oldest). */
+	HAS(b, "<h2>Firing alerts <small>(5)</small></h2>");
+	before(b, 3, 2);
+	before(b, 2, 1);
+	before(b, 1, 4);
+	before(b, 4, 7);
+	HAS(b, "<th>Severity</th>");	/* on a phone too: no hide-sm */
+	HAS(alert_row(b, 3), "<tr id=\"alert-3\" class=\"sev-critical\"><td><span class=\"badge "
+	    "sev-critical\">Critical</span></td><td class=\"hide-sm\">hamlet down</td>");
+	HAS(alert_row(b, 2), "<span class=\"badge sev-critical\">Critical</span>");
+	HAS(alert_row(b, 1), "<tr id=\"alert-1\" class=\"sev-warning\"><td><span class=\"badge "
+	    "sev-warning\">Warning</span>");
+	HAS(alert_row(b, 7), "<span class=\"badge sev-warning\">Warning</span>");
+	HAS(alert_row(b, 7), "site_on_fire");
+	HAS(b, "under <a href=\"#rollout\">Rollout</a>.");
+	/* The rollout: last, after the outages and the rest of the page. */
+	const char *ro = strstr(b, "<h2 id=\"rollout\">Rollout <small>(7)</small></h2>");
+	assert_non_null(ro);
+	assert_true(strstr(b, "Hamlets with a problem now") < ro);
+	assert_true(strstr(b, "<tr id=\"alert-7\" ") < ro);
+	assert_null(strstr(ro, "sev-critical"));
+	assert_null(strstr(ro, "sev-warning"));
+	for (int i = 5; i <= 12; i++) {
+		char tag[32];
+		if (i == 7)
+			continue;
+		snprintf(tag, sizeof tag, "<tr id=\"alert-%d\" ", i);
+		if (strstr(ro, tag) == NULL)
+			fail_msg("alert %d is not in the rollout", i);
+	}
+	before(b, 5, 6);			/* a hamlet first, the commune's none */
+	before(b, 12, 6);
+	HAS(alert_row(b, 5), "<tr id=\"alert-5\" class=\"sev-info\"><td><span class=\"badge "
+	    "sev-info\">Info</span></td><td class=\"hide-sm\">hamlet overdue</td>");
+	/* Overdue since the target date (1413 days before NOW), not the
+	 * alert's since. */
+	HAS(alert_row(b, 5), "<td>overdue since 2020-01-01 <small>(1413 d)</small></td>");
+	HASNT(alert_row(b, 5), "ago");
+	HAS(alert_row(b, 6), "<span class=\"badge sev-info\">Info</span>");
+	HAS(alert_row(b, 6), ">6 min ago</time>");	/* a commune: its own since */
+	HAS(alert_row(b, 9), ">3 min ago</time>");	/* not in the inventory */
+	HASNT(alert_row(b, 9), "overdue since");
+
+	/* The overview: the same order, then the rollout's count, the first
+	 * few and the way to the rest. */
+	b = get(f, "/", 200);
+	HAS(b, "<h2>Firing alerts <small>(5)</small></h2>");
+	before(b, 3, 2);
+	before(b, 2, 1);
+	before(b, 1, 4);
+	before(b, 4, 7);
+	ro = strstr(b, "<h2 id=\"rollout\">Rollout <small>(7)</small></h2>");
+	assert_non_null(ro);
+	assert_true(strstr(b, "<tr id=\"alert-7\" ") < ro);
+	assert_int_equal(count(ro, "<tr id=\"alert-"), 5);
+	HAS(ro, "overdue since 2020-01-01");
+	HASNT(ro, "alert-6\"");			/* the sixth of seven */
+	HAS(ro, "… 2 more in the rollout: <a href=\"/alerts#rollout\">the whole list</a>");
+	assert_true(strstr(b, "Communes furthest behind their target") > ro);
+
+	/* In Vietnamese. */
+	b = get_q(f, "/alerts", vi, NULL, 200);
+	HAS(b, "<th>Mức độ</th>");
+	HAS(alert_row(b, 3), "<span class=\"badge sev-critical\">Nghiêm trọng</span>");
+	HAS(alert_row(b, 1), "<span class=\"badge sev-warning\">Cảnh báo</span>");
+	HAS(alert_row(b, 5), "<span class=\"badge sev-info\">Thông tin</span>");
+	HAS(alert_row(b, 5), "quá hạn từ 2020-01-01 <small>(1413 ngày)</small>");
+	HAS(b, "<h2 id=\"rollout\">Triển khai <small>(7)</small></h2>");
+	HAS(b, "trong mục <a href=\"#rollout\">Triển khai</a>.");
+	b = get_q(f, "/", vi, NULL, 200);
+	HAS(b, "<h2 id=\"rollout\">Triển khai <small>(7)</small></h2>");
+	HAS(b, "<a href=\"/alerts?lang=vi#rollout\">xem toàn bộ danh sách</a>");
+
+	/* Before the first evaluation there is no inventory to ask: the
+	 * alert's own since. */
+	struct snapshot *keep = f->s;
+	f->s = NULL;
+	b = get(f, "/alerts", 200);
+	HAS(b, "<h2 id=\"rollout\">Rollout <small>(7)</small></h2>");
+	HAS(alert_row(b, 5), ">5 min ago</time>");
+	HASNT(alert_row(b, 5), "overdue since");
+	f->s = keep;
+
+	/* Nothing in the rollout: said. */
+	sql(&a, "UPDATE alerts SET state = 'resolved', resolved_at = %.0f WHERE kind IN"
+	    " ('hamlet_overdue', 'commune_red')", NOW - 10);
+	b = get(f, "/", 200);
+	HAS(b, "<h2 id=\"rollout\">Rollout</h2>");
+	HAS(b, "No hamlet overdue, no commune behind its target.");
+	HASNT(b, "more in the rollout");
 	alert_db_close(&a);
 }
 
@@ -950,6 +1100,10 @@ test_css(void **state)
 	assert_true(strlen(pages_css) > 1000);
 	assert_non_null(strstr(pages_css, "@media (max-width:640px)"));
 	assert_non_null(strstr(pages_css, "svg .st-down{fill:"));
+	/* Every severity has its colour (beside its word). */
+	assert_non_null(strstr(pages_css, ".badge.sev-critical{background:"));
+	assert_non_null(strstr(pages_css, ".badge.sev-warning{background:"));
+	assert_non_null(strstr(pages_css, ".badge.sev-info{background:"));
 }
 
 /* /graph/ renders through librrd, which leaks a little per graph, and
@@ -990,6 +1144,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_alerts_from_db, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts_none, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alerts_severity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_language, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),

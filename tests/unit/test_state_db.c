@@ -98,16 +98,16 @@ test_pragmas(void **state)
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 4);
+	assert_int_equal(sqlite3_column_int(st, 0), 5);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 
-	/* A file of version 2 (before notify_groups and spools) is brought to 4. */
+	/* A file of version 2 (before notify_groups, spools and meta) is brought to 5. */
 	struct state_db *sdb;
 	char err[256];
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE notify_groups; DROP TABLE spools;"
-	    " PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
+	    " DROP TABLE meta; PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(state_db_open(&sdb, f->path, err, sizeof err), 0);
 	state_db_close(sdb);
@@ -120,11 +120,27 @@ test_pragmas(void **state)
 	    NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM meta", -1, &st,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 4);
+	assert_int_equal(sqlite3_column_int(st, 0), 5);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+
+	/* The meta table: none, then a value, replaced, kept across a reopen. */
+	char v[32];
+	assert_int_equal(state_db_open(&sdb, f->path, err, sizeof err), 0);
+	assert_int_equal(state_db_meta_get(sdb, "digest_day", v, sizeof v), 1);
+	assert_int_equal(state_db_meta_put(sdb, "digest_day", "2026-03-14"), 0);
+	assert_int_equal(state_db_meta_put(sdb, "digest_day", "2026-03-15"), 0);
+	state_db_close(sdb);
+	assert_int_equal(state_db_open(&sdb, f->path, err, sizeof err), 0);
+	assert_int_equal(state_db_meta_get(sdb, "digest_day", v, sizeof v), 0);
+	assert_string_equal(v, "2026-03-15");
+	state_db_close(sdb);
 }
 
 struct spool_seen {
