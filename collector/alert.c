@@ -24,6 +24,7 @@ const char *const alert_kind_name[AK__COUNT] = {
 };
 const char *const alert_state_name[3] = { "pending", "firing", "resolved" };
 const char *const alert_severity_name[3] = { "info", "warning", "critical" };
+const char *const webhook_format_name[3] = { "covmon", "telegram", "zalo" };
 
 enum alert_severity
 alert_kind_severity(enum alert_kind k)

@@ -76,13 +76,20 @@ struct route_conf {
 };
 
 enum notifier_type { NT_EXEC, NT_WEBHOOK, NT_MQTT, NT_EMAIL };
+/* A webhook's body: covmon's payload, or a messaging tool's own API. */
+enum webhook_format { WF_COVMON, WF_TELEGRAM, WF_ZALO };
+extern const char *const webhook_format_name[3];
 struct notifier_conf {
 	char name[64];
 	enum notifier_type type;
 	double timeout;
 	char command[1024];           /* exec */
 	char url[512];                /* webhook */
-	char bearer_token[512];       /* webhook (or from token_file) */
+	char bearer_token[512];       /* webhook (or from token_file); zalo:
+	                                 the OA's access_token */
+	enum webhook_format format;   /* webhook */
+	char chat_id[64];             /* webhook, telegram */
+	char user_id[64];             /* webhook, zalo: the follower */
 	char smtp_url[512];           /* email */
 	char from[256];
 	char to[1024];                /* comma-separated */

@@ -74,6 +74,29 @@ notifier_conf(struct conf *c, const char *section, struct notifier_conf *n, cons
 		if (v[0])
 			CHECK(put(n->bearer_token, sizeof n->bearer_token, v, path, "bearer_token",
 			    err, errlen));
+		v = conf_str(c, section, "format", "covmon");
+		n->format = WF_COVMON;
+		while (n->format <= WF_ZALO && strcmp(v, webhook_format_name[n->format]) != 0)
+			n->format++;
+		if (n->format > WF_ZALO) {
+			snprintf(err, errlen, "%s:%u: [%s] format = '%s': expected covmon, telegram "
+			    "or zalo", path, conf_get(c, section, "format")->line, section, v);
+			return -1;
+		}
+		if (n->format == WF_TELEGRAM) {
+			CHECK(conf_require(c, section, "chat_id", &v, err, errlen));
+			CHECK(put(n->chat_id, sizeof n->chat_id, v, path, "chat_id", err, errlen));
+		}
+		if (n->format == WF_ZALO) {
+			CHECK(conf_require(c, section, "user_id", &v, err, errlen));
+			CHECK(put(n->user_id, sizeof n->user_id, v, path, "user_id", err, errlen));
+			if (n->bearer_token[0] == '\0') {
+				snprintf(err, errlen, "%s:%u: [%s] format = zalo needs the OA's access "
+				    "token in token_file", path, conf_get(c, section, "format")->line,
+				    section);
+				return -1;
+			}
+		}
 		break;
 	case NT_MQTT:
 		break;
@@ -453,8 +476,9 @@ collector_conf_print(const struct collector_conf *cc, FILE *out)
 		if (n->type == NT_EXEC)
 			fprintf(out, "command = %s\n", n->command);
 		if (n->type == NT_WEBHOOK)
-			fprintf(out, "url = %s\nbearer_token = %s\n", n->url,
-			    n->bearer_token[0] ? "********" : "");
+			fprintf(out, "url = %s\nbearer_token = %s\nformat = %s\nchat_id = %s\n"
+			    "user_id = %s\n", n->url, n->bearer_token[0] ? "********" : "",
+			    webhook_format_name[n->format], n->chat_id, n->user_id);
 		if (n->type == NT_EMAIL)
 			fprintf(out, "smtp_url = %s\nfrom = %s\nto = %s\nusername = %s\n"
 			    "password = %s\ntls = %s\n", n->smtp_url, n->from, n->to, n->username,

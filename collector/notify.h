@@ -30,6 +30,8 @@ int notify_webhook(const struct notifier_conf *n, const struct notify_msg *m, ch
     size_t errlen);
 int notify_email(const struct notifier_conf *n, const struct notify_msg *m, char *err,
     size_t errlen);
+/* A webhook's body for its format (to free()); NULL out of memory. */
+char *notify_webhook_body(const struct notifier_conf *n, const struct notify_msg *m);
 /* The plain-text mail (headers and body) into buf; for the tests too. */
 int notify_email_text(const struct notifier_conf *n, const struct notify_msg *m,
     double now, char *buf, size_t len);

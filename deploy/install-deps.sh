@@ -11,7 +11,7 @@ libmosquitto-dev librrd-dev libsnmp-dev libpcap-dev libjson-c-dev libsqlite3-dev
 libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev libinih-dev
 mosquitto mosquitto-clients rrdtool rrdcached snmpd snmp sqlite3
 iproute2 nftables procps python3 curl openssl clang
-python3-aiosmtpd faketime nginx"
+python3-aiosmtpd faketime nginx gammu-smsd"
 case ${1:-} in
 --bench) PKGS="$PKGS collectd-core tcpdump wrk" ;;
 "") ;;
@@ -41,7 +41,7 @@ $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends $missing
 # Debian starts daemons on install; covmon's tests start their own on
 # ports they pick, so the system-wide ones are stopped to keep ports free.
-for svc in mosquitto rrdcached snmpd collectd nginx; do
+for svc in mosquitto rrdcached snmpd collectd nginx gammu-smsd; do
 	if command -v systemctl >/dev/null 2>&1; then
 		$SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 	fi

@@ -34,6 +34,8 @@ install(FILES ${covmon_deploy}/rrdcached/rrdcached.default
         DESTINATION ${covmon_sharedir}/rrdcached COMPONENT collector)
 install(FILES ${covmon_deploy}/systemd/covmon-collector.service.d/rrdcached.conf
         DESTINATION ${covmon_sharedir}/systemd/covmon-collector.service.d COMPONENT collector)
+install(PROGRAMS ${covmon_deploy}/notify/sms-gammu DESTINATION ${covmon_sharedir}/notify
+  COMPONENT collector)
 install(DIRECTORY ${covmon_deploy}/bridge/ DESTINATION ${covmon_sharedir}/bridge
         COMPONENT collector)
 
