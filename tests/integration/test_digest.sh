@@ -125,6 +125,7 @@ sleep 2
 [ ! -s "$PAGES" ] || fail "a default route paged for the rollout backlog: $(head -c 600 "$PAGES")"
 pass "overdue hamlets and red communes firing, no page from a default route"
 
+
 # covmon digest: the same text now, and the API's fields.
 covmon digest --province lao-cai > "$T/cli.txt" || fail "covmon digest"
 grep -q "^Daily rollout digest — Lào Cai, $(date +%F)\$" "$T/cli.txt" || fail "covmon digest: $(cat "$T/cli.txt")"
@@ -148,6 +149,34 @@ rc=0; covmon digest --lang fr 2> /dev/null || rc=$?
 rc=0; covmon digest --province nowhere 2> /dev/null || rc=$?
 [ $rc -eq 1 ] || fail "covmon digest --province nowhere: exit $rc, want 1"
 pass "covmon digest and /api/v1/digest: the same text, errors refused"
+
+# One real outage among them: the real agent of Suối Chải reports, then
+# stops. The default route pages exactly that, with everything on-call
+# staff need, and still nothing of the backlog.
+AG=lc-batxat-suoichai-01
+agent_conf "$T/agent.conf" lao-cai 1
+run_agent "$T/agent.conf" "$T/agent.log"
+# Its samples stored (this test has no other agent), then judged covered.
+stored3() { [ "$(metric covmon_samples_stored_total)" -ge 3 ]; }
+wait_for 30 stored3 || fail "the real agent's samples not stored"
+wait_for 30 bash -c "curl -sf $API/api/v1/hamlets/bx-suoi-chai | grep -q '\"state\":\"covered\"'" \
+    || fail "Suối Chải not covered by its real agent"
+stop_agent
+wait_for 40 test -s "$PAGES" || fail "the outage paged nobody"
+sleep 3
+python3 - "$PAGES" "$PUBLIC" <<'EOF' || fail "the outage's page"
+import json, re, sys
+pages = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert len(pages) == 1, ["%s %s" % (p["kind"], p["scope"]) for p in pages]
+p = pages[0]
+assert p["kind"] == "hamlet_down" and p["severity"] == "critical" and p["state"] == "firing", p
+assert p["hamlets"] == ["bx-suoi-chai"], p["hamlets"]
+assert p["url"] == sys.argv[2] + "/hamlet/bx-suoi-chai", p["url"]
+assert p["summary"].startswith("[critical] Suối Chải (Bát Xát) down since "), p["summary"]
+assert re.search(r"ack: covmon ack %s\b" % p["id"], p["summary"]), p["summary"]
+print(p["summary"])
+EOF
+pass "a real outage among the backlog: exactly its page, with severity, name, ack command and link"
 
 # A restart the same day sends nothing again.
 stop_collector
