@@ -71,9 +71,11 @@ notify_email_text(const struct notifier_conf *n, const struct notify_msg *m, dou
 	struct tm tm;
 	size_t off, cut;
 
-	/* The subject: the state and the summary, cut at a character boundary. */
+	/* The subject: the state and the summary's first line (a digest's is
+	 * its title), cut at a character boundary. */
 	snprintf(subj, sizeof subj, "[covmon] %s: %s", strcmp(m->state, "resolved") == 0 ?
-	    "RESOLVED" : "ALERT", m->summary);
+	    "RESOLVED" : strcmp(m->state, "digest") == 0 ? "DIGEST" : "ALERT", m->summary);
+	subj[strcspn(subj, "\r\n")] = '\0';
 	cut = strlen(subj);
 	if (cut > 120) {
 		cut = 120;

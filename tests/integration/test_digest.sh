@@ -153,6 +153,7 @@ pass "covmon digest and /api/v1/digest: the same text, errors refused"
 # One real outage among them: the real agent of Suối Chải reports, then
 # stops. The default route pages exactly that, with everything on-call
 # staff need, and still nothing of the backlog.
+# shellcheck disable=SC2034 # read by lib.sh's agent_conf
 AG=lc-batxat-suoichai-01
 agent_conf "$T/agent.conf" lao-cai 1
 run_agent "$T/agent.conf" "$T/agent.log"

@@ -1,7 +1,8 @@
 /*
- * The webhook bodies: covmon's payload as is; a Telegram bot's sendMessage
- * and a Zalo Official Account's message, with the page's text cut at a
- * character boundary past each tool's limit.
+ * What the notifiers send: the webhook bodies (covmon's payload as is; a
+ * Telegram bot's sendMessage and a Zalo Official Account's message, with
+ * the page's text cut at a character boundary past each tool's limit) and
+ * a mail's subject.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -89,12 +90,64 @@ test_cut(void **state)
 	free(s);
 }
 
+static int
+b64val(char c)
+{
+	const char *t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p = strchr(t, c);
+	return c != '\0' && p != NULL ? (int)(p - t) : -1;
+}
+
+/* The decoded "=?UTF-8?B?...?=" Subject of a mail. */
+static void
+subject_of(const char *mail, char *out, size_t len)
+{
+	const char *p = strstr(mail, "Subject: =?UTF-8?B?");
+	size_t n = 0;
+	unsigned acc = 0;
+	int bits = 0, v;
+
+	assert_non_null(p);
+	for (p += strlen("Subject: =?UTF-8?B?"); (v = b64val(*p)) >= 0 && n + 1 < len; p++) {
+		acc = (acc << 6) | (unsigned)v;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			out[n++] = (char)((acc >> bits) & 0xFF);
+		}
+	}
+	out[n] = '\0';
+}
+
+/* A digest by mail: its title is the subject, not "ALERT" and the whole
+ * text with its line ends. */
+static void
+test_email_subject(void **state)
+{
+	(void)state;
+	struct notifier_conf n = { .type = NT_EMAIL, .from = "covmon@laocai.example",
+	    .to = "rollout@laocai.example" };
+	struct notify_msg m = { .json = "{}", .state = "digest", .kind = "digest", .scope = "province:lao-cai",
+	    .summary = "Daily rollout digest — Lào Cai, 2026-12-07\nCoverage 91.2 %\n" };
+	char mail[8192], subj[256];
+
+	assert_int_equal(notify_email_text(&n, &m, 1796600000, mail, sizeof mail), 0);
+	subject_of(mail, subj, sizeof subj);
+	assert_string_equal(subj, "[covmon] DIGEST: Daily rollout digest — Lào Cai, 2026-12-07");
+	m.state = "firing";
+	m.summary = "[critical] Suối Chải (Bát Xát) down since 2026-12-07 08:23 UTC+7";
+	assert_int_equal(notify_email_text(&n, &m, 1796600000, mail, sizeof mail), 0);
+	subject_of(mail, subj, sizeof subj);
+	assert_string_equal(subj, "[covmon] ALERT: [critical] Suối Chải (Bát Xát) down since "
+	    "2026-12-07 08:23 UTC+7");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_cut),
+		cmocka_unit_test(test_email_subject),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
