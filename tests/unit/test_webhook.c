@@ -126,7 +126,8 @@ test_email_subject(void **state)
 	(void)state;
 	struct notifier_conf n = { .type = NT_EMAIL, .from = "covmon@laocai.example",
 	    .to = "rollout@laocai.example" };
-	struct notify_msg m = { .json = "{}", .state = "digest", .kind = "digest", .scope = "province:lao-cai",
+	struct notify_msg m = { .json = "{}", .state = "digest", .kind = "digest",
+	    .scope = "province:lao-cai",
 	    .summary = "Daily rollout digest — Lào Cai, 2026-12-07\nCoverage 91.2 %\n" };
 	char mail[8192], subj[256];
 
