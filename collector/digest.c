@@ -261,9 +261,12 @@ digest_make(struct digest *d, const struct inventory *inv, const struct coverage
 		}
 	}
 	/* Inventory order: the lists read like the dashboard's. */
-	qsort(ov, nov, sizeof *ov, cmp_size);
-	qsort(red, nred, sizeof *red, cmp_size);
-	qsort(back, nback, sizeof *back, cmp_size);
+	if (nov > 0)
+		qsort(ov, nov, sizeof *ov, cmp_size);
+	if (nred > 0)
+		qsort(red, nred, sizeof *red, cmp_size);
+	if (nback > 0)
+		qsort(back, nback, sizeof *back, cmp_size);
 	if ((nov && (d->overdue = calloc(nov, sizeof *d->overdue)) == NULL) ||
 	    (nred && (d->red = calloc(nred, sizeof *d->red)) == NULL) ||
 	    (nback && (d->back = calloc(nback, sizeof *d->back)) == NULL))
