@@ -532,14 +532,14 @@ alerts_observe(struct alerts *al, const struct snapshot *s, double now)
 			snprintf(tx.what_vi, sizeof tx.what_vi, "%s (%s) chất lượng kém", h->name,
 			    c->name);
 			if (ev->loss_breach) {
-				snprintf(l, sizeof l, " loss %.1f %% (above %g %%; clears below %g %%)",
+				snprintf(l, sizeof l, " loss %.1f %% (fires above %g %%; clears below %g %%)",
 				    ev->loss_pct, ml, f * ml);
 				snprintf(lv, sizeof lv, " mất gói %.1f %% (ngưỡng %g %%; hết cảnh báo "
 				    "khi dưới %g %%)", ev->loss_pct, ml, f * ml);
 				vi_decimal(lv);
 			}
 			if (ev->rtt_breach) {
-				snprintf(r, sizeof r, "%s RTT %.0f ms (above %g ms; clears below %g ms)",
+				snprintf(r, sizeof r, "%s RTT %.0f ms (fires above %g ms; clears below %g ms)",
 				    l[0] ? "," : "", ev->rtt_ms, mr, f * mr);
 				snprintf(rv, sizeof rv, "%s độ trễ %.0f ms (ngưỡng %g ms; hết cảnh báo "
 				    "khi dưới %g ms)", lv[0] ? "," : "", ev->rtt_ms, mr, f * mr);
