@@ -276,6 +276,16 @@ refused_end() {
 	[ "$c1" = "$c0" ] || fail "$what: the agent connected ($((c1 - c0)) times)"
 	[ "$b1" = "$b0" ] || fail "$what: the broker logged $AGENT in ($((b1 - b0)) times)"
 	[ "$attempts" -ge 2 ] || fail "$what: only $attempts connection attempts in $secs s"
+	# The last attempt's handshake may still be under way (its connection
+	# is on the wire, its error not yet logged): give it a moment.
+	local tries=0
+	while { [ $((e1 - e0)) -lt "$attempts" ] || [ $((br1 - br0)) -lt "$attempts" ]; } &&
+	    [ $tries -lt 40 ]; do
+		sleep 0.25
+		tries=$((tries + 1))
+		e1=$(grep -cE "$err_re" "$T/agent.log" || true)
+		br1=$(grep -cE "$broker_re" "$T/mosquitto.log" || true)
+	done
 	[ $((e1 - e0)) -ge "$attempts" ] || fail "$what: $((e1 - e0)) TLS verification errors (/$err_re/) in the agent's log for $attempts attempts"
 	[ $((br1 - br0)) -ge "$attempts" ] || fail "$what: the broker logged $((br1 - br0)) handshakes failed by the client (/$broker_re/) for $attempts attempts"
 	# What the old broker had taken may still arrive; nothing made after.
