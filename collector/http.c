@@ -107,8 +107,8 @@ conn_of(struct MHD_Connection *c)
 	return ci != NULL ? ci->socket_context : NULL;
 }
 
-/* The whole request arrived and its response is queued: no deadline while
- * it is sent. */
+/* The whole request arrived: no deadline while it is handled and its
+ * response sent. */
 static void
 answering(struct MHD_Connection *c)
 {
@@ -572,11 +572,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 			*upload_size = 0;
 			return MHD_YES;
 		}
+		answering(c);        /* received whole: the rest is ours to do */
 		return handle_alerts(h, c, url, method, up);
 	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply_str(c, MHD_HTTP_METHOD_NOT_ALLOWED, "application/json",
 		    "{\"error\":\"method not allowed\"}");
+	/* Received whole: a graph that takes long to render is not cut. */
+	answering(c);
 	if (h->ctx.national != NULL && strncmp(url, "/api/v1/", 8) == 0 &&
 	    strcmp(url, "/api/v1/health") != 0)
 		return handle_national(h, c, url);
