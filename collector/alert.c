@@ -182,6 +182,15 @@ alert_local_time_lang(double t, bool vi, char *buf, size_t len)
 }
 
 void
+alert_vi_decimal(char *s)
+{
+	for (char *p = s; *p != '\0'; p++)
+		if (*p == '.' && p > s && p[-1] >= '0' && p[-1] <= '9' && p[1] >= '0' &&
+		    p[1] <= '9')
+			*p = ',';
+}
+
+void
 alert_local_time(double t, char *buf, size_t len)
 {
 	alert_local_time_lang(t, false, buf, len);

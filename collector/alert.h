@@ -193,6 +193,10 @@ void alert_summary_lang(const struct alert *a, bool vi, char *buf, size_t len);
  * process's zone: [alerts] timezone). */
 void alert_local_time(double t, char *buf, size_t len);
 void alert_local_time_lang(double t, bool vi, char *buf, size_t len);
+/* Vietnamese writes a decimal comma ("4,2 %"): a dot between two digits
+ * becomes one. Only for sentences of figures, never ones holding a name
+ * or an id. */
+void alert_vi_decimal(char *s);
 
 struct alert_silence {
 	int64_t id;

@@ -294,18 +294,6 @@ struct texts {
 	char what_vi[ALERT_TEXT_MAX], detail_vi[ALERT_TEXT_MAX];
 };
 
-/* Vietnamese writes a decimal comma: "4,2 %". A dot between two digits
- * becomes one; used only on sentences of figures, never on ones that hold
- * a name or an id. */
-static void
-vi_decimal(char *s)
-{
-	for (char *p = s; *p != '\0'; p++)
-		if (*p == '.' && p > s && p[-1] >= '0' && p[-1] <= '9' && p[1] >= '0' &&
-		    p[1] <= '9')
-			*p = ',';
-}
-
 /* "; also cut: A, B and C" behind a root, every name that fits (the
  * page's reader must know which sites are out), else "… and N more". */
 static void
@@ -536,14 +524,14 @@ alerts_observe(struct alerts *al, const struct snapshot *s, double now)
 				    ev->loss_pct, ml, f * ml);
 				snprintf(lv, sizeof lv, " mất gói %.1f %% (ngưỡng %g %%; hết cảnh báo "
 				    "khi dưới %g %%)", ev->loss_pct, ml, f * ml);
-				vi_decimal(lv);
+				alert_vi_decimal(lv);
 			}
 			if (ev->rtt_breach) {
 				snprintf(r, sizeof r, "%s RTT %.0f ms (fires above %g ms; clears below %g ms)",
 				    l[0] ? "," : "", ev->rtt_ms, mr, f * mr);
 				snprintf(rv, sizeof rv, "%s độ trễ %.0f ms (ngưỡng %g ms; hết cảnh báo "
 				    "khi dưới %g ms)", lv[0] ? "," : "", ev->rtt_ms, mr, f * mr);
-				vi_decimal(rv);
+				alert_vi_decimal(rv);
 			}
 			snprintf(tx.detail, sizeof tx.detail, ":%s%s", l, r);
 			snprintf(tx.detail_vi, sizeof tx.detail_vi, ":%s%s", lv, rv);
@@ -563,8 +551,10 @@ alerts_observe(struct alerts *al, const struct snapshot *s, double now)
 				    h->name, c->name, date);
 				snprintf(tx.detail, sizeof tx.detail, "; %s", h->agent ?
 				    "its agent never reported" : "no agent installed");
+				char date_vi[16];
+				inventory_date_str_lang(h->target_date, true, date_vi, sizeof date_vi);
 				snprintf(tx.what_vi, sizeof tx.what_vi, "%s (%s) quá hạn phủ sóng (hạn "
-				    "%.2s/%.2s/%.4s)", h->name, c->name, date + 8, date + 5, date);
+				    "%s)", h->name, c->name, date_vi);
 				snprintf(tx.detail_vi, sizeof tx.detail_vi, "; %s", h->agent ?
 				    "thiết bị đo chưa từng gửi số liệu" : "chưa lắp thiết bị đo");
 				/* Overdue since its target date ended, not since this
@@ -594,7 +584,7 @@ alerts_observe(struct alerts *al, const struct snapshot *s, double now)
 		snprintf(tx.what_vi, sizeof tx.what_vi, "xã %s (%s) ở mức đỏ", c->name, p->name);
 		snprintf(tx.detail_vi, sizeof tx.detail_vi, ": phủ sóng %.0f %%, mục tiêu %g %%",
 		    r->covered_pct, r->target_pct);
-		vi_decimal(tx.detail_vi);
+		alert_vi_decimal(tx.detail_vi);
 		struct alert_cond cond = {
 			.kind = AK_COMMUNE_RED, .scope = scope, .province = p->id,
 			.commune = c->id, .commune_name = c->name, .province_name = p->name,

@@ -351,9 +351,7 @@ fmt_pct(char *buf, size_t len, double v, bool vi)
 {
 	snprintf(buf, len, "%.1f", v);
 	if (vi)
-		for (char *p = buf; *p; p++)
-			if (*p == '.')
-				*p = ',';
+		alert_vi_decimal(buf);
 }
 
 /* A target as given ("97", "97.5" / "97,5"). */
@@ -362,9 +360,7 @@ fmt_target(char *buf, size_t len, double v, bool vi)
 {
 	snprintf(buf, len, "%g", v);
 	if (vi)
-		for (char *p = buf; *p; p++)
-			if (*p == '.')
-				*p = ',';
+		alert_vi_decimal(buf);
 }
 
 /* A count with thousands grouped: "1,234" or "1.234". */
@@ -388,14 +384,9 @@ fmt_count(char *buf, size_t len, uint64_t n, bool vi)
 static void
 fmt_date(char *buf, size_t len, int32_t days, bool vi)
 {
-	time_t t = (time_t)days * 86400;
-	struct tm tm;
-
-	if (days == INV_NO_DATE || gmtime_r(&t, &tm) == NULL) {
+	inventory_date_str_lang(days, vi, buf, len);
+	if (buf[0] == '\0')
 		snprintf(buf, len, "-");
-		return;
-	}
-	strftime(buf, len, vi ? "%d/%m/%Y" : "%Y-%m-%d", &tm);
 }
 
 /* The local day of a time, in the same two forms. */

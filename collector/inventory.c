@@ -305,7 +305,7 @@ civil_from_days(int32_t z, int *y, int *m, int *d)
 }
 
 void
-inventory_date_str(int32_t days, char *buf, size_t len)
+inventory_date_str_lang(int32_t days, bool vi, char *buf, size_t len)
 {
 	int y, m, d;
 
@@ -316,7 +316,16 @@ inventory_date_str(int32_t days, char *buf, size_t len)
 		return;
 	}
 	civil_from_days(days, &y, &m, &d);
-	snprintf(buf, len, "%04d-%02d-%02d", y, m, d);
+	if (vi)
+		snprintf(buf, len, "%02d/%02d/%04d", d, m, y);
+	else
+		snprintf(buf, len, "%04d-%02d-%02d", y, m, d);
+}
+
+void
+inventory_date_str(int32_t days, char *buf, size_t len)
+{
+	inventory_date_str_lang(days, false, buf, len);
 }
 
 static bool

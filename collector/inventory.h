@@ -117,6 +117,8 @@ void	inventory_summary(const struct inventory *inv, FILE *fp);
 
 /* "YYYY-MM-DD" of a date into buf (at least 11 bytes), "" for INV_NO_DATE. */
 void	inventory_date_str(int32_t days, char *buf, size_t len);
+/* The same, "31/12/2026" when vi. */
+void	inventory_date_str_lang(int32_t days, bool vi, char *buf, size_t len);
 /* "YYYY-MM-DD", a real date from 1970 on, into days. Returns 0 or -1. */
 int	inventory_date_parse(const char *s, int32_t *days);
 
