@@ -14,13 +14,6 @@ const char *const hamlet_state_name[HS__COUNT] = {
 	"covered", "degraded", "down", "unreachable", "unmonitored",
 };
 
-/*
- * covered_pct is compared with the target with this much slack: a target
- * minus the margin is a rounded subtraction and may miss an exact
- * boundary by one ulp, while one hamlet in INV_MAX_HAMLETS is 5e-5 %.
- */
-#define PCT_EPSILON	1e-9
-
 /* What pass 1 found of a hamlet, before the uplinks are looked at. */
 enum kind {
 	K_UNMONITORED,	/* no agent, or it never reported: no evidence */
@@ -39,21 +32,6 @@ hamlet_state_lookup(const char *name)
 	if (strcmp(name, "uncovered") == 0)
 		return -2;
 	return -1;
-}
-
-const char *
-colour_name(enum colour c)
-{
-	switch (c) {
-	case COLOUR_GREEN:
-		return "green";
-	case COLOUR_YELLOW:
-		return "yellow";
-	case COLOUR_RED:
-		return "red";
-	default:
-		return NULL;
-	}
 }
 
 /* Index of the same hamlet in prev, or -1. By index when prev was made of
@@ -137,7 +115,8 @@ resolve_top(const struct inventory *inv, const uint8_t *kind, int32_t *top,
 }
 
 static void
-rollup_finish(struct rollup *r, const struct inv_target *t, double margin)
+rollup_finish(struct rollup *r, const struct inv_target *t, double margin,
+    int32_t today)
 {
 	r->covered_pct = r->total > 0 ?
 	    (double)r->counts[HS_COVERED] * 100.0 / (double)r->total : NAN;
@@ -149,14 +128,8 @@ rollup_finish(struct rollup *r, const struct inv_target *t, double margin)
 	}
 	r->target_pct = t->pct;
 	r->deadline = t->deadline;
-	if (isnan(r->covered_pct))
-		r->colour = COLOUR_NONE;
-	else if (r->covered_pct >= t->pct - PCT_EPSILON)
-		r->colour = COLOUR_GREEN;
-	else if (r->covered_pct >= t->pct - margin - PCT_EPSILON)
-		r->colour = COLOUR_YELLOW;
-	else
-		r->colour = COLOUR_RED;
+	r->colour = (int8_t)target_colour(r->covered_pct, t->pct, t->deadline,
+	    margin, today);
 }
 
 static void
@@ -295,11 +268,11 @@ coverage_evaluate(struct coverage **out, const struct inventory *inv,
 	}
 	for (size_t i = 0; i < inv->ncommunes; i++)
 		rollup_finish(&c->communes[i], &inv->communes[i].effective,
-		    cf->yellow_margin_pct);
+		    cf->yellow_margin_pct, target_day(now));
 	for (size_t i = 0; i < inv->nprovinces; i++)
 		rollup_finish(&c->provinces[i], &inv->provinces[i].target,
-		    cf->yellow_margin_pct);
-	rollup_finish(&c->all, NULL, cf->yellow_margin_pct);
+		    cf->yellow_margin_pct, target_day(now));
+	rollup_finish(&c->all, NULL, cf->yellow_margin_pct, target_day(now));
 
 	free(top);
 	*out = c;

@@ -14,6 +14,7 @@
 #include "inventory.h"
 #include "metric.h"
 #include "sample.h"
+#include "target.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,9 +37,6 @@ extern const char *const hamlet_state_name[HS__COUNT];
  * unreachable + unmonitored), for filters. */
 int hamlet_state_lookup(const char *name);
 
-enum colour { COLOUR_NONE = -1, COLOUR_GREEN, COLOUR_YELLOW, COLOUR_RED };
-/* "green", "yellow", "red"; NULL for COLOUR_NONE (no target) */
-const char *colour_name(enum colour c);
 
 struct coverage_conf {
 	double window;             /* seconds of samples judged */

@@ -19,7 +19,7 @@
 
 /* Dates are whole days since 1970-01-01 (UTC): a date means its 00:00 UTC,
  * that is (time_t)days * 86400. */
-#define INV_NO_DATE		INT32_MIN
+#define INV_NO_DATE		INT32_MIN	/* = TARGET_NO_DATE */
 /* Bounds: past them a file is refused rather than eating the collector. */
 #define INV_MAX_HAMLETS		2000000
 #define INV_NAME_MAX		256	/* bytes in a display name */

@@ -66,21 +66,15 @@ rollup_add(struct rollup *ru, const struct hamlet_eval *e)
 }
 
 /* What the evaluator would conclude: covered %, and the colour against the
- * target with a 10-point yellow margin. */
+ * target (the one rule, common/target.c) with a 10-point yellow margin. */
 static void
 rollup_finish(struct rollup *ru, const struct inv_target *t)
 {
 	ru->covered_pct = ru->total ? 100.0 * ru->counts[HS_COVERED] / ru->total : NAN;
 	ru->target_pct = t->set ? t->pct : NAN;
 	ru->deadline = t->set ? t->deadline : INV_NO_DATE;
-	if (!t->set)
-		ru->colour = COLOUR_NONE;
-	else if (ru->covered_pct >= t->pct)
-		ru->colour = COLOUR_GREEN;
-	else if (ru->covered_pct >= t->pct - 10)
-		ru->colour = COLOUR_YELLOW;
-	else
-		ru->colour = COLOUR_RED;
+	ru->colour = (int8_t)target_colour(ru->covered_pct, ru->target_pct,
+	    ru->deadline, 10, target_day(NOW));
 }
 
 static int
