@@ -1,0 +1,430 @@
+/*
+ * The pieces every page is made of (pg_*): writing and escaping, links,
+ * figures, dates and durations, the page frame (head with the search box,
+ * foot), the rollup summaries and the graph images.
+ */
+#include "pages_int.h"
+
+const char *
+pg_tr(const struct page *p, enum msg m)
+{
+	return pg_msgs[m][p->lang];
+}
+
+void
+pg_put(struct page *p, const char *s)
+{
+	fputs(s, p->f);
+}
+
+
+void
+pg_pf(struct page *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(p->f, fmt, ap);
+	va_end(ap);
+}
+
+/* Text and attribute values: the five characters that mean something in
+ * HTML are escaped, so a hamlet named <script> is shown as text. */
+void
+pg_esc(struct page *p, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", p->f); break;
+		case '<': fputs("&lt;", p->f); break;
+		case '>': fputs("&gt;", p->f); break;
+		case '"': fputs("&quot;", p->f); break;
+		case '\'': fputs("&#39;", p->f); break;
+		default: fputc(*s, p->f); break;
+		}
+	}
+}
+
+const char *
+pg_state_word(const struct page *p, int st)
+{
+	return st >= 0 && st < HS__COUNT ? pg_state_words[st][p->lang] : "?";
+}
+
+const char *
+pg_state_class(int st)
+{
+	return st >= 0 && st < HS__COUNT ? hamlet_state_name[st] : "unmonitored";
+}
+
+void
+pg_badge(struct page *p, int st)
+{
+	pg_pf(p, "<span class=\"badge st-%s\">", pg_state_class(st));
+	pg_esc(p, pg_state_word(p, st));
+	pg_put(p, "</span>");
+}
+
+/* <a href="/KIND/ID?qs">NAME</a> */
+void
+pg_link(struct page *p, const char *kind, const char *id, const char *name)
+{
+	pg_pf(p, "<a href=\"/%s/", kind);
+	pg_esc(p, id);
+	pg_pf(p, "%s\">", p->qs);
+	pg_esc(p, name);
+	pg_put(p, "</a>");
+}
+
+void
+pg_link_hamlet(struct page *p, size_t i)
+{
+	pg_link(p, "hamlet", p->inv->hamlets[i].id, p->inv->hamlets[i].name);
+}
+
+void
+pg_link_commune(struct page *p, size_t i)
+{
+	pg_link(p, "commune", p->inv->communes[i].id, p->inv->communes[i].name);
+}
+
+void
+pg_link_province(struct page *p, size_t i)
+{
+	pg_link(p, "province", p->inv->provinces[i].id, p->inv->provinces[i].name);
+}
+
+/* "3 d 4 h", "5 h 12 min", "4 min", "30 s" */
+void
+pg_duration(struct page *p, double secs)
+{
+	long s = isfinite(secs) && secs > 0 ? lround(secs) : 0;
+
+	if (s >= 86400)
+		pg_pf(p, "%ld %s %ld %s", s / 86400, pg_tr(p, T_DAYS), s % 86400 / 3600, pg_tr(p, T_HOURS));
+	else if (s >= 3600)
+		pg_pf(p, "%ld %s %ld %s", s / 3600, pg_tr(p, T_HOURS), s % 3600 / 60, pg_tr(p, T_MIN));
+	else if (s >= 60)
+		pg_pf(p, "%ld %s", s / 60, pg_tr(p, T_MIN));
+	else
+		pg_pf(p, "%ld %s", s, pg_tr(p, T_SEC));
+}
+
+/* Local time, "2025-11-22 14:03". */
+void
+pg_clock_time(struct page *p, double t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char buf[32];
+
+	if (localtime_r(&tt, &tm) == NULL || strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(buf, sizeof buf, "%.0f", t);
+	pg_put(p, buf);
+}
+
+/* "5 min ago" with the date and time as a tooltip; "never" for 0. */
+void
+pg_ago(struct page *p, double t)
+{
+	if (!(t > 0)) {
+		pg_esc(p, pg_tr(p, T_NEVER));
+		return;
+	}
+	pg_put(p, "<time title=\"");
+	pg_clock_time(p, t);
+	pg_put(p, "\">");
+	pg_duration(p, p->env->now - t);
+	pg_pf(p, " %s</time>", pg_tr(p, T_AGO));
+}
+
+void
+pg_pct(struct page *p, double v)
+{
+	if (isfinite(v))
+		pg_pf(p, "%.1f&nbsp;%%", v);
+	else
+		pg_put(p, "—");
+}
+
+void
+pg_date(struct page *p, int32_t days)
+{
+	char buf[16];
+
+	if (days == INV_NO_DATE) {
+		pg_put(p, "—");
+		return;
+	}
+	inventory_date_str(days, buf, sizeof buf);
+	pg_put(p, buf);
+}
+
+/* A value with `dec` decimals and a unit, or a dash. */
+void
+pg_num(struct page *p, double v, int dec, const char *unit)
+{
+	if (isfinite(v))
+		pg_pf(p, "%.*f%s%s", dec, v, unit[0] ? "&nbsp;" : "", unit);
+	else
+		pg_put(p, "—");
+}
+
+static const char *
+colour_class(int c)
+{
+	const char *n = colour_name((enum colour)c);
+	return n ? n : "none";
+}
+
+/*
+ * Covered % as a bar, coloured against the target, with the target as a
+ * tick: an SVG, because inline style attributes would need 'unsafe-inline'
+ * in the Content-Security-Policy.
+ */
+static void
+bar(struct page *p, const struct rollup *ru)
+{
+	double v = isfinite(ru->covered_pct) ? ru->covered_pct : 0;
+
+	pg_pf(p, "<svg class=\"bar\" viewBox=\"0 0 100 10\" preserveAspectRatio=\"none\" "
+	    "aria-hidden=\"true\"><rect class=\"bar-bg\" width=\"100\" height=\"10\"/>"
+	    "<rect class=\"c-%s\" width=\"%.2f\" height=\"10\"/>", colour_class(ru->colour), v);
+	if (isfinite(ru->target_pct))
+		pg_pf(p, "<rect class=\"bar-target\" x=\"%.2f\" width=\"1.2\" height=\"10\"/>",
+		    fmin(fmax(ru->target_pct - 0.6, 0), 98.8));
+	pg_put(p, "</svg>");
+}
+
+/* --- page frame --- */
+
+void
+pg_head(struct page *p, const char *title, const char *path)
+{
+	pg_pf(p, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
+	    p->lang == PAGES_VI ? "vi" : "en");
+	if (p->refresh > 0)
+		pg_pf(p, "<meta http-equiv=\"refresh\" content=\"%d\">\n", p->refresh);
+	pg_put(p, "<title>");
+	pg_esc(p, title);
+	pg_put(p, " — covmon</title>\n<link rel=\"stylesheet\" href=\"" PAGES_CSS_PATH "\">\n"
+	    "</head><body>\n<header><a class=\"brand\" href=\"/");
+	pg_put(p, p->qs);
+	pg_pf(p, "\">covmon</a><nav><a href=\"/%s\">%s</a><a href=\"/alerts%s\">%s</a></nav>",
+	    p->qs, pg_tr(p, T_OVERVIEW), p->qs, pg_tr(p, T_ALERTS));
+	/* The search box: a plain GET form, the language kept in a hidden field. */
+	pg_pf(p, "<form class=\"search\" action=\"/search\" method=\"get\" role=\"search\">"
+	    "<input type=\"search\" name=\"q\" placeholder=\"%s\" aria-label=\"%s\">",
+	    pg_tr(p, T_SEARCH_HINT), pg_tr(p, T_SEARCH));
+	if (p->lang == PAGES_VI)
+		pg_put(p, "<input type=\"hidden\" name=\"lang\" value=\"vi\">");
+	pg_pf(p, "<button type=\"submit\">%s</button></form><span class=\"lang\">",
+	    pg_tr(p, T_SEARCH));
+	/* The language switch: the same page, the other language. */
+	pg_pf(p, "<a%s href=\"", p->lang == PAGES_EN ? " class=\"on\"" : "");
+	pg_esc(p, path);
+	pg_pf(p, "?lang=en%s\">EN</a> <a%s href=\"", p->qs_refresh,
+	    p->lang == PAGES_VI ? " class=\"on\"" : "");
+	pg_esc(p, path);
+	pg_pf(p, "?lang=vi%s\">VI</a></span></header>\n<main>\n", p->qs_refresh);
+}
+
+void
+pg_foot(struct page *p)
+{
+	pg_put(p, "</main>\n<footer>covmon " COVMON_VERSION);
+	if (p->cov != NULL) {
+		pg_pf(p, " · %s ", pg_tr(p, T_EVALUATED));
+		pg_clock_time(p, p->cov->at);
+	}
+	if (p->env->thr != NULL)
+		pg_pf(p, " · %s: %s ≤ %g&nbsp;%%, %s ≤ %g&nbsp;ms", pg_tr(p, T_THRESHOLDS),
+		    pg_tr(p, T_LOSS), p->env->thr->max_loss_pct, pg_tr(p, T_RTT), p->env->thr->max_rtt_ms);
+	pg_pf(p, " · %s: ", pg_tr(p, T_REFRESH));
+	if (p->refresh > 0)
+		pg_pf(p, "%d %s", p->refresh, pg_tr(p, T_SEC));
+	else
+		pg_put(p, pg_tr(p, T_OFF));
+	pg_put(p, "</footer>\n</body></html>\n");
+}
+
+/* A page that only says why it is not the page asked for. */
+void
+pg_notice_page(struct page *p, const char *path, const char *title, const char *text,
+    const char *detail)
+{
+	pg_head(p, title, path);
+	pg_put(p, "<h1>");
+	pg_esc(p, title);
+	pg_put(p, "</h1>\n<p class=\"card\">");
+	pg_esc(p, text);
+	if (detail != NULL) {
+		pg_put(p, "<br><code>");
+		pg_esc(p, detail);
+		pg_put(p, "</code>");
+	}
+	pg_pf(p, "</p>\n<p><a href=\"/%s\">%s</a></p>\n", p->qs, pg_tr(p, T_OVERVIEW));
+	pg_foot(p);
+}
+
+/* The counts of a rollup as cells, covered first. */
+void
+pg_count_cells(struct page *p, const struct rollup *ru)
+{
+	for (int i = 0; i < HS__COUNT; i++) {
+		if (ru->counts[i] == 0)
+			pg_put(p, "<td class=\"num zero hide-sm\">0</td>");
+		else
+			pg_pf(p, "<td class=\"num hide-sm\">%u</td>", ru->counts[i]);
+	}
+	pg_pf(p, "<td class=\"num\">%u</td>", ru->total);
+}
+
+void
+pg_count_headers(struct page *p)
+{
+	for (int i = 0; i < HS__COUNT; i++) {
+		pg_pf(p, "<th class=\"num hide-sm\"><span class=\"dot st-%s\"></span>",
+		    pg_state_class(i));
+		pg_esc(p, pg_state_word(p, i));
+		pg_put(p, "</th>");
+	}
+	pg_pf(p, "<th class=\"num\">%s</th>", pg_tr(p, T_TOTAL));
+}
+
+/* Covered %, bar, target and deadline cells of a scope. */
+void
+pg_target_cells(struct page *p, const struct rollup *ru)
+{
+	pg_pf(p, "<td class=\"num c-%s\"><b>", colour_class(ru->colour));
+	pg_pct(p, ru->covered_pct);
+	pg_put(p, "</b></td><td class=\"barcell\">");
+	bar(p, ru);
+	pg_put(p, "</td><td class=\"num\">");
+	if (isfinite(ru->target_pct))
+		pg_pct(p, ru->target_pct);
+	else
+		pg_esc(p, pg_tr(p, T_NO_TARGET));
+	pg_put(p, "</td><td class=\"hide-sm\">");
+	pg_date(p, ru->deadline);
+	pg_put(p, "</td>");
+}
+
+void
+pg_target_headers(struct page *p)
+{
+	pg_pf(p, "<th class=\"num\">%s</th><th></th><th class=\"num\">%s</th>"
+	    "<th class=\"hide-sm\">%s</th>", pg_tr(p, T_COVERED), pg_tr(p, T_TARGET), pg_tr(p, T_DEADLINE));
+}
+
+/* The summary boxes at the top of a province or commune page. */
+void
+pg_summary(struct page *p, const struct rollup *ru)
+{
+	pg_pf(p, "<div class=\"stats\"><div class=\"stat big c-%s\"><b>", colour_class(ru->colour));
+	pg_pct(p, ru->covered_pct);
+	pg_pf(p, "</b>%s", pg_tr(p, T_COVERED));
+	if (isfinite(ru->target_pct)) {
+		pg_pf(p, " · %s ", pg_tr(p, T_TARGET));
+		pg_pct(p, ru->target_pct);
+		if (ru->deadline != INV_NO_DATE) {
+			pg_pf(p, " %s ", pg_tr(p, T_DEADLINE));
+			pg_date(p, ru->deadline);
+		}
+	}
+	pg_put(p, "</div>");
+	for (int i = 0; i < HS__COUNT; i++) {
+		pg_pf(p, "<div class=\"stat\"><b>%u</b><span class=\"dot st-%s\"></span>",
+		    ru->counts[i], pg_state_class(i));
+		pg_esc(p, pg_state_word(p, i));
+		pg_put(p, "</div>");
+	}
+	pg_pf(p, "<div class=\"stat\"><b>%u</b>%s</div>", ru->overdue, pg_tr(p, T_OVERDUE));
+	pg_put(p, "</div>\n");
+}
+
+void
+pg_blind_note(struct page *p)
+{
+	if (p->cov->blind) {
+		pg_put(p, "<p class=\"card warn\">");
+		pg_esc(p, pg_tr(p, T_BLIND));
+		pg_put(p, "</p>\n");
+	}
+}
+
+/* An <img> of a graph, or "no data yet" when its file is not there. */
+static bool
+file_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool
+pg_site_file(const struct page *p, const struct inv_hamlet *h, const char *group)
+{
+	char path[1200];
+
+	if (h->agent == NULL || p->env->data_dir == NULL)
+		return false;
+	if (snprintf(path, sizeof path, "%s/rrd/%s/%s/%s.rrd", p->env->data_dir,
+	    p->inv->provinces[h->province].id, h->agent, group) >= (int)sizeof path)
+		return false;
+	return file_exists(path);
+}
+
+static bool
+rollup_file(const struct page *p, size_t province, const char *commune)
+{
+	char path[1200];
+	int n;
+
+	if (p->env->data_dir == NULL)
+		return false;
+	if (commune != NULL)
+		n = snprintf(path, sizeof path, "%s/rrd/%s/_commune_%s.rrd", p->env->data_dir,
+		    p->inv->provinces[province].id, commune);
+	else
+		n = snprintf(path, sizeof path, "%s/rrd/%s/_province.rrd", p->env->data_dir,
+		    p->inv->provinces[province].id);
+	return n < (int)sizeof path && file_exists(path);
+}
+
+void
+pg_graph_img(struct page *p, const char *tmpl, const char *id, const char *range,
+    const char *alt, bool have)
+{
+	if (!have) {
+		pg_pf(p, "<div class=\"nograph\">%s — %s</div>", alt, pg_tr(p, T_NO_DATA));
+		return;
+	}
+	pg_pf(p, "<a href=\"/graph/%s/", tmpl);
+	pg_esc(p, id);
+	pg_pf(p, ".svg?range=%s\"><img src=\"/graph/%s/", range, tmpl);
+	pg_esc(p, id);
+	pg_pf(p, ".png?range=%s\" width=\"800\" height=\"300\" loading=\"lazy\" alt=\"", range);
+	pg_esc(p, alt);
+	pg_put(p, "\"></a>");
+}
+
+void
+pg_coverage_graph(struct page *p, size_t province, const char *commune, const char *id)
+{
+	pg_pf(p, "<h2>%s</h2>\n<div class=\"graphs one\">", pg_tr(p, T_COVERAGE_MONTH));
+	bool have = rollup_file(p, province, commune);
+	pg_graph_img(p, "coverage", id, "1m", pg_tr(p, T_COVERAGE_MONTH), have);
+	pg_put(p, "</div>\n");
+	if (have) {
+		static const char *const ranges[] = { "6h", "1d", "1w", "1y" };
+		pg_pf(p, "<p class=\"ranges\">%s", pg_tr(p, T_OTHER_RANGES));
+		for (size_t k = 0; k < sizeof ranges / sizeof ranges[0]; k++) {
+			pg_put(p, "<a href=\"/graph/coverage/");
+			pg_esc(p, id);
+			pg_pf(p, ".png?range=%s\">%s</a>", ranges[k], ranges[k]);
+		}
+		pg_put(p, "</p>\n");
+	}
+}

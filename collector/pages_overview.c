@@ -1,0 +1,404 @@
+/*
+ * The overview (/), the national view, and a province (/province/<id>):
+ * communes worst first and the map of its hamlets.
+ */
+#include "pages_int.h"
+
+/* Keeps the TOP_N largest keys seen (ties: the first one stays first). */
+struct top {
+	size_t idx[TOP_N];
+	double key[TOP_N];
+	int n;
+};
+
+static void
+top_add(struct top *t, size_t idx, double key)
+{
+	int i = t->n < TOP_N ? t->n++ : TOP_N;
+
+	if (i == TOP_N && !(key > t->key[TOP_N - 1]))
+		return;
+	if (i == TOP_N)
+		i = TOP_N - 1;
+	while (i > 0 && key > t->key[i - 1]) {
+		t->idx[i] = t->idx[i - 1];
+		t->key[i] = t->key[i - 1];
+		i--;
+	}
+	t->idx[i] = idx;
+	t->key[i] = key;
+}
+
+static void
+worst_loss(struct page *p)
+{
+	struct top t = { .n = 0 };
+
+	for (size_t i = 0; i < p->inv->nhamlets; i++) {
+		double l = p->cov->hamlets[i].loss_pct;
+		if (isfinite(l) && l > 0)
+			top_add(&t, i, l);
+	}
+	pg_pf(p, "<h2>%s <small>(%s ", pg_tr(p, T_WORST_LOSS), pg_tr(p, T_WINDOW));
+	pg_duration(p, p->env->thr ? p->env->thr->window : 0);
+	pg_put(p, ")</small></h2>\n");
+	if (t.n == 0) {
+		pg_pf(p, "<p class=\"muted\">%s</p>\n", pg_tr(p, T_NONE_LOSS));
+		return;
+	}
+	pg_pf(p, "<div class=\"scroll\"><table><thead><tr><th>%s</th><th class=\"hide-sm\">%s</th>"
+	    "<th class=\"num\">%s</th><th class=\"num\">%s</th><th>%s</th></tr></thead><tbody>\n",
+	    pg_tr(p, T_HAMLET), pg_tr(p, T_COMMUNE), pg_tr(p, T_LOSS), pg_tr(p, T_RTT), pg_tr(p, T_STATE));
+	for (int k = 0; k < t.n; k++) {
+		size_t i = t.idx[k];
+		const struct hamlet_eval *e = &p->cov->hamlets[i];
+		pg_put(p, "<tr><td class=\"name\">");
+		pg_link_hamlet(p, i);
+		pg_put(p, "</td><td class=\"hide-sm\">");
+		pg_link_commune(p, (size_t)p->inv->hamlets[i].commune);
+		pg_put(p, "</td><td class=\"num\">");
+		pg_pct(p, e->loss_pct);
+		pg_put(p, "</td><td class=\"num\">");
+		pg_num(p, e->rtt_ms, 0, "ms");
+		pg_put(p, "</td><td>");
+		pg_badge(p, e->state);
+		pg_put(p, "</td></tr>\n");
+	}
+	pg_put(p, "</tbody></table></div>\n");
+}
+
+static void
+worst_downtime(struct page *p)
+{
+	struct pages_downtime rows[TOP_N];
+	const struct pages_source *src = p->env->src;
+	int n = -1;
+
+	pg_pf(p, "<h2>%s <small>(%s)</small></h2>\n", pg_tr(p, T_WORST_DOWN), pg_tr(p, T_LAST_7_DAYS));
+	if (src != NULL && src->worst_downtime != NULL)
+		n = src->worst_downtime(src->arg, p->env->now - WEEK, p->env->now, rows, TOP_N);
+	if (n < 0) {
+		pg_pf(p, "<p class=\"muted\">%s</p>\n", pg_tr(p, T_NO_DB));
+		return;
+	}
+	/* The DB may name hamlets a reload removed: those are left out. */
+	int shown = 0;
+	for (int k = 0; k < n && k < TOP_N; k++) {
+		const struct inv_hamlet *h = inventory_hamlet(p->inv, rows[k].hamlet);
+		if (h == NULL || !(rows[k].seconds >= 1))
+			continue;
+		size_t i = (size_t)(h - p->inv->hamlets);
+		if (shown++ == 0)
+			pg_pf(p, "<div class=\"scroll\"><table><thead><tr><th>%s</th>"
+			    "<th class=\"hide-sm\">%s</th><th class=\"num\">%s</th><th>%s</th></tr>"
+			    "</thead><tbody>\n", pg_tr(p, T_HAMLET), pg_tr(p, T_COMMUNE), pg_tr(p, T_DOWNTIME),
+			    pg_tr(p, T_STATE));
+		pg_put(p, "<tr><td class=\"name\">");
+		pg_link_hamlet(p, i);
+		pg_put(p, "</td><td class=\"hide-sm\">");
+		pg_link_commune(p, (size_t)h->commune);
+		pg_put(p, "</td><td class=\"num\">");
+		pg_duration(p, rows[k].seconds);
+		pg_put(p, "</td><td>");
+		pg_badge(p, p->cov->hamlets[i].state);
+		pg_put(p, "</td></tr>\n");
+	}
+	if (shown == 0)
+		pg_pf(p, "<p class=\"muted\">%s</p>\n", pg_tr(p, T_NONE_DOWN));
+	else
+		pg_put(p, "</tbody></table></div>\n");
+}
+
+static void
+communes_behind(struct page *p)
+{
+	struct top t = { .n = 0 };
+
+	for (size_t i = 0; i < p->inv->ncommunes; i++) {
+		const struct rollup *ru = &p->cov->communes[i];
+		double gap = ru->target_pct - ru->covered_pct;
+		if (isfinite(gap) && gap > 0)
+			top_add(&t, i, gap);
+	}
+	pg_pf(p, "<h2>%s</h2>\n", pg_tr(p, T_BEHIND));
+	if (t.n == 0) {
+		pg_pf(p, "<p class=\"muted\">%s</p>\n", pg_tr(p, T_NONE_BEHIND));
+		return;
+	}
+	pg_pf(p, "<div class=\"scroll\"><table><thead><tr><th>%s</th><th class=\"hide-sm\">%s</th>",
+	    pg_tr(p, T_COMMUNE), pg_tr(p, T_PROVINCE));
+	pg_target_headers(p);
+	pg_pf(p, "<th class=\"num\">%s</th></tr></thead><tbody>\n", pg_tr(p, T_SHORTFALL));
+	for (int k = 0; k < t.n; k++) {
+		size_t i = t.idx[k];
+		pg_put(p, "<tr><td class=\"name\">");
+		pg_link_commune(p, i);
+		pg_put(p, "</td><td class=\"hide-sm\">");
+		pg_link_province(p, (size_t)p->inv->communes[i].province);
+		pg_put(p, "</td>");
+		pg_target_cells(p, &p->cov->communes[i]);
+		pg_put(p, "<td class=\"num\">");
+		pg_pf(p, "%.1f&nbsp;%%", t.key[k]);
+		pg_put(p, "</td></tr>\n");
+	}
+	pg_put(p, "</tbody></table></div>\n");
+}
+
+void
+page_overview(struct page *p)
+{
+	pg_head(p, pg_tr(p, T_TITLE_OVERVIEW), "/");
+	pg_pf(p, "<h1>%s</h1>\n", pg_tr(p, T_TITLE_OVERVIEW));
+	pg_blind_note(p);
+	pg_pf(p, "<div class=\"scroll\"><table class=\"scopes\"><thead><tr><th>%s</th>",
+	    pg_tr(p, T_PROVINCE));
+	pg_target_headers(p);
+	pg_count_headers(p);
+	pg_pf(p, "<th class=\"num hide-sm\">%s</th></tr></thead><tbody>\n", pg_tr(p, T_OVERDUE));
+	for (size_t i = 0; i < p->inv->nprovinces; i++) {
+		const struct rollup *ru = &p->cov->provinces[i];
+		pg_put(p, "<tr><td class=\"name\">");
+		pg_link_province(p, i);
+		pg_put(p, "</td>");
+		pg_target_cells(p, ru);
+		pg_count_cells(p, ru);
+		pg_pf(p, "<td class=\"num hide-sm\">%u</td></tr>\n", ru->overdue);
+	}
+	if (p->inv->nprovinces > 1) {
+		const struct rollup *ru = &p->cov->all;
+		pg_pf(p, "<tr class=\"all\"><td class=\"name\">%s</td><td class=\"num\"><b>",
+		    pg_tr(p, T_ALL));
+		pg_pct(p, ru->covered_pct);
+		pg_put(p, "</b></td><td></td><td></td><td class=\"hide-sm\"></td>");
+		pg_count_cells(p, ru);
+		pg_pf(p, "<td class=\"num hide-sm\">%u</td></tr>\n", ru->overdue);
+	}
+	pg_put(p, "</tbody></table></div>\n");
+	pg_firing_alerts(p);
+	communes_behind(p);
+	worst_loss(p);
+	worst_downtime(p);
+	pg_foot(p);
+}
+
+/* --- the national view: the provinces' summaries --- */
+
+void
+page_national(struct page *p, const char *url, struct pages_out *out)
+{
+	const struct pages_national *nv = p->env->national;
+	struct rollup all;
+
+	if (strcmp(url, "/") != 0) {
+		out->status = 404;
+		pg_notice_page(p, url, pg_tr(p, T_NOT_FOUND), pg_tr(p, T_NATIONAL_ONLY), NULL);
+		return;
+	}
+	pg_head(p, pg_tr(p, T_TITLE_NATIONAL), "/");
+	pg_pf(p, "<h1>%s</h1>\n<p class=\"muted\">", pg_tr(p, T_TITLE_NATIONAL));
+	pg_esc(p, pg_tr(p, T_NATIONAL_NOTE));
+	pg_put(p, "</p>\n");
+	if (nv->n == 0) {
+		pg_put(p, "<p class=\"card warn\">");
+		pg_esc(p, pg_tr(p, T_NO_SUMMARY));
+		pg_put(p, "</p>\n");
+		pg_foot(p);
+		return;
+	}
+	pg_pf(p, "<div class=\"scroll\"><table class=\"scopes\"><thead><tr><th>%s</th>",
+	    pg_tr(p, T_PROVINCE));
+	pg_target_headers(p);
+	pg_count_headers(p);
+	pg_pf(p, "<th class=\"num hide-sm\">%s</th><th>%s</th></tr></thead><tbody>\n",
+	    pg_tr(p, T_OVERDUE), pg_tr(p, T_UPDATED));
+	for (size_t i = 0; i < nv->n; i++) {
+		const struct national_summary *x = &nv->provinces[i];
+		bool stale = national_age(x, p->env->now) > nv->stale_after;
+		pg_pf(p, "<tr%s><td class=\"name\">", stale ? " class=\"stale\"" : "");
+		pg_esc(p, x->name);
+		pg_put(p, "</td>");
+		pg_target_cells(p, &x->ru);
+		pg_count_cells(p, &x->ru);
+		pg_pf(p, "<td class=\"num hide-sm\">%u</td><td>", x->ru.overdue);
+		pg_ago(p, x->evaluated_at > 0 ? x->evaluated_at : x->received_at);
+		if (stale) {
+			pg_put(p, " <span class=\"badge m-stale\">");
+			pg_esc(p, pg_tr(p, T_OUT_OF_DATE));
+			pg_put(p, "</span>");
+		}
+		pg_put(p, "</td></tr>\n");
+	}
+	if (nv->n > 1) {
+		national_total(nv->provinces, nv->n, &all);
+		pg_pf(p, "<tr class=\"all\"><td class=\"name\">%s</td><td class=\"num\"><b>",
+		    pg_tr(p, T_ALL));
+		pg_pct(p, all.covered_pct);
+		pg_put(p, "</b></td><td></td><td></td><td class=\"hide-sm\"></td>");
+		pg_count_cells(p, &all);
+		pg_pf(p, "<td class=\"num hide-sm\">%u</td><td></td></tr>\n", all.overdue);
+	}
+	pg_put(p, "</tbody></table></div>\n");
+	pg_foot(p);
+}
+
+/* --- a province: communes worst first, and the map --- */
+
+static int
+commune_cmp(const void *a, const void *b, void *arg)
+{
+	const struct coverage *cov = arg;
+	const struct rollup *x = &cov->communes[*(const size_t *)a];
+	const struct rollup *y = &cov->communes[*(const size_t *)b];
+	/* red, yellow, green, no target; then the lowest covered %. */
+	int rx = x->colour == COLOUR_NONE ? 9 : -x->colour;
+	int ry = y->colour == COLOUR_NONE ? 9 : -y->colour;
+	double px = isfinite(x->covered_pct) ? x->covered_pct : -1;
+	double py = isfinite(y->covered_pct) ? y->covered_pct : -1;
+
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	if (px != py)
+		return px < py ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+/*
+ * The hamlets of province pi by latitude and longitude: an equirectangular
+ * projection (x = lon · cos(mid latitude), y = −lat) fitted to the
+ * province's bounding box, each hamlet a circle coloured by state and a
+ * link to its page, its uplink a line. SVG inside the page: no script, no
+ * tiles, nothing fetched from elsewhere.
+ */
+static void
+province_map(struct page *p, size_t pi)
+{
+	const struct inventory *inv = p->inv;
+	double lat0 = INFINITY, lat1 = -INFINITY, lon0 = INFINITY, lon1 = -INFINITY;
+	size_t placed = 0, unplaced = 0;
+	uint32_t counts[HS__COUNT] = { 0 };
+
+	for (size_t i = 0; i < inv->nhamlets; i++) {
+		const struct inv_hamlet *h = &inv->hamlets[i];
+		if ((size_t)h->province != pi)
+			continue;
+		counts[p->cov->hamlets[i].state < HS__COUNT ? p->cov->hamlets[i].state :
+		    HS_UNMONITORED]++;
+		if (!h->placed || !isfinite(h->lat) || !isfinite(h->lon)) {
+			unplaced++;
+			continue;
+		}
+		placed++;
+		lat0 = fmin(lat0, h->lat);
+		lat1 = fmax(lat1, h->lat);
+		lon0 = fmin(lon0, h->lon);
+		lon1 = fmax(lon1, h->lon);
+	}
+	pg_pf(p, "<h2>%s</h2>\n", pg_tr(p, T_MAP));
+	if (placed > 0) {
+		double k = cos((lat0 + lat1) / 2 * M_PI / 180);
+		/* A single hamlet, or a row of them: give the box some size. */
+		double w = fmax((lon1 - lon0) * k, 0.01), hgt = fmax(lat1 - lat0, 0.01);
+		double scale = (MAP_W - 2 * MAP_PAD) / w;
+		double H = hgt * scale + 2 * MAP_PAD;
+		/* A tall, thin province would make a very tall map: fit the height. */
+		if (H > 1.4 * MAP_W) {
+			scale = (1.4 * MAP_W - 2 * MAP_PAD) / hgt;
+			H = 1.4 * MAP_W;
+		}
+		double cx = (MAP_W - w * scale) / 2, cy = (H - hgt * scale) / 2;
+		double r = placed > 400 ? 3.5 : placed > 100 ? 5 : 7;
+#define MX(lon)	(cx + ((lon) - lon0) * k * scale)
+#define MY(lat)	(cy + (lat1 - (lat)) * scale)
+		pg_pf(p, "<div class=\"mapbox\"><svg class=\"map\" viewBox=\"0 0 %.0f %.0f\" "
+		    "role=\"img\" aria-label=\"%s\">\n", MAP_W, ceil(H), pg_tr(p, T_MAP));
+		/* Uplinks first, under the dots. */
+		pg_put(p, "<g class=\"uplinks\">");
+		for (size_t i = 0; i < inv->nhamlets; i++) {
+			const struct inv_hamlet *h = &inv->hamlets[i];
+			if ((size_t)h->province != pi || !h->placed || h->uplink < 0)
+				continue;
+			const struct inv_hamlet *u = &inv->hamlets[h->uplink];
+			if ((size_t)u->province != pi || !u->placed)
+				continue;
+			pg_pf(p, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", MX(h->lon),
+			    MY(h->lat), MX(u->lon), MY(u->lat));
+		}
+		pg_put(p, "</g>\n");
+		/* Worst states last, so that they are drawn on top. */
+		for (int rank = HS__COUNT - 1; rank >= 0; rank--) {
+			for (size_t i = 0; i < inv->nhamlets; i++) {
+				const struct inv_hamlet *h = &inv->hamlets[i];
+				int st = p->cov->hamlets[i].state < HS__COUNT ?
+				    p->cov->hamlets[i].state : HS_UNMONITORED;
+				if ((size_t)h->province != pi || !h->placed || pg_state_rank[st] != rank)
+					continue;
+				pg_put(p, "<a href=\"/hamlet/");
+				pg_esc(p, h->id);
+				pg_pf(p, "%s\"><circle class=\"st-%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%g\">"
+				    "<title>", p->qs, pg_state_class(st), MX(h->lon), MY(h->lat), r);
+				pg_esc(p, h->name);
+				pg_put(p, ", ");
+				pg_esc(p, inv->communes[h->commune].name);
+				pg_put(p, " — ");
+				pg_esc(p, pg_state_word(p, st));
+				pg_put(p, "</title></circle></a>\n");
+			}
+		}
+#undef MX
+#undef MY
+		pg_put(p, "</svg></div>\n");
+	}
+	pg_put(p, "<ul class=\"legend\">");
+	for (int st = 0; st < HS__COUNT; st++) {
+		pg_pf(p, "<li><span class=\"dot st-%s\"></span>", pg_state_class(st));
+		pg_esc(p, pg_state_word(p, st));
+		pg_pf(p, " (%u)</li>", counts[st]);
+	}
+	pg_put(p, "</ul>\n");
+	pg_pf(p, "<p class=\"muted small\">%s", pg_tr(p, T_PLACED_NOTE));
+	if (unplaced > 0)
+		pg_pf(p, " %zu %s.", unplaced, pg_tr(p, T_NOT_PLACED));
+	pg_put(p, "</p>\n");
+}
+
+int
+page_province(struct page *p, const char *path, size_t pi)
+{
+	const struct inv_province *pr = &p->inv->provinces[pi];
+	size_t n = 0, *idx = malloc((pr->ncommunes ? pr->ncommunes : 1) * sizeof *idx);
+
+	if (idx == NULL)
+		return -1;
+	for (size_t i = 0; i < p->inv->ncommunes && n < pr->ncommunes; i++)
+		if ((size_t)p->inv->communes[i].province == pi)
+			idx[n++] = i;
+	qsort_r(idx, n, sizeof *idx, commune_cmp, (void *)p->cov);
+
+	pg_head(p, pr->name, path);
+	pg_pf(p, "<p class=\"crumbs\"><a href=\"/%s\">%s</a> ›</p>\n<h1>%s ", p->qs,
+	    pg_tr(p, T_OVERVIEW), pg_tr(p, T_PROVINCE));
+	pg_esc(p, pr->name);
+	pg_put(p, "</h1>\n");
+	pg_blind_note(p);
+	pg_summary(p, &p->cov->provinces[pi]);
+	pg_pf(p, "<h2>%s</h2>\n<div class=\"scroll\"><table><thead><tr><th>%s</th>",
+	    pg_tr(p, T_COMMUNES), pg_tr(p, T_COMMUNE));
+	pg_target_headers(p);
+	pg_count_headers(p);
+	pg_pf(p, "<th class=\"num hide-sm\">%s</th></tr></thead><tbody>\n", pg_tr(p, T_OVERDUE));
+	for (size_t k = 0; k < n; k++) {
+		const struct rollup *ru = &p->cov->communes[idx[k]];
+		pg_put(p, "<tr><td class=\"name\">");
+		pg_link_commune(p, idx[k]);
+		pg_put(p, "</td>");
+		pg_target_cells(p, ru);
+		pg_count_cells(p, ru);
+		pg_pf(p, "<td class=\"num hide-sm\">%u</td></tr>\n", ru->overdue);
+	}
+	pg_put(p, "</tbody></table></div>\n");
+	free(idx);
+	province_map(p, pi);
+	pg_coverage_graph(p, pi, NULL, pr->id);
+	pg_foot(p);
+	return 0;
+}
