@@ -8,6 +8,7 @@
 
 #include "id.h"
 #include "metric.h"
+#include "search.h"
 
 #include <json-c/json.h>
 
@@ -655,7 +656,77 @@ done:
 	return rc;
 }
 
-enum route { R_NONE, R_PROVINCES, R_PROVINCE, R_COMMUNE, R_HAMLETS, R_HAMLET, R_UNKNOWN };
+/*
+ * /api/v1/search?q= (search.h): the best matches, each with the page it
+ * leads to ("url"), how it matched, and for a site its hamlet and state;
+ * a village (no id of its own) is its commune's id and its hamlets' ids.
+ */
+static int
+search_reply(struct render *r, struct snapshot *s, const char *q, char **body,
+    size_t *len, unsigned *status)
+{
+	struct search_result res[SEARCH_RESULTS_MAX];
+	long n = search_inventory(s->inv, q, res, SEARCH_RESULTS_MAX);
+	json_object *o = top(r), *a = jnew(r, json_object_new_array());
+	char page[ID_MAX + 16];
+	int32_t pi, ci;
+
+	for (long i = 0; i < n && i < SEARCH_RESULTS_MAX; i++) {
+		const struct search_result *x = &res[i];
+		const struct inv_hamlet *h = &r->inv->hamlets[x->index];
+		json_object *e = jnew(r, json_object_new_object()), *v;
+		search_result_place(r->inv, x, &pi, &ci);
+		put(r, e, "type", jstr(r, search_type_name[x->type]));
+		put(r, e, "id", jstr(r, search_result_id(r->inv, x)));
+		put(r, e, "name", jstr(r, search_result_name(r->inv, x)));
+		put(r, e, "province", jstr(r, r->inv->provinces[pi].id));
+		put(r, e, "commune", ci >= 0 ? jstr(r, r->inv->communes[ci].id) : NULL);
+		put(r, e, "province_name", jstr(r, r->inv->provinces[pi].name));
+		put(r, e, "commune_name", ci >= 0 ? jstr(r, r->inv->communes[ci].name) : NULL);
+		put(r, e, "match", jstr(r, search_match_name[x->match]));
+		put(r, e, "url", search_result_page(r->inv, x, page, sizeof page) == 0 ?
+		    jstr(r, page) : NULL);
+		if (x->type == SEARCH_HAMLET || x->type == SEARCH_AGENT) {
+			put(r, e, "hamlet", jstr(r, h->id));
+			put(r, e, "state", jstr(r, hamlet_state_name[
+			    r->cov->hamlets[x->index].state % HS__COUNT]));
+		} else if (x->type == SEARCH_VILLAGE &&
+		    (v = jnew(r, json_object_new_array())) != NULL) {
+			for (size_t k = x->index; k < r->inv->nhamlets; k++)
+				if (search_village_has(r->inv, x, k))
+					push(r, v, jstr(r, r->inv->hamlets[k].id));
+			put(r, e, "hamlets", v);
+		}
+		push(r, a, e);
+	}
+	if (n < 0)
+		r->oom = true;
+	put(r, o, "total", jint(r, n));
+	put(r, o, "results", a);
+	*status = 200;
+	return finish(r, o, body, len);
+}
+
+/* The query of /api/v1/search: 0, or 400 with the message in msg. */
+static unsigned
+search_check(api_query_fn query, void *qarg, char *msg, size_t msglen)
+{
+	const char *q = query ? query(qarg, "q") : NULL;
+
+	if (q != NULL && strlen(q) > SEARCH_QUERY_MAX) {
+		snprintf(msg, msglen, "query longer than %d bytes", SEARCH_QUERY_MAX);
+		return 400;
+	}
+	if (search_query_empty(q)) {
+		snprintf(msg, msglen, "nothing to search for: q= a name or an id "
+		    "(hamlet, village, commune, province or agent)");
+		return 400;
+	}
+	return 0;
+}
+
+enum route { R_NONE, R_PROVINCES, R_PROVINCE, R_COMMUNE, R_HAMLETS, R_HAMLET, R_UNKNOWN,
+    R_SEARCH };
 
 /* The route of a path under /api/v1/, and in *id the id it names. */
 static enum route
@@ -673,6 +744,8 @@ route_of(const char *path, const char **id)
 	*id = NULL;
 	if (strcmp(path, "agents/unknown") == 0)
 		return R_UNKNOWN;
+	if (strcmp(path, "search") == 0)
+		return R_SEARCH;
 	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
 		size_t n = strlen(tab[i].name);
 		if (strncmp(path, tab[i].name, n) != 0)
@@ -709,6 +782,8 @@ api_render(struct snapshot *s, const char *url, api_query_fn query, void *qarg,
 		    "hamlet", id, status, body, len);
 	if (rt == R_HAMLETS &&
 	    (code = filter_read(&r, query, qarg, &f, msg, sizeof msg)) != 0)
+		return error_reply(code, status, body, len, "%s", msg);
+	if (rt == R_SEARCH && (code = search_check(query, qarg, msg, sizeof msg)) != 0)
 		return error_reply(code, status, body, len, "%s", msg);
 	if (s == NULL)
 		return error_reply(503, status, body, len, "no evaluation yet");
@@ -754,6 +829,8 @@ api_render(struct snapshot *s, const char *url, api_query_fn query, void *qarg,
 			availability(&r, o, h->id);
 		break;
 	}
+	case R_SEARCH:
+		return search_reply(&r, s, query(qarg, "q"), body, len, status);
 	case R_HAMLETS:
 		if ((code = filter_read(&r, query, qarg, &f, msg, sizeof msg)) != 0)
 			return error_reply(code, status, body, len, "%s", msg);
