@@ -214,6 +214,11 @@ scope_fields(struct render *r, json_object *o, const char *id, const char *name,
 	put(r, o, "target_pct", jval(r, ru->target_pct, 6));
 	put(r, o, "deadline", jdate(r, ru->deadline));
 	put(r, o, "colour", jstr(r, colour_name((enum colour)ru->colour)));
+	/* The pace (DESIGN.md section 6): null when there is no target, or
+	 * not yet a day of the rollup's series to judge. */
+	put(r, o, "on_track", ru->pace.known ? jbool(r, ru->pace.on_track) : NULL);
+	put(r, o, "projected_date", jdate(r, ru->pace.projected));
+	put(r, o, "pace_pct_per_day", ru->pace.known ? jnum(r, ru->pace.per_day, 3) : NULL);
 	for (int i = 0; i < HS__COUNT; i++)
 		put(r, counts, hamlet_state_name[i], jint(r, ru->counts[i]));
 	put(r, counts, "total", jint(r, ru->total));

@@ -98,6 +98,9 @@ struct rollup {
 	double target_pct;         /* the effective target, NAN when none */
 	int32_t deadline;          /* days since the epoch, or INV_NO_DATE */
 	int8_t colour;             /* enum colour */
+	struct target_pace pace;   /* on_track, projected: filled by the
+	                              evaluator from the pacer's slopes
+	                              (collector/pace.h); known false until */
 };
 
 struct coverage {

@@ -12,6 +12,7 @@
 #include "counters.h"
 #include "digest.h"
 #include "log.h"
+#include "pace.h"
 #include "snapshot.h"
 #include "state_db.h"
 #include "topic.h"
@@ -43,6 +44,7 @@ struct evaluator {
 	double conf_loaded_at;
 	struct alert_conf_ref *ac;      /* in use; NULL: the start's */
 	struct digester *digest;        /* the daily rollout digest */
+	struct pacer *pacer;            /* the rollups' slopes, read on its thread */
 };
 
 static int
@@ -145,6 +147,10 @@ evaluator_new(const struct collector_conf *cc, struct snapshot_box *box, struct 
 		free(ev);
 		return NULL;
 	}
+	if ((ev->pacer = pacer_start(cc->data_dir, box, err, errlen)) == NULL) {
+		evaluator_free(ev);
+		return NULL;
+	}
 	return ev;
 }
 
@@ -153,6 +159,7 @@ evaluator_free(struct evaluator *ev)
 {
 	if (ev == NULL)
 		return;
+	pacer_stop(ev->pacer);
 	snapshot_put(ev->prev_snap);
 	inv_ref_put(ev->inv);
 	alerts_free(ev->alerts);
@@ -319,6 +326,30 @@ record(struct evaluator *ev, const struct coverage *prev, const struct coverage 
 	}
 }
 
+/* Each rollup's pace: the pacer's slope of its last 30 days (when read
+ * for this inventory) projected from the figure just evaluated. */
+static void
+apply_pace(struct evaluator *ev, struct coverage *cov)
+{
+	struct pace_table *pt = pacer_get(ev->pacer);
+	const struct inventory *inv = cov->inv;
+	bool mine = pt != NULL && pt->inv == ev->inv;
+
+	for (size_t i = 0; i < inv->ncommunes; i++) {
+		struct rollup *r = &cov->communes[i];
+
+		target_project(mine ? pt->communes[i] : NAN, r->covered_pct,
+		    r->target_pct, r->deadline, cov->at, &r->pace);
+	}
+	for (size_t i = 0; i < inv->nprovinces; i++) {
+		struct rollup *r = &cov->provinces[i];
+
+		target_project(mine ? pt->provinces[i] : NAN, r->covered_pct,
+		    r->target_pct, r->deadline, cov->at, &r->pace);
+	}
+	pace_table_put(pt);
+}
+
 void
 evaluator_tick(struct evaluator *ev, const struct eval_source *src, double input_since,
     struct store *st, struct state_db *db)
@@ -383,6 +414,7 @@ evaluator_tick(struct evaluator *ev, const struct eval_source *src, double input
 			else
 				s->views[i].online = -1;
 		}
+		apply_pace(ev, s->cov);
 		atomic_store(&counters.eval_usec, (unsigned long)((clock_mono() - t0) * 1e6));
 		atomic_fetch_add(&counters.evaluations, 1);
 		ev->prev = s->cov;

@@ -63,6 +63,7 @@ const char pages_css[] =
 "svg .st-covered{fill:var(--green)}svg .st-degraded{fill:var(--yellow)}svg .st-down{fill:var(--red)}"
 "svg .st-unreachable{fill:var(--purple)}svg .st-unmonitored{fill:var(--grey)}\n"
 ".stats{display:flex;flex-wrap:wrap;gap:.5em;margin:.6em 0}\n"
+".pace{margin:.2em 0 .8em}.pace-ok b{color:var(--green)}.pace-behind b{color:var(--red)}\n"
 ".stat{background:#fff;border:1px solid var(--line);border-radius:8px;padding:.35em .8em;"
 "font-size:.88em;color:var(--muted);min-width:6.5em}\n"
 ".stat b{display:block;font-size:1.45em;color:var(--ink)}\n"

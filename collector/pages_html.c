@@ -156,7 +156,7 @@ pg_date(struct page *p, int32_t days)
 		pg_put(p, "—");
 		return;
 	}
-	inventory_date_str(days, buf, sizeof buf);
+	inventory_date_str_lang(days, p->lang == PAGES_VI, buf, sizeof buf);
 	pg_put(p, buf);
 }
 
@@ -318,6 +318,46 @@ pg_target_headers(struct page *p)
 	    "<th class=\"hide-sm\">%s</th>", pg_tr(p, T_COVERED), pg_tr(p, T_TARGET), pg_tr(p, T_DEADLINE));
 }
 
+/*
+ * The pace to the target in one line (DESIGN.md section 6, common/target.h):
+ * "Behind: at this pace 97 % on 2026-03-02, 61 days late". Nothing when
+ * there is no target or not yet a day of the rollup's series.
+ */
+static void
+pace_line(struct page *p, const struct rollup *ru)
+{
+	const struct target_pace *pc = &ru->pace;
+	bool vi = p->lang == PAGES_VI;
+
+	if (!pc->known)
+		return;
+	pg_pf(p, "<p class=\"pace %s\"><b>%s</b>: ", pc->on_track ? "pace-ok" : "pace-behind",
+	    pg_tr(p, pc->on_track ? T_PACE_ON_TRACK : T_PACE_BEHIND));
+	if (pc->reached)
+		pg_put(p, pg_tr(p, T_PACE_REACHED));
+	else if (pc->rising) {
+		pg_pf(p, "%s ", pg_tr(p, T_PACE_AT));
+		pg_pct(p, ru->target_pct);
+		pg_put(p, vi ? " vào " : " on ");
+		pg_date(p, pc->projected);
+		if (pc->days_late > 0) {
+			if (vi)
+				pg_pf(p, ", %s %d %s", pg_tr(p, T_PACE_LATE), pc->days_late,
+				    pg_tr(p, T_DAYS));
+			else
+				pg_pf(p, ", %d %s", pc->days_late, pg_tr(p, T_PACE_LATE));
+		}
+	} else
+		pg_put(p, pg_tr(p, T_PACE_FLAT));
+	if (!pc->reached && ru->deadline != INV_NO_DATE &&
+	    target_day(p->cov->at) > ru->deadline) {
+		pg_pf(p, "; %s (", pg_tr(p, T_PACE_PASSED));
+		pg_date(p, ru->deadline);
+		pg_put(p, ")");
+	}
+	pg_put(p, ".</p>\n");
+}
+
 /* The summary boxes at the top of a province or commune page. */
 void
 pg_summary(struct page *p, const struct rollup *ru)
@@ -342,6 +382,7 @@ pg_summary(struct page *p, const struct rollup *ru)
 	}
 	pg_pf(p, "<div class=\"stat\"><b>%u</b>%s</div>", ru->overdue, pg_tr(p, T_OVERDUE));
 	pg_put(p, "</div>\n");
+	pace_line(p, ru);
 }
 
 void

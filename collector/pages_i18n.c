@@ -190,10 +190,10 @@ const char *const pg_msgs[T_COUNT][2] = {
 	 * and a commune's page: "behind: at this pace 97 % on 2026-03-02, 61
 	 * days late". */
 	[T_PACE_REACHED] = { "target reached", "đã đạt mục tiêu" },
-	[T_PACE_ON_TRACK] = { "on track", "đúng tiến độ" },
-	[T_PACE_BEHIND] = { "behind", "chậm tiến độ" },
+	[T_PACE_ON_TRACK] = { "On track", "Đúng tiến độ" },
+	[T_PACE_BEHIND] = { "Behind", "Chậm tiến độ" },
 	[T_PACE_AT] = { "at this pace", "với tốc độ này đạt" },
-	[T_PACE_LATE] = { "days late", "ngày trễ hạn" },
+	[T_PACE_LATE] = { "days late", "trễ" },
 	[T_PACE_FLAT] = { "coverage has not risen in the last 30 days",
 	    "tỉ lệ phủ sóng không tăng trong 30 ngày qua" },
 	[T_PACE_PASSED] = { "the deadline has passed", "đã quá hạn" },

@@ -49,22 +49,13 @@ target_day(double unix_time)
 	return (int32_t)floor(unix_time / 86400.0);
 }
 
-void
-target_pace(const double *t, const double *pct, size_t n, double covered_pct,
-    double target_pct, int32_t deadline, double now, struct target_pace *out)
+double
+target_slope(const double *t, const double *pct, size_t n, double now)
 {
 	double from = now - TARGET_PACE_DAYS * 86400.0;
 	double sx = 0, sy = 0, sxx = 0, sxy = 0, lo = INFINITY, hi = -INFINITY;
-	double cnt = 0;
+	double cnt = 0, den;
 
-	*out = (struct target_pace){ .projected = TARGET_NO_DATE };
-	if (isnan(target_pct) || isnan(covered_pct))
-		return;
-	out->known = true;
-	if (covered_pct >= target_pct - PCT_EPSILON) {
-		out->reached = true;
-		out->on_track = true;
-	}
 	/* Least squares in days from `from`, to keep the sums small. */
 	for (size_t i = 0; i < n; i++) {
 		double x, y = pct[i];
@@ -82,29 +73,54 @@ target_pace(const double *t, const double *pct, size_t n, double covered_pct,
 		if (x > hi)
 			hi = x;
 	}
-	if (cnt >= 2 && hi - lo >= 1.0) {
-		double den = cnt * sxx - sx * sx;
+	if (cnt < 2 || hi - lo < 1.0)
+		return NAN;
+	den = cnt * sxx - sx * sx;
+	if (den <= 0)
+		return NAN;
+	return (cnt * sxy - sx * sy) / den;
+}
 
-		if (den > 0)
-			out->per_day = (cnt * sxy - sx * sy) / den;
-	}
-	out->rising = out->per_day > 1e-9;
-	if (out->reached || !out->rising)
+void
+target_project(double per_day, double covered_pct, double target_pct,
+    int32_t deadline, double now, struct target_pace *out)
+{
+	*out = (struct target_pace){ .projected = TARGET_NO_DATE };
+	if (isnan(target_pct) || isnan(covered_pct))
 		return;
-	{
-		double days = ceil((target_pct - covered_pct) / out->per_day);
-
-		/* A pace too slow to reach it in a century is no date. */
-		if (days > 36500) {
-			out->rising = false;
-			return;
-		}
-		out->projected = target_day(now) + (int32_t)days;
-	}
-	if (deadline == TARGET_NO_DATE)
+	out->known = true;
+	out->per_day = isnan(per_day) ? 0 : per_day;
+	out->rising = out->per_day > 1e-9;
+	if (covered_pct >= target_pct - PCT_EPSILON) {
+		out->reached = true;
 		out->on_track = true;
-	else if (out->projected <= deadline)
+		return;
+	}
+	/* No series of a day yet (a new install): nothing to judge. */
+	if (isnan(per_day)) {
+		out->known = false;
+		return;
+	}
+	if (!out->rising)
+		return;
+	/* (less a hair: 5 points at 0.1 a day is 50 days, not 51) */
+	double days = ceil((target_pct - covered_pct) / out->per_day - 1e-6);
+	/* A pace too slow to get there within a century is no date. */
+	if (days > 36500) {
+		out->rising = false;
+		return;
+	}
+	out->projected = target_day(now) + (int32_t)days;
+	if (deadline == TARGET_NO_DATE || out->projected <= deadline)
 		out->on_track = true;
 	else
 		out->days_late = out->projected - deadline;
+}
+
+void
+target_pace(const double *t, const double *pct, size_t n, double covered_pct,
+    double target_pct, int32_t deadline, double now, struct target_pace *out)
+{
+	target_project(target_slope(t, pct, n, now), covered_pct, target_pct,
+	    deadline, now, out);
 }

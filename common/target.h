@@ -31,7 +31,8 @@ enum colour target_colour(double covered_pct, double target_pct,
 #define TARGET_PACE_DAYS	30
 
 struct target_pace {
-	bool	 known;		/* a target and a series to judge */
+	bool	 known;		/* a target, and reached or a series of at
+				   least a day to judge */
 	bool	 reached;	/* covered_pct >= target now */
 	bool	 rising;	/* the series' slope is > 0 */
 	double	 per_day;	/* percentage points per day (least squares) */
@@ -53,6 +54,17 @@ struct target_pace {
 void target_pace(const double *t, const double *pct, size_t n,
     double covered_pct, double target_pct, int32_t deadline, double now,
     struct target_pace *out);
+
+/*
+ * The two halves of target_pace(), for a caller that keeps the slope and
+ * projects again as the current figure moves: the least-squares slope of
+ * the series in points per day (NAN: fewer than two points a day apart),
+ * and the projection from covered_pct at that slope (per_day NAN: not
+ * rising).
+ */
+double target_slope(const double *t, const double *pct, size_t n, double now);
+void target_project(double per_day, double covered_pct, double target_pct,
+    int32_t deadline, double now, struct target_pace *out);
 
 /* The day of a unix time (UTC). */
 int32_t target_day(double unix_time);
