@@ -53,6 +53,7 @@ struct collector_conf {
 	char token[256];
 	int max_per_address;          /* [http] connections per client address */
 	double request_timeout;       /* [http] seconds for a whole request */
+	char map_tiles[512];          /* [http] tile URL template, "" none */
 
 	struct alert_conf alerts;     /* [alerts], [notifier.*], [route.*] */
 	struct digest_conf digest;    /* [digest] (collector/digest.c) */

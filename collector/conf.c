@@ -28,6 +28,61 @@ put(char *dst, size_t len, const char *src, const char *path, const char *what, 
 	return 0;
 }
 
+/*
+ * [http] map_tiles: a tile server's URL template drawn under the province
+ * map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty (the
+ * default) for none. An http(s) address, {z}, {x} and {y} each once and
+ * no other placeholder; its host goes into the pages' Content-Security-
+ * Policy (img-src), so it is held to the characters of a host and port.
+ */
+static int
+map_tiles_conf(struct conf *c, char *dst, size_t len, const char *path, char *err,
+    size_t errlen)
+{
+	const char *v = conf_str(c, "http", "map_tiles", ""), *host, *why = NULL;
+	size_t n;
+
+	dst[0] = '\0';
+	if (v[0] == '\0')
+		return 0;
+	if (strncmp(v, "https://", 8) == 0)
+		host = v + 8;
+	else if (strncmp(v, "http://", 7) == 0)
+		host = v + 7;
+	else
+		host = NULL;
+	n = host != NULL ? strcspn(host, "/") : 0;
+	if (host == NULL)
+		why = "expected an http:// or https:// address";
+	else if (n == 0 || strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-:[]") != n)
+		why = "expected a host name (letters, digits, '.', '-', a :port) after the scheme";
+	else if (strstr(v, "{z}") == NULL || strstr(v, "{x}") == NULL || strstr(v, "{y}") == NULL)
+		why = "expected {z}, {x} and {y} in the URL";
+	else if (strlen(v) >= len)
+		why = "too long";
+	else if (strcspn(v, " \t\"'<>\\") != strlen(v))
+		why = "spaces, quotes, '<', '>' and '\\' are not allowed";
+	else {
+		/* Each brace is one of the three placeholders. */
+		for (const char *q = v; *q != '\0' && why == NULL; q++) {
+			if (*q == '{' && strncmp(q, "{z}", 3) != 0 && strncmp(q, "{x}", 3) != 0 &&
+			    strncmp(q, "{y}", 3) != 0)
+				why = "only {z}, {x} and {y} are replaced (no {s}, {r})";
+			else if (*q == '}' && (q - v < 2 || q[-2] != '{'))
+				why = "a '}' without its '{'";
+		}
+	}
+	if (why != NULL) {
+		snprintf(err, errlen, "%s:%u: [http] map_tiles = '%s': %s (e.g. "
+		    "https://tile.openstreetmap.org/{z}/{x}/{y}.png, or empty for no tiles)", path,
+		    conf_get(c, "http", "map_tiles")->line, v, why);
+		return -1;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
 /* [notifier.NAME]: one way to reach people. */
 static int
 notifier_conf(struct conf *c, const char *section, struct notifier_conf *n, const char *path,
@@ -412,6 +467,7 @@ collector_conf_load(struct collector_conf *cc, const char *path, char *err, size
 	cc->max_per_address = (int)l;
 	CHECK(conf_duration(&c, "http", "request_timeout", 10, 1, 3600, &cc->request_timeout, err,
 	    errlen));
+	CHECK(map_tiles_conf(&c, cc->map_tiles, sizeof cc->map_tiles, path, err, errlen));
 
 	/* Evaluation and alerting keys are read by their modules; validate
 	 * the ones every build knows so a typo fails now. */
@@ -458,9 +514,9 @@ collector_conf_print(const struct collector_conf *cc, FILE *out)
 	    cc->coverage.offline_after, cc->coverage.max_loss_pct, cc->coverage.max_rtt_ms,
 	    cc->coverage.yellow_margin_pct);
 	fprintf(out, "[http]\nlisten = %s\ntoken = %s\nmax_per_address = %d\n"
-	    "request_timeout = %g\npublic_url = %s\n", cc->http_listen,
+	    "request_timeout = %g\npublic_url = %s\nmap_tiles = %s\n", cc->http_listen,
 	    cc->token[0] ? "********" : "", cc->max_per_address, cc->request_timeout,
-	    cc->alerts.public_url);
+	    cc->alerts.public_url, cc->map_tiles);
 	const struct alert_conf *ac = &cc->alerts;
 	fprintf(out, "\n[alerts]\nfor = %g\n", ac->for_s[AK_HAMLET_DOWN]);
 	for (int k = 0; k < AK__COUNT; k++)

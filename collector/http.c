@@ -61,6 +61,12 @@
 			"style-src 'self'; img-src 'self'; base-uri 'none'; " \
 			"form-action 'self'; frame-ancestors 'none'"
 #define CSP_SVG		"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+/* With [http] map_tiles, the pages also load images from the tile server
+ * (its origin, nothing else of it), and tell it which site asks: tile
+ * servers such as OpenStreetMap's refuse requests without a Referer. */
+#define CSP_PAGE_TILES	"default-src 'self'; script-src 'none'; object-src 'none'; " \
+			"style-src 'self'; img-src 'self' %.*s; base-uri 'none'; " \
+			"form-action 'self'; frame-ancestors 'none'"
 
 /* An open connection, for the request deadline. */
 struct conn {
@@ -78,6 +84,7 @@ struct http {
 	struct graph_cache *graphs;
 	struct pages_db *pdb;           /* the pages' reader */
 	struct pages_source src;
+	char csp_tiles[sizeof CSP_PAGE_TILES + 512];	/* "" without map_tiles */
 	pthread_mutex_t dblock;          /* protects db */
 	struct state_db *db;             /* opened at the first alerts request */
 
@@ -122,8 +129,8 @@ answering(struct MHD_Connection *c)
 }
 
 static enum MHD_Result
-reply_cached(struct MHD_Connection *c, unsigned status, const char *type, char *body,
-    size_t len, const char *cache)
+reply_csp(struct MHD_Connection *c, unsigned status, const char *type, char *body,
+    size_t len, const char *cache, const char *csp, const char *referrer)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body,
 	    MHD_RESPMEM_MUST_FREE);
@@ -134,14 +141,21 @@ reply_cached(struct MHD_Connection *c, unsigned status, const char *type, char *
 	MHD_add_response_header(r, "Content-Type", type);
 	MHD_add_response_header(r, "Cache-Control", cache);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Content-Security-Policy",
-	    strcmp(type, "image/svg+xml") == 0 ? CSP_SVG : CSP_PAGE);
+	MHD_add_response_header(r, "Content-Security-Policy", csp);
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+	MHD_add_response_header(r, "Referrer-Policy", referrer);
 	answering(c);
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result
+reply_cached(struct MHD_Connection *c, unsigned status, const char *type, char *body,
+    size_t len, const char *cache)
+{
+	return reply_csp(c, status, type, body, len, cache,
+	    strcmp(type, "image/svg+xml") == 0 ? CSP_SVG : CSP_PAGE, "same-origin");
 }
 
 static enum MHD_Result
@@ -497,6 +511,7 @@ handle_page(struct http *h, struct MHD_Connection *c, const char *url)
 		.data_dir = h->ctx.cc->data_dir,
 		.src = h->pdb ? &h->src : NULL,
 		.now = clock_now(),
+		.map_tiles = h->ctx.cc->map_tiles,
 	};
 	struct pages_national nv = { 0 };
 	struct national_summary *list = NULL;
@@ -517,6 +532,9 @@ handle_page(struct http *h, struct MHD_Connection *c, const char *url)
 	national_list_free(list, nv.n);
 	if (rc == -1)
 		return MHD_NO;
+	if (h->csp_tiles[0] != '\0' && env.national == NULL)
+		return reply_csp(c, out.status, out.type, out.body, out.len, "no-store",
+		    h->csp_tiles, "strict-origin-when-cross-origin");
 	return reply(c, out.status, out.type, out.body, out.len);
 }
 
@@ -667,6 +685,13 @@ http_start(const struct http_ctx *ctx, char *err, size_t errlen)
 	}
 	h->ctx = *ctx;
 	h->request_timeout = ctx->cc->request_timeout;
+	/* The tile server's origin: the template up to its path (conf.c
+	 * allows only a scheme, host and port there). */
+	const char *mt = ctx->cc->map_tiles, *colon = strchr(mt, ':');
+	if (mt[0] != '\0' && colon != NULL) {
+		int n = (int)strcspn(colon + 3, "/") + (int)(colon + 3 - mt);
+		snprintf(h->csp_tiles, sizeof h->csp_tiles, CSP_PAGE_TILES, n, mt);
+	}
 	pthread_mutex_init(&h->dblock, NULL);
 	pthread_mutex_init(&h->connlock, NULL);
 	pthread_condattr_t ca;

@@ -115,6 +115,9 @@ struct pages_env {
 	/* Set in the national view ([collector] national = yes): "/" shows
 	 * these provinces, and the other pages say where to look. */
 	const struct pages_national *national;
+	/* [http] map_tiles: a tile URL template with {z}, {x} and {y} drawn
+	 * under the province map; NULL or "" for none (no internet). */
+	const char *map_tiles;
 };
 
 /* A response: body malloc'd (the caller frees it), type a literal. */

@@ -90,10 +90,10 @@ overdue_since(struct page *p, const struct pages_alert *a)
 void
 pg_alert_table(struct page *p, const struct pages_alert *a, int n, int cols)
 {
-	pg_put(p, "<div class=\"scroll\"><table class=\"alerts\"><thead><tr>");
+	pg_put(p, "<div class=\"scroll\"><table class=\"alerts stack\"><thead><tr>");
 	if (cols & AT_STATE)
 		pg_pf(p, "<th>%s</th>", pg_tr(p, T_STATE));
-	pg_pf(p, "<th>%s</th><th class=\"hide-sm\">%s</th><th>%s</th><th>%s</th><th>%s</th>",
+	pg_pf(p, "<th>%s</th><th class=\"kind\">%s</th><th>%s</th><th>%s</th><th>%s</th>",
 	    pg_tr(p, T_SEVERITY), pg_tr(p, T_KIND), pg_tr(p, T_WHERE), pg_tr(p, T_SUMMARY),
 	    pg_tr(p, T_SINCE_COL));
 	if (cols & AT_RESOLVED)
@@ -105,15 +105,16 @@ pg_alert_table(struct page *p, const struct pages_alert *a, int n, int cols)
 		pg_pf(p, "<tr id=\"alert-%lld\" class=\"sev-%s\">", (long long)a[k].id,
 		    alert_severity_name[sev]);
 		if (cols & AT_STATE)
-			pg_pf(p, "<td><span class=\"badge %s\">%s</span></td>",
-			    firing ? "st-down" : "st-covered",
+			pg_pf(p, "<td data-label=\"%s\"><span class=\"badge %s\">%s</span></td>",
+			    pg_tr(p, T_STATE), firing ? "st-down" : "st-covered",
 			    pg_tr(p, firing ? T_FIRING_ONE : T_RESOLVED));
-		pg_pf(p, "<td><span class=\"badge sev-%s\">%s</span></td><td class=\"hide-sm\">",
-		    alert_severity_name[sev], pg_severity_words[sev][p->lang]);
+		pg_pf(p, "<td data-label=\"%s\"><span class=\"badge sev-%s\">%s</span></td>"
+		    "<td class=\"kind\" data-label=\"%s\">", pg_tr(p, T_SEVERITY),
+		    alert_severity_name[sev], pg_severity_words[sev][p->lang], pg_tr(p, T_KIND));
 		kind_word(p, a[k].kind);
-		pg_put(p, "</td><td class=\"name\">");
+		pg_pf(p, "</td><td class=\"name\" data-label=\"%s\">", pg_tr(p, T_WHERE));
 		scope_link(p, a[k].scope);
-		pg_put(p, "</td><td class=\"summary\">");
+		pg_pf(p, "</td><td class=\"summary\" data-label=\"%s\">", pg_tr(p, T_SUMMARY));
 		pg_esc(p, a[k].summary);
 		if (a[k].flapping)
 			pg_pf(p, " <span class=\"badge m-flapping\">%s</span>", pg_tr(p, T_FLAPPING));
@@ -121,12 +122,12 @@ pg_alert_table(struct page *p, const struct pages_alert *a, int n, int cols)
 			pg_pf(p, " <span class=\"badge m-silenced\">%s</span>", pg_tr(p, T_SILENCED));
 		if (a[k].acked)
 			pg_pf(p, " <span class=\"badge m-acked\">%s</span>", pg_tr(p, T_ACKED));
-		pg_put(p, "</td><td>");
+		pg_pf(p, "</td><td data-label=\"%s\">", pg_tr(p, T_SINCE_COL));
 		if (!overdue_since(p, &a[k]))
 			pg_ago(p, a[k].since);
 		pg_put(p, "</td>");
 		if (cols & AT_RESOLVED) {
-			pg_put(p, "<td>");
+			pg_pf(p, "<td data-label=\"%s\">", pg_tr(p, T_RESOLVED_COL));
 			if (a[k].resolved_at > 0)
 				pg_ago(p, a[k].resolved_at);
 			pg_put(p, "</td>");
@@ -254,17 +255,18 @@ silence_list(struct page *p)
 	else if (n == 0)
 		pg_pf(p, "<p class=\"muted\">%s</p>\n", pg_tr(p, T_NO_SILENCES));
 	else {
-		pg_pf(p, "<div class=\"scroll\"><table class=\"silences\"><thead><tr><th>%s</th>"
+		pg_pf(p, "<div class=\"scroll\"><table class=\"silences stack\"><thead><tr><th>%s</th>"
 		    "<th>%s</th><th>%s</th></tr></thead><tbody>\n", pg_tr(p, T_MATCH), pg_tr(p, T_UNTIL),
 		    pg_tr(p, T_REASON));
 		for (int k = 0; k < n; k++) {
-			pg_put(p, "<tr><td class=\"name\">");
+			pg_pf(p, "<tr><td class=\"name\" data-label=\"%s\">", pg_tr(p, T_MATCH));
 			scope_link(p, v[k].match);
-			pg_put(p, "</td><td>");
+			pg_pf(p, "</td><td data-label=\"%s\">", pg_tr(p, T_UNTIL));
 			pg_clock_time(p, v[k].until);
 			pg_pf(p, " <small>(%s ", pg_tr(p, T_IN));
 			pg_duration(p, v[k].until - p->env->now);
-			pg_put(p, ")</small></td><td class=\"summary\">");
+			pg_pf(p, ")</small></td><td class=\"summary\" data-label=\"%s\">",
+			    pg_tr(p, T_REASON));
 			pg_esc(p, v[k].reason);
 			pg_put(p, "</td></tr>\n");
 		}
@@ -316,12 +318,13 @@ page_alerts(struct page *p)
 			continue;
 		}
 		if (n++ == 0)
-			pg_pf(p, "<div class=\"scroll\"><table><thead><tr><th>%s</th><th>%s</th>"
-			    "<th class=\"hide-sm\">%s</th><th>%s</th></tr></thead><tbody>\n",
-			    pg_tr(p, T_HAMLET), pg_tr(p, T_STATE), pg_tr(p, T_COMMUNE), pg_tr(p, T_SINCE));
-		pg_put(p, "<tr><td class=\"name\">");
+			pg_pf(p, "<div class=\"scroll\"><table class=\"stack\"><thead><tr><th>%s</th>"
+			    "<th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>\n",
+			    pg_tr(p, T_HAMLET), pg_tr(p, T_STATE), pg_tr(p, T_COMMUNE),
+			    pg_tr(p, T_SINCE_COL));
+		pg_pf(p, "<tr><td class=\"name\" data-label=\"%s\">", pg_tr(p, T_HAMLET));
 		pg_link_hamlet(p, i);
-		pg_put(p, "</td><td>");
+		pg_pf(p, "</td><td data-label=\"%s\">", pg_tr(p, T_STATE));
 		pg_badge(p, e->state);
 		if (e->state == HS_UNREACHABLE && e->root >= 0 &&
 		    (size_t)e->root < p->inv->nhamlets) {
@@ -329,9 +332,9 @@ page_alerts(struct page *p)
 			pg_link_hamlet(p, (size_t)e->root);
 			pg_put(p, "</small>");
 		}
-		pg_put(p, "</td><td class=\"hide-sm\">");
+		pg_pf(p, "</td><td data-label=\"%s\">", pg_tr(p, T_COMMUNE));
 		pg_link_commune(p, (size_t)p->inv->hamlets[i].commune);
-		pg_put(p, "</td><td>");
+		pg_pf(p, "</td><td data-label=\"%s\">", pg_tr(p, T_SINCE_COL));
 		pg_ago(p, e->since);
 		pg_put(p, "</td></tr>\n");
 	}

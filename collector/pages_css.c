@@ -73,6 +73,13 @@ const char pages_css[] =
 "svg.map{display:block;width:100%;height:auto;max-height:78vh;background:#f1f5ee;border-radius:6px}\n"
 "svg.map circle{stroke:#fff;stroke-width:1.5}\n"
 "svg.map a:hover circle,svg.map a:focus circle{stroke:#000;stroke-width:2.5}\n"
+/* Names on the map: a white halo keeps them readable over dots and tiles. */
+"svg.map text{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round;"
+"pointer-events:none}\n"
+"svg.map .lbl{font-size:12px;font-weight:600;fill:var(--ink)}\n"
+"svg.map .cname{font-size:11px;fill:var(--muted);font-style:italic}\n"
+"svg.map image.tile{opacity:.75}\n"
+".attrib{font-size:.75em;color:var(--muted);text-align:right;margin:.2em 0 0}\n"
 ".uplinks line{stroke:#9aa7b4;stroke-width:1.2}\n"
 ".legend{list-style:none;padding:0;margin:.6em 0;display:flex;flex-wrap:wrap;gap:.3em 1.2em;"
 "font-size:.92em}\n"
@@ -80,6 +87,7 @@ const char pages_css[] =
 ".graphs figure{margin:0;background:#fff;border:1px solid var(--line);border-radius:8px;padding:.4em}\n"
 ".graphs figcaption{font-size:.85em;color:var(--muted);padding:.2em .3em 0}\n"
 ".graphs img{display:block;width:100%;height:auto}\n"
+"picture{display:block}img.graph{display:block;max-width:100%;height:auto}\n"
 ".graphs.one{grid-template-columns:1fr;max-width:820px}\n"
 ".ranges{font-size:.85em;margin:.3em 0 0;color:var(--muted)}.ranges a{margin-left:.5em}\n"
 ".nograph{padding:2.5em 1em;text-align:center;color:var(--muted);background:#f7f9fc;"
@@ -100,6 +108,9 @@ const char pages_css[] =
 ".m-flapping{background:var(--orange)}.m-silenced{background:var(--grey)}"
 ".m-acked{background:#1456a8}\n"
 ".m-stale{background:var(--orange)}tr.stale td{color:var(--muted)}\n"
+/* Values older than the coverage window: greyed, their time below. */
+"td.old,table.values td.old{color:var(--muted);font-weight:400}"
+".asof{display:block;font-size:.78em;color:var(--muted);white-space:nowrap}\n"
 /* Severity: a word in a badge and a bar down the row's left edge; the
  * warning's yellow takes dark text to stay readable. */
 ".badge.sev-critical{background:var(--red)}"
@@ -110,6 +121,33 @@ const char pages_css[] =
 "tr.sev-critical{background:#fdecec}tr.sev-critical:hover{background:#fbe0e0}\n"
 "footer{max-width:1240px;margin:0 auto;padding:1em;font-size:.8em;color:var(--muted);"
 "border-top:1px solid var(--line)}\n"
-"@media (max-width:640px){body{font-size:15px}main{padding:.5em .6em 1.5em}"
+"@media (max-width:640px){body{font-size:15px}main{padding:.5em .6em 1.5em;"
+"overflow-wrap:anywhere}"
 "th,td{padding:.35em .45em}.hide-sm{display:none}h1{font-size:1.3em}"
-"td.barcell{min-width:60px}}\n";
+"td.barcell{min-width:60px}}\n"
+/* A phone: a table of class stack becomes one block per row and one line
+ * per cell, its column's name (data-label, written by pages_*.c) before
+ * the value; the name cell heads the block. Nothing is cut off and the
+ * page never scrolls sideways. */
+"@media (max-width:640px){"
+"table.stack,table.stack tbody,table.stack tr{display:block;width:100%}"
+"table.stack thead{display:none}"
+"table.stack tr{padding:.35em 0;border-bottom:1px solid var(--line)}"
+"table.stack tbody tr:last-child{border-bottom:0}"
+"table.stack td{display:block;position:relative;border:0;white-space:normal;text-align:left;"
+"padding:.12em .6em .12em 8.6em;min-height:1.5em}"
+"table.stack td::before{content:attr(data-label);position:absolute;left:.6em;width:7.6em;"
+"color:var(--muted);font-size:.85em;font-weight:400;line-height:1.7;white-space:normal}"
+"table.stack td.name:first-child{padding-left:.6em;font-weight:600}"
+"table.stack td.name:first-child::before,table.stack td.empty{display:none}"
+"table.stack td.hide-sm{display:none}"
+"table.stack td.barcell{width:auto;min-width:0}"
+"table.stack td.summary{min-width:0}"
+"table.stack tr.sev-critical>td:first-child,table.stack tr.sev-warning>td:first-child,"
+"table.stack tr.sev-info>td:first-child{box-shadow:none}"
+"table.stack tr.sev-critical{box-shadow:inset 4px 0 var(--red)}"
+"table.stack tr.sev-warning{box-shadow:inset 4px 0 var(--yellow)}"
+"table.stack tr.sev-info{box-shadow:inset 4px 0 #4f6d8a}"
+"table.values td{white-space:normal}"
+"header form.search{margin:0}"
+"}\n";

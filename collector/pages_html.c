@@ -272,13 +272,10 @@ pg_notice_page(struct page *p, const char *path, const char *title, const char *
 void
 pg_count_cells(struct page *p, const struct rollup *ru)
 {
-	for (int i = 0; i < HS__COUNT; i++) {
-		if (ru->counts[i] == 0)
-			pg_put(p, "<td class=\"num zero hide-sm\">0</td>");
-		else
-			pg_pf(p, "<td class=\"num hide-sm\">%u</td>", ru->counts[i]);
-	}
-	pg_pf(p, "<td class=\"num\">%u</td>", ru->total);
+	for (int i = 0; i < HS__COUNT; i++)
+		pg_pf(p, "<td class=\"num%s hide-sm\" data-label=\"%s\">%u</td>",
+		    ru->counts[i] == 0 ? " zero" : "", pg_state_word(p, i), ru->counts[i]);
+	pg_pf(p, "<td class=\"num\" data-label=\"%s\">%u</td>", pg_tr(p, T_TOTAL), ru->total);
 }
 
 void
@@ -297,16 +294,17 @@ pg_count_headers(struct page *p)
 void
 pg_target_cells(struct page *p, const struct rollup *ru)
 {
-	pg_pf(p, "<td class=\"num c-%s\"><b>", colour_class(ru->colour));
+	pg_pf(p, "<td class=\"num c-%s\" data-label=\"%s\"><b>", colour_class(ru->colour),
+	    pg_tr(p, T_COVERED));
 	pg_pct(p, ru->covered_pct);
-	pg_put(p, "</b></td><td class=\"barcell\">");
+	pg_put(p, "</b></td><td class=\"barcell\" data-label=\"\">");
 	bar(p, ru);
-	pg_put(p, "</td><td class=\"num\">");
+	pg_pf(p, "</td><td class=\"num\" data-label=\"%s\">", pg_tr(p, T_TARGET));
 	if (isfinite(ru->target_pct))
 		pg_pct(p, ru->target_pct);
 	else
 		pg_esc(p, pg_tr(p, T_NO_TARGET));
-	pg_put(p, "</td><td class=\"hide-sm\">");
+	pg_pf(p, "</td><td class=\"hide-sm\" data-label=\"%s\">", pg_tr(p, T_DEADLINE));
 	pg_date(p, ru->deadline);
 	pg_put(p, "</td>");
 }
@@ -434,21 +432,34 @@ rollup_file(const struct page *p, size_t province, const char *commune)
 	return n < (int)sizeof path && file_exists(path);
 }
 
+/*
+ * A graph sized to the screen: a phone (at most 600 px wide) gets one drawn
+ * 340 px wide, anything wider the 800 px one, scaled down by the
+ * stylesheet when its column is narrower; titles and legends in the
+ * page's language. The image links to the SVG of the same graph.
+ */
 void
 pg_graph_img(struct page *p, const char *tmpl, const char *id, const char *range,
     const char *alt, bool have)
 {
+	const char *lang = p->lang == PAGES_VI ? "vi" : "en";
+
 	if (!have) {
 		pg_pf(p, "<div class=\"nograph\">%s — %s</div>", alt, pg_tr(p, T_NO_DATA));
 		return;
 	}
 	pg_pf(p, "<a href=\"/graph/%s/", tmpl);
 	pg_esc(p, id);
-	pg_pf(p, ".svg?range=%s\"><img src=\"/graph/%s/", range, tmpl);
+	pg_pf(p, ".svg?range=%s&amp;lang=%s\"><picture><source media=\"(max-width: 600px)\" "
+	    "srcset=\"/graph/%s/", range, lang, tmpl);
 	pg_esc(p, id);
-	pg_pf(p, ".png?range=%s\" width=\"800\" height=\"300\" loading=\"lazy\" alt=\"", range);
+	pg_pf(p, ".png?range=%s&amp;width=%d&amp;lang=%s\"><img class=\"graph\" src=\"/graph/%s/",
+	    range, PHONE_GRAPH_W, lang, tmpl);
+	pg_esc(p, id);
+	pg_pf(p, ".png?range=%s&amp;lang=%s\" width=\"800\" height=\"300\" loading=\"lazy\" "
+	    "alt=\"", range, lang);
 	pg_esc(p, alt);
-	pg_put(p, "\"></a>");
+	pg_put(p, "\"></picture></a>");
 }
 
 void
@@ -464,7 +475,8 @@ pg_coverage_graph(struct page *p, size_t province, const char *commune, const ch
 		for (size_t k = 0; k < sizeof ranges / sizeof ranges[0]; k++) {
 			pg_put(p, "<a href=\"/graph/coverage/");
 			pg_esc(p, id);
-			pg_pf(p, ".png?range=%s\">%s</a>", ranges[k], ranges[k]);
+			pg_pf(p, ".png?range=%s&amp;lang=%s\">%s</a>", ranges[k],
+			    p->lang == PAGES_VI ? "vi" : "en", ranges[k]);
 		}
 		pg_put(p, "</p>\n");
 	}

@@ -198,6 +198,15 @@ const char *const pg_msgs[T_COUNT][2] = {
 	    "tỉ lệ phủ sóng không tăng trong 30 ngày qua" },
 	[T_PACE_PASSED] = { "the deadline has passed", "đã quá hạn" },
 	[T_PACE_TITLE] = { "Pace", "Tiến độ" },
+	/* A value older than the coverage window, never shown as current:
+	 * "0.0 % as of 2025-11-22 14:03". */
+	[T_AS_OF] = { "as of", "lúc" },
+	/* The tile layer's attribution ([http] map_tiles on OpenStreetMap). */
+	[T_OSM_ATTRIB] = { "© OpenStreetMap contributors",
+	    "© Những người đóng góp OpenStreetMap" },
+	[T_MAP_LABELS] = { "Named on the map: the hamlets down or unreachable (the first 12); "
+	    "hover over or tap any dot for its name.", "Tên ghi trên bản đồ: các thôn mất kết "
+	    "nối hoặc bị cô lập (tối đa 12); di chuột hoặc chạm vào chấm để xem tên thôn." },
 };
 
 /* The states as people read them, in both languages. */

@@ -33,6 +33,9 @@
 #define WEEK		(7 * 86400.0)
 #define MAP_W		640.0	/* the map's viewBox width; its height follows */
 #define MAP_PAD		14.0
+#define MAP_LABELS_MAX	12	/* hamlets named on the map (T_MAP_LABELS says 12) */
+#define MAP_TILES_MAX	64	/* tiles under a map: a 640-unit map needs ~20 */
+#define PHONE_GRAPH_W	340	/* ?width= of the graphs a phone gets */
 /* Thresholds of the values the collector does not judge ([coverage] has
  * loss and RTT only): the same as covmon-agent --once (agent/report.c). */
 #define MAX_JITTER_MS	50.0
@@ -64,6 +67,8 @@ enum msg {
 	T_SEARCH, T_SEARCH_HINT,
 	T_PACE_REACHED, T_PACE_ON_TRACK, T_PACE_BEHIND, T_PACE_AT, T_PACE_LATE,
 	T_PACE_FLAT, T_PACE_PASSED, T_PACE_TITLE,
+	/* phone pages, stale values, the map (issue 19) */
+	T_AS_OF, T_OSM_ATTRIB, T_MAP_LABELS,
 	T_COUNT
 };
 

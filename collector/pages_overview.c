@@ -46,21 +46,21 @@ worst_loss(struct page *p)
 		pg_pf(p, "<p class=\"muted\">%s</p>\n", pg_tr(p, T_NONE_LOSS));
 		return;
 	}
-	pg_pf(p, "<div class=\"scroll\"><table><thead><tr><th>%s</th><th class=\"hide-sm\">%s</th>"
+	pg_pf(p, "<div class=\"scroll\"><table class=\"stack\"><thead><tr><th>%s</th><th>%s</th>"
 	    "<th class=\"num\">%s</th><th class=\"num\">%s</th><th>%s</th></tr></thead><tbody>\n",
 	    pg_tr(p, T_HAMLET), pg_tr(p, T_COMMUNE), pg_tr(p, T_LOSS), pg_tr(p, T_RTT), pg_tr(p, T_STATE));
 	for (int k = 0; k < t.n; k++) {
 		size_t i = t.idx[k];
 		const struct hamlet_eval *e = &p->cov->hamlets[i];
-		pg_put(p, "<tr><td class=\"name\">");
+		pg_pf(p, "<tr><td class=\"name\" data-label=\"%s\">", pg_tr(p, T_HAMLET));
 		pg_link_hamlet(p, i);
-		pg_put(p, "</td><td class=\"hide-sm\">");
+		pg_pf(p, "</td><td data-label=\"%s\">", pg_tr(p, T_COMMUNE));
 		pg_link_commune(p, (size_t)p->inv->hamlets[i].commune);
-		pg_put(p, "</td><td class=\"num\">");
+		pg_pf(p, "</td><td class=\"num\" data-label=\"%s\">", pg_tr(p, T_LOSS));
 		pg_pct(p, e->loss_pct);
-		pg_put(p, "</td><td class=\"num\">");
+		pg_pf(p, "</td><td class=\"num\" data-label=\"%s\">", pg_tr(p, T_RTT));
 		pg_num(p, e->rtt_ms, 0, "ms");
-		pg_put(p, "</td><td>");
+		pg_pf(p, "</td><td data-label=\"%s\">", pg_tr(p, T_STATE));
 		pg_badge(p, e->state);
 		pg_put(p, "</td></tr>\n");
 	}
@@ -89,17 +89,17 @@ worst_downtime(struct page *p)
 			continue;
 		size_t i = (size_t)(h - p->inv->hamlets);
 		if (shown++ == 0)
-			pg_pf(p, "<div class=\"scroll\"><table><thead><tr><th>%s</th>"
-			    "<th class=\"hide-sm\">%s</th><th class=\"num\">%s</th><th>%s</th></tr>"
+			pg_pf(p, "<div class=\"scroll\"><table class=\"stack\"><thead><tr><th>%s</th>"
+			    "<th>%s</th><th class=\"num\">%s</th><th>%s</th></tr>"
 			    "</thead><tbody>\n", pg_tr(p, T_HAMLET), pg_tr(p, T_COMMUNE), pg_tr(p, T_DOWNTIME),
 			    pg_tr(p, T_STATE));
-		pg_put(p, "<tr><td class=\"name\">");
+		pg_pf(p, "<tr><td class=\"name\" data-label=\"%s\">", pg_tr(p, T_HAMLET));
 		pg_link_hamlet(p, i);
-		pg_put(p, "</td><td class=\"hide-sm\">");
+		pg_pf(p, "</td><td data-label=\"%s\">", pg_tr(p, T_COMMUNE));
 		pg_link_commune(p, (size_t)h->commune);
-		pg_put(p, "</td><td class=\"num\">");
+		pg_pf(p, "</td><td class=\"num\" data-label=\"%s\">", pg_tr(p, T_DOWNTIME));
 		pg_duration(p, rows[k].seconds);
-		pg_put(p, "</td><td>");
+		pg_pf(p, "</td><td data-label=\"%s\">", pg_tr(p, T_STATE));
 		pg_badge(p, p->cov->hamlets[i].state);
 		pg_put(p, "</td></tr>\n");
 	}
@@ -125,19 +125,19 @@ communes_behind(struct page *p)
 		pg_pf(p, "<p class=\"muted\">%s</p>\n", pg_tr(p, T_NONE_BEHIND));
 		return;
 	}
-	pg_pf(p, "<div class=\"scroll\"><table><thead><tr><th>%s</th><th class=\"hide-sm\">%s</th>",
-	    pg_tr(p, T_COMMUNE), pg_tr(p, T_PROVINCE));
+	pg_pf(p, "<div class=\"scroll\"><table class=\"stack\"><thead><tr><th>%s</th>"
+	    "<th class=\"hide-sm\">%s</th>", pg_tr(p, T_COMMUNE), pg_tr(p, T_PROVINCE));
 	pg_target_headers(p);
 	pg_pf(p, "<th class=\"num\">%s</th></tr></thead><tbody>\n", pg_tr(p, T_SHORTFALL));
 	for (int k = 0; k < t.n; k++) {
 		size_t i = t.idx[k];
-		pg_put(p, "<tr><td class=\"name\">");
+		pg_pf(p, "<tr><td class=\"name\" data-label=\"%s\">", pg_tr(p, T_COMMUNE));
 		pg_link_commune(p, i);
-		pg_put(p, "</td><td class=\"hide-sm\">");
+		pg_pf(p, "</td><td class=\"hide-sm\" data-label=\"%s\">", pg_tr(p, T_PROVINCE));
 		pg_link_province(p, (size_t)p->inv->communes[i].province);
 		pg_put(p, "</td>");
 		pg_target_cells(p, &p->cov->communes[i]);
-		pg_put(p, "<td class=\"num\">");
+		pg_pf(p, "<td class=\"num\" data-label=\"%s\">", pg_tr(p, T_SHORTFALL));
 		pg_pf(p, "%.1f&nbsp;%%", t.key[k]);
 		pg_put(p, "</td></tr>\n");
 	}
@@ -150,28 +150,31 @@ page_overview(struct page *p)
 	pg_head(p, pg_tr(p, T_TITLE_OVERVIEW), "/");
 	pg_pf(p, "<h1>%s</h1>\n", pg_tr(p, T_TITLE_OVERVIEW));
 	pg_blind_note(p);
-	pg_pf(p, "<div class=\"scroll\"><table class=\"scopes\"><thead><tr><th>%s</th>",
+	pg_pf(p, "<div class=\"scroll\"><table class=\"scopes stack\"><thead><tr><th>%s</th>",
 	    pg_tr(p, T_PROVINCE));
 	pg_target_headers(p);
 	pg_count_headers(p);
 	pg_pf(p, "<th class=\"num hide-sm\">%s</th></tr></thead><tbody>\n", pg_tr(p, T_OVERDUE));
 	for (size_t i = 0; i < p->inv->nprovinces; i++) {
 		const struct rollup *ru = &p->cov->provinces[i];
-		pg_put(p, "<tr><td class=\"name\">");
+		pg_pf(p, "<tr><td class=\"name\" data-label=\"%s\">", pg_tr(p, T_PROVINCE));
 		pg_link_province(p, i);
 		pg_put(p, "</td>");
 		pg_target_cells(p, ru);
 		pg_count_cells(p, ru);
-		pg_pf(p, "<td class=\"num hide-sm\">%u</td></tr>\n", ru->overdue);
+		pg_pf(p, "<td class=\"num hide-sm\" data-label=\"%s\">%u</td></tr>\n",
+		    pg_tr(p, T_OVERDUE), ru->overdue);
 	}
 	if (p->inv->nprovinces > 1) {
 		const struct rollup *ru = &p->cov->all;
-		pg_pf(p, "<tr class=\"all\"><td class=\"name\">%s</td><td class=\"num\"><b>",
-		    pg_tr(p, T_ALL));
+		pg_pf(p, "<tr class=\"all\"><td class=\"name\">%s</td><td class=\"num\" "
+		    "data-label=\"%s\"><b>", pg_tr(p, T_ALL), pg_tr(p, T_COVERED));
 		pg_pct(p, ru->covered_pct);
-		pg_put(p, "</b></td><td></td><td></td><td class=\"hide-sm\"></td>");
+		pg_put(p, "</b></td><td class=\"empty\"></td><td class=\"empty\"></td>"
+		    "<td class=\"hide-sm\"></td>");
 		pg_count_cells(p, ru);
-		pg_pf(p, "<td class=\"num hide-sm\">%u</td></tr>\n", ru->overdue);
+		pg_pf(p, "<td class=\"num hide-sm\" data-label=\"%s\">%u</td></tr>\n",
+		    pg_tr(p, T_OVERDUE), ru->overdue);
 	}
 	pg_put(p, "</tbody></table></div>\n");
 	pg_firing_alerts(p);
@@ -205,7 +208,7 @@ page_national(struct page *p, const char *url, struct pages_out *out)
 		pg_foot(p);
 		return;
 	}
-	pg_pf(p, "<div class=\"scroll\"><table class=\"scopes\"><thead><tr><th>%s</th>",
+	pg_pf(p, "<div class=\"scroll\"><table class=\"scopes stack\"><thead><tr><th>%s</th>",
 	    pg_tr(p, T_PROVINCE));
 	pg_target_headers(p);
 	pg_count_headers(p);
@@ -214,12 +217,14 @@ page_national(struct page *p, const char *url, struct pages_out *out)
 	for (size_t i = 0; i < nv->n; i++) {
 		const struct national_summary *x = &nv->provinces[i];
 		bool stale = national_age(x, p->env->now) > nv->stale_after;
-		pg_pf(p, "<tr%s><td class=\"name\">", stale ? " class=\"stale\"" : "");
+		pg_pf(p, "<tr%s><td class=\"name\" data-label=\"%s\">", stale ? " class=\"stale\"" : "",
+		    pg_tr(p, T_PROVINCE));
 		pg_esc(p, x->name);
 		pg_put(p, "</td>");
 		pg_target_cells(p, &x->ru);
 		pg_count_cells(p, &x->ru);
-		pg_pf(p, "<td class=\"num hide-sm\">%u</td><td>", x->ru.overdue);
+		pg_pf(p, "<td class=\"num hide-sm\" data-label=\"%s\">%u</td><td data-label=\"%s\">",
+		    pg_tr(p, T_OVERDUE), x->ru.overdue, pg_tr(p, T_UPDATED));
 		pg_ago(p, x->evaluated_at > 0 ? x->evaluated_at : x->received_at);
 		if (stale) {
 			pg_put(p, " <span class=\"badge m-stale\">");
@@ -230,12 +235,14 @@ page_national(struct page *p, const char *url, struct pages_out *out)
 	}
 	if (nv->n > 1) {
 		national_total(nv->provinces, nv->n, &all);
-		pg_pf(p, "<tr class=\"all\"><td class=\"name\">%s</td><td class=\"num\"><b>",
-		    pg_tr(p, T_ALL));
+		pg_pf(p, "<tr class=\"all\"><td class=\"name\">%s</td><td class=\"num\" "
+		    "data-label=\"%s\"><b>", pg_tr(p, T_ALL), pg_tr(p, T_COVERED));
 		pg_pct(p, all.covered_pct);
-		pg_put(p, "</b></td><td></td><td></td><td class=\"hide-sm\"></td>");
+		pg_put(p, "</b></td><td class=\"empty\"></td><td class=\"empty\"></td>"
+		    "<td class=\"hide-sm\"></td>");
 		pg_count_cells(p, &all);
-		pg_pf(p, "<td class=\"num hide-sm\">%u</td><td></td></tr>\n", all.overdue);
+		pg_pf(p, "<td class=\"num hide-sm\" data-label=\"%s\">%u</td><td class=\"empty\">"
+		    "</td></tr>\n", pg_tr(p, T_OVERDUE), all.overdue);
 	}
 	pg_put(p, "</tbody></table></div>\n");
 	pg_foot(p);
@@ -262,20 +269,150 @@ commune_cmp(const void *a, const void *b, void *arg)
 	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
+/* The map's projection: Web Mercator in world units (0..1 across and
+ * down), so that a tile layer lines up with the dots. */
+static double
+merc_x(double lon)
+{
+	return (lon + 180) / 360;
+}
+
+static double
+merc_y(double lat)
+{
+	double r = fmax(fmin(lat, 85.05), -85.05) * M_PI / 180;
+	return (1 - asinh(tan(r)) / M_PI) / 2;
+}
+
+/* Where the map puts world point (u, v): centred on (u_mid, v_mid). */
+struct map_frame {
+	double scale, w, h, u_mid, v_mid;
+};
+#define FX(m, u)	((m)->w / 2 + ((u) - (m)->u_mid) * (m)->scale)
+#define FY(m, v)	((m)->h / 2 + ((v) - (m)->v_mid) * (m)->scale)
+
+/* A text put on the map, for keeping names apart (viewBox units). */
+struct map_box {
+	double x0, y0, x1, y1;
+};
+
+/* How wide a name is at `size`, roughly: 0.6 em a character. */
+static double
+text_width(const char *s, double size)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return (double)n * 0.6 * size;
+}
+
+/* Claims the box of a text at (x, y) (its baseline, anchored as said)
+ * unless it overlaps a box already claimed or leaves the map. */
+static bool
+claim_box(struct map_box *boxes, size_t *n, size_t max, const struct map_frame *m, double x,
+    double y, double width, double size, int anchor)
+{
+	struct map_box b;
+
+	b.x0 = anchor < 0 ? x : anchor > 0 ? x - width : x - width / 2;
+	b.x1 = b.x0 + width;
+	b.y0 = y - size;
+	b.y1 = y + size * 0.3;
+	if (*n == max || b.x0 < 0 || b.x1 > m->w || b.y0 < 0 || b.y1 > m->h)
+		return false;
+	for (size_t k = 0; k < *n; k++)
+		if (b.x0 < boxes[k].x1 && boxes[k].x0 < b.x1 && b.y0 < boxes[k].y1 &&
+		    boxes[k].y0 < b.y1)
+			return false;
+	boxes[(*n)++] = b;
+	return true;
+}
+
 /*
- * The hamlets of province pi by latitude and longitude: an equirectangular
- * projection (x = lon · cos(mid latitude), y = −lat) fitted to the
- * province's bounding box, each hamlet a circle coloured by state and a
- * link to its page, its uplink a line. SVG inside the page: no script, no
- * tiles, nothing fetched from elsewhere.
+ * The tile layer ([http] map_tiles): the tiles of the zoom at which a tile
+ * is 256 to 511 units wide on the map, from the template's server, under
+ * everything else. The browser fetches them; without internet they are
+ * simply missing and the map is the same as without.
+ */
+static void
+map_tiles(struct page *p, const struct map_frame *m)
+{
+	const char *tmpl = p->env->map_tiles;
+	char url[1024];
+	int z = (int)floor(log2(m->scale / 256));
+
+	z = z < 0 ? 0 : z > 19 ? 19 : z;
+	double n = ldexp(1, z), ts = m->scale / n;
+	long last = (long)n - 1;
+	long tx0 = lround(floor((m->u_mid - m->w / 2 / m->scale) * n));
+	long tx1 = lround(floor((m->u_mid + m->w / 2 / m->scale) * n));
+	long ty0 = lround(floor((m->v_mid - m->h / 2 / m->scale) * n));
+	long ty1 = lround(floor((m->v_mid + m->h / 2 / m->scale) * n));
+	tx0 = tx0 < 0 ? 0 : tx0;
+	ty0 = ty0 < 0 ? 0 : ty0;
+	tx1 = tx1 > last ? last : tx1;
+	ty1 = ty1 > last ? last : ty1;
+	if (tx1 < tx0 || ty1 < ty0 || (tx1 - tx0 + 1) * (ty1 - ty0 + 1) > MAP_TILES_MAX)
+		return;
+	pg_put(p, "<g class=\"tiles\">");
+	for (long ty = ty0; ty <= ty1; ty++) {
+		for (long tx = tx0; tx <= tx1; tx++) {
+			/* The template with {z}, {x} and {y} replaced (conf.c
+			 * allows no other brace). */
+			size_t o = 0;
+			for (const char *t = tmpl; *t != '\0' && o + 24 < sizeof url; t++) {
+				if (t[0] == '{' && t[1] != '\0' && t[2] == '}' &&
+				    strchr("zxy", t[1]) != NULL) {
+					long v = t[1] == 'z' ? z : t[1] == 'x' ? tx : ty;
+					o += (size_t)snprintf(url + o, sizeof url - o, "%ld", v);
+					t += 2;
+				} else
+					url[o++] = *t;
+			}
+			url[o] = '\0';
+			pg_put(p, "<image class=\"tile\" href=\"");
+			pg_esc(p, url);
+			/* Half a unit more each way: no hairline between tiles. */
+			pg_pf(p, "\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"/>",
+			    FX(m, tx / n), FY(m, ty / n), ts + 0.5, ts + 0.5);
+		}
+	}
+	pg_put(p, "</g>\n");
+}
+
+/* Whether the tile layer is OpenStreetMap's, which asks for its credit. */
+static bool
+osm_tiles(const char *tmpl)
+{
+	const char *host = strstr(tmpl, "://");
+
+	if (host == NULL)
+		return false;
+	host += 3;
+	const char *osm = strstr(host, "openstreetmap.");
+	return osm != NULL && osm < host + strcspn(host, "/");
+}
+
+/*
+ * The hamlets of province pi by latitude and longitude (Web Mercator
+ * fitted to the province's bounding box): each hamlet a circle coloured by
+ * state, a link to its page, its name, commune and state as a tooltip
+ * (<title>); its uplink a line; the communes' names at the centre of their
+ * hamlets; the worst hamlets (down, then unreachable, at most
+ * MAP_LABELS_MAX) named on the map. SVG inside the page, no script; tiles
+ * from elsewhere only when [http] map_tiles says so.
  */
 static void
 province_map(struct page *p, size_t pi)
 {
 	const struct inventory *inv = p->inv;
 	double lat0 = INFINITY, lat1 = -INFINITY, lon0 = INFINITY, lon1 = -INFINITY;
-	size_t placed = 0, unplaced = 0;
+	size_t placed = 0, unplaced = 0, nboxes = 0, nlabels = 0;
 	uint32_t counts[HS__COUNT] = { 0 };
+	size_t labels[MAP_LABELS_MAX];
+	struct map_box boxes[MAP_LABELS_MAX + 200];
+	bool tiles = p->env->map_tiles != NULL && p->env->map_tiles[0] != '\0';
 
 	for (size_t i = 0; i < inv->nhamlets; i++) {
 		const struct inv_hamlet *h = &inv->hamlets[i];
@@ -295,22 +432,29 @@ province_map(struct page *p, size_t pi)
 	}
 	pg_pf(p, "<h2>%s</h2>\n", pg_tr(p, T_MAP));
 	if (placed > 0) {
-		double k = cos((lat0 + lat1) / 2 * M_PI / 180);
-		/* A single hamlet, or a row of them: give the box some size. */
-		double w = fmax((lon1 - lon0) * k, 0.01), hgt = fmax(lat1 - lat0, 0.01);
-		double scale = (MAP_W - 2 * MAP_PAD) / w;
-		double H = hgt * scale + 2 * MAP_PAD;
+		struct map_frame mf, *m = &mf;
+		double u0 = merc_x(lon0), u1 = merc_x(lon1), v0 = merc_y(lat1), v1 = merc_y(lat0);
+		/* A single hamlet, or a row of them: give the box some size
+		 * (about a kilometre). */
+		double w = fmax(u1 - u0, 0.01 / 360), hgt = fmax(v1 - v0, 0.01 / 360);
+		m->w = MAP_W;
+		m->scale = (MAP_W - 2 * MAP_PAD) / w;
+		m->h = hgt * m->scale + 2 * MAP_PAD;
 		/* A tall, thin province would make a very tall map: fit the height. */
-		if (H > 1.4 * MAP_W) {
-			scale = (1.4 * MAP_W - 2 * MAP_PAD) / hgt;
-			H = 1.4 * MAP_W;
+		if (m->h > 1.4 * MAP_W) {
+			m->scale = (1.4 * MAP_W - 2 * MAP_PAD) / hgt;
+			m->h = 1.4 * MAP_W;
 		}
-		double cx = (MAP_W - w * scale) / 2, cy = (H - hgt * scale) / 2;
+		m->h = ceil(m->h);
+		m->u_mid = (u0 + u1) / 2;
+		m->v_mid = (v0 + v1) / 2;
 		double r = placed > 400 ? 3.5 : placed > 100 ? 5 : 7;
-#define MX(lon)	(cx + ((lon) - lon0) * k * scale)
-#define MY(lat)	(cy + (lat1 - (lat)) * scale)
+#define MX(lon)	FX(m, merc_x(lon))
+#define MY(lat)	FY(m, merc_y(lat))
 		pg_pf(p, "<div class=\"mapbox\"><svg class=\"map\" viewBox=\"0 0 %.0f %.0f\" "
-		    "role=\"img\" aria-label=\"%s\">\n", MAP_W, ceil(H), pg_tr(p, T_MAP));
+		    "role=\"img\" aria-label=\"%s\">\n", m->w, m->h, pg_tr(p, T_MAP));
+		if (tiles)
+			map_tiles(p, m);
 		/* Uplinks first, under the dots. */
 		pg_put(p, "<g class=\"uplinks\">");
 		for (size_t i = 0; i < inv->nhamlets; i++) {
@@ -322,6 +466,50 @@ province_map(struct page *p, size_t pi)
 				continue;
 			pg_pf(p, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", MX(h->lon),
 			    MY(h->lat), MX(u->lon), MY(u->lat));
+		}
+		pg_put(p, "</g>\n");
+		/* The worst hamlets' names claim their place first. */
+		for (int rank = 0; rank < HS__COUNT && nlabels < MAP_LABELS_MAX; rank++) {
+			for (size_t i = 0; i < inv->nhamlets && nlabels < MAP_LABELS_MAX; i++) {
+				const struct inv_hamlet *h = &inv->hamlets[i];
+				int st = p->cov->hamlets[i].state;
+				if ((size_t)h->province != pi || !h->placed ||
+				    (st != HS_DOWN && st != HS_UNREACHABLE) || pg_state_rank[st] != rank)
+					continue;
+				double x = MX(h->lon), y = MY(h->lat) + 4, tw = text_width(h->name, 12);
+				int anchor = x + r + 3 + tw > m->w ? 1 : -1;
+				x += anchor < 0 ? r + 3 : -(r + 3);
+				if (claim_box(boxes, &nboxes, MAP_LABELS_MAX, m, x, y, tw, 12, anchor))
+					labels[nlabels++] = i;
+			}
+		}
+		/* The communes' names at the centre of their placed hamlets,
+		 * where they fit: small, muted, under the dots. */
+		pg_put(p, "<g class=\"communes\">");
+		for (size_t c = 0; c < inv->ncommunes; c++) {
+			const struct inv_commune *co = &inv->communes[c];
+			double sx = 0, sy = 0;
+			size_t nh = 0;
+			if ((size_t)co->province != pi)
+				continue;
+			for (size_t i = 0; i < inv->nhamlets; i++) {
+				const struct inv_hamlet *h = &inv->hamlets[i];
+				if ((size_t)h->commune != c || !h->placed)
+					continue;
+				sx += MX(h->lon);
+				sy += MY(h->lat);
+				nh++;
+			}
+			if (nh == 0)
+				continue;
+			double x = sx / (double)nh, y = sy / (double)nh + 4;
+			if (!claim_box(boxes, &nboxes, sizeof boxes / sizeof boxes[0], m, x, y,
+			    text_width(co->name, 11), 11, 0))
+				continue;
+			pg_pf(p, "<text class=\"cname\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
+			    x, y);
+			pg_esc(p, co->name);
+			pg_put(p, "</text>");
 		}
 		pg_put(p, "</g>\n");
 		/* Worst states last, so that they are drawn on top. */
@@ -344,9 +532,20 @@ province_map(struct page *p, size_t pi)
 				pg_put(p, "</title></circle></a>\n");
 			}
 		}
+		/* The worst hamlets' names, on top of everything. */
+		for (size_t k = 0; k < nlabels; k++) {
+			const struct inv_hamlet *h = &inv->hamlets[labels[k]];
+			const struct map_box *b = &boxes[k];
+			pg_pf(p, "<text class=\"lbl\" x=\"%.1f\" y=\"%.1f\">", b->x0, MY(h->lat) + 4);
+			pg_esc(p, h->name);
+			pg_put(p, "</text>");
+		}
 #undef MX
 #undef MY
 		pg_put(p, "</svg></div>\n");
+		if (tiles && osm_tiles(p->env->map_tiles))
+			pg_pf(p, "<p class=\"attrib\"><a href=\"https://www.openstreetmap.org/copyright\">"
+			    "%s</a></p>\n", pg_tr(p, T_OSM_ATTRIB));
 	}
 	pg_put(p, "<ul class=\"legend\">");
 	for (int st = 0; st < HS__COUNT; st++) {
@@ -358,6 +557,8 @@ province_map(struct page *p, size_t pi)
 	pg_pf(p, "<p class=\"muted small\">%s", pg_tr(p, T_PLACED_NOTE));
 	if (unplaced > 0)
 		pg_pf(p, " %zu %s.", unplaced, pg_tr(p, T_NOT_PLACED));
+	if (nlabels > 0)
+		pg_pf(p, " %s", pg_tr(p, T_MAP_LABELS));
 	pg_put(p, "</p>\n");
 }
 
@@ -381,19 +582,20 @@ page_province(struct page *p, const char *path, size_t pi)
 	pg_put(p, "</h1>\n");
 	pg_blind_note(p);
 	pg_summary(p, &p->cov->provinces[pi]);
-	pg_pf(p, "<h2>%s</h2>\n<div class=\"scroll\"><table><thead><tr><th>%s</th>",
+	pg_pf(p, "<h2>%s</h2>\n<div class=\"scroll\"><table class=\"stack\"><thead><tr><th>%s</th>",
 	    pg_tr(p, T_COMMUNES), pg_tr(p, T_COMMUNE));
 	pg_target_headers(p);
 	pg_count_headers(p);
 	pg_pf(p, "<th class=\"num hide-sm\">%s</th></tr></thead><tbody>\n", pg_tr(p, T_OVERDUE));
 	for (size_t k = 0; k < n; k++) {
 		const struct rollup *ru = &p->cov->communes[idx[k]];
-		pg_put(p, "<tr><td class=\"name\">");
+		pg_pf(p, "<tr><td class=\"name\" data-label=\"%s\">", pg_tr(p, T_COMMUNE));
 		pg_link_commune(p, idx[k]);
 		pg_put(p, "</td>");
 		pg_target_cells(p, ru);
 		pg_count_cells(p, ru);
-		pg_pf(p, "<td class=\"num hide-sm\">%u</td></tr>\n", ru->overdue);
+		pg_pf(p, "<td class=\"num hide-sm\" data-label=\"%s\">%u</td></tr>\n",
+		    pg_tr(p, T_OVERDUE), ru->overdue);
 	}
 	pg_put(p, "</tbody></table></div>\n");
 	free(idx);

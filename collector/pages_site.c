@@ -28,6 +28,57 @@ last_value(const struct page *p, size_t i, int m)
 	return v->m[m];
 }
 
+/*
+ * Whether values of hamlet e measured at `at` are old: the hamlet is down
+ * or cut off, or they are older than the coverage window. Old values are
+ * its last known ones, never shown as current: greyed, with their time.
+ */
+static bool
+old_values(const struct page *p, const struct hamlet_eval *e, double at)
+{
+	if (e->state == HS_DOWN || e->state == HS_UNREACHABLE)
+		return true;
+	return p->env->thr != NULL && at > 0 && p->env->now - at > p->env->thr->window;
+}
+
+/* "as of 2025-11-22 14:03" under an old value. */
+static void
+as_of(struct page *p, double at)
+{
+	if (!(at > 0))
+		return;
+	pg_pf(p, "<small class=\"asof\">%s ", pg_tr(p, T_AS_OF));
+	pg_clock_time(p, at);
+	pg_put(p, "</small>");
+}
+
+/* When the last values of hamlet i were taken: the last stored sample,
+ * else the last fresh one. */
+static double
+values_at(const struct page *p, size_t i)
+{
+	const struct agent_view *v = p->s->views ? &p->s->views[i] : NULL;
+
+	return v != NULL && v->last_ts > 0 ? (double)v->last_ts : p->cov->hamlets[i].last_seen;
+}
+
+/* One figure of the commune table: the value, greyed with its time when
+ * old; `bad` (a breach) only when current. */
+static void
+figure_cell(struct page *p, enum msg label, double v, int dec, const char *unit, bool pct,
+    bool bad, bool old, double at)
+{
+	pg_pf(p, "<td class=\"num%s\" data-label=\"%s\">", old && isfinite(v) ? " old" :
+	    bad ? " v-bad" : "", pg_tr(p, label));
+	if (pct)
+		pg_pct(p, v);
+	else
+		pg_num(p, v, dec, unit);
+	if (old && isfinite(v))
+		as_of(p, at);
+	pg_put(p, "</td>");
+}
+
 int
 page_commune(struct page *p, const char *path, size_t ci)
 {
@@ -50,21 +101,23 @@ page_commune(struct page *p, const char *path, size_t ci)
 	pg_put(p, "</h1>\n");
 	pg_blind_note(p);
 	pg_summary(p, &p->cov->communes[ci]);
-	pg_pf(p, "<h2>%s</h2>\n<div class=\"scroll\"><table><thead><tr><th>%s</th><th>%s</th>"
-	    "<th>%s</th><th class=\"num\">%s</th><th class=\"num\">%s</th>"
-	    "<th class=\"num hide-sm\">%s</th><th class=\"num hide-sm\">%s</th>"
-	    "<th class=\"hide-sm\">%s</th></tr></thead><tbody>\n", pg_tr(p, T_HAMLETS),
+	pg_pf(p, "<h2>%s</h2>\n<div class=\"scroll\"><table class=\"hamlets stack\"><thead><tr>"
+	    "<th>%s</th><th>%s</th><th>%s</th><th class=\"num\">%s</th><th class=\"num\">%s</th>"
+	    "<th class=\"num\">%s</th><th class=\"num\">%s</th>"
+	    "<th>%s</th></tr></thead><tbody>\n", pg_tr(p, T_HAMLETS),
 	    pg_tr(p, T_HAMLET), pg_tr(p, T_STATE), pg_tr(p, T_LAST_SEEN), pg_tr(p, T_LOSS), pg_tr(p, T_RTT),
 	    pg_tr(p, T_SIGNAL), pg_tr(p, T_CLIENTS), pg_tr(p, T_TARGET_DATE));
 	for (size_t k = 0; k < n; k++) {
 		size_t i = idx[k];
 		const struct inv_hamlet *h = &p->inv->hamlets[i];
 		const struct hamlet_eval *e = &p->cov->hamlets[i];
-		pg_put(p, "<tr><td class=\"name\">");
+		double at = values_at(p, i);
+		bool old = old_values(p, e, e->last_seen), old_last = old_values(p, e, at);
+		pg_pf(p, "<tr><td class=\"name\" data-label=\"%s\">", pg_tr(p, T_HAMLET));
 		pg_link_hamlet(p, i);
 		if (h->agent == NULL)
 			pg_pf(p, " <small class=\"muted\">(%s)</small>", pg_tr(p, T_NO_AGENT));
-		pg_put(p, "</td><td>");
+		pg_pf(p, "</td><td data-label=\"%s\">", pg_tr(p, T_STATE));
 		pg_badge(p, e->state);
 		if (e->state == HS_UNREACHABLE && e->root >= 0 &&
 		    (size_t)e->root < p->inv->nhamlets) {
@@ -72,17 +125,19 @@ page_commune(struct page *p, const char *path, size_t ci)
 			pg_link_hamlet(p, (size_t)e->root);
 			pg_put(p, "</small>");
 		}
-		pg_put(p, "</td><td>");
+		pg_pf(p, "</td><td data-label=\"%s\">", pg_tr(p, T_LAST_SEEN));
 		pg_ago(p, e->last_seen);
-		pg_pf(p, "</td><td class=\"num%s\">", e->loss_breach ? " v-bad" : "");
-		pg_pct(p, e->loss_pct);
-		pg_pf(p, "</td><td class=\"num%s\">", e->rtt_breach ? " v-bad" : "");
-		pg_num(p, e->rtt_ms, 0, "ms");
-		pg_put(p, "</td><td class=\"num hide-sm\">");
-		pg_num(p, last_value(p, i, M_RADIO_SIGNAL_DBM), 0, "dBm");
-		pg_put(p, "</td><td class=\"num hide-sm\">");
-		pg_num(p, last_value(p, i, M_CLIENTS), 0, "");
-		pg_pf(p, "</td><td class=\"hide-sm%s\">", e->overdue ? " v-bad" : "");
+		pg_put(p, "</td>");
+		/* The window's loss and RTT are as of the last fresh sample;
+		 * signal and clients as of the last stored one. */
+		figure_cell(p, T_LOSS, e->loss_pct, 1, "%", true, e->loss_breach, old, e->last_seen);
+		figure_cell(p, T_RTT, e->rtt_ms, 0, "ms", false, e->rtt_breach, old, e->last_seen);
+		figure_cell(p, T_SIGNAL, last_value(p, i, M_RADIO_SIGNAL_DBM), 0, "dBm", false, false,
+		    old_last, at);
+		figure_cell(p, T_CLIENTS, last_value(p, i, M_CLIENTS), 0, "", false, false, old_last,
+		    at);
+		pg_pf(p, "<td%s data-label=\"%s\">", e->overdue ? " class=\"v-bad\"" : "",
+		    pg_tr(p, T_TARGET_DATE));
 		pg_date(p, h->target_date);
 		if (e->overdue)
 			pg_pf(p, " <small>(%s)</small>", pg_tr(p, T_OVERDUE));
@@ -119,12 +174,23 @@ judge_min(double v, double good, double fair)
 	return v >= good ? V_OK : v >= fair ? V_WARN : V_BAD;
 }
 
+/* A row of the current values. An old value (asof > 0: its time) gets no
+ * verdict, only when it was measured: it says nothing of now. */
 static void
-value_row(struct page *p, enum msg name, const char *value, enum verdict v, const char *note)
+value_row(struct page *p, enum msg name, const char *value, enum verdict v, const char *note,
+    double asof)
 {
 	static const char *const cls[] = { "", "v-ok", "v-warn", "v-bad" };
 	static const enum msg word[] = { T_COUNT, T_OK, T_WARN, T_BAD };
 
+	if (asof > 0) {
+		pg_pf(p, "<tr><th>%s</th><td class=\"num old\">%s</td><td class=\"old\">",
+		    pg_tr(p, name), value);
+		if (strcmp(value, "—") != 0)
+			as_of(p, asof);
+		pg_put(p, "</td></tr>\n");
+		return;
+	}
 	pg_pf(p, "<tr><th>%s</th><td class=\"num\">%s</td><td class=\"%s\">", pg_tr(p, name), value,
 	    cls[v]);
 	if (v != V_NONE)
@@ -160,10 +226,12 @@ current_values(struct page *p, size_t i)
 		pg_pf(p, "<p class=\"muted\">%s</p>\n", pg_tr(p, T_NO_VALUES));
 		return;
 	}
-	/* Values from before an outage still read "ok": say they are old. */
-	double at = v != NULL && v->last_ts > 0 ? (double)v->last_ts : e->last_seen;
-	bool stale = e->state == HS_DOWN || e->state == HS_UNREACHABLE ||
-	    (thr != NULL && at > 0 && p->env->now - at > thr->offline_after);
+	/* Values from before an outage, or older than the window, would
+	 * still read "ok": say they are old, each with its time. */
+	double at = values_at(p, i);
+	bool stale = old_values(p, e, at) || old_values(p, e, e->last_seen);
+	double w_at = stale ? (e->last_seen > 0 ? e->last_seen : at) : 0;
+	double m_at = stale ? at : 0;
 	if (stale) {
 		pg_pf(p, "<p class=\"card warn\">%s ", pg_tr(p, T_STALE));
 		pg_clock_time(p, at);
@@ -177,25 +245,26 @@ current_values(struct page *p, size_t i)
 	/* Loss and RTT: the window's figures, judged as the collector does. */
 	snprintf(buf, sizeof buf, isfinite(e->loss_pct) ? "%.1f&nbsp;%%" : "—", e->loss_pct);
 	snprintf(note, sizeof note, "(%s, ≤ %g&nbsp;%%)", pg_tr(p, T_WINDOW), max_loss);
-	value_row(p, T_LOSS, buf, judge_max(e->loss_pct, max_loss), note);
+	value_row(p, T_LOSS, buf, judge_max(e->loss_pct, max_loss), note, w_at);
 	snprintf(buf, sizeof buf, isfinite(e->rtt_ms) ? "%.0f&nbsp;ms" : "—", e->rtt_ms);
 	snprintf(note, sizeof note, "(%s, ≤ %g&nbsp;ms)", pg_tr(p, T_WINDOW), max_rtt);
-	value_row(p, T_RTT, buf, judge_max(e->rtt_ms, max_rtt), note);
+	value_row(p, T_RTT, buf, judge_max(e->rtt_ms, max_rtt), note, w_at);
 	if (isfinite(x = last_value(p, i, M_ICMP_JITTER_MS))) {
 		snprintf(buf, sizeof buf, "%.1f&nbsp;ms", x);
 		snprintf(note, sizeof note, "(≤ %g&nbsp;ms)", MAX_JITTER_MS);
-		value_row(p, T_JITTER, buf, judge_max(x, MAX_JITTER_MS), note);
+		value_row(p, T_JITTER, buf, judge_max(x, MAX_JITTER_MS), note, m_at);
 	}
 	if (isfinite(x = last_value(p, i, M_RADIO_SIGNAL_DBM))) {
 		snprintf(buf, sizeof buf, "%.0f&nbsp;dBm", x);
-		value_row(p, T_SIGNAL, buf, judge_min(x, -70, -80), "(≥ −70&nbsp;dBm)");
+		value_row(p, T_SIGNAL, buf, judge_min(x, -70, -80), "(≥ −70&nbsp;dBm)", m_at);
 	}
 	if (isfinite(x = last_value(p, i, M_RADIO_SNR_DB))) {
 		snprintf(buf, sizeof buf, "%.0f&nbsp;dB", x);
-		value_row(p, T_SNR, buf, judge_min(x, 20, 15), "(≥ 20&nbsp;dB)");
+		value_row(p, T_SNR, buf, judge_min(x, 20, 15), "(≥ 20&nbsp;dB)", m_at);
 	}
 	if (isfinite(x = last_value(p, i, M_IF_OPER_UP)))
-		value_row(p, T_LINK, pg_tr(p, x >= 1 ? T_UP : T_LINK_DOWN), x >= 1 ? V_OK : V_BAD, NULL);
+		value_row(p, T_LINK, pg_tr(p, x >= 1 ? T_UP : T_LINK_DOWN), x >= 1 ? V_OK : V_BAD, NULL,
+		    m_at);
 	double rx = last_value(p, i, M_IF_RX_BPS), tx = last_value(p, i, M_IF_TX_BPS);
 	if (!isfinite(rx) && !isfinite(tx)) {
 		rx = last_value(p, i, M_PCAP_RX_BPS);
@@ -205,19 +274,19 @@ current_values(struct page *p, size_t i)
 		bits(a, sizeof a, rx);
 		bits(b, sizeof b, tx);
 		snprintf(buf, sizeof buf, "%s / %s", a, b);
-		value_row(p, T_TRAFFIC, buf, V_NONE, NULL);
+		value_row(p, T_TRAFFIC, buf, V_NONE, NULL, m_at);
 	}
 	if (isfinite(x = last_value(p, i, M_CLIENTS))) {
 		snprintf(buf, sizeof buf, "%.0f", x);
-		value_row(p, T_CLIENTS, buf, V_NONE, NULL);
+		value_row(p, T_CLIENTS, buf, V_NONE, NULL, m_at);
 	}
 	if (isfinite(x = last_value(p, i, M_TCP_RETRANS_PCT))) {
 		snprintf(buf, sizeof buf, "%.1f&nbsp;%%", x);
-		value_row(p, T_RETRANS, buf, judge_max(x, 5), "(≤ 5&nbsp;%)");
+		value_row(p, T_RETRANS, buf, judge_max(x, 5), "(≤ 5&nbsp;%)", m_at);
 	}
 	if (isfinite(x = last_value(p, i, M_POWER_MAINS_UP)))
 		value_row(p, T_POWER, pg_tr(p, x >= 1 ? T_MAINS : T_ON_BATTERY), x >= 1 ? V_OK : V_WARN,
-		    NULL);
+		    NULL, m_at);
 	if (isfinite(x = last_value(p, i, M_BATTERY_PCT))) {
 		snprintf(buf, sizeof buf, "%.0f&nbsp;%%", x);
 		double volts = last_value(p, i, M_SUPPLY_VOLTS);
@@ -225,14 +294,14 @@ current_values(struct page *p, size_t i)
 			snprintf(note, sizeof note, "(%.1f&nbsp;V)", volts);
 		else
 			note[0] = '\0';
-		value_row(p, T_BATTERY, buf, judge_min(x, 50, 20), note);
+		value_row(p, T_BATTERY, buf, judge_min(x, 50, 20), note, m_at);
 	}
 	if (isfinite(x = last_value(p, i, M_UPTIME_S))) {
 		long s = lround(x);
 		snprintf(buf, sizeof buf, "%ld&nbsp;%s %ld&nbsp;%s", s / 86400, pg_tr(p, T_DAYS),
 		    s % 86400 / 3600, pg_tr(p, T_HOURS));
 		/* A restart within the hour: in the field, most often a power cut. */
-		value_row(p, T_UPTIME, buf, x < 3600 ? V_WARN : V_NONE, NULL);
+		value_row(p, T_UPTIME, buf, x < 3600 ? V_WARN : V_NONE, NULL, m_at);
 	}
 	pg_put(p, "</tbody></table></div>\n");
 	if (v != NULL && v->last_ts > 0) {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "collector.h"
 #include "coverage.h"
 #include "pages.h"
 #include "snapshot.h"
@@ -305,7 +306,7 @@ test_overview(void **state)
 	HAS(b, "<a href=\"/province/lao-cai\">Lào Cai</a>");
 	HAS(b, "<a href=\"/province/ha-giang\">Hà Giang</a>");
 	/* Lào Cai: 2 of 6 covered, 33.3 % against 95: red. */
-	HAS(b, "<td class=\"num c-red\"><b>33.3&nbsp;%</b>");
+	HAS(b, "<td class=\"num c-red\" data-label=\"Covered\"><b>33.3&nbsp;%</b>");
 	HAS(b, "All provinces");
 	/* Communes behind: Bát Xát 50 % of 90 (40 short), Y Tý 25 % of 95. */
 	HAS(b, "Communes furthest behind their target");
@@ -386,6 +387,149 @@ test_province_map(void **state)
 	HAS(b, "no data yet");
 }
 
+/* Inside one map: the <svg> of the province page (a copy, to free). */
+static char *
+map_of(const char *b)
+{
+	const char *map = strstr(b, "<svg class=\"map\"");
+	assert_non_null(map);
+	const char *end = strstr(map, "</svg>");
+	assert_non_null(end);
+	char *m = strndup(map, (size_t)(end - map));
+	assert_non_null(m);
+	return m;
+}
+
+/* Names on the map, and the tile layer of [http] map_tiles. */
+static void
+test_map_names_tiles(void **state)
+{
+	struct fx *f = *state;
+	char *m = map_of(get(f, "/province/lao-cai", 200));
+
+	/* Every dot says its name, commune and state on hover. */
+	assert_int_equal(count(m, "<title>"), count(m, "<circle "));
+	HAS(m, "<title>Tả Lèng, Y Tý — down</title>");
+	HAS(m, "<title>Phìn Hồ, Bát Xát — degraded</title>");
+	/* The worst ones named on the map: down, then unreachable; the rest
+	 * not. */
+	HAS(m, ">Tả Lèng</text>");
+	HAS(m, ">Y Tý 1</text>");
+	assert_int_equal(count(m, "<text class=\"lbl\""), 2);
+	HASNT(m, ">Suối Chải</text>");
+	/* The communes' names, small, at their hamlets' centre. */
+	HAS(m, "<text class=\"cname\"");
+	HAS(m, ">Bát Xát</text>");
+	/* No tiles unless configured: nothing fetched from elsewhere. */
+	HASNT(m, "<image");
+	free(m);
+	HASNT(body, "OpenStreetMap");
+
+	/* With tiles: OpenStreetMap's, under everything, with its credit. */
+	f->env.map_tiles = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+	const char *b = get(f, "/province/lao-cai", 200);
+	m = map_of(b);
+	HAS(m, "<image class=\"tile\" href=\"https://tile.openstreetmap.org/");
+	assert_true(strstr(m, "<image") < strstr(m, "<circle"));
+	assert_true(strstr(m, "<image") < strstr(m, "<line"));
+	HASNT(m, "{z}");
+	HASNT(m, "{x}");
+	/* The tiles cover the map: each corner and Suối Chải in one of them,
+	 * at one zoom, Suối Chải's tile by the Web Mercator formulas. */
+	double w, h;
+	assert_int_equal(sscanf(strstr(m, "viewBox=\"") + 9, "0 0 %lf %lf", &w, &h), 2);
+	const double pts[][2] = { { 0.5, 0.5 }, { w - 0.5, 0.5 }, { 0.5, h - 0.5 }, { w - 0.5, h - 0.5 } };
+	int zoom = -1, ntiles = 0;
+	bool covered[4] = { false }, sc = false;
+	const char *sc_dot = strstr(m, "<a href=\"/hamlet/suoi-chai\">");
+	double scx, scy;
+	assert_non_null(sc_dot);
+	assert_int_equal(sscanf(strstr(sc_dot, "cx=\""), "cx=\"%lf\" cy=\"%lf\"", &scx, &scy), 2);
+	for (const char *t = m; (t = strstr(t, "<image class=\"tile\" href=\"")) != NULL; t++) {
+		int z, x, y;
+		double tx, ty, tw, th;
+		assert_int_equal(sscanf(t, "<image class=\"tile\" href=\"https://tile.openstreetmap.org/"
+		    "%d/%d/%d.png\" x=\"%lf\" y=\"%lf\" width=\"%lf\" height=\"%lf\"/>", &z, &x, &y,
+		    &tx, &ty, &tw, &th), 7);
+		assert_true(zoom < 0 || zoom == z);
+		zoom = z;
+		assert_true(tw >= 256 && tw < 513 && tw == th);
+		for (int k = 0; k < 4; k++)
+			covered[k] |= pts[k][0] >= tx && pts[k][0] <= tx + tw && pts[k][1] >= ty &&
+			    pts[k][1] <= ty + th;
+		if (scx >= tx && scx < tx + tw && scy >= ty && scy < ty + th) {
+			double n = ldexp(1, z), la = 22.56956 * M_PI / 180;
+			assert_int_equal(x, (int)floor((103.85367 + 180) / 360 * n));
+			assert_int_equal(y, (int)floor((1 - asinh(tan(la)) / M_PI) / 2 * n));
+			sc = true;
+		}
+		ntiles++;
+	}
+	assert_true(ntiles >= 1 && ntiles <= 64);
+	assert_true(covered[0] && covered[1] && covered[2] && covered[3] && sc);
+	free(m);
+	HAS(b, "<a href=\"https://www.openstreetmap.org/copyright\">© OpenStreetMap contributors</a>");
+	b = get_q(f, "/province/lao-cai", (const char *const[]){ "lang", "vi", NULL }, NULL, 200);
+	HAS(b, "© Những người đóng góp OpenStreetMap");
+
+	/* Another server: its URL escaped, no OpenStreetMap credit. */
+	f->env.map_tiles = "http://tiles.example:8080/m/{z}/{x}/{y}.png?a=1&b=2";
+	b = get(f, "/province/lao-cai", 200);
+	HAS(b, "<image class=\"tile\" href=\"http://tiles.example:8080/m/");
+	HAS(b, ".png?a=1&amp;b=2\"");
+	HASNT(b, "OpenStreetMap");
+	f->env.map_tiles = "";
+	b = get(f, "/province/lao-cai", 200);
+	HASNT(b, "<image");
+	f->env.map_tiles = NULL;
+}
+
+/* [http] map_tiles in collector.conf: empty by default, an http(s) URL
+ * with {z}, {x} and {y}, else refused naming the file and line. */
+static void
+test_map_tiles_conf(void **state)
+{
+	struct collector_conf *cc = calloc(1, sizeof *cc);
+	char path[64], err[1024];
+	static const struct {
+		const char *value, *why;
+	} bad[] = {
+		{ "tile.openstreetmap.org/{z}/{x}/{y}.png", "http:// or https://" },
+		{ "ftp://tiles.example/{z}/{x}/{y}.png", "http:// or https://" },
+		{ "javascript:alert(1)//{z}{x}{y}", "http:// or https://" },
+		{ "https://tiles.example/{z}/{x}.png", "{z}, {x} and {y}" },
+		{ "https://{s}.tile.example/{z}/{x}/{y}.png", "host name" },
+		{ "https://tiles.example;img-src */{z}/{x}/{y}.png", "host name" },
+		{ "https://tiles.example/{z}/{x}/{y}.png?k={key}", "only {z}, {x} and {y}" },
+		{ "https://tiles.example/{z}/{x}/{y}\".png", "quotes" },
+	};
+	int fd;
+
+	(void)state;
+	assert_non_null(cc);
+	snprintf(path, sizeof path, "/tmp/covmon-pages-conf-XXXXXX");
+	assert_true((fd = mkstemp(path)) >= 0);
+	close(fd);
+	write_file(path, "[collector]\n[http]\nlisten = 127.0.0.1:8080\n");
+	assert_int_equal(collector_conf_load(cc, path, err, sizeof err), 0);
+	assert_string_equal(cc->map_tiles, "");
+	write_file(path, "[collector]\n[http]\nmap_tiles = https://tile.openstreetmap.org/{z}/{x}/{y}.png\n");
+	if (collector_conf_load(cc, path, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(cc->map_tiles, "https://tile.openstreetmap.org/{z}/{x}/{y}.png");
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		char ini[512], where[96];
+		snprintf(ini, sizeof ini, "[collector]\n[http]\n\nmap_tiles = %s\n", bad[k].value);
+		write_file(path, ini);
+		assert_int_equal(collector_conf_load(cc, path, err, sizeof err), -1);
+		snprintf(where, sizeof where, "%s:4: [http] map_tiles = ", path);
+		if (strstr(err, where) == NULL || strstr(err, bad[k].why) == NULL)
+			fail_msg("%s: \"%s\": expected %s and %s", bad[k].value, err, where, bad[k].why);
+	}
+	unlink(path);
+	free(cc);
+}
+
 static void
 test_commune(void **state)
 {
@@ -405,6 +549,31 @@ test_commune(void **state)
 	/* last seen "… ago" with the time as a tooltip; never for unmonitored */
 	HAS(b, "<time title=\"2023-11-14 22:12\">3");
 	HAS(b, "never");
+	/* On a phone: one line per cell, labelled with its column. */
+	HAS(b, "<table class=\"hamlets stack\">");
+	HAS(b, "<td class=\"name\" data-label=\"Hamlet\"><a href=\"/hamlet/ta-leng\">");
+	HAS(b, "data-label=\"Last seen\"><time");
+	/* Tả Lèng is down: its last loss and RTT are not current figures. */
+	const char *row = strstr(b, "/hamlet/ta-leng\">");
+	HAS(row, "<td class=\"num old\" data-label=\"Loss\">1.5&nbsp;%<small class=\"asof\">"
+	    "as of 2023-11-14 22:");
+	HAS(row, "<td class=\"num old\" data-label=\"RTT\">42&nbsp;ms<small class=\"asof\">as of ");
+	/* Không Tọa Độ is covered and its figures are of the window. */
+	row = strstr(b, "/hamlet/no-coords\">");
+	HAS(row, "<td class=\"num\" data-label=\"Loss\">1.5&nbsp;%</td>");
+	char *one = strndup(row, (size_t)(strstr(row, "</tr>") - row));
+	assert_non_null(one);
+	HASNT(one, "asof");
+	free(one);
+	/* ... until its values are older than the window: then they are old
+	 * too, in Vietnamese as well. */
+	f->thr.window = 10;
+	b = get_q(f, "/commune/y-ty", (const char *const[]){ "lang", "vi", NULL }, NULL, 200);
+	row = strstr(b, "/hamlet/no-coords?lang=vi\">");
+	assert_non_null(row);
+	HAS(row, "<td class=\"num old\" data-label=\"Mất gói\">1.5&nbsp;%<small class=\"asof\">"
+	    "lúc 2023-11-14 22:");
+	f->thr.window = 900;
 }
 
 static void
@@ -447,9 +616,23 @@ test_hamlet(void **state)
 	b = get(f, "/hamlet/ta-leng", 200);
 	HAS(b, "<ul class=\"history\">");
 	HAS(b, "<span class=\"badge st-down\">down</span> 1 h 0 min (now)");
-	/* Down: its last values are old news, and the page says so. */
+	/* Down: its last values are old news, and the page says so; each is
+	 * shown with its time, none with a verdict. */
 	HAS(b, "The site is not reporting");
 	HAS(b, "<table class=\"values stale\">");
+	HAS(b, "<tr><th>Loss</th><td class=\"num old\">1.5&nbsp;%</td><td class=\"old\">"
+	    "<small class=\"asof\">as of 2023-11-14 22:");
+	HASNT(b, "<tr><th>Loss</th><td class=\"num\">");
+	HASNT(b, "<td class=\"v-ok\">");
+
+	/* Values older than the coverage window are old even while the
+	 * hamlet still counts as covered. */
+	f->thr.window = 10;
+	b = get(f, "/hamlet/suoi-chai", 200);
+	HAS(b, "<tr><th>Signal</th><td class=\"num old\">-67&nbsp;dBm</td><td class=\"old\">"
+	    "<small class=\"asof\">as of ");
+	HASNT(b, "<td class=\"v-ok\">");
+	f->thr.window = 900;
 
 	/* Escaped name in the title, heading and village. */
 	b = get(f, "/hamlet/xss", 200);
@@ -711,10 +894,11 @@ test_alerts_from_db(void **state)
 	HAS(row, "resolved at 21:13 after 20 min: Suối Chải down");
 	HAS(row, "<a href=\"/hamlet/suoi-chai\">Suối Chải</a>");
 	/* since, then resolved */
-	HAS(row, ">1 h 20 min ago</time></td><td><time title=\"2023-11-14 21:13\">1 h 0 min ago");
+	HAS(row, ">1 h 20 min ago</time></td><td data-label=\"Resolved\"><time "
+	    "title=\"2023-11-14 21:13\">1 h 0 min ago");
 	HASNT(b, "last week&#39;s cut");
 	HASNT(b, "not yet news");
-	const char *sil = strstr(b, "<table class=\"silences\">");
+	const char *sil = strstr(b, "<table class=\"silences stack\">");
 	assert_non_null(sil);
 	HAS(sil, "<a href=\"/commune/bat-xat\">Bát Xát</a>");
 	HAS(sil, "tower work &lt;b&gt;all day&lt;/b&gt;");
@@ -748,7 +932,7 @@ test_alerts_from_db(void **state)
 	HAS(alert_row(b, 2), "acknowledged");
 	HAS(alert_row(b, 1), "silenced");
 	b = get(f, "/alerts", 200);
-	HAS(b, "<td class=\"name\">everything</td>");
+	HAS(b, "<td class=\"name\" data-label=\"Match\">everything</td>");
 
 	/* In Vietnamese. */
 	b = get_q(f, "/", vi, NULL, 200);
@@ -893,11 +1077,15 @@ test_alerts_severity(void **state)
 	before(b, 1, 4);
 	before(b, 4, 7);
 	HAS(b, "<th>Severity</th>");	/* on a phone too: no hide-sm */
-	HAS(alert_row(b, 3), "<tr id=\"alert-3\" class=\"sev-critical\"><td><span class=\"badge "
-	    "sev-critical\">Critical</span></td><td class=\"hide-sm\">hamlet down</td>");
+	/* On a phone each cell is a line labelled with its column. */
+	HAS(b, "<table class=\"alerts stack\">");
+	HAS(alert_row(b, 3), "<tr id=\"alert-3\" class=\"sev-critical\"><td data-label=\"Severity\">"
+	    "<span class=\"badge sev-critical\">Critical</span></td><td class=\"kind\" "
+	    "data-label=\"Kind\">hamlet down</td>");
+	HAS(alert_row(b, 3), "<td data-label=\"Since\">");
 	HAS(alert_row(b, 2), "<span class=\"badge sev-critical\">Critical</span>");
-	HAS(alert_row(b, 1), "<tr id=\"alert-1\" class=\"sev-warning\"><td><span class=\"badge "
-	    "sev-warning\">Warning</span>");
+	HAS(alert_row(b, 1), "<tr id=\"alert-1\" class=\"sev-warning\"><td data-label=\"Severity\">"
+	    "<span class=\"badge sev-warning\">Warning</span>");
 	HAS(alert_row(b, 7), "<span class=\"badge sev-warning\">Warning</span>");
 	HAS(alert_row(b, 7), "site_on_fire");
 	HAS(b, "under <a href=\"#rollout\">Rollout</a>.");
@@ -918,11 +1106,13 @@ test_alerts_severity(void **state)
 	}
 	before(b, 5, 6);			/* a hamlet first, the commune's none */
 	before(b, 12, 6);
-	HAS(alert_row(b, 5), "<tr id=\"alert-5\" class=\"sev-info\"><td><span class=\"badge "
-	    "sev-info\">Info</span></td><td class=\"hide-sm\">hamlet overdue</td>");
+	HAS(alert_row(b, 5), "<tr id=\"alert-5\" class=\"sev-info\"><td data-label=\"Severity\">"
+	    "<span class=\"badge sev-info\">Info</span></td><td class=\"kind\" data-label=\"Kind\">"
+	    "hamlet overdue</td>");
 	/* Overdue since the target date (1413 days before NOW), not the
 	 * alert's since. */
-	HAS(alert_row(b, 5), "<td>overdue since 2020-01-01 <small>(1413 d)</small></td>");
+	HAS(alert_row(b, 5), "<td data-label=\"Since\">overdue since 2020-01-01 <small>(1413 d)"
+	    "</small></td>");
 	HASNT(alert_row(b, 5), "ago");
 	HAS(alert_row(b, 6), "<span class=\"badge sev-info\">Info</span>");
 	HAS(alert_row(b, 6), ">6 min ago</time>");	/* a commune: its own since */
@@ -1075,9 +1265,17 @@ test_graph(void **state)
 	assert_true(st.hits >= 1);
 
 	const char *b = get(f, "/hamlet/suoi-chai", 200);
-	HAS(b, "<img src=\"/graph/latency/suoi-chai.png?range=1d\"");
-	HAS(b, "<img src=\"/graph/latency/suoi-chai.png?range=1w\"");
-	HAS(b, "<a href=\"/graph/latency/suoi-chai.svg?range=1d\">");
+	HAS(b, "<img class=\"graph\" src=\"/graph/latency/suoi-chai.png?range=1d&amp;lang=en\"");
+	HAS(b, "<img class=\"graph\" src=\"/graph/latency/suoi-chai.png?range=1w&amp;lang=en\"");
+	HAS(b, "<a href=\"/graph/latency/suoi-chai.svg?range=1d&amp;lang=en\">");
+	/* A phone gets a graph drawn for its width. */
+	HAS(b, "<picture><source media=\"(max-width: 600px)\" srcset=\"/graph/latency/"
+	    "suoi-chai.png?range=1d&amp;width=340&amp;lang=en\">");
+	HAS(b, "width=\"800\" height=\"300\"");
+	/* In the page's language. */
+	b = get_q(f, "/hamlet/suoi-chai", (const char *const[]){ "lang", "vi", NULL }, NULL, 200);
+	HAS(b, "srcset=\"/graph/latency/suoi-chai.png?range=1w&amp;width=340&amp;lang=vi\"");
+	HAS(b, "src=\"/graph/latency/suoi-chai.png?range=1w&amp;lang=vi\"");
 	/* No radio file: no radio graph at all (the site has no such probe). */
 	HASNT(b, "/graph/radio/");
 
@@ -1138,6 +1336,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_overview, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overview_without_db, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_province_map, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_names_tiles, setup, teardown),
+		cmocka_unit_test(test_map_tiles_conf),
 		cmocka_unit_test_setup_teardown(test_commune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hamlet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts, setup, teardown),
