@@ -308,6 +308,358 @@ cmd_status(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Names where an id is expected (`site NAME`, `hamlets --province P
+ * --commune C`): resolved through /api/v1/search, which folds case and
+ * diacritics ("suoi chai" finds Suối Chải). What a person reads here says
+ * it in English and in Vietnamese.
+ */
+#define NAME_MAX_BYTES	200	/* the API's bound on a query (SEARCH_QUERY_MAX) */
+
+/* How a search result matched, best first (search.h); 4 for anything else. */
+static int
+match_rank(json_object *res)
+{
+	static const char *const m[] = { "exact", "prefix", "word", "substring" };
+	const char *s = jstring(res, "match");
+
+	for (int i = 0; s != NULL && i < 4; i++)
+		if (strcmp(s, m[i]) == 0)
+			return i;
+	return 4;
+}
+
+/* q percent-encoded into buf. Returns -1 when it does not fit. */
+static int
+url_escape(char *buf, size_t len, const char *q)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)q; *p; p++) {
+		if (o + 4 > len)
+			return -1;
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-_.~", *p) != NULL)
+			buf[o++] = (char)*p;
+		else {
+			buf[o++] = '%';
+			buf[o++] = hex[*p >> 4];
+			buf[o++] = hex[*p & 15];
+		}
+	}
+	if (o >= len)
+		return -1;
+	buf[o] = '\0';
+	return 0;
+}
+
+/* GET /api/v1/search?q=name[&type=type] into r. Returns 0 with the
+ * results in *list, or -1 (the HTTP status in r->status when the collector
+ * answered, and r freed). */
+static int
+search_get(const struct cli *c, const char *name, const char *type, struct reply *r,
+    json_object **list)
+{
+	char path[3 * NAME_MAX_BYTES + 64], q[3 * NAME_MAX_BYTES + 1];
+
+	r->status = 0;
+	if (url_escape(q, sizeof q, name) == -1)
+		return -1;
+	snprintf(path, sizeof path, "/api/v1/search?q=%s%s%s", q, type ? "&type=" : "",
+	    type ? type : "");
+	if (cli_get(c, path, r) == -1) {
+		r->status = 0;
+		return -1;
+	}
+	if (r->status != 200 || r->json == NULL ||
+	    (*list = jarray(r->json, "results")) == NULL) {
+		reply_complain(r);
+		reply_free(r);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+name_too_long(const char *what, const char *name)
+{
+	if (strlen(name) <= NAME_MAX_BYTES)
+		return 0;
+	fprintf(stderr, "covmon: %s: the name is longer than %d bytes\n"
+	    "covmon: %s: tên dài quá %d byte\n", what, NAME_MAX_BYTES, what, NAME_MAX_BYTES);
+	return EXIT_USAGE;
+}
+
+/* One site a name matched: a hamlet, found by its name or id or by its
+ * agent's id (several results may be one site). */
+struct pick {
+	json_object *res;
+	const char *hamlet;
+	int rank;
+};
+
+/* The sites among the results, one per hamlet, at their best rank. */
+static size_t
+site_picks(json_object *list, struct pick *out, size_t max)
+{
+	size_t n = 0, k;
+
+	for (size_t i = 0; i < json_object_array_length(list) && n < max; i++) {
+		json_object *res = json_object_array_get_idx(list, i);
+		const char *type = jstring(res, "type"), *h = jstring(res, "hamlet");
+		if (type == NULL || h == NULL || !id_valid(h) ||
+		    (strcmp(type, "hamlet") != 0 && strcmp(type, "agent") != 0))
+			continue;
+		for (k = 0; k < n && strcmp(out[k].hamlet, h) != 0; k++)
+			;
+		if (k < n) {
+			if (match_rank(res) < out[k].rank)
+				out[k].rank = match_rank(res);
+			continue;
+		}
+		out[n].res = res;
+		out[n].hamlet = h;
+		out[n++].rank = match_rank(res);
+	}
+	return n;
+}
+
+/*
+ * Whether a name picks one of n matches, ranked as match_rank() (-1: it is
+ * the id): the one with its id, else the one exact match, else the only
+ * one. Anything else is for the user to choose (a prefix of one name may
+ * be what they typed short of another). *best is set when it picks.
+ */
+static bool
+choose(const int *rank, size_t n, size_t *best)
+{
+	size_t exact = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (rank[i] < 0) {
+			*best = i;
+			return true;
+		}
+	for (size_t i = 0; i < n; i++)
+		if (rank[i] == 0 && exact++ == 0)
+			*best = i;
+	if (exact == 1)
+		return true;
+	*best = 0;
+	return n == 1;
+}
+
+/* The list to choose from when a name matches several: sites with their
+ * commune and province, communes with their province, provinces alone. */
+static void
+print_choices(const struct cli *c, const char *name, const char *kind_en,
+    const char *kind_vi, json_object **res, const char **ids, size_t n)
+{
+	static const char *const headers[] = {
+		"NAME / TÊN", "COMMUNE / XÃ", "PROVINCE / TỈNH", "ID / MÃ",
+	};
+	bool site = strcmp(kind_en, "sites") == 0;
+	bool province = strcmp(kind_en, "provinces") == 0;
+	struct table *t = site ? table_new(4, headers, "llll") :
+	    province ? table_new(2, (const char *const[]){ headers[0], headers[3] }, "ll") :
+	    table_new(3, (const char *const[]){ headers[0], headers[2], headers[3] }, "lll");
+
+	printf("'%s' matches %zu %s; choose one by its id:\n"
+	    "'%s' khớp với %zu %s; hãy chọn một theo mã:\n", name, n, kind_en, name, n, kind_vi);
+	for (size_t i = 0; i < n; i++) {
+		const char *type = jstring(res[i], "type");
+		bool agent = type != NULL && strcmp(type, "agent") == 0;
+		table_row(t);
+		table_cell(t, TC_NONE, "%s", or_dash(jstring(res[i], "name")));
+		if (site)
+			table_cell(t, TC_NONE, "%s", or_dash(jstring(res[i], "commune_name")));
+		if (!province)
+			table_cell(t, TC_NONE, "%s", or_dash(jstring(res[i], "province_name")));
+		if (agent)
+			table_cell(t, TC_NONE, "%s (agent %s)", ids[i], or_dash(jstring(res[i], "id")));
+		else
+			table_cell(t, TC_NONE, "%s", ids[i]);
+	}
+	table_print(t, stdout, c->colour);
+}
+
+/*
+ * When the best match of a name is a place (a province, a commune, a
+ * village) rather than a site: say how to list its hamlets, and return 0.
+ * Returns -1 when the best match is a site. The API lists the best first.
+ */
+static int
+hint_place(json_object *list)
+{
+	json_object *res = json_object_array_length(list) > 0 ?
+	    json_object_array_get_idx(list, 0) : NULL;
+	const char *type = res ? jstring(res, "type") : NULL;
+	const char *id = res ? jstring(res, "id") : NULL;
+	const char *opt;
+
+	if (type == NULL || id == NULL || !id_valid(id))
+		return -1;
+	if (strcmp(type, "province") == 0)
+		opt = "province";
+	else if (strcmp(type, "commune") == 0 || strcmp(type, "village") == 0)
+		opt = "commune";
+	else
+		return -1;
+	fprintf(stderr, "covmon: '%s' is a %s, not a site: covmon hamlets --%s %s lists "
+	    "its hamlets\n"
+	    "covmon: '%s' là một %s, không phải một điểm: covmon hamlets --%s %s liệt kê "
+	    "các thôn của nó\n",
+	    or_dash(jstring(res, "name")), type, opt, id, or_dash(jstring(res, "name")),
+	    strcmp(type, "province") == 0 ? "tỉnh" : strcmp(type, "commune") == 0 ? "xã" : "bản",
+	    opt, id);
+	return 0;
+}
+
+/*
+ * The hamlet that name stands for: the one site it matches best (by name,
+ * hamlet id or agent id). Returns 0 with the id in buf; otherwise says why
+ * (none, or the list of those it matches) and returns EXIT_RUNTIME.
+ */
+static int
+site_by_name(const struct cli *c, const char *name, char *buf, size_t len)
+{
+	struct pick picks[64];
+	json_object *res[64], *list;
+	const char *ids[64];
+	int rank[64];
+	struct reply r;
+	size_t n, best = 0;
+
+	if (search_get(c, name, NULL, &r, &list) == -1)
+		return EXIT_RUNTIME;
+	n = site_picks(list, picks, sizeof picks / sizeof picks[0]);
+	/* A village of one hamlet ("Thôn Suối Chải") is that site. */
+	json_object *first = json_object_array_length(list) > 0 ?
+	    json_object_array_get_idx(list, 0) : NULL, *hs;
+	const char *type = first ? jstring(first, "type") : NULL;
+	if (type != NULL && strcmp(type, "village") == 0 &&
+	    (n == 0 || match_rank(first) < picks[0].rank) &&
+	    (hs = jarray(first, "hamlets")) != NULL && json_object_array_length(hs) == 1 &&
+	    json_object_is_type(json_object_array_get_idx(hs, 0), json_type_string) &&
+	    id_valid(json_object_get_string(json_object_array_get_idx(hs, 0)))) {
+		snprintf(buf, len, "%s", json_object_get_string(json_object_array_get_idx(hs, 0)));
+		reply_free(&r);
+		return 0;
+	}
+	/* "bat xat" is the commune, not the six agents whose ids hold it. */
+	if (n == 0 || (json_object_array_length(list) > 0 &&
+	    match_rank(json_object_array_get_idx(list, 0)) < picks[0].rank)) {
+		if (n == 0)
+			fprintf(stderr, "covmon: no hamlet or agent matches '%s' at %s\n"
+			    "covmon: không có thôn hay thiết bị đo nào khớp với '%s'\n", name,
+			    c->url, name);
+		hint_place(list);
+		reply_free(&r);
+		return EXIT_RUNTIME;
+	}
+	for (size_t i = 0; i < n; i++)
+		rank[i] = picks[i].rank;
+	if (choose(rank, n, &best)) {
+		snprintf(buf, len, "%s", picks[best].hamlet);
+		reply_free(&r);
+		return 0;
+	}
+	if (c->json)
+		print_json(&r);
+	else {
+		for (size_t i = 0; i < n; i++) {
+			res[i] = picks[i].res;
+			ids[i] = picks[i].hamlet;
+		}
+		print_choices(c, name, "sites", "điểm", res, ids, n);
+	}
+	fprintf(stderr, "covmon: '%s' names more than one site: run covmon site ID with one "
+	    "of the ids above\n"
+	    "covmon: '%s' ứng với nhiều điểm: hãy chạy covmon site MÃ với một mã ở trên\n",
+	    name, name);
+	reply_free(&r);
+	return EXIT_RUNTIME;
+}
+
+/*
+ * The id of the province or commune (`type`) that value stands for: an id
+ * as it is, else the one place whose name matches best (a commune within
+ * province `in` when not NULL). Returns 0 with the id in buf; otherwise
+ * says why (none, or the list) and returns an exit code.
+ */
+static int
+place_id(const struct cli *c, const char *type, const char *value, const char *in,
+    char *buf, size_t len)
+{
+	bool commune = strcmp(type, "commune") == 0;
+	const char *vi = commune ? "xã" : "tỉnh";
+	json_object *res[64], *list;
+	const char *ids[64];
+	int rank[64];
+	struct reply r;
+	size_t n = 0, best = 0;
+	int rc;
+
+	if ((rc = name_too_long(type, value)) != 0)
+		return rc;
+	if (search_get(c, value, type, &r, &list) == -1) {
+		/* A collector without search (an older one, a national view):
+		 * an id still works as it always did. */
+		if (r.status != 0 && r.status != 200 && id_valid(value)) {
+			snprintf(buf, len, "%s", value);
+			return 0;
+		}
+		return EXIT_RUNTIME;
+	}
+	for (size_t i = 0; i < json_object_array_length(list) && n < 64; i++) {
+		json_object *x = json_object_array_get_idx(list, i);
+		const char *t = jstring(x, "type"), *id = jstring(x, "id");
+		const char *prov = jstring(x, "province");
+		if (t == NULL || strcmp(t, type) != 0 || id == NULL || !id_valid(id) ||
+		    (in != NULL && (prov == NULL || strcmp(prov, in) != 0)))
+			continue;
+		if (strcmp(id, value) == 0) {
+			/* Its id: nothing to choose. */
+			n = 1;
+			res[0] = x;
+			ids[0] = id;
+			rank[0] = -1;
+			break;
+		}
+		res[n] = x;
+		ids[n] = id;
+		rank[n++] = match_rank(x);
+	}
+	if (choose(rank, n, &best)) {
+		snprintf(buf, len, "%s", ids[best]);
+		reply_free(&r);
+		return 0;
+	}
+	if (n == 0) {
+		reply_free(&r);
+		if (id_valid(value)) {
+			/* The API names an unknown id in its own words. */
+			snprintf(buf, len, "%s", value);
+			return 0;
+		}
+		fprintf(stderr, "covmon: no %s matches '%s'%s%s at %s\n"
+		    "covmon: không có %s nào khớp với '%s'\n", type, value,
+		    in ? " in province " : "", in ? in : "", c->url, vi, value);
+		return EXIT_RUNTIME;
+	}
+	if (c->json)
+		print_json(&r);
+	else
+		print_choices(c, value, commune ? "communes" : "provinces", commune ? "xã" : "tỉnh",
+		    res, ids, n);
+	fprintf(stderr, "covmon: '%s' names more than one %s: give --%s with one of the ids "
+	    "above\ncovmon: '%s' ứng với nhiều %s: hãy dùng --%s với một mã ở trên\n",
+	    value, type, type, value, vi, type);
+	reply_free(&r);
+	return EXIT_RUNTIME;
+}
+
 struct hamlets_opts {
 	const char *state, *province, *commune;
 	bool overdue;
@@ -367,9 +719,9 @@ cmd_hamlets(struct cli *c, int argc, char **argv)
 	};
 	const char *usage = "hamlets [--state S] [--overdue] [--province P] [--commune C] "
 	    "[--json] [--url URL]\n  S: covered, degraded, down, unreachable, unmonitored "
-	    "or uncovered";
+	    "or uncovered\n  P, C: an id or a name (\"bat xat\" finds Bát Xát)";
 	struct hamlets_opts ho = { 0 };
-	char path[512];
+	char path[512], prov[ID_MAX + 1], comm[ID_MAX + 1];
 	struct reply r;
 	int rc;
 
@@ -384,11 +736,24 @@ cmd_hamlets(struct cli *c, int argc, char **argv)
 		    "unreachable, unmonitored or uncovered\n", ho.state);
 		return EXIT_USAGE;
 	}
-	if ((ho.province && (rc = need_id("province", ho.province)) != 0) ||
-	    (ho.commune && (rc = need_id("commune", ho.commune)) != 0))
+	if ((ho.province && (rc = name_too_long("province", ho.province)) != 0) ||
+	    (ho.commune && (rc = name_too_long("commune", ho.commune)) != 0))
 		return rc;
 	if ((rc = cli_setup(c, false)) != 0)
 		return rc;
+	/* A name for an id: the province first, so that a commune's name is
+	 * looked for in it. */
+	if (ho.province) {
+		if ((rc = place_id(c, "province", ho.province, NULL, prov, sizeof prov)) != 0)
+			return rc;
+		ho.province = prov;
+	}
+	if (ho.commune) {
+		if ((rc = place_id(c, "commune", ho.commune, ho.province, comm,
+		    sizeof comm)) != 0)
+			return rc;
+		ho.commune = comm;
+	}
 	/* Every value is an id or a state name: nothing to escape. */
 	snprintf(path, sizeof path, "/api/v1/hamlets?%s%s%s%s%s%s%s",
 	    ho.state ? "&state=" : "", ho.state ? ho.state : "",
@@ -544,7 +909,8 @@ print_site(const struct cli *c, json_object *h)
 	table_print(tab, stdout, c->colour);
 }
 
-/* An agent that reports but is not in the inventory: say what is known. */
+/* An agent that reports but is not in the inventory: say what is known.
+ * Returns 0 or EXIT_RUNTIME, or -1 when the collector never heard of it. */
 static int
 site_unknown_agent(const struct cli *c, const char *id)
 {
@@ -575,8 +941,47 @@ site_unknown_agent(const struct cli *c, const char *id)
 		return 0;
 	}
 	reply_free(&r);
-	fprintf(stderr, "covmon: no hamlet or agent '%s' at %s\n", id, c->url);
-	return EXIT_RUNTIME;
+	return -1;
+}
+
+/*
+ * id as a hamlet id, then as an agent id (ids of the two kinds may look
+ * alike; the hamlet wins). Returns 0 with the hamlet in *h (r holds it:
+ * reply_free() it), 1 when it is neither (r freed), -1 after complaining.
+ */
+static int
+site_fetch(const struct cli *c, const char *id, struct reply *r, json_object **h)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, "/api/v1/hamlets/%s", id);
+	if (cli_get(c, path, r) == -1)
+		return -1;
+	if (r->status == 200 && r->json && json_object_is_type(r->json, json_type_object)) {
+		*h = r->json;
+		return 0;
+	}
+	if (r->status != 404) {
+		reply_complain(r);
+		reply_free(r);
+		return -1;
+	}
+	reply_free(r);
+	snprintf(path, sizeof path, "/api/v1/hamlets?agent=%s", id);
+	if (cli_get(c, path, r) == -1)
+		return -1;
+	if (r->status == 404) {
+		reply_free(r);
+		return 1;
+	}
+	json_object *list = r->json ? jarray(r->json, "hamlets") : NULL;
+	if (r->status != 200 || list == NULL || json_object_array_length(list) != 1) {
+		reply_complain(r);
+		reply_free(r);
+		return -1;
+	}
+	*h = json_object_array_get_idx(list, 0);
+	return 0;
 }
 
 int
@@ -586,8 +991,10 @@ cmd_site(struct cli *c, int argc, char **argv)
 		CLI_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *usage = "site ID [--json] [--url URL]\n  ID: a hamlet id or an agent id";
-	char path[128];
+	const char *usage = "site ID|NAME [--json] [--url URL]\n"
+	    "  ID: a hamlet id or an agent id; NAME: a hamlet's name (\"suoi chai\" finds\n"
+	    "  Suối Chải); a name that matches several sites lists them and exits 1";
+	char found[ID_MAX + 1];
 	struct reply r;
 	json_object *h = NULL;
 	int rc;
@@ -598,39 +1005,28 @@ cmd_site(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "usage: covmon %s\n", usage);
 		return EXIT_USAGE;
 	}
-	const char *id = argv[optind];
-	if ((rc = need_id("hamlet or agent", id)) != 0)
+	const char *arg = argv[optind];
+	if ((rc = name_too_long("site", arg)) != 0)
 		return rc;
 	if ((rc = cli_setup(c, false)) != 0)
 		return rc;
 
-	/* A hamlet id first, then an agent id (ids of the two kinds may look
-	 * alike; the hamlet wins). */
-	snprintf(path, sizeof path, "/api/v1/hamlets/%s", id);
-	if (cli_get(c, path, &r) == -1)
-		return EXIT_RUNTIME;
-	if (r.status == 200 && r.json && json_object_is_type(r.json, json_type_object)) {
-		h = r.json;
-	} else if (r.status == 404) {
-		reply_free(&r);
-		snprintf(path, sizeof path, "/api/v1/hamlets?agent=%s", id);
-		if (cli_get(c, path, &r) == -1)
+	/* An id that exists first, as it always was; else the name. */
+	if (id_valid(arg)) {
+		if ((rc = site_fetch(c, arg, &r, &h)) == -1)
 			return EXIT_RUNTIME;
-		if (r.status == 404) {
-			reply_free(&r);
-			return site_unknown_agent(c, id);
-		}
-		json_object *list = r.json ? jarray(r.json, "hamlets") : NULL;
-		if (r.status != 200 || list == NULL || json_object_array_length(list) != 1) {
-			reply_complain(&r);
-			reply_free(&r);
+		if (rc == 1 && (rc = site_unknown_agent(c, arg)) != -1)
+			return rc;
+	}
+	if (h == NULL) {
+		if ((rc = site_by_name(c, arg, found, sizeof found)) != 0)
+			return rc;
+		if ((rc = site_fetch(c, found, &r, &h)) != 0) {
+			if (rc == 1)
+				fprintf(stderr, "covmon: hamlet %s is gone from the inventory\n"
+				    "covmon: thôn %s không còn trong danh mục\n", found, found);
 			return EXIT_RUNTIME;
 		}
-		h = json_object_array_get_idx(list, 0);
-	} else {
-		reply_complain(&r);
-		reply_free(&r);
-		return EXIT_RUNTIME;
 	}
 	if (c->json) {
 		if (h == r.json)

@@ -662,16 +662,18 @@ done:
 }
 
 /*
- * /api/v1/search?q= (search.h): the best matches, each with the page it
+ * /api/v1/search?q=[&type=T,...] (search.h): the best matches (of those
+ * types), each with the page it
  * leads to ("url"), how it matched, and for a site its hamlet and state;
  * a village (no id of its own) is its commune's id and its hamlets' ids.
  */
 static int
-search_reply(struct render *r, struct snapshot *s, const char *q, char **body,
-    size_t *len, unsigned *status)
+search_reply(struct render *r, struct snapshot *s, const char *q, const char *type,
+    char **body, size_t *len, unsigned *status)
 {
 	struct search_result res[SEARCH_RESULTS_MAX];
-	long n = search_inventory(s->inv, q, res, SEARCH_RESULTS_MAX);
+	long n = search_inventory(s->inv, q, type && *type ? search_types(type) : SEARCH_ALL,
+	    res, SEARCH_RESULTS_MAX);
 	json_object *o = top(r), *a = jnew(r, json_object_new_array());
 	char page[ID_MAX + 16];
 	int32_t pi, ci;
@@ -717,7 +719,15 @@ static unsigned
 search_check(api_query_fn query, void *qarg, char *msg, size_t msglen)
 {
 	const char *q = query ? query(qarg, "q") : NULL;
+	const char *t = query ? query(qarg, "type") : NULL;
+	char qt[QUOTE_MAX + 8];
 
+	if (t != NULL && *t != '\0' && search_types(t) == 0) {
+		quote(qt, sizeof qt, t);
+		snprintf(msg, msglen, "bad type '%s': expected hamlet, agent, village, commune "
+		    "or province, or several separated by commas", qt);
+		return 400;
+	}
 	if (q != NULL && strlen(q) > SEARCH_QUERY_MAX) {
 		snprintf(msg, msglen, "query longer than %d bytes", SEARCH_QUERY_MAX);
 		return 400;
@@ -835,7 +845,8 @@ api_render(struct snapshot *s, const char *url, api_query_fn query, void *qarg,
 		break;
 	}
 	case R_SEARCH:
-		return search_reply(&r, s, query(qarg, "q"), body, len, status);
+		return search_reply(&r, s, query(qarg, "q"), query(qarg, "type"), body, len,
+		    status);
 	case R_HAMLETS:
 		if ((code = filter_read(&r, query, qarg, &f, msg, sizeof msg)) != 0)
 			return error_reply(code, status, body, len, "%s", msg);

@@ -39,6 +39,7 @@ bool
 pages_is_page(const char *url)
 {
 	return strcmp(url, "/") == 0 || strcmp(url, "/alerts") == 0 ||
+	    strcmp(url, "/search") == 0 ||
 	    pg_under(url, "/province/") || pg_under(url, "/commune/") || pg_under(url, "/hamlet/");
 }
 
@@ -56,6 +57,9 @@ refresh_arg(const char *v)
 		return 0;
 	return (int)n;
 }
+
+/* /search?q= (pages_search.c) */
+int page_search(struct page *p, const char *q, unsigned *status);
 
 int
 pages_render(const struct snapshot *s, const struct pages_env *env, const char *url,
@@ -112,6 +116,8 @@ pages_render(const struct snapshot *s, const struct pages_env *env, const char *
 	} else if (pg.inv == NULL) {
 		out->status = 503;
 		pg_notice_page(p, url, pg_tr(p, T_NO_INV), pg_tr(p, T_NO_INV), NULL);
+	} else if (strcmp(url, "/search") == 0) {
+		rc = page_search(p, query ? query(qarg, "q") : NULL, &out->status);
 	} else if (kind == NULL) {
 		page_overview(p);
 	} else if (strcmp(kind, "province") == 0) {

@@ -341,9 +341,30 @@ hit_cmp(const struct search_index *idx, const struct hit *a, const struct hit *b
 	return a->entry < b->entry ? -1 : a->entry > b->entry;
 }
 
+unsigned
+search_types(const char *s)
+{
+	unsigned set = 0;
+
+	while (s != NULL && *s != '\0') {
+		size_t n = strcspn(s, ","), t;
+		for (t = 0; t < SEARCH__TYPES; t++)
+			if (strlen(search_type_name[t]) == n &&
+			    strncmp(s, search_type_name[t], n) == 0)
+				break;
+		if (t == SEARCH__TYPES)
+			return 0;
+		set |= SEARCH_TYPE(t);
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return set;
+}
+
 size_t
-search_run(const struct search_index *idx, const char *s, struct search_result *out,
-    size_t max)
+search_run(const struct search_index *idx, const char *s, unsigned types,
+    struct search_result *out, size_t max)
 {
 	struct hit top[SEARCH_RESULTS_MAX];
 	struct query q;
@@ -355,6 +376,8 @@ search_run(const struct search_index *idx, const char *s, struct search_result *
 		return 0;
 	for (size_t i = 0; i < idx->n; i++) {
 		const struct entry *e = &idx->entries[i];
+		if (!(types & SEARCH_TYPE(e->type)))
+			continue;
 		int m = match_key(idx->text + e->key[0], &q);
 		if (m != SEARCH_EXACT && e->key[1] != NOKEY) {
 			int m2 = match_key(idx->text + e->key[1], &q);
@@ -481,8 +504,8 @@ static struct {
 } cache;
 
 long
-search_inventory(struct inv_ref *ref, const char *q, struct search_result *out,
-    size_t max)
+search_inventory(struct inv_ref *ref, const char *q, unsigned types,
+    struct search_result *out, size_t max)
 {
 	struct inv_ref *old = NULL;
 	struct search_index *oldidx = NULL;
@@ -498,7 +521,7 @@ search_inventory(struct inv_ref *ref, const char *q, struct search_result *out,
 		cache.ref = inv_ref_get(ref);
 		cache.idx = idx;
 	}
-	n = (long)search_run(cache.idx, q, out, max);
+	n = (long)search_run(cache.idx, q, types, out, max);
 done:
 	pthread_mutex_unlock(&cache_lock);
 	/* Outside the lock: the last reference frees a whole inventory. */

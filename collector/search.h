@@ -69,14 +69,22 @@ struct search_index;
 struct search_index	*search_index_new(const struct inventory *inv);
 void			 search_index_free(struct search_index *idx);
 
+/* A set of types: SEARCH_TYPE(SEARCH_COMMUNE) | ..., or SEARCH_ALL. */
+#define SEARCH_TYPE(t)	(1u << (t))
+#define SEARCH_ALL	(SEARCH_TYPE(SEARCH__TYPES) - 1)
+
 /*
  * Searches for q (UTF-8, at most SEARCH_QUERY_MAX bytes: longer is cut)
- * and writes the best max results, best first (match, then type, then
- * folded name, then id), to out. Returns how many matched in all (may be
- * more than max); 0 as well for a query without a letter or digit.
+ * among the things of the types in `types` and writes the best max (at
+ * most SEARCH_RESULTS_MAX) results, best first (match, then type, then
+ * folded name, then file order), to out. Returns how many matched in all
+ * (may be more than max); 0 as well for a query without a letter or digit.
  */
-size_t	search_run(const struct search_index *idx, const char *q,
+size_t	search_run(const struct search_index *idx, const char *q, unsigned types,
 	    struct search_result *out, size_t max);
+/* The set of types named in s ("commune" or "hamlet,agent"), or 0 when a
+ * name is unknown or s names none. */
+unsigned search_types(const char *s);
 
 /* Whether q holds something to search for (a letter or a digit). */
 bool	search_query_empty(const char *q);
@@ -113,7 +121,7 @@ bool		 search_village_has(const struct inventory *inv,
  * Returns as search_run(), or -1 when out of memory.
  */
 struct inv_ref;
-long	search_inventory(struct inv_ref *ref, const char *q,
+long	search_inventory(struct inv_ref *ref, const char *q, unsigned types,
 	    struct search_result *out, size_t max);
 
 #endif

@@ -84,7 +84,7 @@ run(struct fx *f, const char *q, size_t max, size_t *total)
 {
 	static char buf[4096];
 	struct search_result r[SEARCH_RESULTS_MAX];
-	size_t n = search_run(f->idx, q, r, max), o = 0;
+	size_t n = search_run(f->idx, q, SEARCH_ALL, r, max), o = 0;
 
 	if (total)
 		*total = n;
@@ -185,7 +185,7 @@ test_results(void **state)
 	int32_t pi, ci;
 
 	/* An agent: its own id, its hamlet's name and page. */
-	assert_int_equal(search_run(f->idx, "lc-suoichai-01", r, 1), 1);
+	assert_int_equal(search_run(f->idx, "lc-suoichai-01", SEARCH_ALL, r, 1), 1);
 	assert_int_equal(r[0].type, SEARCH_AGENT);
 	assert_string_equal(search_result_id(f->inv, &r[0]), "lc-suoichai-01");
 	assert_string_equal(search_result_name(f->inv, &r[0]), "Suối Chải");
@@ -196,7 +196,7 @@ test_results(void **state)
 	assert_string_equal(f->inv->provinces[pi].id, "lao-cai");
 
 	/* A village: its commune's id and page, and its two hamlets. */
-	assert_int_equal(search_run(f->idx, "thon lao chai", r, 1), 1);
+	assert_int_equal(search_run(f->idx, "thon lao chai", SEARCH_ALL, r, 1), 1);
 	assert_int_equal(r[0].type, SEARCH_VILLAGE);
 	assert_string_equal(search_result_name(f->inv, &r[0]), "Thôn Lao Chải");
 	assert_string_equal(search_result_id(f->inv, &r[0]), "y-ty");
@@ -207,7 +207,7 @@ test_results(void **state)
 		    h == YT_LAO_CHAI || h == YT_TA_CHAI);
 
 	/* A province: no commune. */
-	assert_int_equal(search_run(f->idx, "ha giang", r, 1), 1);
+	assert_int_equal(search_run(f->idx, "ha giang", SEARCH_ALL, r, 1), 1);
 	assert_int_equal(r[0].type, SEARCH_PROVINCE);
 	assert_int_equal(search_result_page(f->inv, &r[0], page, sizeof page), 0);
 	assert_string_equal(page, "/province/ha-giang");
@@ -216,7 +216,7 @@ test_results(void **state)
 	assert_int_equal(search_result_page(f->inv, &r[0], page, 8), -1);
 
 	/* A commune. */
-	assert_int_equal(search_run(f->idx, "bat xat", r, 1), 1);
+	assert_int_equal(search_run(f->idx, "bat xat", SEARCH_ALL, r, 1), 1);
 	assert_int_equal(r[0].type, SEARCH_COMMUNE);
 	assert_int_equal(search_result_page(f->inv, &r[0], page, sizeof page), 0);
 	assert_string_equal(page, "/commune/bat-xat");
@@ -253,6 +253,30 @@ test_bounds(void **state)
 	assert_int_equal(total, 0);
 }
 
+/* Only the types asked for: a commune's name among many hamlets'. */
+static void
+test_types(void **state)
+{
+	struct fx *f = *state;
+	struct search_result r[SEARCH_RESULTS_MAX];
+
+	assert_int_equal(search_types("commune"), SEARCH_TYPE(SEARCH_COMMUNE));
+	assert_int_equal(search_types("hamlet,agent"),
+	    SEARCH_TYPE(SEARCH_HAMLET) | SEARCH_TYPE(SEARCH_AGENT));
+	assert_int_equal(search_types("hamlet,town"), 0);
+	assert_int_equal(search_types("Hamlet"), 0);
+	assert_int_equal(search_types("hamlets"), 0);
+	assert_int_equal(search_types(""), 0);
+	assert_int_equal(search_run(f->idx, "suoi chai", SEARCH_TYPE(SEARCH_COMMUNE), r,
+	    SEARCH_RESULTS_MAX), 1);
+	assert_int_equal(r[0].type, SEARCH_COMMUNE);
+	assert_string_equal(search_result_id(f->inv, &r[0]), "suoi-chai-xa");
+	/* The best of the type even where others would fill the list. */
+	assert_int_equal(search_run(f->idx, "chai", SEARCH_TYPE(SEARCH_VILLAGE), r, 1), 2);
+	assert_int_equal(r[0].type, SEARCH_VILLAGE);
+	assert_string_equal(search_result_name(f->inv, &r[0]), "Thôn Lao Chải");
+}
+
 int
 main(void)
 {
@@ -263,6 +287,7 @@ main(void)
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_results),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_types),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
