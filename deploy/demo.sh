@@ -1,11 +1,13 @@
 #!/bin/bash
-# covmon demo: a whole province on this machine. Installs what is missing,
-# builds, and starts a local broker, rrdcached, the collector with the
-# example inventory of Lào Cai and Thái Nguyên, a real agent probing
-# loopback for the hamlet Suối Chải, and fleetsim playing every other
-# hamlet, with a backhaul cut in one commune after a minute (an alert fires,
-# then resolves when the cut ends). Prints the dashboard's URL and the
-# covmon commands to try. Ctrl-C stops everything it started.
+# covmon demo: two provinces on this machine. Installs what is missing,
+# builds, and starts a local broker, rrdcached, the collector with the demo
+# inventory (deploy/demo/: Thái Nguyên's 92 communes, Lào Cai's border
+# communes), a real agent probing loopback for the hamlet Suối Chải, and
+# fleetsim playing every other hamlet, with Mường Khương's backhaul cut
+# after a minute (an alert fires, then resolves when the cut ends). Prints
+# the dashboard's URL, the API token and the covmon commands to try, then
+# what the collector says of Thái Nguyên once the fleet is up.
+# Ctrl-C stops everything it started.
 #   deploy/demo.sh [--duration SECONDS] [--cut-after S] [--cut-for S] [--no-build]
 set -euo pipefail
 
@@ -17,7 +19,7 @@ while [ $# -gt 0 ]; do
 	--cut-after) cut_after=$2; shift 2 ;;
 	--cut-for) cut_for=$2; shift 2 ;;
 	--no-build) build=0; shift ;;
-	-h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,11p' "$0"; exit 0 ;;
 	*) echo "demo: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -31,6 +33,7 @@ fi
 # The tests run it on the build they test (COVMON_BUILD).
 bin=${COVMON_BUILD:-$src/build}
 
+demo=$src/deploy/demo
 run=$(mktemp -d /tmp/covmon-demo.XXXXXX)
 chmod 755 "$run"
 pids=()
@@ -90,11 +93,15 @@ SH
 chmod +x "$run/notify.sh"
 : > "$run/notifications.txt"
 
+# The API token for write actions (silences, acks): new at each run.
+token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+(umask 077; printf '%s\n' "$token" > "$run/api.token")
+
 cat > "$run/collector.conf" <<CONF
 [collector]
 data_dir = $run/data
-inventory = $src/tests/data/inventory.csv
-targets = $src/tests/data/targets.csv
+inventory = $demo/inventory.csv
+targets = $demo/targets.csv
 eval_interval = 5
 
 [mqtt]
@@ -110,7 +117,7 @@ wal_flush_interval = 30
 
 [http]
 listen = 127.0.0.1:$http_port
-token = demo-token
+token_file = $run/api.token
 ; links in the notifications
 public_url = http://127.0.0.1:$http_port/
 
@@ -168,20 +175,33 @@ CONF
 "$bin/covmon-agent" -c "$run/agent.conf" > "$run/agent.log" 2>&1 &
 pids+=($!)
 
-# Every other hamlet, played by fleetsim; Mường Khương's backhaul is cut.
-"$bin/tests/fleetsim/covmon-fleetsim" -p "$mqtt_port" -i "$src/tests/data/inventory.csv" \
-	--interval 10 --duration 86400 --ack -s silent:lc-batxat-suoichai-01 \
-	-s cut:muong-khuong --cut-after "$cut_after" --cut-for "$cut_for" \
+# Every other hamlet, played by fleetsim: the sites on poor links of
+# deploy/demo/degraded.txt degraded, Mường Khương's backhaul cut.
+scen=(-s silent:lc-batxat-suoichai-01 -s cut:muong-khuong)
+while read -r a; do
+	case $a in ''|'#'*) ;; *) scen+=(-s "degraded:$a") ;; esac
+done < "$demo/degraded.txt"
+"$bin/tests/fleetsim/covmon-fleetsim" -p "$mqtt_port" -i "$demo/inventory.csv" \
+	--interval 10 --duration 86400 --ack "${scen[@]}" \
+	--cut-after "$cut_after" --cut-for "$cut_for" \
 	> "$run/fleetsim.log" 2>&1 &
 pids+=($!)
+started=$(date +%s)
 
 url=http://127.0.0.1:$http_port
+hamlets=$(($(wc -l < "$demo/inventory.csv") - 1))
+hm() { date -d "@$1" +%H:%M:%S; }
+if [ "$cut_for" -gt 0 ]; then
+	cut_text="at $(hm $((started + cut_after))) (in ${cut_after} s) for ${cut_for} s, back at $(hm $((started + cut_after + cut_for)))"
+else
+	cut_text="at $(hm $((started + cut_after))) (in ${cut_after} s), until the demo stops"
+fi
 cat <<TXT
 
-covmon demo running: Lào Cai and Thái Nguyên, 369 hamlets (logs and data in $run)
+covmon demo running: Thái Nguyên (92 communes) and Lào Cai, $hamlets hamlets (logs and data in $run)
 
   dashboard   $url/
-  a province  $url/province/lao-cai
+  a province  $url/province/thai-nguyen
   a site      $url/hamlet/bx-suoi-chai        (a real agent on this machine)
   alerts      $url/alerts
 
@@ -191,35 +211,128 @@ Where the data goes:
   state       $run/data/state.db (SQLite)
 
 Try:
-  $bin/covmon --url $url status
-  $bin/covmon --url $url hamlets --state uncovered --province lao-cai
+  $bin/covmon --url $url status --province thai-nguyen
+  $bin/covmon --url $url hamlets --state uncovered --province thai-nguyen
   $bin/covmon --url $url site bx-suoi-chai
   $bin/covmon --url $url alerts
   $bin/covmon-agent -c $run/agent.conf --once      (the technician's check)
   curl -s $url/metrics | grep covmon_samples
   tail -f $run/notifications.txt                   (what on-call staff receive)
 
-Mường Khương's backhaul is cut after ${cut_after} s for ${cut_for} s: watch the alert fire and resolve.
+Silences and acks need the API token (in $run/api.token):
+  export COVMON_TOKEN=$token
+  $bin/covmon --url $url silence add --match commune:muong-khuong --until 2h --reason "fibre repair"
+  $bin/covmon --url $url ack ALERT_ID              (ALERT_ID from covmon alerts)
+  curl -s -H "Authorization: Bearer $token" $url/api/v1/silences
+
+Backhaul cut: Mường Khương (Lào Cai), its 5 hamlets, $cut_text:
+watch the alert fire and resolve. Thái Nguyên is not touched by it.
 Ctrl-C stops everything.
+
 TXT
+
+# "Suối Chải: RTT 0.1 ms (…), loss 0 %, TCP connect 0.2 ms" from the last
+# values in its RRD files, as rrdcached has them.
+site_line() {
+	python3 - "$run/rrdcached.sock" "$run/data/rrd/lao-cai/lc-batxat-suoichai-01" <<'PY'
+import math, subprocess, sys, time
+sock, d = sys.argv[1], sys.argv[2]
+def last(f):
+    try:
+        out = subprocess.run(["rrdtool", "lastupdate", "--daemon", "unix:" + sock, d + "/" + f],
+                             capture_output=True, text=True, timeout=10).stdout.split("\n")
+    except Exception:
+        return 0, {}
+    names = out[0].split() if out else []
+    for l in out[1:]:
+        if ":" in l:
+            t, vals = l.split(":", 1)
+            v = {}
+            for n, x in zip(names, vals.split()):
+                try:
+                    v[n] = float(x)
+                except ValueError:
+                    pass
+            return int(t), {n: x for n, x in v.items() if math.isfinite(x)}
+    return 0, {}
+def ms(x):
+    return ("%.2f" % x if x < 1 else "%.1f" % x) + " ms"
+t, i = last("icmp.rrd")
+if "icmp_rtt_avg_ms" not in i:
+    sys.exit(1)
+parts = ["RTT " + ms(i["icmp_rtt_avg_ms"])]
+extra = [k + " " + ms(i[n]) for k, n in (("min", "icmp_rtt_min_ms"), ("max", "icmp_rtt_max_ms"),
+         ("jitter", "icmp_jitter_ms")) if n in i]
+if extra:
+    parts[0] += " (" + ", ".join(extra) + ")"
+if "icmp_loss_pct" in i:
+    parts.append("loss %g %%" % round(i["icmp_loss_pct"], 1))
+_, tc = last("tcp.rrd")
+if tc.get("tcp_connect_ok") == 0:
+    parts.append("TCP connect failing")
+elif "tcp_connect_ms" in tc:
+    parts.append("TCP connect " + ms(tc["tcp_connect_ms"]))
+print("Suối Chải: %s (icmp.rrd at %s)" % (", ".join(parts), time.strftime("%H:%M:%S", time.localtime(t))))
+PY
+}
+
+# Thái Nguyên as the collector's API has it, once every agent of it has
+# reported (no hamlet unmonitored but those without an agent).
+province_line() {
+	curl -sf --max-time 5 "$url/api/v1/provinces/thai-nguyen" | python3 -c '
+import csv, json, sys
+p = json.load(sys.stdin)
+inv = [r for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")) if r["province_id"] == "thai-nguyen"]
+no_agent = sum(1 for r in inv if not r["agent_id"])
+c = p["counts"]
+if c["unmonitored"] > no_agent or c["total"] != len(inv):
+    sys.exit(1)
+col = {k: sum(1 for x in p["communes"] if x.get("colour") == k) for k in ("green", "yellow", "red")}
+unc = c["down"] + c["unreachable"] + c["unmonitored"]
+print("%s: %d communes: %d green, %d yellow, %d red; %d of %d hamlets covered, %.1f %% "
+      "(target %g %% by %s: %s); %d uncovered, %d degraded"
+      % (p["name"], len(p["communes"]), col["green"], col["yellow"], col["red"], c["covered"],
+         c["total"], p["covered_pct"], p["target_pct"], p["deadline"], p["colour"], unc,
+         c["degraded"]))
+' "$demo/inventory.csv"
+}
 
 start=$(date +%s)
 seen=0
 shown=0
-rrd=$run/data/rrd/lao-cai/lc-batxat-suoichai-01/icmp.rrd
+cut_said=0
+last_province=""
+prev_province=""
 while :; do
 	sleep 1
-	if [ $shown = 0 ] && [ -f "$rrd" ] && [ $(( $(date +%s) - start )) -ge 25 ]; then
-		echo "  Suối Chải's link now (rrdtool lastupdate):"
-		rrdtool lastupdate --daemon "unix:$run/rrdcached.sock" "$rrd" 2>&1 | sed 's/^/    /' || true
+	now=$(date +%s)
+	if [ $shown = 0 ] && [ $((now - start)) -ge 25 ] && line=$(site_line 2>/dev/null); then
+		echo "  $line"
 		shown=1
+	fi
+	if [ $cut_said = 0 ] && [ "$now" -ge $((started + cut_after)) ]; then
+		echo "  $(hm "$now") backhaul cut: Mường Khương (Lào Cai)"
+		cut_said=1
+	elif [ $cut_said = 1 ] && [ "$cut_for" -gt 0 ] && [ "$now" -ge $((started + cut_after + cut_for)) ]; then
+		echo "  $(hm "$now") backhaul back: Mường Khương (Lào Cai)"
+		cut_said=2
+	fi
+	# Printed when it holds for two readings (the first samples of a site
+	# may breach a threshold for a moment) and has changed.
+	if [ $((now % 5)) = 0 ]; then
+		line=$(province_line 2>/dev/null) || line=""
+		if [ -n "$line" ] && [ "$line" = "$prev_province" ] && [ "$line" != "$last_province" ]; then
+			echo "  $(hm "$now") $line"
+			last_province=$line
+		fi
+		prev_province=$line
 	fi
 	n=$(wc -l < "$run/notifications.txt")
 	if [ "$n" -gt "$seen" ]; then
 		tail -n $((n - seen)) "$run/notifications.txt" | sed 's/^/  notification: /'
 		seen=$n
 	fi
-	if [ "$duration" -gt 0 ] && [ $(( $(date +%s) - start )) -ge "$duration" ]; then
+	if [ "$duration" -gt 0 ] && [ $((now - start)) -ge "$duration" ]; then
 		break
 	fi
 done
