@@ -1,9 +1,10 @@
 /*
- * /graph/<template>/<id>.png|.svg?range=R: the graph templates of graphs/
- * for a hamlet (site templates) or a commune or province (coverage), the
- * id resolved through the snapshot's inventory to RRD files under
- * data_dir, and rendered through the graph cache (one render at a time,
- * each image kept for a short while).
+ * /graph/<template>/<id>.png|.svg?range=R&lang=vi|en&width=N: the graph
+ * templates of graphs/ for a hamlet (site templates) or a commune or
+ * province (coverage), the id resolved through the snapshot's inventory to
+ * RRD files under data_dir, in the page's language and at the size the
+ * page asks for (a phone: ?width=340), rendered through the graph cache
+ * (one render at a time, each image kept for a short while).
  */
 #include "pages.h"
 
@@ -11,6 +12,7 @@
 #include "templates.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,12 +77,42 @@ have_data(const struct graph_req *req)
 	}
 }
 
+/*
+ * pages_graph with every query key: range, lang (else the Accept-Language
+ * rule of the pages, pages_lang()) and width (240-1600, the height
+ * following; anything but digits is a 400).
+ *
+ * Declared here until collector/pages.h, being split, takes it beside
+ * pages_graph; http.c's handle_graph then calls it with query_arg, the
+ * connection and its Accept-Language header.
+ */
+int pages_graph_query(struct graph_cache *gc, const struct snapshot *s, const char *data_dir,
+    double yellow_margin_pct, const char *url, api_query_fn query, void *qarg,
+    const char *accept_language, struct pages_out *out);
+
+/* pages_graph's one query key. */
+static const char *
+range_only(void *qarg, const char *key)
+{
+	return strcmp(key, "range") == 0 ? qarg : NULL;
+}
+
 int
 pages_graph(struct graph_cache *gc, const struct snapshot *s, const char *data_dir,
     double yellow_margin_pct, const char *url, const char *range, struct pages_out *out)
 {
+	return pages_graph_query(gc, s, data_dir, yellow_margin_pct, url, range_only,
+	    (void *)(uintptr_t)range, NULL, out);
+}
+
+int
+pages_graph_query(struct graph_cache *gc, const struct snapshot *s, const char *data_dir,
+    double yellow_margin_pct, const char *url, api_query_fn query, void *qarg,
+    const char *accept_language, struct pages_out *out)
+{
 	char tname[32], id[ID_MAX + 8], err[1024];
-	const char *rest, *slash, *dot;
+	const char *rest, *slash, *dot, *range = query(qarg, "range");
+	const char *width = query(qarg, "width");
 	struct graph_req req;
 	struct graph_out img;
 	int t;
@@ -115,6 +147,12 @@ pages_graph(struct graph_cache *gc, const struct snapshot *s, const char *data_d
 	if (graph_range_parse(range != NULL && *range != '\0' ? range : "1d", &req.range, err,
 	    sizeof err) == -1)
 		return reply(out, 400, "unknown range: expected 6h, 1d, 1w, 1m or 1y\n");
+	/* The pages' rule: ?lang=vi|en, else Accept-Language, else English. */
+	req.lang = pages_lang(query(qarg, "lang"), accept_language) == PAGES_VI ? GRAPH_VI :
+	    GRAPH_EN;
+	if (width != NULL && graph_width_parse(width, &req.width, &req.height, err,
+	    sizeof err) == -1)
+		return reply(out, 400, "%s\n", err);
 	if (s == NULL || s->inv == NULL)
 		return reply(out, 503, "no inventory loaded yet\n");
 

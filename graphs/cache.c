@@ -173,8 +173,9 @@ graph_cache_render(struct graph_cache *c, const char *id, const struct graph_req
 	int n, r;
 
 	memset(out, 0, sizeof *out);
-	n = snprintf(key, sizeof key, "%s/%s/%ld/%s/%ux%u", graph_template_name(req->tmpl), id,
-	    req->range, graph_format_name(req->format), req->width, req->height);
+	n = snprintf(key, sizeof key, "%s/%s/%ld/%s/%ux%u/%s", graph_template_name(req->tmpl), id,
+	    req->range, graph_format_name(req->format), req->width, req->height,
+	    graph_lang_name(req->lang));
 	if (n < 0 || (size_t)n >= sizeof key) {
 		/* Ids are at most 64 bytes: this does not happen with valid ones. */
 		snprintf(err, errlen, "graph id too long");
@@ -209,6 +210,12 @@ graph_cache_render(struct graph_cache *c, const char *id, const struct graph_req
 		return 0;
 	}
 	r = graph_render(req, out, err, errlen);
+	/* A hit has no legend text: neither has a miss, so that callers see
+	 * one behaviour. */
+	if (r == 0) {
+		free(out->legend);
+		out->legend = NULL;
+	}
 	pthread_mutex_lock(&c->lock);
 	c->stats.renders++;
 	if (r == 0)

@@ -33,8 +33,8 @@ void graph_cache_set_clock(struct graph_cache *c, double (*now)(void));
 
 /*
  * The image of req for the scope id (a hamlet, commune or province id: the
- * key is template, id, range, format and size, so two requests with the same
- * key must describe the same graph). A fresh cached copy when there is one;
+ * key is template, id, range, format, size and language, so two requests
+ * with the same key must describe the same graph). A fresh cached copy when there is one;
  * else renders under the render lock (checking the cache again once it holds
  * the lock, so concurrent requests for one graph render it once) and keeps
  * a copy. out->data is the caller's (graph_out_free). Returns 0, or -1 with

@@ -6,6 +6,7 @@
 #include "conf.h"
 #include "id.h"
 #include "inventory.h"
+#include "target.h"
 #include "templates.h"
 
 #include <rrd.h>
@@ -24,6 +25,9 @@
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
+/* [coverage] yellow_margin_pct when no collector config says otherwise:
+ * the collector's own default (collector/conf.c, collector_conf_load). */
+#define DEFAULT_YELLOW_MARGIN 10
 
 struct opts {
 	char conf_path[512];
@@ -37,6 +41,8 @@ struct opts {
 	const char *province;      /* report: only this province */
 	unsigned width, height;
 	bool print_args;
+	double yellow_margin_pct;  /* [coverage] of the collector's config */
+	enum graph_lang lang;
 };
 
 static void
@@ -48,18 +54,24 @@ usage(FILE *out)
 	    "\n"
 	    "commands:\n"
 	    "  render TEMPLATE ID [--range R] [--format png|svg] [--out FILE]\n"
-	    "        [--width PX] [--height PX] [--print-args]\n"
+	    "        [--width PX] [--height PX] [--lang en|vi] [--print-args]\n"
 	    "      TEMPLATE: latency, throughput, radio, clients (ID: a hamlet id, or\n"
 	    "      PROVINCE/AGENT without an inventory) or coverage (ID: a commune or\n"
 	    "      province id, or PROVINCE or PROVINCE/COMMUNE without an inventory).\n"
 	    "      R: 6h 1d 1w 1m 1y (default 1d). --out - writes to stdout; the\n"
 	    "      default is ID-TEMPLATE-R.FORMAT in the current directory.\n"
-	    "  report --out DIR [--province ID]\n"
+	    "  report --out DIR [--province ID] [--lang en|vi]\n"
 	    "      a static HTML report (index.html) with every province, commune\n"
 	    "      and hamlet of the inventory and their graphs as PNG files.\n"
+	    "      Colours follow the target rule of the collector: green at or\n"
+	    "      above the target; before the deadline yellow within [coverage]\n"
+	    "      yellow_margin_pct of it, else red; after the deadline red.\n"
 	    "\n"
 	    "  -c, --config FILE   INI file: [graph] data_dir, inventory, targets (or a\n"
-	    "                      collector's file: its [collector] keys are used)\n"
+	    "                      collector's file: its [collector] keys are used),\n"
+	    "                      [coverage] yellow_margin_pct (default 10, the\n"
+	    "                      collector's default)\n"
+	    "      --lang en|vi    titles, axes and legends of the graphs (default en)\n"
 	    "      --check-config  validate the configuration and inventory, print them\n"
 	    "      --data-dir DIR  default /var/lib/covmon (RRD files under DIR/rrd)\n"
 	    "      --help, --version\n");
@@ -117,6 +129,13 @@ load_config(struct opts *o, bool dd_set, bool inv_set, bool tg_set)
 			v = conf_str(&c, "collector", keys[i], "");
 		if (v[0] != '\0' && !set[i] && copy(dst[i], 512, v, keys[i]) == -1)
 			goto fail;
+	}
+	/* The margin of the colour rule: the collector's, so that the report
+	 * and the dashboard colour a scope alike. */
+	if (conf_double(&c, "coverage", "yellow_margin_pct", DEFAULT_YELLOW_MARGIN, 0, 100,
+	    &o->yellow_margin_pct, err, sizeof err) == -1) {
+		complain("%s", err);
+		goto fail;
 	}
 	if (collector)
 		for (size_t i = 0; i < c.n; i++)
@@ -265,6 +284,7 @@ resolve(const struct opts *o, const struct inventory *inv, enum graph_template t
 		if (tg->deadline != INV_NO_DATE)
 			req->deadline = (int64_t)tg->deadline * 86400;
 	}
+	req->yellow_margin_pct = o->yellow_margin_pct;
 	if (graph_req_rollup(req, o->data_dir, p->id, c != NULL ? c->id : NULL, err,
 	    sizeof err) == -1) {
 		complain("%s", err);
@@ -292,6 +312,8 @@ cmd_render(const struct opts *o, const struct inventory *inv, int argc, char **a
 	}
 	graph_req_init(&req);
 	req.tmpl = (enum graph_template)t;
+	req.lang = o->lang;
+	req.yellow_margin_pct = o->yellow_margin_pct;
 	if (graph_range_parse(o->range_name, &req.range, err, sizeof err) == -1 ||
 	    graph_format_parse(o->format_name, &req.format, err, sizeof err) == -1) {
 		complain("render: %s", err);
@@ -461,25 +483,29 @@ rollup_last_pct(const char *path)
 	return pct;
 }
 
+/* The one colour rule (common/target.h), with the configured margin and
+ * today's date: after its deadline a scope below target is red. */
 static const char *
-colour(double pct, const struct inv_target *t)
+colour(const struct report *rp, double pct, const struct inv_target *t)
 {
-	if (isnan(pct) || !t->set)
+	const char *name;
+
+	if (!t->set)
 		return "";
-	if (pct >= t->pct)
-		return "green";
-	return pct >= t->pct - 10 ? "yellow" : "red";
+	name = colour_name(target_colour(pct, t->pct, t->deadline, rp->o->yellow_margin_pct,
+	    target_day((double)time(NULL))));
+	return name != NULL ? name : "";
 }
 
 static void
-target_cell(FILE *fp, double pct, const struct inv_target *t)
+target_cell(const struct report *rp, FILE *fp, double pct, const struct inv_target *t)
 {
 	char day[16];
 
 	if (isnan(pct))
 		fputs("<td>no data</td>", fp);
 	else
-		fprintf(fp, "<td class=\"%s\">%.1f %%</td>", colour(pct, t), pct);
+		fprintf(fp, "<td class=\"%s\">%.1f %%</td>", colour(rp, pct, t), pct);
 	if (t->set) {
 		inventory_date_str(t->deadline, day, sizeof day);
 		fprintf(fp, "<td>%.0f %% by %s</td>", t->pct, day[0] != '\0' ? day : "—");
@@ -498,6 +524,8 @@ report_coverage(struct report *rp, FILE *fp, const struct inv_province *p,
 
 	graph_req_init(&req);
 	req.tmpl = GRAPH_COVERAGE;
+	req.lang = rp->o->lang;
+	req.yellow_margin_pct = rp->o->yellow_margin_pct;
 	if (c != NULL)
 		snprintf(req.title, sizeof req.title, "%s, %s", c->name, p->name);
 	else
@@ -556,6 +584,7 @@ report_hamlet(struct report *rp, const struct inv_hamlet *h)
 
 		graph_req_init(&req);
 		req.tmpl = graphs[i].t;
+		req.lang = rp->o->lang;
 		snprintf(req.title, sizeof req.title, "%s, %s", h->name, c->name);
 		if (graph_req_site(&req, rp->o->data_dir, p->id, h->agent, err, sizeof err) == -1)
 			break;
@@ -634,7 +663,7 @@ report_province(struct report *rp, const struct inv_province *p)
 		fprintf(fp, "<tr><td><a href=\"commune-%s.html\">", c->id);
 		html(fp, c->name);
 		fprintf(fp, "</a></td><td>%zu</td>", c->nhamlets);
-		target_cell(fp, rollup_last_pct(path), &c->effective);
+		target_cell(rp, fp, rollup_last_pct(path), &c->effective);
 		fputs("</tr>\n", fp);
 	}
 	fputs("</table>\n", fp);
@@ -683,7 +712,7 @@ cmd_report(const struct opts *o, const struct inventory *inv, int argc)
 		fprintf(fp, "<tr><td><a href=\"province-%s.html\">", p->id);
 		html(fp, p->name);
 		fprintf(fp, "</a></td><td>%zu</td><td>%zu</td>", p->ncommunes, p->nhamlets);
-		target_cell(fp, rollup_last_pct(path), &p->target);
+		target_cell(&rp, fp, rollup_last_pct(path), &p->target);
 		fputs("</tr>\n", fp);
 	}
 	fputs("</table>\n", fp);
@@ -728,7 +757,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_CHECK = 256, O_DATA, O_INV, O_TARGETS, O_RANGE, O_FORMAT, O_WIDTH, O_HEIGHT,
-		O_PRINT, O_PROVINCE, O_VERSION };
+		O_PRINT, O_PROVINCE, O_LANG, O_VERSION };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, O_CHECK },
@@ -742,11 +771,14 @@ main(int argc, char **argv)
 		{ "height", required_argument, NULL, O_HEIGHT },
 		{ "print-args", no_argument, NULL, O_PRINT },
 		{ "province", required_argument, NULL, O_PROVINCE },
+		{ "lang", required_argument, NULL, O_LANG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .range_name = "1d", .format_name = "png" };
+	struct opts o = { .range_name = "1d", .format_name = "png",
+		.yellow_margin_pct = DEFAULT_YELLOW_MARGIN, .lang = GRAPH_EN };
+	char lerr[128];
 	struct inventory *inv = NULL;
 	bool dd_set = false, inv_set = false, tg_set = false;
 	int ch, rc;
@@ -786,6 +818,12 @@ main(int argc, char **argv)
 			break;
 		case O_PRINT: o.print_args = true; break;
 		case O_PROVINCE: o.province = optarg; break;
+		case O_LANG:
+			if (graph_lang_parse(optarg, &o.lang, lerr, sizeof lerr) == -1) {
+				complain("--lang: %s", lerr);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		case O_VERSION: printf("covmon-graph %s\n", COVMON_VERSION); return 0;
 		default: usage(stderr); return EXIT_USAGE;
@@ -802,8 +840,9 @@ main(int argc, char **argv)
 	if (load_inventory(&o, &inv) == -1)
 		return EXIT_USAGE;
 	if (o.check) {
-		printf("[graph]\ndata_dir = %s\ninventory = %s\ntargets = %s\n", o.data_dir,
-		    o.inventory, o.targets);
+		printf("[graph]\ndata_dir = %s\ninventory = %s\ntargets = %s\n\n[coverage]\n"
+		    "yellow_margin_pct = %g\n", o.data_dir, o.inventory, o.targets,
+		    o.yellow_margin_pct);
 		if (inv != NULL)
 			inventory_summary(inv, stdout);
 		inventory_free(inv);

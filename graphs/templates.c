@@ -3,13 +3,15 @@
  * (latency, throughput, radio, clients) and the coverage graph, and the
  * in-memory rendering. The look follows Smokeping: light smoke for the RTT
  * spread, the median coloured by packet loss, no data shown apart from an
- * outage.
+ * outage. Every text is in English or Vietnamese (req->lang), and nothing
+ * unknown is ever printed as nan.
  */
 #include "templates.h"
 #include "errf.h"
 
 #include "id.h"
 #include "metric.h"
+#include "target.h"
 
 #include <rrd.h>
 
@@ -27,6 +29,7 @@
 #define FONT_DEFAULT	"DEFAULT:8:DejaVu Sans"
 #define FONT_TITLE	"TITLE:10:DejaVu Sans"
 #define FONT_LEGEND	"LEGEND:8:DejaVu Sans Mono"
+#define FONT_LEGEND_NARROW "LEGEND:7:DejaVu Sans Mono"	/* under GRAPH_COMPACT_WIDTH */
 #define FONT_AXIS	"AXIS:7:DejaVu Sans"
 
 /* Colours shared by the templates. */
@@ -34,23 +37,123 @@
 #define C_DOWN		"#F5B5B5"	/* known to be down: red from top to bottom */
 #define C_SMOKE		"#D4D4D4"	/* RTT spread, min to max */
 #define C_SMOKE_DARK	"#9C9C9C"	/* RTT median to p90 */
+#define C_LOSS		"#C62828"	/* the loss line, on the right axis */
+#define C_PROJECTION	"#1565C0"	/* coverage at the pace of the last 30 days */
 
 static const char *const template_names[GRAPH_TEMPLATE_COUNT] = {
 	"latency", "throughput", "radio", "clients", "coverage",
 };
 
+static const char *const lang_names[GRAPH_LANG_COUNT] = { "en", "vi" };
+
 static const struct {
 	const char *name;
 	long seconds;
-	const char *words;	/* for the title */
+	const char *words[GRAPH_LANG_COUNT];	/* for the title */
 } ranges[] = {
-	{ "6h", 6 * 3600L, "last 6 hours" },
-	{ "1d", 86400L, "last day" },
-	{ "1w", 7 * 86400L, "last week" },
-	{ "1m", 31 * 86400L, "last month" },
-	{ "1y", 365 * 86400L, "last year" },
+	{ "6h", 6 * 3600L, { "last 6 hours", "6 giờ qua" } },
+	{ "1d", 86400L, { "last day", "24 giờ qua" } },
+	{ "1w", 7 * 86400L, { "last week", "7 ngày qua" } },
+	{ "1m", 31 * 86400L, { "last month", "31 ngày qua" } },
+	{ "1y", 365 * 86400L, { "last year", "12 tháng qua" } },
 };
 #define NRANGES (sizeof ranges / sizeof ranges[0])
+
+/*
+ * Every text of the graphs, English and Vietnamese. The Vietnamese is
+ * written for the province's technicians and IT staff ("thôn" for hamlet,
+ * "mất gói" for packet loss), dates as dd/mm/yyyy. {1}..{3} are filled in
+ * by fill(); a text that goes into a GPRINT, a legend or a COMMENT is
+ * escaped by the caller (esc()).
+ */
+enum msg {
+	GT_LATENCY, GT_THROUGHPUT, GT_RADIO, GT_CLIENTS, GT_COVERAGE,
+	GT_V_LATENCY, GT_V_THROUGHPUT, GT_V_RADIO, GT_V_CLIENTS, GT_V_COVERAGE,
+	GT_R_LOSS,
+	GT_LAST, GT_AVG, GT_MIN, GT_MAX,
+	GT_NO_DATA, GT_NO_DATA_YET, GT_DOWN, GT_MINMAX, GT_MEDIAN_P90, GT_MEDIAN_BY_LOSS,
+	GT_LOSS_LINE, GT_MEDIAN_RTT, GT_LOSS,
+	GT_IF_IN, GT_IF_OUT, GT_CAP_IN, GT_CAP_OUT,
+	GT_SNR, GT_SIGNAL, GT_NOISE,
+	GT_CLIENTS_ROW,
+	GT_ON_TARGET, GT_SHORT, GT_BELOW, GT_COVERED_PCT, GT_COVERED_NO_TARGET, GT_TARGET,
+	GT_DEADLINE, GT_DEADLINE_IN, GT_DEADLINE_PASSED, GT_COVERED_ROW, GT_NOW_OF,
+	GT_PACE_LATE, GT_PACE_ON_TRACK, GT_PACE_REACHED, GT_PACE_FLAT,
+	/* shorter, for a phone-sized graph */
+	GT_SHORT_C, GT_BELOW_C, GT_PACE_LATE_C, GT_PACE_ON_TRACK_C,
+	GT_COUNT
+};
+
+static const char *const msgs[GT_COUNT][GRAPH_LANG_COUNT] = {
+	[GT_LATENCY] = { "Latency", "Độ trễ" },
+	[GT_THROUGHPUT] = { "Throughput", "Lưu lượng" },
+	[GT_RADIO] = { "Radio", "Sóng vô tuyến" },
+	[GT_CLIENTS] = { "Clients", "Thiết bị truy cập" },
+	[GT_COVERAGE] = { "Coverage", "Phủ sóng" },
+	[GT_V_LATENCY] = { "RTT, ms", "độ trễ RTT, ms" },
+	[GT_V_THROUGHPUT] = { "bit/s   out ↓  in ↑", "bit/s   gửi ↓  nhận ↑" },
+	[GT_V_RADIO] = { "dBm", "dBm" },
+	[GT_V_CLIENTS] = { "clients", "thiết bị" },
+	[GT_V_COVERAGE] = { "% of hamlets covered", "% số thôn có sóng" },
+	[GT_R_LOSS] = { "packet loss, %", "mất gói, %" },
+	[GT_LAST] = { "last", "mới nhất" },
+	[GT_AVG] = { "avg", "trung bình" },
+	[GT_MIN] = { "min", "thấp nhất" },
+	[GT_MAX] = { "max", "cao nhất" },
+	[GT_NO_DATA] = { "no data", "không có số liệu" },
+	[GT_NO_DATA_YET] = { "no data yet", "chưa có dữ liệu" },
+	[GT_DOWN] = { "down (100 % loss)", "mất kết nối (mất 100 % gói)" },
+	[GT_MINMAX] = { "min–max", "thấp–cao" },
+	[GT_MEDIAN_P90] = { "median–p90", "trung vị–p90" },
+	[GT_MEDIAN_BY_LOSS] = { "median RTT by loss", "RTT trung vị theo mất gói" },
+	[GT_LOSS_LINE] = { "loss (right axis)", "mất gói (trục phải)" },
+	[GT_MEDIAN_RTT] = { "median RTT", "RTT trung vị" },
+	[GT_LOSS] = { "loss", "mất gói" },
+	[GT_IF_IN] = { "interface in", "cổng mạng nhận" },
+	[GT_IF_OUT] = { "interface out", "cổng mạng gửi" },
+	[GT_CAP_IN] = { "captured in", "bắt gói nhận" },
+	[GT_CAP_OUT] = { "captured out", "bắt gói gửi" },
+	[GT_SNR] = { "SNR", "SNR" },
+	[GT_SIGNAL] = { "signal", "tín hiệu" },
+	[GT_NOISE] = { "noise", "nhiễu" },
+	[GT_CLIENTS_ROW] = { "clients", "thiết bị" },
+	[GT_ON_TARGET] = { "on target", "đạt mục tiêu" },
+	[GT_SHORT] = { "less than {1} % short, before the deadline",
+	    "thiếu dưới {1} %, chưa đến hạn" },
+	[GT_BELOW] = { "further below, or late", "thiếu nhiều hơn, hoặc quá hạn" },
+	[GT_COVERED_PCT] = { "covered %", "% có sóng" },
+	[GT_COVERED_NO_TARGET] = { "covered % (no target set)", "% có sóng (chưa đặt mục tiêu)" },
+	[GT_TARGET] = { "target {1} %", "mục tiêu {1} %" },
+	[GT_DEADLINE] = { "deadline {1}", "hạn {1}" },
+	[GT_DEADLINE_IN] = { "deadline {1} (in {2} days)", "hạn {1} (còn {2} ngày)" },
+	[GT_DEADLINE_PASSED] = { "deadline {1} (passed)", "hạn {1} (đã qua)" },
+	[GT_COVERED_ROW] = { "covered", "có sóng" },
+	[GT_NOW_OF] = { "now {1} of {2} hamlets covered", "hiện có {1}/{2} thôn có sóng" },
+	[GT_PACE_LATE] = { "behind: at this pace {1} % on {2}, {3} days late",
+	    "chậm tiến độ: theo tốc độ này đạt {1} % vào {2}, trễ {3} ngày" },
+	[GT_PACE_ON_TRACK] = { "on track: at this pace {1} % on {2}",
+	    "đúng tiến độ: theo tốc độ này đạt {1} % vào {2}" },
+	[GT_PACE_REACHED] = { "target reached", "đã đạt mục tiêu" },
+	[GT_PACE_FLAT] = { "not rising over the last 30 days", "không tăng trong 30 ngày qua" },
+	[GT_SHORT_C] = { "< {1} % short", "thiếu < {1} %" },
+	[GT_BELOW_C] = { "further below, or late", "thiếu hơn, quá hạn" },
+	[GT_PACE_LATE_C] = { "behind: {1} % on {2}, {3} days late",
+	    "chậm: đạt {1} % vào {2}, trễ {3} ngày" },
+	[GT_PACE_ON_TRACK_C] = { "on track: {1} % on {2}", "đúng tiến độ: đạt {1} % vào {2}" },
+};
+
+/* A phone-sized graph: compact legend, shorter texts. */
+static int
+narrow(const struct graph_req *req)
+{
+	return req->width < GRAPH_COMPACT_WIDTH;
+}
+
+static const char *
+tr(const struct graph_req *req, enum msg m)
+{
+	return msgs[m][(unsigned)req->lang < GRAPH_LANG_COUNT ? req->lang : GRAPH_EN];
+}
 
 /*
  * Loss bands of the median line, Smokeping's idea with coarser steps:
@@ -80,6 +183,7 @@ graph_req_init(struct graph_req *req)
 	req->yellow_margin_pct = 10;
 	req->width = 800;
 	req->height = 300;
+	req->lang = GRAPH_EN;
 }
 
 int
@@ -161,11 +265,11 @@ graph_range_name(long seconds)
 }
 
 static const char *
-range_words(long seconds)
+range_words(const struct graph_req *req)
 {
 	for (size_t i = 0; i < NRANGES; i++)
-		if (ranges[i].seconds == seconds)
-			return ranges[i].words;
+		if (ranges[i].seconds == req->range)
+			return ranges[i].words[req->lang == GRAPH_VI];
 	return NULL;
 }
 
@@ -193,6 +297,346 @@ const char *
 graph_format_mime(enum graph_format f)
 {
 	return f == GRAPH_SVG ? "image/svg+xml" : "image/png";
+}
+
+int
+graph_lang_parse(const char *name, enum graph_lang *out, char *err, size_t errlen)
+{
+	for (int i = 0; i < GRAPH_LANG_COUNT; i++) {
+		if (strcmp(name, lang_names[i]) == 0) {
+			*out = (enum graph_lang)i;
+			return 0;
+		}
+	}
+	errf(err, errlen, "language '%.32s': expected en or vi", name);
+	return -1;
+}
+
+const char *
+graph_lang_name(enum graph_lang l)
+{
+	return (unsigned)l < GRAPH_LANG_COUNT ? lang_names[l] : "en";
+}
+
+unsigned
+graph_height_for(unsigned width)
+{
+	unsigned h = width * 3 / 8;
+
+	if (width < GRAPH_COMPACT_WIDTH)
+		return 320;
+	return h < 300 ? 300 : h;
+}
+
+int
+graph_width_parse(const char *s, unsigned *width, unsigned *height, char *err, size_t errlen)
+{
+	unsigned long v = 0;
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 5 || strspn(s, "0123456789") != n) {
+		errf(err, errlen, "width '%.32s': expected a number of pixels (%u to %u)", s,
+		    GRAPH_URL_MIN_WIDTH, GRAPH_URL_MAX_WIDTH);
+		return -1;
+	}
+	for (const char *p = s; *p != '\0'; p++)
+		v = v * 10 + (unsigned long)(*p - '0');
+	if (v < GRAPH_URL_MIN_WIDTH)
+		v = GRAPH_URL_MIN_WIDTH;
+	if (v > GRAPH_URL_MAX_WIDTH)
+		v = GRAPH_URL_MAX_WIDTH;
+	*width = (unsigned)v;
+	*height = graph_height_for(*width);
+	return 0;
+}
+
+/* --- building the argument vector --- */
+/* --- texts --- */
+
+/* Characters (code points) of a UTF-8 string. */
+static size_t
+u8len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/*
+ * s into buf with rrdtool's specials escaped: ':' as "\:" (a graph element
+ * is split on colons), and in a GPRINT format '%' as "%%". Cut at a
+ * character boundary when buf is too short.
+ */
+static const char *
+esc(char *buf, size_t len, const char *s, int gprint)
+{
+	size_t j = 0;
+
+	for (const char *p = s; *p != '\0'; p++) {
+		const char *e = *p == ':' ? "\\:" : *p == '%' && gprint ? "%%" : NULL;
+		size_t need = e != NULL ? 2 : 1;
+
+		if (j + need + 1 > len)
+			break;
+		if (e != NULL) {
+			memcpy(buf + j, e, 2);
+			j += 2;
+		} else
+			buf[j++] = *p;
+	}
+	/* Never end inside a character. */
+	while (j > 0 && ((unsigned char)buf[j - 1] & 0x80) != 0) {
+		size_t k = j - 1, cont = 0;
+
+		while (k > 0 && ((unsigned char)buf[k] & 0xC0) == 0x80) {
+			k--;
+			cont++;
+		}
+		/* The lead byte at k says how long its character is. */
+		unsigned char lead = (unsigned char)buf[k];
+		size_t want = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
+		if (cont == want)
+			break;
+		j = k;
+	}
+	buf[j] = '\0';
+	return buf;
+}
+
+/* s padded with spaces to width characters, on the right (left-aligned
+ * text) or, with right set, on the left. */
+static const char *
+pad(char *buf, size_t len, const char *s, int width, int right)
+{
+	size_t n = u8len(s), sl = strlen(s), sp = (size_t)width > n ? (size_t)width - n : 0;
+
+	if (sl + sp + 1 > len)
+		sp = len > sl + 1 ? len - sl - 1 : 0;
+	if (sl + 1 > len) {
+		buf[0] = '\0';
+		return buf;
+	}
+	if (right) {
+		memset(buf, ' ', sp);
+		memcpy(buf + sp, s, sl + 1);
+	} else {
+		memcpy(buf, s, sl);
+		memset(buf + sl, ' ', sp);
+		buf[sl + sp] = '\0';
+	}
+	return buf;
+}
+
+/* tmpl with {1}, {2}, {3} replaced by a1, a2, a3 (NULL: ""). */
+static const char *
+fill(char *buf, size_t len, const char *tmpl, const char *a1, const char *a2, const char *a3)
+{
+	const char *args[3] = { a1, a2, a3 };
+	size_t j = 0;
+
+	for (const char *p = tmpl; *p != '\0' && j + 1 < len; p++) {
+		if (p[0] == '{' && p[1] >= '1' && p[1] <= '3' && p[2] == '}') {
+			const char *v = args[p[1] - '1'] != NULL ? args[p[1] - '1'] : "";
+			size_t n = strlen(v);
+
+			if (j + n + 1 > len)
+				n = len - j - 1;
+			memcpy(buf + j, v, n);
+			j += n;
+			p += 2;
+		} else
+			buf[j++] = *p;
+	}
+	buf[j] = '\0';
+	return buf;
+}
+
+/* A percentage in a text: "96.5", "96,5" in Vietnamese (the decimal comma
+ * of the collector's Vietnamese texts; the GPRINT figures keep librrd's
+ * point). */
+static const char *
+pct_str(const struct graph_req *req, double v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%g", v);
+	if (req->lang == GRAPH_VI)
+		for (char *p = buf; *p != '\0'; p++)
+			if (*p == '.')
+				*p = ',';
+	return buf;
+}
+
+/* A day (Unix seconds of any time in it, UTC) as the language writes it:
+ * 2025-12-31, 31/12/2025. */
+static const char *
+day_str(const struct graph_req *req, int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, req->lang == GRAPH_VI ?
+	    "%d/%m/%Y" : "%Y-%m-%d", &tm) == 0)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* --- reading the files --- */
+
+/* One rrd_fetch_r: rows rows of cnt values, row r at start + (r + 1) * step. */
+struct fetched {
+	time_t		 start;
+	unsigned long	 step, rows, cnt;
+	char		**names;
+	rrd_value_t	*data;
+};
+
+/* Reads path (AVERAGE, as the graphs draw it) over [start, end] at about
+ * step seconds a row. Returns 0, or -1 (librrd's error cleared). */
+static int
+fetch(const char *path, int64_t start, int64_t end, unsigned long step, struct fetched *f)
+{
+	time_t e = (time_t)end;
+
+	memset(f, 0, sizeof *f);
+	f->start = (time_t)start;
+	f->step = step > 0 ? step : 1;
+	rrd_clear_error();
+	if (rrd_fetch_r(path, "AVERAGE", &f->start, &e, &f->step, &f->cnt, &f->names,
+	    &f->data) != 0) {
+		rrd_clear_error();
+		memset(f, 0, sizeof *f);
+		return -1;
+	}
+	f->rows = e > f->start && f->step > 0 ? (unsigned long)(e - f->start) / f->step : 0;
+	return 0;
+}
+
+static void
+fetch_free(struct fetched *f)
+{
+	for (unsigned long i = 0; f->names != NULL && i < f->cnt; i++)
+		rrd_freemem(f->names[i]);
+	rrd_freemem(f->names);
+	rrd_freemem(f->data);
+	memset(f, 0, sizeof *f);
+}
+
+/* The column of a DS, or -1 when the file has none of that name. */
+static int
+fetch_col(const struct fetched *f, const char *ds)
+{
+	for (unsigned long i = 0; i < f->cnt; i++)
+		if (strcmp(f->names[i], ds) == 0)
+			return (int)i;
+	return -1;
+}
+
+#define PROBE_MAX 4
+
+/* What a file holds for some DS over the graph's range. */
+struct probe {
+	int		 read;			/* the file could be read */
+	unsigned long	 known[PROBE_MAX];	/* rows with a value */
+	double		 max[PROBE_MAX];	/* NAN when none */
+	double		 last[PROBE_MAX];	/* the last known value, NAN when none */
+};
+
+/*
+ * Reads ds[0..n) of path over [start, end]. When the file cannot be read,
+ * every DS counts as known (read = 0): rrd_graph, which reads it next,
+ * then says what is wrong with it in its own words.
+ */
+static void
+probe(const char *path, int64_t start, int64_t end, unsigned long step,
+    const char *const *ds, int n, struct probe *p)
+{
+	struct fetched f;
+
+	memset(p, 0, sizeof *p);
+	for (int i = 0; i < n && i < PROBE_MAX; i++) {
+		p->known[i] = 1;
+		p->max[i] = p->last[i] = NAN;
+	}
+	if (fetch(path, start, end, step, &f) == -1)
+		return;
+	p->read = 1;
+	for (int i = 0; i < n && i < PROBE_MAX; i++) {
+		int c = fetch_col(&f, ds[i]);
+
+		p->known[i] = 0;
+		for (unsigned long r = 0; c >= 0 && r < f.rows; r++) {
+			double v = f.data[r * f.cnt + (unsigned long)c];
+
+			if (isnan(v))
+				continue;
+			p->known[i]++;
+			if (isnan(p->max[i]) || v > p->max[i])
+				p->max[i] = v;
+			p->last[i] = v;
+		}
+	}
+	fetch_free(&f);
+}
+
+/* The rows the probe reads: about one a pixel, never coarser than the
+ * graph's own (so that its maximum is at least the one drawn). */
+static unsigned long
+probe_step(const struct graph_req *req)
+{
+	unsigned long s = (unsigned long)req->range / req->width;
+
+	return s > 0 ? s : 1;
+}
+
+/*
+ * A y axis from 0 to a round top above max (not NAN): the top, its grid
+ * step (3 to 5 intervals) and the decimals its labels need. At least
+ * min_top.
+ */
+static void
+nice_scale(double max, double min_top, double *top, double *step, int *decimals)
+{
+	/* 4 or 5 intervals: the loss on the right axis reads 25, 50, 75 or
+	 * 20, 40, 60, 80. */
+	static const struct { double m; int n; } nice[] = {
+		{ 1, 5 }, { 1.5, 5 }, { 2, 4 }, { 2.5, 5 }, { 3, 5 }, { 4, 4 }, { 5, 5 },
+		{ 6, 4 }, { 8, 4 }, { 10, 5 },
+	};
+	double want = max * 1.05 < min_top ? min_top : max * 1.05;
+	double p = pow(10, floor(log10(want)));
+	size_t i = 0;
+
+	while (i + 1 < sizeof nice / sizeof nice[0] && nice[i].m * p < want * (1 - 1e-9))
+		i++;
+	*top = nice[i].m * p;
+	*step = *top / nice[i].n;
+	/* As many decimals as the step has (0.25: 2; 0.6: 1; 50: 0). */
+	for (*decimals = 0; *decimals < 6; (*decimals)++) {
+		double x = *step * pow(10, *decimals);
+
+		if (fabs(x - round(x)) < 1e-6 * x)
+			break;
+	}
+}
+
+/*
+ * v for librrd: plain decimals, never an exponent (its RPN reads
+ * "8.3e-05" as two tokens), trailing zeros dropped.
+ */
+static const char *
+fnum(char *buf, size_t len, double v)
+{
+	size_t n;
+
+	snprintf(buf, len, "%.9f", v);
+	n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 1 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	return buf;
 }
 
 /* --- building the argument vector --- */
@@ -273,12 +717,44 @@ site_file(const struct graph_req *req, enum metric_group g, char *buf, size_t le
 	return 1;
 }
 
+/*
+ * The time axis, chosen here rather than by librrd: its own labels are
+ * English ("Sat 03:00", "Week 44", "November 2025") and, on a phone-sized
+ * graph, too close together. Numbers in Vietnamese (31/12), English month
+ * and day names otherwise; half the labels when narrow.
+ */
+static const char *
+x_grid(const struct graph_req *req, int64_t span)
+{
+	static const struct {
+		int64_t upto;			/* seconds shown, at most */
+		const char *grid[2][2];		/* [vi][narrow] */
+	} g[] = {
+		{ 8 * 3600, {
+		    { "MINUTE:30:HOUR:1:HOUR:1:0:%H:%M", "MINUTE:30:HOUR:1:HOUR:2:0:%H:%M" },
+		    { "MINUTE:30:HOUR:1:HOUR:1:0:%H:%M", "MINUTE:30:HOUR:1:HOUR:2:0:%H:%M" } } },
+		{ 2 * 86400, { { "HOUR:1:HOUR:6:HOUR:3:0:%H:%M", "HOUR:2:HOUR:6:HOUR:6:0:%H:%M" },
+		    { "HOUR:1:HOUR:6:HOUR:3:0:%H:%M", "HOUR:2:HOUR:6:HOUR:6:0:%H:%M" } } },
+		{ 10 * 86400, { { "HOUR:6:DAY:1:DAY:1:86400:%a %d", "HOUR:12:DAY:1:DAY:2:0:%a %d" },
+		    { "HOUR:6:DAY:1:DAY:1:86400:%d/%m", "HOUR:12:DAY:1:DAY:2:0:%d/%m" } } },
+		{ 70 * 86400, { { "DAY:1:WEEK:1:WEEK:1:0:%b %d", "DAY:1:WEEK:1:WEEK:2:0:%b %d" },
+		    { "DAY:1:WEEK:1:WEEK:1:0:%d/%m", "DAY:1:WEEK:1:WEEK:2:0:%d/%m" } } },
+		{ INT64_MAX, { { "WEEK:1:MONTH:1:MONTH:1:0:%b", "MONTH:1:MONTH:1:MONTH:3:0:%b" },
+		    { "WEEK:1:MONTH:1:MONTH:1:0:%m/%Y", "MONTH:1:MONTH:1:MONTH:3:0:%m/%y" } } },
+	};
+	size_t i = 0;
+
+	while (span > g[i].upto)
+		i++;
+	return g[i].grid[req->lang == GRAPH_VI][narrow(req)];
+}
+
 /* The options every template shares: output, size, time, fonts, colours. */
 static void
-common_args(struct graph_args *a, const struct graph_req *req, int64_t end, const char *what,
-    const char *vlabel)
+common_args(struct graph_args *a, const struct graph_req *req, int64_t start, int64_t end,
+    enum msg what, enum msg vlabel)
 {
-	const char *words = range_words(req->range);
+	const char *words = range_words(req);
 
 	arg(a, "graph");
 	arg(a, "-");
@@ -290,23 +766,25 @@ common_args(struct graph_args *a, const struct graph_req *req, int64_t end, cons
 	arg(a, "--height");
 	arg(a, "%u", req->height);
 	arg(a, "--start");
-	arg(a, "%lld", (long long)(end - req->range));
+	arg(a, "%lld", (long long)start);
 	arg(a, "--end");
 	arg(a, "%lld", (long long)end);
+	arg(a, "--x-grid");
+	arg(a, "%s", x_grid(req, end - start));
 	arg(a, "--title");
 	if (words == NULL)
-		arg(a, "%s%s%s", what, req->title[0] != '\0' ? " — " : "", req->title);
+		arg(a, "%s%s%s", tr(req, what), req->title[0] != '\0' ? " — " : "", req->title);
 	else
-		arg(a, "%s%s%s — %s", what, req->title[0] != '\0' ? " — " : "", req->title,
-		    words);
+		arg(a, "%s%s%s — %s", tr(req, what), req->title[0] != '\0' ? " — " : "",
+		    req->title, words);
 	arg(a, "--vertical-label");
-	arg(a, "%s", vlabel);
+	arg(a, "%s", tr(req, vlabel));
 	arg(a, "--font");
 	arg(a, FONT_DEFAULT);
 	arg(a, "--font");
 	arg(a, FONT_TITLE);
 	arg(a, "--font");
-	arg(a, FONT_LEGEND);
+	arg(a, "%s", req->width < GRAPH_COMPACT_WIDTH ? FONT_LEGEND_NARROW : FONT_LEGEND);
 	arg(a, "--font");
 	arg(a, FONT_AXIS);
 	arg(a, "--border");
@@ -330,43 +808,111 @@ common_args(struct graph_args *a, const struct graph_req *req, int64_t end, cons
 	arg(a, "--grid-dash");
 	arg(a, "1:1");
 	arg(a, "--disable-rrdtool-tag");
-	/* A right axis too: it leaves room for the last time label, and on
-	 * a wide graph the values are readable on both sides. */
+}
+
+/* A right axis that repeats the left one, in the same format: on a wide
+ * graph the values are readable on both sides. fmt NULL: librrd's own. */
+static void
+mirror_axis(struct graph_args *a, const char *fmt)
+{
 	arg(a, "--right-axis");
 	arg(a, "1:0");
+	if (fmt != NULL) {
+		arg(a, "--right-axis-format");
+		arg(a, "%s", fmt);
+	}
 }
 
 /*
  * The legend's table of numbers: a header row, then one row per variable
- * with its last, average (minimum) and maximum. Every cell is glued (\g) so
- * that, in the monospaced legend font, columns line up by characters.
+ * with its last, average (minimum) and maximum; on a narrow graph only the
+ * last and the maximum. Every cell is glued (\g) so that, in the
+ * monospaced legend font, columns line up by characters (padded by
+ * characters, not bytes: Vietnamese letters take two or three bytes).
+ * A variable with no value in the range says "no data yet" instead of
+ * nan; a table with none at all is that one line.
  */
 #define LABEL_W 14
 
+struct table {
+	const struct graph_req	*req;
+	int			 width;		/* characters of a number cell */
+	int			 with_min;
+	int			 compact;
+};
+
 static void
-stats_header(struct graph_args *a, int width, int with_min)
+table_init(struct table *t, const struct graph_req *req, int width, int with_min)
 {
-	arg(a, "COMMENT:%-*s  %*s  %*s%s%*s  %*s\\l", LABEL_W, "", width, "last", width, "avg",
-	    with_min ? "  " : "", with_min ? width : 0, with_min ? "min" : "", width, "max");
+	t->req = req;
+	t->width = width;
+	t->with_min = with_min && !narrow(req);
+	t->compact = narrow(req);
 }
 
-/* fmt: a GPRINT format of exactly width visible characters (%% for %). */
 static void
-stats_row(struct graph_args *a, const char *vname, const char *label, const char *fmt,
-    int with_min)
+table_header(struct graph_args *a, const struct table *t)
 {
+	char lbl[64], c[4][64], line[512], e[1024];
+	const struct graph_req *req = t->req;
+
+	pad(lbl, sizeof lbl, "", LABEL_W, 0);
+	pad(c[0], sizeof c[0], tr(req, GT_LAST), t->width, 1);
+	pad(c[1], sizeof c[1], tr(req, GT_AVG), t->width, 1);
+	pad(c[2], sizeof c[2], tr(req, GT_MIN), t->width, 1);
+	pad(c[3], sizeof c[3], tr(req, GT_MAX), t->width, 1);
+	if (t->compact)
+		snprintf(line, sizeof line, "%s  %s  %s", lbl, c[0], c[3]);
+	else if (t->with_min)
+		snprintf(line, sizeof line, "%s  %s  %s  %s  %s", lbl, c[0], c[1], c[2], c[3]);
+	else
+		snprintf(line, sizeof line, "%s  %s  %s  %s", lbl, c[0], c[1], c[3]);
+	arg(a, "COMMENT:%s\\l", esc(e, sizeof e, line, 0));
+}
+
+/* fmt: a GPRINT format of exactly t->width visible characters (%% for %). */
+static void
+table_row(struct graph_args *a, const struct table *t, const char *vname, enum msg label,
+    const char *fmt, unsigned long known)
+{
+	char padded[128], e[256];
+
+	pad(padded, sizeof padded, tr(t->req, label), LABEL_W, 0);
+	if (known == 0) {
+		char line[256];
+
+		snprintf(line, sizeof line, "%s  %s", padded, tr(t->req, GT_NO_DATA_YET));
+		arg(a, "COMMENT:%s\\l", esc(e, sizeof e, line, 0));
+		return;
+	}
 	arg(a, "VDEF:%s_last=%s,LAST", vname, vname);
-	arg(a, "VDEF:%s_avg=%s,AVERAGE", vname, vname);
 	arg(a, "VDEF:%s_max=%s,MAXIMUM", vname, vname);
 	/* The label goes in the first cell: librrd trims the trailing
 	 * spaces of a COMMENT, which would undo the padding. */
-	arg(a, "GPRINT:%s_last:%-*s  %s\\g", vname, LABEL_W, label, fmt);
-	arg(a, "GPRINT:%s_avg:  %s\\g", vname, fmt);
-	if (with_min) {
+	arg(a, "GPRINT:%s_last:%s  %s\\g", vname, esc(e, sizeof e, padded, 1), fmt);
+	if (!t->compact) {
+		arg(a, "VDEF:%s_avg=%s,AVERAGE", vname, vname);
+		arg(a, "GPRINT:%s_avg:  %s\\g", vname, fmt);
+	}
+	if (t->with_min) {
 		arg(a, "VDEF:%s_min=%s,MINIMUM", vname, vname);
 		arg(a, "GPRINT:%s_min:  %s\\g", vname, fmt);
 	}
 	arg(a, "GPRINT:%s_max:  %s\\l", vname, fmt);
+}
+
+/* The header unless nothing in the table is known; then "no data yet". */
+static int
+table_start(struct graph_args *a, const struct table *t, const unsigned long *known, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (known[i] > 0) {
+			table_header(a, t);
+			return 1;
+		}
+	}
+	arg(a, "COMMENT:%s\\l", tr(t->req, GT_NO_DATA_YET));
+	return 0;
 }
 
 /*
@@ -376,12 +922,23 @@ stats_row(struct graph_args *a, const char *vname, const char *label, const char
  * is grey; where loss is 100 % (probes sent, none answered) it is red.
  * Values are AVERAGE-consolidated like Smokeping's, so a 1-year graph shows
  * the average spread, not the extremes.
+ *
+ * The left axis is RTT in ms from 0 to a round top above the range's
+ * largest max (read from the file: librrd's own choice scaled 0.3 ms to
+ * "300 m" or printed "0.2 0.2 0.1"), with as many decimals as its step
+ * needs; the right axis is the packet loss, 0-100 % over the same height,
+ * drawn as a thin red line.
  */
 static int
-tmpl_latency(struct graph_args *a, const struct graph_req *req, char *err, size_t errlen)
+tmpl_latency(struct graph_args *a, const struct graph_req *req, int64_t start, int64_t end,
+    char *err, size_t errlen)
 {
-	char f[2 * GRAPH_PATH_MAX + 64];
-	int r;
+	static const char *const ds[] = { "icmp_rtt_max_ms", "icmp_rtt_p50_ms", "icmp_loss_pct" };
+	char f[2 * GRAPH_PATH_MAX + 64], raw[GRAPH_PATH_MAX + 32], e[256], nb[48];
+	struct probe pr;
+	struct table t;
+	double top, step;
+	int r, dec;
 
 	if ((r = site_file(req, G_ICMP, f, sizeof f, err, errlen)) == -1)
 		return -1;
@@ -390,10 +947,26 @@ tmpl_latency(struct graph_args *a, const struct graph_req *req, char *err, size_
 		    "agent yet)", req->path);
 		return -1;
 	}
+	snprintf(raw, sizeof raw, "%s/icmp.rrd", req->path);
+	probe(raw, start, end, probe_step(req), ds, 3, &pr);
+	/* Nothing known: an empty 0-100 ms. */
+	nice_scale(isnan(pr.max[0]) ? 95 : pr.max[0], 0.01, &top, &step, &dec);
+
 	arg(a, "--lower-limit");
 	arg(a, "0");
+	arg(a, "--upper-limit");
+	arg(a, "%s", fnum(nb, sizeof nb, top));
+	arg(a, "--rigid");
 	arg(a, "--units-exponent");
 	arg(a, "0");
+	arg(a, "--y-grid");
+	arg(a, "%s:1", fnum(nb, sizeof nb, step));
+	arg(a, "--left-axis-format");
+	arg(a, "%%.%dlf", dec);
+	arg(a, "--right-axis");
+	arg(a, "%s:0", fnum(nb, sizeof nb, 100 / top));
+	arg(a, "--right-axis-label");
+	arg(a, "%s", tr(req, GT_R_LOSS));
 	arg(a, "--right-axis-format");
 	arg(a, "%%.0lf");
 	arg(a, "DEF:min=%s:icmp_rtt_min_ms:AVERAGE", f);
@@ -405,8 +978,11 @@ tmpl_latency(struct graph_args *a, const struct graph_req *req, char *err, size_
 	/* Background first: what is not known, and what is known to be down. */
 	arg(a, "CDEF:nodata=loss,UN,INF,UNKN,IF");
 	arg(a, "CDEF:down=loss,100,GE,INF,UNKN,IF");
-	arg(a, "AREA:nodata" C_NODATA ":no data");
-	arg(a, "AREA:down" C_DOWN ":down (100 %% loss)");
+	arg(a, "AREA:nodata" C_NODATA ":%s", esc(e, sizeof e, tr(req, GT_NO_DATA), 0));
+	/* A narrow graph breaks the legend's lines itself: librrd lets a
+	 * line of Vietnamese run past the edge. */
+	arg(a, "AREA:down" C_DOWN ":%s%s", esc(e, sizeof e, tr(req, GT_DOWN), 0),
+	    narrow(req) ? "\\l" : "");
 
 	/*
 	 * Smoke, painted from 0 upwards in layers rather than stacked on an
@@ -415,20 +991,21 @@ tmpl_latency(struct graph_args *a, const struct graph_req *req, char *err, size_
 	 * nothing. Light to max, dark to p90, light again to p50, canvas
 	 * white to min: white | min light p50 dark p90 light max.
 	 */
-	arg(a, "AREA:max" C_SMOKE ":min–max");
-	arg(a, "AREA:p90" C_SMOKE_DARK ":median–p90\\l");
+	arg(a, "AREA:max" C_SMOKE ":%s", esc(e, sizeof e, tr(req, GT_MINMAX), 0));
+	arg(a, "AREA:p90" C_SMOKE_DARK ":%s\\l", esc(e, sizeof e, tr(req, GT_MEDIAN_P90), 0));
 	arg(a, "AREA:p50" C_SMOKE);
 	arg(a, "AREA:min#FFFFFF");
 
 	/*
 	 * The median, about 3 px thick whatever the scale (the plot is a bit
-	 * over half the image's height, its top near the largest max): an
-	 * area in the colour of the loss band up to p50 + half, then smoke
-	 * and white painted back over what is below p50 - half.
+	 * over half the image's height): an area in the colour of the loss
+	 * band up to p50 + half, then smoke and white painted back over what
+	 * is below p50 - half.
 	 */
-	arg(a, "VDEF:top=max,MAXIMUM");
-	arg(a, "CDEF:half=p50,POP,top,2.5,*,%u,/", req->height);
-	arg(a, "COMMENT:median RTT by loss");
+	/* ",1,*": librrd refuses a CDEF that ends in a number. */
+	arg(a, "CDEF:half=p50,POP,%s,1,*", fnum(nb, sizeof nb, top * 2.5 / req->height));
+	arg(a, "COMMENT:%s%s", esc(e, sizeof e, tr(req, GT_MEDIAN_BY_LOSS), 0),
+	    narrow(req) ? "\\l" : "");
 	for (size_t i = 0; i < NBANDS; i++) {
 		if (i == 0)
 			arg(a, "CDEF:m%zu=loss,0,LE,p50,half,+,UNKN,IF", i);
@@ -444,23 +1021,35 @@ tmpl_latency(struct graph_args *a, const struct graph_req *req, char *err, size_
 	arg(a, "CDEF:below=p50,half,-,min,MAX");
 	arg(a, "AREA:below" C_SMOKE);
 	arg(a, "AREA:min#FFFFFF");
+	/* The loss on the right axis: 100 % at the top. */
+	arg(a, "CDEF:lossline=loss,%s,*", fnum(nb, sizeof nb, top / 100));
+	arg(a, "LINE1:lossline" C_LOSS ":%s\\l", esc(e, sizeof e, tr(req, GT_LOSS_LINE), 0));
 
-	arg(a, "COMMENT: \\l");
-	stats_header(a, 11, 0);
-	stats_row(a, "p50", "median RTT", "%8.1lf ms", 0);
-	stats_row(a, "loss", "loss", "%9.1lf %%", 0);
+	table_init(&t, req, 11, 0);
+	if (table_start(a, &t, pr.known + 1, 2)) {
+		table_row(a, &t, "p50", GT_MEDIAN_RTT, "%8.1lf ms", pr.known[1]);
+		table_row(a, &t, "loss", GT_LOSS, "%9.1lf %%", pr.known[2]);
+	}
 	return 0;
 }
 
 /*
  * Throughput: interface counters (SNMP, if.rrd) as areas and captured
  * traffic (pcap, traffic.rrd) as lines, in above the axis and out mirrored
- * below it. Either file may be missing; both missing is an error.
+ * below it. Either file may be missing; both missing is an error. The axis
+ * keeps librrd's SI prefixes (k, M): bit/s span six orders of magnitude.
  */
 static int
-tmpl_throughput(struct graph_args *a, const struct graph_req *req, char *err, size_t errlen)
+tmpl_throughput(struct graph_args *a, const struct graph_req *req, int64_t start,
+    int64_t end, char *err, size_t errlen)
 {
-	char fi[2 * GRAPH_PATH_MAX + 64], ft[2 * GRAPH_PATH_MAX + 64];
+	static const char *const ds_if[] = { "if_rx_bps", "if_tx_bps" };
+	static const char *const ds_pcap[] = { "pcap_rx_bps", "pcap_tx_bps" };
+	char fi[2 * GRAPH_PATH_MAX + 64], ft[2 * GRAPH_PATH_MAX + 64], raw[GRAPH_PATH_MAX + 32];
+	char e[256];
+	struct probe pi, pt;
+	struct table t;
+	unsigned long known[4];
 	int hi, ht;
 
 	if ((hi = site_file(req, G_IF, fi, sizeof fi, err, errlen)) == -1 ||
@@ -471,41 +1060,62 @@ tmpl_throughput(struct graph_args *a, const struct graph_req *req, char *err, si
 		    "capture sample stored for this agent yet)", req->path);
 		return -1;
 	}
+	memset(&pi, 0, sizeof pi);
+	memset(&pt, 0, sizeof pt);
+	if (hi) {
+		snprintf(raw, sizeof raw, "%s/if.rrd", req->path);
+		probe(raw, start, end, probe_step(req), ds_if, 2, &pi);
+	}
+	if (ht) {
+		snprintf(raw, sizeof raw, "%s/traffic.rrd", req->path);
+		probe(raw, start, end, probe_step(req), ds_pcap, 2, &pt);
+	}
 	arg(a, "--base");
 	arg(a, "1000");
+	mirror_axis(a, NULL);
 	if (hi) {
 		arg(a, "DEF:irx=%s:if_rx_bps:AVERAGE", fi);
 		arg(a, "DEF:itx=%s:if_tx_bps:AVERAGE", fi);
 		arg(a, "CDEF:itxn=itx,-1,*");
-		arg(a, "AREA:irx#7CC47C:interface in ");
-		arg(a, "AREA:itxn#7FA7DE:interface out");
+		arg(a, "AREA:irx#7CC47C:%s", esc(e, sizeof e, tr(req, GT_IF_IN), 0));
+		arg(a, "AREA:itxn#7FA7DE:%s", esc(e, sizeof e, tr(req, GT_IF_OUT), 0));
 	}
 	if (ht) {
 		arg(a, "DEF:prx=%s:pcap_rx_bps:AVERAGE", ft);
 		arg(a, "DEF:ptx=%s:pcap_tx_bps:AVERAGE", ft);
 		arg(a, "CDEF:ptxn=ptx,-1,*");
-		arg(a, "LINE1.5:prx#1B6E1B:captured in ");
-		arg(a, "LINE1.5:ptxn#123F8C:captured out");
+		arg(a, "LINE1.5:prx#1B6E1B:%s", esc(e, sizeof e, tr(req, GT_CAP_IN), 0));
+		arg(a, "LINE1.5:ptxn#123F8C:%s", esc(e, sizeof e, tr(req, GT_CAP_OUT), 0));
 	}
 	arg(a, "HRULE:0#606060");
 	arg(a, "COMMENT:\\l");
-	stats_header(a, 14, 0);
-	if (hi) {
-		stats_row(a, "irx", "interface in", "%7.2lf %sbit/s", 0);
-		stats_row(a, "itx", "interface out", "%7.2lf %sbit/s", 0);
-	}
-	if (ht) {
-		stats_row(a, "prx", "captured in", "%7.2lf %sbit/s", 0);
-		stats_row(a, "ptx", "captured out", "%7.2lf %sbit/s", 0);
+	known[0] = pi.known[0];
+	known[1] = pi.known[1];
+	known[2] = pt.known[0];
+	known[3] = pt.known[1];
+	table_init(&t, req, 14, 0);
+	if (table_start(a, &t, known, 4)) {
+		if (hi) {
+			table_row(a, &t, "irx", GT_IF_IN, "%7.2lf %sbit/s", known[0]);
+			table_row(a, &t, "itx", GT_IF_OUT, "%7.2lf %sbit/s", known[1]);
+		}
+		if (ht) {
+			table_row(a, &t, "prx", GT_CAP_IN, "%7.2lf %sbit/s", known[2]);
+			table_row(a, &t, "ptx", GT_CAP_OUT, "%7.2lf %sbit/s", known[3]);
+		}
 	}
 	return 0;
 }
 
 /* Radio: signal and noise in dBm, the SNR as the band between them. */
 static int
-tmpl_radio(struct graph_args *a, const struct graph_req *req, char *err, size_t errlen)
+tmpl_radio(struct graph_args *a, const struct graph_req *req, int64_t start, int64_t end,
+    char *err, size_t errlen)
 {
-	char f[2 * GRAPH_PATH_MAX + 64];
+	static const char *const ds[] = { "radio_signal_dbm", "radio_noise_dbm", "radio_snr_db" };
+	char f[2 * GRAPH_PATH_MAX + 64], raw[GRAPH_PATH_MAX + 32], e[256];
+	struct probe pr;
+	struct table t;
 	int r;
 
 	if ((r = site_file(req, G_RADIO, f, sizeof f, err, errlen)) == -1)
@@ -515,33 +1125,42 @@ tmpl_radio(struct graph_args *a, const struct graph_req *req, char *err, size_t 
 		    "agent yet)", req->path);
 		return -1;
 	}
+	snprintf(raw, sizeof raw, "%s/radio.rrd", req->path);
+	probe(raw, start, end, probe_step(req), ds, 3, &pr);
 	arg(a, "--units-exponent");
 	arg(a, "0");
 	arg(a, "--left-axis-format");
 	arg(a, "%%.0lf");
-	arg(a, "--right-axis-format");
-	arg(a, "%%.0lf");
+	mirror_axis(a, "%.0lf");
 	arg(a, "DEF:sig=%s:radio_signal_dbm:AVERAGE", f);
 	arg(a, "DEF:noise=%s:radio_noise_dbm:AVERAGE", f);
 	arg(a, "DEF:snr=%s:radio_snr_db:AVERAGE", f);
 	arg(a, "CDEF:gap=sig,noise,-");
 	arg(a, "AREA:noise");
-	arg(a, "AREA:gap#CFE8C9:SNR:STACK");
-	arg(a, "LINE2:sig#2E7D32:signal");
-	arg(a, "LINE2:noise#B23A3A:noise\\l");
-	stats_header(a, 11, 0);
-	stats_row(a, "sig", "signal", "%7.1lf dBm", 0);
-	stats_row(a, "noise", "noise", "%7.1lf dBm", 0);
-	stats_row(a, "snr", "SNR", "%8.1lf dB", 0);
+	arg(a, "AREA:gap#CFE8C9:%s:STACK", esc(e, sizeof e, tr(req, GT_SNR), 0));
+	arg(a, "LINE2:sig#2E7D32:%s", esc(e, sizeof e, tr(req, GT_SIGNAL), 0));
+	arg(a, "LINE2:noise#B23A3A:%s\\l", esc(e, sizeof e, tr(req, GT_NOISE), 0));
+	table_init(&t, req, 11, 0);
+	if (table_start(a, &t, pr.known, 3)) {
+		table_row(a, &t, "sig", GT_SIGNAL, "%7.1lf dBm", pr.known[0]);
+		table_row(a, &t, "noise", GT_NOISE, "%7.1lf dBm", pr.known[1]);
+		table_row(a, &t, "snr", GT_SNR, "%8.1lf dB", pr.known[2]);
+	}
 	return 0;
 }
 
-/* Clients seen by the capture probe. */
+/* Clients seen by the capture probe: a whole number, so whole steps on
+ * the axis (librrd's own would print "0 0 1 1 2" for a quiet site). */
 static int
-tmpl_clients(struct graph_args *a, const struct graph_req *req, char *err, size_t errlen)
+tmpl_clients(struct graph_args *a, const struct graph_req *req, int64_t start, int64_t end,
+    char *err, size_t errlen)
 {
-	char f[2 * GRAPH_PATH_MAX + 64];
-	int r;
+	static const char *const ds[] = { "clients" };
+	char f[2 * GRAPH_PATH_MAX + 64], raw[GRAPH_PATH_MAX + 32], e[256], nb[48];
+	struct probe pr;
+	struct table t;
+	double top, step;
+	int r, dec;
 
 	if ((r = site_file(req, G_TRAFFIC, f, sizeof f, err, errlen)) == -1)
 		return -1;
@@ -550,33 +1169,150 @@ tmpl_clients(struct graph_args *a, const struct graph_req *req, char *err, size_
 		    "this agent yet)", req->path);
 		return -1;
 	}
+	snprintf(raw, sizeof raw, "%s/traffic.rrd", req->path);
+	probe(raw, start, end, probe_step(req), ds, 1, &pr);
+	nice_scale(isnan(pr.max[0]) ? 0 : pr.max[0], 5, &top, &step, &dec);
 	arg(a, "--lower-limit");
 	arg(a, "0");
+	arg(a, "--upper-limit");
+	arg(a, "%s", fnum(nb, sizeof nb, top));
+	arg(a, "--rigid");
 	arg(a, "--units-exponent");
 	arg(a, "0");
-	arg(a, "--right-axis-format");
+	arg(a, "--y-grid");
+	arg(a, "%s:1", fnum(nb, sizeof nb, step));
+	arg(a, "--left-axis-format");
 	arg(a, "%%.0lf");
+	mirror_axis(a, "%.0lf");
 	arg(a, "DEF:clients=%s:clients:AVERAGE", f);
 	arg(a, "AREA:clients#B5D3EE");
-	arg(a, "LINE1.5:clients#1F5F9F:clients\\l");
-	stats_header(a, 7, 0);
-	stats_row(a, "clients", "clients", "%7.1lf", 0);
+	arg(a, "LINE1.5:clients#1F5F9F:%s\\l", esc(e, sizeof e, tr(req, GT_CLIENTS_ROW), 0));
+	table_init(&t, req, 10, 0);
+	if (table_start(a, &t, pr.known, 1))
+		table_row(a, &t, "clients", GT_CLIENTS_ROW, "%10.1lf", pr.known[0]);
 	return 0;
 }
 
 /*
- * Coverage of a commune or province: covered % as an area coloured against
- * the target (green at or above, yellow within the margin, red below), the
- * target as a dashed line, the deadline as a vertical line when it falls in
- * the range (else named in the legend).
+ * The pace of a rollup (target.h): covered_pct over the TARGET_PACE_DAYS
+ * before now, judged against the request's target and deadline. *current
+ * is the last known covered_pct (NAN: none). Returns -1 when the file
+ * cannot be read.
  */
 static int
-tmpl_coverage(struct graph_args *a, const struct graph_req *req, int64_t end, char *err,
-    size_t errlen)
+rollup_pace(const struct graph_req *req, int64_t now, struct target_pace *pace, double *current)
 {
-	char f[2 * GRAPH_PATH_MAX + 64];
+	struct fetched f;
+	double *t = NULL, *v = NULL;
+	size_t n = 0;
+	int c;
+
+	*current = NAN;
+	*pace = (struct target_pace){ .projected = TARGET_NO_DATE };
+	/* An hour a row: the 60-step RRA of a one-minute rollup. */
+	if (fetch(req->path, now - TARGET_PACE_DAYS * 86400L, now, 3600, &f) == -1)
+		return -1;
+	if ((c = fetch_col(&f, "covered_pct")) >= 0 && f.rows > 0) {
+		t = calloc(f.rows, sizeof *t);
+		v = calloc(f.rows, sizeof *v);
+		if (t == NULL || v == NULL) {
+			free(t);
+			free(v);
+			fetch_free(&f);
+			return -1;
+		}
+		for (unsigned long r = 0; r < f.rows; r++) {
+			double x = f.data[r * f.cnt + (unsigned long)c];
+
+			if (isnan(x))
+				continue;
+			t[n] = (double)f.start + (double)((r + 1) * f.step);
+			v[n++] = x;
+			*current = x;
+		}
+	}
+	/* The figure now: the last value of the last day at the file's own
+	 * step (the 30-day rows average hours). */
+	fetch_free(&f);
+	if (fetch(req->path, now - 86400, now, 1, &f) == 0 &&
+	    (c = fetch_col(&f, "covered_pct")) >= 0)
+		for (unsigned long r = 0; r < f.rows; r++)
+			if (!isnan(f.data[r * f.cnt + (unsigned long)c]))
+				*current = f.data[r * f.cnt + (unsigned long)c];
+	target_pace(t, v, n, *current, req->target_pct, req->deadline != 0 ?
+	    (int32_t)(req->deadline / 86400) : TARGET_NO_DATE, (double)now, pace);
+	free(t);
+	free(v);
+	fetch_free(&f);
+	return 0;
+}
+
+/*
+ * The projection: a dashed line from now and the current figure, at the
+ * pace of the last 30 days, to the target on the projected day (or to the
+ * graph's right edge when that day is further), with the verdict as its
+ * legend. No line when the target is reached or the series is not rising:
+ * the verdict alone. Nothing without a target or a series.
+ */
+static void
+projection(struct graph_args *a, const struct graph_req *req, int64_t now, int64_t end)
+{
+	struct target_pace pace;
+	double current;
+	char day[32], pct[32], late[32], text[512], e[1024], n1[48], n2[48], n3[48];
+
+	if (isnan(req->target_pct) || rollup_pace(req, now, &pace, &current) == -1 ||
+	    isnan(current) || !pace.known)
+		return;
+	pct_str(req, req->target_pct, pct, sizeof pct);
+	if (pace.reached) {
+		arg(a, "COMMENT:%s\\l", esc(e, sizeof e, tr(req, GT_PACE_REACHED), 0));
+		return;
+	}
+	if (!pace.rising || pace.projected == TARGET_NO_DATE) {
+		arg(a, "COMMENT:%s\\l", esc(e, sizeof e, tr(req, GT_PACE_FLAT), 0));
+		return;
+	}
+	day_str(req, (int64_t)pace.projected * 86400, day, sizeof day);
+	snprintf(late, sizeof late, "%d", (int)pace.days_late);
+	if (pace.on_track)
+		fill(text, sizeof text, tr(req, narrow(req) ? GT_PACE_ON_TRACK_C :
+		    GT_PACE_ON_TRACK), pct, day, NULL);
+	else
+		fill(text, sizeof text, tr(req, narrow(req) ? GT_PACE_LATE_C : GT_PACE_LATE), pct,
+		    day, late);
+
+	int64_t to = (int64_t)pace.projected * 86400;
+	if (to > end)
+		to = end;
+	/* pct,POP: a value at each of the graph's steps, future ones too
+	 * (UNKNOWN in the file, but TIME is known). */
+	arg(a, "CDEF:proj=pct,POP,TIME,%lld,GE,TIME,%lld,LE,*,%s,TIME,%lld,-,%s,*,+,%s,MIN,"
+	    "UNKN,IF", (long long)now, (long long)to, fnum(n1, sizeof n1, current),
+	    (long long)now, fnum(n2, sizeof n2, pace.per_day / 86400),
+	    fnum(n3, sizeof n3, req->target_pct));
+	arg(a, "LINE2:proj" C_PROJECTION ":%s\\l:dashes=4,3", esc(e, sizeof e, text, 0));
+}
+
+/*
+ * Coverage of a commune or province: covered % as an area coloured by the
+ * one target rule (target.h: green at or above the target; yellow within
+ * the margin before the deadline; red below that, or below the target
+ * after the deadline), the target as a dashed line, the deadline as a
+ * vertical line when it falls in the graph (else named in the legend),
+ * and the projection at the pace of the last 30 days.
+ */
+static int
+tmpl_coverage(struct graph_args *a, const struct graph_req *req, int64_t now, int64_t end,
+    char *err, size_t errlen)
+{
+	static const char *const ds[] = { "covered_pct", "covered", "total" };
+	char f[2 * GRAPH_PATH_MAX + 64], e[512], text[256], day[32], num[32], num2[32];
 	struct stat sb;
+	struct probe pr;
+	struct table t;
 	int has_target = !isnan(req->target_pct);
+	int64_t start = now - req->range;
 
 	if (stat(req->path, &sb) == -1) {
 		errf(err, errlen, "%s: %s%s", req->path, strerror(errno), errno == ENOENT ?
@@ -591,6 +1327,7 @@ tmpl_coverage(struct graph_args *a, const struct graph_req *req, int64_t end, ch
 		errf(err, errlen, "%s: path too long", req->path);
 		return -1;
 	}
+	probe(req->path, start, now, probe_step(req), ds, 3, &pr);
 	arg(a, "--lower-limit");
 	arg(a, "0");
 	arg(a, "--upper-limit");
@@ -598,70 +1335,91 @@ tmpl_coverage(struct graph_args *a, const struct graph_req *req, int64_t end, ch
 	arg(a, "--rigid");
 	arg(a, "--units-exponent");
 	arg(a, "0");
-	arg(a, "--right-axis-format");
+	arg(a, "--left-axis-format");
 	arg(a, "%%.0lf");
+	mirror_axis(a, "%.0lf");
 	arg(a, "DEF:pct=%s:covered_pct:AVERAGE", f);
 	arg(a, "DEF:covered=%s:covered:AVERAGE", f);
 	arg(a, "DEF:total=%s:total:AVERAGE", f);
-	arg(a, "CDEF:nodata=pct,UN,INF,UNKN,IF");
-	arg(a, "AREA:nodata" C_NODATA ":no data");
+	/* Grey where nothing is known, up to now: the future is not a gap. */
+	arg(a, "CDEF:nodata=pct,UN,TIME,%lld,LE,*,INF,UNKN,IF", (long long)now);
+	arg(a, "AREA:nodata" C_NODATA ":%s", esc(e, sizeof e, tr(req, GT_NO_DATA), 0));
 	if (has_target) {
-		double t = req->target_pct, y = t - req->yellow_margin_pct;
+		double tg = req->target_pct, y = tg - req->yellow_margin_pct;
+		/* Yellow only up to the end of the deadline's day. */
+		long long dl = req->deadline != 0 ? (long long)(req->deadline / 86400 + 1) * 86400 :
+		    (long long)end + 1;
 
-		arg(a, "CDEF:green=pct,%g,GE,pct,UNKN,IF", t);
-		arg(a, "CDEF:yellow=pct,%g,LT,pct,%g,GE,*,pct,UNKN,IF", t, y);
-		arg(a, "CDEF:red=pct,%g,LT,pct,UNKN,IF", y);
-		arg(a, "AREA:green#A8DBA0:on target");
-		arg(a, "AREA:yellow#F5DC8C:less than %g %% short", req->yellow_margin_pct);
-		arg(a, "AREA:red#F2A7A7:further below\\l");
-		arg(a, "LINE1.5:pct#2B3A4A:covered %%");
-		arg(a, "HRULE:%g#D32F2F:target %g %%:dashes=6,3", t, t);
+		pct_str(req, req->yellow_margin_pct, num, sizeof num);
+		pct_str(req, tg, num2, sizeof num2);
+		arg(a, "CDEF:green=pct,%g,GE,pct,UNKN,IF", tg);
+		arg(a, "CDEF:yellow=pct,%g,LT,pct,%g,GE,*,TIME,%lld,LT,*,pct,UNKN,IF", tg, y, dl);
+		arg(a, "CDEF:red=pct,%g,LT,pct,%g,LT,TIME,%lld,GE,MAX,*,pct,UNKN,IF", tg, y, dl);
+		arg(a, "AREA:green#A8DBA0:%s%s", esc(e, sizeof e, tr(req, GT_ON_TARGET), 0),
+		    narrow(req) ? "\\l" : "");
+		arg(a, "AREA:yellow#F5DC8C:%s", esc(e, sizeof e, fill(text, sizeof text,
+		    tr(req, narrow(req) ? GT_SHORT_C : GT_SHORT), num, NULL, NULL), 0));
+		arg(a, "AREA:red#F2A7A7:%s\\l", esc(e, sizeof e, tr(req, narrow(req) ?
+		    GT_BELOW_C : GT_BELOW), 0));
+		arg(a, "LINE1.5:pct#2B3A4A:%s", esc(e, sizeof e, tr(req, GT_COVERED_PCT), 0));
+		arg(a, "HRULE:%g#D32F2F:%s:dashes=6,3", tg, esc(e, sizeof e, fill(text,
+		    sizeof text, tr(req, GT_TARGET), num2, NULL, NULL), 0));
 	} else {
 		arg(a, "AREA:pct#A8DBA0");
-		arg(a, "LINE1.5:pct#2B3A4A:covered %% (no target set)");
+		arg(a, "LINE1.5:pct#2B3A4A:%s", esc(e, sizeof e, tr(req, GT_COVERED_NO_TARGET), 0));
 	}
 	if (req->deadline != 0) {
-		char day[16];
-		time_t d = (time_t)req->deadline;
-		struct tm tm;
-
-		if (gmtime_r(&d, &tm) == NULL ||
-		    strftime(day, sizeof day, "%Y-%m-%d", &tm) == 0)
-			snprintf(day, sizeof day, "?");
-		if (req->deadline >= end - req->range && req->deadline <= end)
-			arg(a, "VRULE:%lld#7B1FA2:deadline %s:dashes=2,2", (long long)req->deadline,
-			    day);
-		else if (req->deadline > end)
-			arg(a, "COMMENT:deadline %s (in %lld days)", day,
-			    (long long)((req->deadline - end + 86399) / 86400));
-		else
-			arg(a, "COMMENT:deadline %s (passed)", day);
+		day_str(req, req->deadline, day, sizeof day);
+		if (req->deadline >= start && req->deadline <= end) {
+			fill(text, sizeof text, tr(req, GT_DEADLINE), day, NULL, NULL);
+			arg(a, "VRULE:%lld#7B1FA2:%s:dashes=2,2", (long long)req->deadline,
+			    esc(e, sizeof e, text, 0));
+		} else if (req->deadline > end) {
+			snprintf(num, sizeof num, "%lld",
+			    (long long)((req->deadline - now + 86399) / 86400));
+			fill(text, sizeof text, tr(req, GT_DEADLINE_IN), day, num, NULL);
+			arg(a, "COMMENT:%s", esc(e, sizeof e, text, 0));
+		} else {
+			fill(text, sizeof text, tr(req, GT_DEADLINE_PASSED), day, NULL, NULL);
+			arg(a, "COMMENT:%s", esc(e, sizeof e, text, 0));
+		}
 	}
 	arg(a, "COMMENT:\\l");
-	stats_header(a, 7, 1);
-	stats_row(a, "pct", "covered", "%5.1lf %%", 1);
-	arg(a, "VDEF:covered_last=covered,LAST");
-	arg(a, "VDEF:total_last=total,LAST");
-	arg(a, "GPRINT:covered_last:now %%.0lf\\g");
-	arg(a, "GPRINT:total_last: of %%.0lf hamlets covered\\l");
+	if (pr.known[0] > 0)
+		projection(a, req, now, end);
+	table_init(&t, req, 10, 1);
+	if (table_start(a, &t, pr.known, 1)) {
+		table_row(a, &t, "pct", GT_COVERED_ROW, "%8.1lf %%", pr.known[0]);
+		if (!isnan(pr.last[1]) && !isnan(pr.last[2])) {
+			snprintf(num, sizeof num, "%.0f", pr.last[1]);
+			snprintf(num2, sizeof num2, "%.0f", pr.last[2]);
+			arg(a, "COMMENT:%s\\l", esc(e, sizeof e, fill(text, sizeof text,
+			    tr(req, GT_NOW_OF), num, num2, NULL), 0));
+		}
+	}
 	return 0;
 }
 
 int
 graph_build_args(const struct graph_req *req, struct graph_args *a, char *err, size_t errlen)
 {
-	static const char *const what[GRAPH_TEMPLATE_COUNT] = {
-		"Latency", "Throughput", "Radio", "Clients", "Coverage",
+	static const enum msg what[GRAPH_TEMPLATE_COUNT] = {
+		GT_LATENCY, GT_THROUGHPUT, GT_RADIO, GT_CLIENTS, GT_COVERAGE,
 	};
-	static const char *const vlabel[GRAPH_TEMPLATE_COUNT] = {
-		"RTT (ms)", "bit/s   out ↓  in ↑", "dBm", "clients", "% of hamlets covered",
+	static const enum msg vlabel[GRAPH_TEMPLATE_COUNT] = {
+		GT_V_LATENCY, GT_V_THROUGHPUT, GT_V_RADIO, GT_V_CLIENTS, GT_V_COVERAGE,
 	};
-	int64_t end = req->end != 0 ? req->end : (int64_t)time(NULL);
+	int64_t now = req->end != 0 ? req->end : (int64_t)time(NULL);
+	int64_t start = now - req->range, end = now;
 	int r;
 
 	memset(a, 0, sizeof *a);
 	if ((unsigned)req->tmpl >= GRAPH_TEMPLATE_COUNT) {
 		errf(err, errlen, "unknown graph template %d", (int)req->tmpl);
+		return -1;
+	}
+	if ((unsigned)req->lang >= GRAPH_LANG_COUNT) {
+		errf(err, errlen, "unknown graph language %d", (int)req->lang);
 		return -1;
 	}
 	if (req->range <= 0 || req->range > 10 * 365 * 86400L) {
@@ -679,23 +1437,28 @@ graph_build_args(const struct graph_req *req, struct graph_args *a, char *err, s
 		errf(err, errlen, "no RRD path in the graph request");
 		return -1;
 	}
-	common_args(a, req, end, what[req->tmpl], vlabel[req->tmpl]);
+	/* The coverage graph looks ahead: a quarter of its range past now,
+	 * where the projection to the target and a near deadline are drawn.
+	 * The site graphs end now. */
+	if (req->tmpl == GRAPH_COVERAGE)
+		end = now + req->range / 4;
+	common_args(a, req, start, end, what[req->tmpl], vlabel[req->tmpl]);
 	switch (req->tmpl) {
 	case GRAPH_LATENCY:
-		r = tmpl_latency(a, req, err, errlen);
+		r = tmpl_latency(a, req, start, end, err, errlen);
 		break;
 	case GRAPH_THROUGHPUT:
-		r = tmpl_throughput(a, req, err, errlen);
+		r = tmpl_throughput(a, req, start, end, err, errlen);
 		break;
 	case GRAPH_RADIO:
-		r = tmpl_radio(a, req, err, errlen);
+		r = tmpl_radio(a, req, start, end, err, errlen);
 		break;
 	case GRAPH_CLIENTS:
-		r = tmpl_clients(a, req, err, errlen);
+		r = tmpl_clients(a, req, start, end, err, errlen);
 		break;
 	case GRAPH_COVERAGE:
 	default:
-		r = tmpl_coverage(a, req, end, err, errlen);
+		r = tmpl_coverage(a, req, now, end, err, errlen);
 		break;
 	}
 	if (r == 0 && a->failed) {
@@ -714,6 +1477,30 @@ graph_args_free(struct graph_args *a)
 	for (int i = 0; i < a->argc; i++)
 		free(a->argv[i]);
 	memset(a, 0, sizeof *a);
+}
+
+/* librrd's legend[N] entries, one a line, into *text (malloc'd). */
+static int
+legend_text(const rrd_info_t *info, char **text)
+{
+	size_t len = 0, j = 0;
+
+	for (const rrd_info_t *p = info; p != NULL; p = p->next)
+		if (p->type == RD_I_STR && strncmp(p->key, "legend[", 7) == 0)
+			len += strlen(p->value.u_str) + 1;
+	if ((*text = malloc(len + 1)) == NULL)
+		return -1;
+	for (const rrd_info_t *p = info; p != NULL; p = p->next) {
+		if (p->type == RD_I_STR && strncmp(p->key, "legend[", 7) == 0) {
+			size_t n = strlen(p->value.u_str);
+
+			memcpy(*text + j, p->value.u_str, n);
+			j += n;
+			(*text)[j++] = '\n';
+		}
+	}
+	(*text)[j] = '\0';
+	return 0;
 }
 
 int
@@ -755,6 +1542,11 @@ graph_render(const struct graph_req *req, struct graph_out *out, char *err, size
 	memcpy(out->data, p->value.u_blo.ptr, p->value.u_blo.size);
 	out->len = p->value.u_blo.size;
 	out->format = req->format;
+	if (legend_text(info, &out->legend) == -1) {
+		errf(err, errlen, "%s graph: out of memory", graph_template_name(req->tmpl));
+		graph_out_free(out);
+		goto done;
+	}
 	rc = 0;
 done:
 	if (info != NULL)
@@ -768,5 +1560,6 @@ void
 graph_out_free(struct graph_out *out)
 {
 	free(out->data);
+	free(out->legend);
 	memset(out, 0, sizeof *out);
 }

@@ -26,6 +26,9 @@ enum graph_template {
 
 enum graph_format { GRAPH_PNG, GRAPH_SVG };
 
+/* The language of titles, axis labels and legends (the page's). */
+enum graph_lang { GRAPH_EN, GRAPH_VI, GRAPH_LANG_COUNT };
+
 #define GRAPH_PATH_MAX		1024
 #define GRAPH_TITLE_MAX		512
 #define GRAPH_MAX_ARGS		192
@@ -34,6 +37,13 @@ enum graph_format { GRAPH_PNG, GRAPH_SVG };
 #define GRAPH_MAX_WIDTH		4000
 #define GRAPH_MIN_HEIGHT	120
 #define GRAPH_MAX_HEIGHT	3000
+/* Widths a page may ask for (/graph/...?width=N): clamped into this range,
+ * the height following (graph_height_for). */
+#define GRAPH_URL_MIN_WIDTH	240
+#define GRAPH_URL_MAX_WIDTH	1600
+/* Narrower than this, the legend is compact: last and max only, so that a
+ * 340-pixel phone graph keeps its numbers readable. */
+#define GRAPH_COMPACT_WIDTH	480
 
 struct graph_req {
 	enum graph_template	 tmpl;
@@ -53,6 +63,7 @@ struct graph_req {
 	int64_t			 deadline;
 	double			 yellow_margin_pct;
 	unsigned		 width, height;	/* of the whole image (--full-size-mode) */
+	enum graph_lang		 lang;
 };
 
 /* The rendered image; data is malloc'd, free with graph_out_free(). */
@@ -60,6 +71,11 @@ struct graph_out {
 	unsigned char	*data;
 	size_t		 len;
 	enum graph_format format;
+	/* What the legend says, as librrd wrote it: one entry a line, malloc'd
+	 * (even an SVG draws its letters as outlines, so this is the only way
+	 * to read them: for tests and alt texts). Filled by graph_render;
+	 * NULL from the cache, which keeps images only. */
+	char		*legend;
 };
 
 /* The argument vector for rrd_graph_v, every string malloc'd. */
@@ -69,7 +85,8 @@ struct graph_args {
 	int	 failed;	/* out of memory or of slots while building */
 };
 
-/* Defaults: latency, PNG, 1 day ending now, 800 x 300, no target, margin 10. */
+/* Defaults: latency, PNG, 1 day ending now, 800 x 300, English, no target,
+ * margin 10 (the collector's default [coverage] yellow_margin_pct). */
 void		 graph_req_init(struct graph_req *req);
 /* req->path = data_dir/rrd/<province>/<agent>. Returns 0, or -1 with err
  * on an invalid id or a path too long. */
@@ -92,13 +109,31 @@ int		 graph_format_parse(const char *name, enum graph_format *out, char *err,
 		    size_t errlen);
 const char	*graph_format_name(enum graph_format f);
 const char	*graph_format_mime(enum graph_format f);
+/* "en" | "vi" */
+int		 graph_lang_parse(const char *name, enum graph_lang *out, char *err,
+		    size_t errlen);
+const char	*graph_lang_name(enum graph_lang l);
+/*
+ * A width asked for by a page (?width=N): 1-5 decimal digits, clamped to
+ * GRAPH_URL_MIN_WIDTH..GRAPH_URL_MAX_WIDTH; *height is set to
+ * graph_height_for(*width). Returns 0, or -1 with err on anything else.
+ */
+int		 graph_width_parse(const char *s, unsigned *width, unsigned *height, char *err,
+		    size_t errlen);
+/* The image height for a width: 3/8 of it (300 for 800), at least 300;
+ * 320 under GRAPH_COMPACT_WIDTH, where the legend takes more lines and the
+ * plot still needs room above it. */
+unsigned	 graph_height_for(unsigned width);
 
 /*
  * Builds the rrd_graph_v arguments of req into *a (argv[0] "graph",
  * argv[1] "-": the image comes back in memory). A site template leaves out
  * the optional files that do not exist, and fails when the files it needs
  * are all missing. Returns 0, or -1 with err for the operator (a and its
- * strings are freed on failure). Touches only the file system (stat).
+ * strings are freed on failure). Reads the files (rrd_fetch_r): the
+ * latency scale comes from the range's largest RTT, a value with nothing
+ * known in the range is said to be "no data yet" rather than printed as
+ * nan, and the coverage projection is judged on the last 30 days.
  */
 int		 graph_build_args(const struct graph_req *req, struct graph_args *a,
 		    char *err, size_t errlen);

@@ -212,6 +212,41 @@ gen_rollup(int64_t t, double *v)
 	return 1;
 }
 
+/* A commune's last month rising in a straight line, 1 % a day, to 90 %
+ * at the end (the pace the projection must find). */
+static int
+gen_rollup_linear(int64_t t, double *v)
+{
+	double pct = 90 - (double)(T_END - t) / DAY;
+
+	v[0] = pct / 2;
+	v[1] = v[2] = v[3] = v[4] = 0;
+	v[5] = 50;
+	v[6] = pct;
+	return 1;
+}
+
+/* A commune stuck at 80 % for a month. */
+static int
+gen_rollup_flat(int64_t t, double *v)
+{
+	(void)t;
+	v[0] = 40;
+	v[1] = v[2] = v[3] = v[4] = 0;
+	v[5] = 50;
+	v[6] = 80;
+	return 1;
+}
+
+/* Nothing: the file is created, never updated (a site's first minutes). */
+static int
+gen_none(int64_t t, double *v)
+{
+	(void)t;
+	(void)v;
+	return 0;
+}
+
 static const char *const ds_icmp[] = { "icmp_rtt_min_ms", "icmp_rtt_avg_ms", "icmp_rtt_max_ms",
 	"icmp_rtt_p50_ms", "icmp_rtt_p90_ms", "icmp_jitter_ms", "icmp_loss_pct" };
 static const char *const ds_if[] = { "if_rx_bps", "if_tx_bps", "if_oper_up", "if_errors" };
@@ -245,6 +280,7 @@ group_setup(void **state)
 	mkdirs("rrd/" PROVINCE "/" AGENT);
 	mkdirs("rrd/" PROVINCE "/ap-snmp-only");
 	mkdirs("rrd/" PROVINCE "/ap-new");
+	mkdirs("rrd/" PROVINCE "/ap-fresh");
 
 	snprintf(p, sizeof p, "%s/rrd/%s/%s/icmp.rrd", dir, PROVINCE, AGENT);
 	make_rrd(p, ds_icmp, 7, STEP, T_END - DAY, T_END, gen_icmp);
@@ -258,6 +294,21 @@ group_setup(void **state)
 	make_rrd(p, ds_if, 4, STEP, T_END - DAY, T_END, gen_if);
 	snprintf(p, sizeof p, "%s/rrd/%s/_commune_bat-xat.rrd", dir, PROVINCE);
 	make_rrd(p, ds_rollup, 7, 300, T_END - 31 * DAY, T_END, gen_rollup);
+	snprintf(p, sizeof p, "%s/rrd/%s/_commune_linear.rrd", dir, PROVINCE);
+	make_rrd(p, ds_rollup, 7, 300, T_END - 31 * DAY, T_END, gen_rollup_linear);
+	snprintf(p, sizeof p, "%s/rrd/%s/_commune_flat.rrd", dir, PROVINCE);
+	make_rrd(p, ds_rollup, 7, 300, T_END - 31 * DAY, T_END, gen_rollup_flat);
+	/* Files created by a first sample's arrival, with nothing in them yet. */
+	snprintf(p, sizeof p, "%s/rrd/%s/ap-fresh/icmp.rrd", dir, PROVINCE);
+	make_rrd(p, ds_icmp, 7, STEP, T_END - DAY, T_END, gen_none);
+	snprintf(p, sizeof p, "%s/rrd/%s/ap-fresh/if.rrd", dir, PROVINCE);
+	make_rrd(p, ds_if, 4, STEP, T_END - DAY, T_END, gen_none);
+	snprintf(p, sizeof p, "%s/rrd/%s/ap-fresh/radio.rrd", dir, PROVINCE);
+	make_rrd(p, ds_radio, 4, STEP, T_END - DAY, T_END, gen_none);
+	snprintf(p, sizeof p, "%s/rrd/%s/ap-fresh/traffic.rrd", dir, PROVINCE);
+	make_rrd(p, ds_traffic, 7, STEP, T_END - DAY, T_END, gen_none);
+	snprintf(p, sizeof p, "%s/rrd/%s/_commune_fresh.rrd", dir, PROVINCE);
+	make_rrd(p, ds_rollup, 7, 300, T_END - DAY, T_END, gen_none);
 	return 0;
 }
 
@@ -284,7 +335,7 @@ site_req(struct graph_req *req, enum graph_template t, const char *agent)
 }
 
 static void
-coverage_req(struct graph_req *req)
+coverage_req_of(struct graph_req *req, const char *commune)
 {
 	char err[256];
 
@@ -295,8 +346,14 @@ coverage_req(struct graph_req *req)
 	req->target_pct = 97;
 	req->deadline = T_END + 38 * DAY;
 	snprintf(req->title, sizeof req->title, "xã Bát Xát, Lào Cai");
-	if (graph_req_rollup(req, dir, PROVINCE, "bat-xat", err, sizeof err) == -1)
+	if (graph_req_rollup(req, dir, PROVINCE, commune, err, sizeof err) == -1)
 		fail_msg("graph_req_rollup: %s", err);
+}
+
+static void
+coverage_req(struct graph_req *req)
+{
+	coverage_req_of(req, "bat-xat");
 }
 
 /* Index of the first argument equal to s (or starting with it when prefix). */
@@ -404,7 +461,29 @@ test_latency_args(void **state)
 	assert_true(i > 0);
 	assert_string_equal(a.argv[i + 1], "Latency — Suối Chải, Bát Xát — last day");
 	i = find_arg(&a, "--vertical-label", 0);
-	assert_non_null(strstr(a.argv[i + 1], "ms"));
+	assert_string_equal(a.argv[i + 1], "RTT, ms");
+	/* the axes: RTT in plain ms from 0 to a round top above the day's
+	 * largest max (about 230 ms here: 250, by 50), no SI prefix, and the
+	 * right axis is the loss in %, 0-100 over the same height */
+	i = find_arg(&a, "--upper-limit", 0);
+	assert_true(i > 0);
+	assert_string_equal(a.argv[i + 1], "250");
+	assert_true(has_arg(&a, "--rigid"));
+	i = find_arg(&a, "--units-exponent", 0);
+	assert_string_equal(a.argv[i + 1], "0");
+	i = find_arg(&a, "--y-grid", 0);
+	assert_string_equal(a.argv[i + 1], "50:1");
+	i = find_arg(&a, "--left-axis-format", 0);
+	assert_string_equal(a.argv[i + 1], "%.0lf");
+	i = find_arg(&a, "--right-axis", 0);
+	assert_string_equal(a.argv[i + 1], "0.4:0");
+	i = find_arg(&a, "--right-axis-label", 0);
+	assert_true(i > 0);
+	assert_string_equal(a.argv[i + 1], "packet loss, %");
+	i = find_arg(&a, "--right-axis-format", 0);
+	assert_string_equal(a.argv[i + 1], "%.0lf");
+	assert_true(has_arg(&a, "CDEF:lossline=loss,2.5,*"));
+	assert_true(has_arg(&a, "LINE1:lossline#C62828:loss (right axis)\\l"));
 	assert_true(has_arg(&a, "DEFAULT:8:DejaVu Sans"));
 	assert_true(has_arg(&a, "--full-size-mode"));
 	assert_true(has_arg(&a, "%lld", (long long)(T_END - DAY)));
@@ -569,8 +648,14 @@ test_render_png(void **state)
 	}
 	site_req(&req, GRAPH_THROUGHPUT, "ap-snmp-only");
 	render_one(&req, "throughput-snmp-only");
+	site_req(&req, GRAPH_LATENCY, AGENT);
+	req.lang = GRAPH_VI;
+	render_one(&req, "latency-vi");
 	coverage_req(&req);
 	render_one(&req, "coverage");
+	req.lang = GRAPH_VI;
+	render_one(&req, "coverage-vi");
+	req.lang = GRAPH_EN;
 	req.deadline = T_END - 3 * DAY;
 	render_one(&req, "coverage-deadline");
 	req.range = DAY;
@@ -763,6 +848,381 @@ test_cache_threads(void **state)
 	graph_cache_free(c);
 }
 
+/* The axis of every template has its units, and no SI prefix where the
+ * unit is already in the label (the old "0.3 0.2 0.2 0.1" of ms). */
+static void
+test_axes(void **state)
+{
+	static const struct { enum graph_template t; const char *vlabel, *fmt; } want[] = {
+		{ GRAPH_THROUGHPUT, "bit/s   out ↓  in ↑", NULL },
+		{ GRAPH_RADIO, "dBm", "%.0lf" },
+		{ GRAPH_CLIENTS, "clients", "%.0lf" },
+	};
+	struct graph_req req;
+	struct graph_args a;
+	char err[256];
+	int i;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+		site_req(&req, want[k].t, AGENT);
+		assert_int_equal(graph_build_args(&req, &a, err, sizeof err), 0);
+		i = find_arg(&a, "--vertical-label", 0);
+		assert_true(i > 0);
+		assert_string_equal(a.argv[i + 1], want[k].vlabel);
+		i = find_arg(&a, "--left-axis-format", 0);
+		if (want[k].fmt == NULL)
+			assert_int_equal(i, -1);
+		else {
+			assert_true(i > 0);
+			assert_string_equal(a.argv[i + 1], want[k].fmt);
+			i = find_arg(&a, "--units-exponent", 0);
+			assert_string_equal(a.argv[i + 1], "0");
+		}
+		graph_args_free(&a);
+	}
+	/* clients: whole steps (about 40 clients at most: 0-50 by 10) */
+	site_req(&req, GRAPH_CLIENTS, AGENT);
+	assert_int_equal(graph_build_args(&req, &a, err, sizeof err), 0);
+	i = find_arg(&a, "--upper-limit", 0);
+	assert_string_equal(a.argv[i + 1], "50");
+	i = find_arg(&a, "--y-grid", 0);
+	assert_string_equal(a.argv[i + 1], "10:1");
+	graph_args_free(&a);
+	coverage_req(&req);
+	assert_int_equal(graph_build_args(&req, &a, err, sizeof err), 0);
+	i = find_arg(&a, "--vertical-label", 0);
+	assert_string_equal(a.argv[i + 1], "% of hamlets covered");
+	i = find_arg(&a, "--left-axis-format", 0);
+	assert_string_equal(a.argv[i + 1], "%.0lf");
+	graph_args_free(&a);
+}
+
+/* Titles, axis labels and legends in Vietnamese for lang=vi. */
+static void
+test_lang_vi(void **state)
+{
+	struct graph_req req;
+	struct graph_args a;
+	char err[256];
+	enum graph_lang l;
+	int i;
+
+	(void)state;
+	assert_int_equal(graph_lang_parse("vi", &l, err, sizeof err), 0);
+	assert_int_equal(l, GRAPH_VI);
+	assert_int_equal(graph_lang_parse("fr", &l, err, sizeof err), -1);
+	assert_non_null(strstr(err, "en or vi"));
+	assert_string_equal(graph_lang_name(GRAPH_VI), "vi");
+
+	site_req(&req, GRAPH_LATENCY, AGENT);
+	req.lang = GRAPH_VI;
+	assert_int_equal(graph_build_args(&req, &a, err, sizeof err), 0);
+	i = find_arg(&a, "--title", 0);
+	assert_string_equal(a.argv[i + 1], "Độ trễ — Suối Chải, Bát Xát — 24 giờ qua");
+	i = find_arg(&a, "--vertical-label", 0);
+	assert_string_equal(a.argv[i + 1], "độ trễ RTT, ms");
+	i = find_arg(&a, "--right-axis-label", 0);
+	assert_string_equal(a.argv[i + 1], "mất gói, %");
+	assert_true(has_arg(&a, "AREA:nodata#E3E3E3:không có số liệu"));
+	/* the header padded by characters: "mới nhất" is 8 of them, 11 bytes */
+	assert_true(has_arg(&a, "COMMENT:%14s     mới nhất   trung bình     cao nhất\\l", ""));
+	assert_true(find_arg(&a, "GPRINT:p50_last:RTT trung vị    ", 1) >= 0);
+	for (int j = 0; j < a.argc; j++) {
+		assert_null(strstr(a.argv[j], "Latency"));
+		assert_null(strstr(a.argv[j], "median"));
+	}
+	graph_args_free(&a);
+
+	coverage_req(&req);
+	req.lang = GRAPH_VI;
+	assert_int_equal(graph_build_args(&req, &a, err, sizeof err), 0);
+	i = find_arg(&a, "--title", 0);
+	assert_string_equal(a.argv[i + 1], "Phủ sóng — xã Bát Xát, Lào Cai — 31 ngày qua");
+	i = find_arg(&a, "--vertical-label", 0);
+	assert_string_equal(a.argv[i + 1], "% số thôn có sóng");
+	assert_true(has_arg(&a, "HRULE:97#D32F2F:mục tiêu 97 %%:dashes=6,3"));
+	assert_true(has_arg(&a, "COMMENT:hạn 31/12/2025 (còn 38 ngày)"));
+	assert_true(has_arg(&a, "COMMENT:hiện có 46/50 thôn có sóng\\l"));
+	assert_true(find_arg(&a, "LINE2:proj#1565C0:đúng tiến độ\\: theo tốc độ này đạt 97 % vào ",
+	    1) >= 0);
+	graph_args_free(&a);
+}
+
+/* The legend as librrd wrote it (graph_out.legend): an SVG draws its
+ * letters as outlines, so the words are read here, not in the file. */
+static int
+says(const struct graph_out *out, const char *s)
+{
+	assert_non_null(out->legend);
+	return strstr(out->legend, s) != NULL;
+}
+
+static int
+says_nan(const struct graph_out *out)
+{
+	assert_non_null(out->legend);
+	for (const char *p = out->legend; p[0] != '\0'; p++)
+		if ((p[0] | 0x20) == 'n' && (p[1] | 0x20) == 'a' && (p[2] | 0x20) == 'n')
+			return 1;
+	return 0;
+}
+
+/* A fresh file (created, nothing in it) and a range with no data: the
+ * legend says "no data yet" and never nan, in both languages. */
+static void
+test_no_data(void **state)
+{
+	static const char *const yet[GRAPH_LANG_COUNT] = { "no data yet", "chưa có dữ liệu" };
+	struct graph_req req;
+	struct graph_out out;
+	char err[512], name[64];
+
+	(void)state;
+	for (int l = 0; l < GRAPH_LANG_COUNT; l++) {
+		for (int t = 0; t < GRAPH_TEMPLATE_COUNT; t++) {
+			if (t == GRAPH_COVERAGE)
+				coverage_req_of(&req, "fresh");
+			else
+				site_req(&req, t, "ap-fresh");
+			req.format = GRAPH_SVG;
+			req.lang = l;
+			if (graph_render(&req, &out, err, sizeof err) == -1)
+				fail_msg("%s: %s", graph_template_name(t), err);
+			snprintf(name, sizeof name, "%s-fresh-%s", graph_template_name(t),
+			    graph_lang_name(l));
+			keep(name, &out);
+			if (says_nan(&out))
+				fail_msg("%s: nan in the legend:\n%s", name, out.legend);
+			if (!says(&out, yet[l]))
+				fail_msg("%s: no '%s' in the legend:\n%s", name, yet[l],
+				    out.legend);
+			graph_out_free(&out);
+		}
+	}
+	/* a file with data, but none in the range asked for */
+	site_req(&req, GRAPH_LATENCY, AGENT);
+	req.format = GRAPH_SVG;
+	req.end = T_END + 30 * DAY;
+	assert_int_equal(graph_render(&req, &out, err, sizeof err), 0);
+	assert_false(says_nan(&out));
+	assert_true(says(&out, "no data yet"));
+	graph_out_free(&out);
+	/* and the same graph over its data has its numbers, not that line */
+	req.end = T_END;
+	assert_int_equal(graph_render(&req, &out, err, sizeof err), 0);
+	assert_false(says_nan(&out));
+	assert_false(says(&out, "no data yet"));
+	assert_true(says(&out, "18.4 ms"));
+	graph_out_free(&out);
+}
+
+/* ?width=N: clamped, the height following; garbage refused. A phone-sized
+ * graph has the compact legend (last and max) and renders at that size. */
+static void
+test_width(void **state)
+{
+	static const char *const bad[] = { "", "abc", "-5", "12px", "123456", "3.5", " 340" };
+	struct graph_req req;
+	struct graph_args a;
+	unsigned w, h;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(graph_width_parse("340", &w, &h, err, sizeof err), 0);
+	assert_int_equal(w, 340);
+	assert_int_equal(h, 320);
+	assert_int_equal(graph_width_parse("1000", &w, &h, err, sizeof err), 0);
+	assert_int_equal(w, 1000);
+	assert_int_equal(h, 375);
+	assert_int_equal(graph_width_parse("100", &w, &h, err, sizeof err), 0);
+	assert_int_equal(w, GRAPH_URL_MIN_WIDTH);
+	assert_int_equal(graph_width_parse("99999", &w, &h, err, sizeof err), 0);
+	assert_int_equal(w, GRAPH_URL_MAX_WIDTH);
+	assert_int_equal(h, 600);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = '\0';
+		assert_int_equal(graph_width_parse(bad[i], &w, &h, err, sizeof err), -1);
+		assert_non_null(strstr(err, "expected a number of pixels (240 to 1600)"));
+	}
+
+	site_req(&req, GRAPH_LATENCY, AGENT);
+	assert_int_equal(graph_width_parse("340", &req.width, &req.height, err, sizeof err), 0);
+	assert_int_equal(graph_build_args(&req, &a, err, sizeof err), 0);
+	assert_true(has_arg(&a, "VDEF:p50_last=p50,LAST"));
+	assert_true(has_arg(&a, "VDEF:p50_max=p50,MAXIMUM"));
+	assert_int_equal(find_arg(&a, "VDEF:p50_avg", 1), -1);
+	assert_true(has_arg(&a, "COMMENT:%14s         last          max\\l", ""));
+	graph_args_free(&a);
+	for (int t = 0; t < GRAPH_TEMPLATE_COUNT; t++) {
+		char name[64];
+
+		if (t == GRAPH_COVERAGE)
+			coverage_req(&req);
+		else
+			site_req(&req, t, AGENT);
+		req.width = 340;
+		req.height = graph_height_for(340);
+		for (int l = 0; l < GRAPH_LANG_COUNT; l++) {
+			req.lang = l;
+			snprintf(name, sizeof name, "%s-340-%s", graph_template_name(t),
+			    graph_lang_name(l));
+			render_one(&req, name);
+		}
+	}
+}
+
+/* The projection's line and verdict for a rising, a late, a flat and a
+ * reached series. */
+static void
+test_projection(void **state)
+{
+	struct graph_req req;
+	struct graph_args a;
+	struct graph_out out;
+	char err[256];
+	int i;
+
+	(void)state;
+	/* 1 % a day to 90 % now; 96.5 % is 6.5 days away: on 2025-11-30,
+	 * 5 days after a deadline of 2025-11-25 */
+	coverage_req_of(&req, "linear");
+	req.target_pct = 96.5;
+	req.deadline = T_END + 2 * DAY;
+	assert_int_equal(graph_build_args(&req, &a, err, sizeof err), 0);
+	i = find_arg(&a, "CDEF:proj=", 1);
+	assert_true(i > 0);
+	/* from now at 90 % rising 1 %/day (1/86400 per second) up to the
+	 * projected day, capped at the target */
+	assert_string_equal(a.argv[i], "CDEF:proj=pct,POP,TIME,1763856000,GE,TIME,1764460800,LE,"
+	    "*,90,TIME,1763856000,-,0.000011574,*,+,96.5,MIN,UNKN,IF");
+	assert_true(has_arg(&a, "LINE2:proj#1565C0:behind\\: at this pace 96.5 %% on 2025-11-30, "
+	    "5 days late\\l:dashes=4,3"));
+	/* the graph goes on a quarter of its range past now, and the deadline
+	 * inside it is a vertical line */
+	i = find_arg(&a, "--end", 0);
+	assert_string_equal(a.argv[i + 1], "1764525600");
+	assert_true(has_arg(&a, "VRULE:1764028800#7B1FA2:deadline 2025-11-25:dashes=2,2"));
+	graph_args_free(&a);
+	req.lang = GRAPH_VI;
+	assert_int_equal(graph_build_args(&req, &a, err, sizeof err), 0);
+	assert_true(has_arg(&a, "LINE2:proj#1565C0:chậm tiến độ\\: theo tốc độ này đạt 96,5 %% vào "
+	    "30/11/2025, trễ 5 ngày\\l:dashes=4,3"));
+	graph_args_free(&a);
+
+	/* the same pace with a later deadline: on track */
+	req.lang = GRAPH_EN;
+	req.deadline = T_END + 38 * DAY;
+	assert_int_equal(graph_build_args(&req, &a, err, sizeof err), 0);
+	assert_true(has_arg(&a, "LINE2:proj#1565C0:on track\\: at this pace 96.5 %% on 2025-11-30"
+	    "\\l:dashes=4,3"));
+	graph_args_free(&a);
+	req.format = GRAPH_SVG;
+	assert_int_equal(graph_render(&req, &out, err, sizeof err), 0);
+	assert_true(says(&out, "on track: at this pace 96.5 % on 2025-11-30"));
+	keep("coverage-projection", &out);
+	graph_out_free(&out);
+	req.format = GRAPH_PNG;
+	render_one(&req, "coverage-projection");
+
+	/* flat: no line, the verdict only */
+	coverage_req_of(&req, "flat");
+	assert_int_equal(graph_build_args(&req, &a, err, sizeof err), 0);
+	assert_int_equal(find_arg(&a, "CDEF:proj=", 1), -1);
+	assert_int_equal(find_arg(&a, "LINE2:proj", 1), -1);
+	assert_true(has_arg(&a, "COMMENT:not rising over the last 30 days\\l"));
+	graph_args_free(&a);
+	req.lang = GRAPH_VI;
+	assert_int_equal(graph_build_args(&req, &a, err, sizeof err), 0);
+	assert_true(has_arg(&a, "COMMENT:không tăng trong 30 ngày qua\\l"));
+	graph_args_free(&a);
+
+	/* reached: no line */
+	coverage_req_of(&req, "linear");
+	req.target_pct = 85;
+	assert_int_equal(graph_build_args(&req, &a, err, sizeof err), 0);
+	assert_int_equal(find_arg(&a, "CDEF:proj=", 1), -1);
+	assert_true(has_arg(&a, "COMMENT:target reached\\l"));
+	graph_args_free(&a);
+
+	/* no target: no verdict at all */
+	req.target_pct = NAN;
+	assert_int_equal(graph_build_args(&req, &a, err, sizeof err), 0);
+	assert_int_equal(find_arg(&a, "CDEF:proj=", 1), -1);
+	for (int j = 0; j < a.argc; j++)
+		assert_null(strstr(a.argv[j], "pace"));
+	graph_args_free(&a);
+}
+
+/* The cache keeps one entry per language and per size. */
+static void
+test_cache_keys(void **state)
+{
+	struct graph_cache *c = graph_cache_new(30, 16, 10 * 1024 * 1024);
+	struct graph_cache_stats st;
+	struct graph_req req;
+	struct graph_out en, vi, narrow;
+	char err[512];
+
+	(void)state;
+	assert_non_null(c);
+	graph_cache_set_clock(c, fake_clock);
+	fake_now = 5000;
+	/* PNG: an SVG numbers its clip paths from a counter of the process,
+	 * so two renders of one graph differ there */
+	site_req(&req, GRAPH_LATENCY, AGENT);
+	assert_int_equal(graph_cache_render(c, "suoi-chai", &req, &en, err, sizeof err), 0);
+	req.lang = GRAPH_VI;
+	assert_int_equal(graph_cache_render(c, "suoi-chai", &req, &vi, err, sizeof err), 0);
+	req.width = 340;
+	req.height = graph_height_for(340);
+	assert_int_equal(graph_cache_render(c, "suoi-chai", &req, &narrow, err, sizeof err), 0);
+	graph_cache_get_stats(c, &st);
+	assert_int_equal(st.renders, 3);
+	assert_int_equal(st.hits, 0);
+	assert_int_equal(st.entries, 3);
+	/* each is its own image: the one graph_render makes for that request */
+	check_png(&narrow, 340, 320);
+	check_png(&en, 800, 300);
+	check_png(&vi, 800, 300);
+	assert_true(en.len != vi.len || memcmp(en.data, vi.data, en.len) != 0);
+	{
+		struct graph_out fresh;
+
+		assert_int_equal(graph_render(&req, &fresh, err, sizeof err), 0);
+		assert_true(says(&fresh, "RTT trung vị"));
+		assert_int_equal(fresh.len, narrow.len);
+		assert_memory_equal(fresh.data, narrow.data, fresh.len);
+		graph_out_free(&fresh);
+	}
+	assert_null(narrow.legend);		/* the cache keeps images only */
+	/* asked again, each comes from its own entry */
+	{
+		struct graph_out again;
+
+		assert_int_equal(graph_cache_render(c, "suoi-chai", &req, &again, err,
+		    sizeof err), 0);
+		assert_int_equal(again.len, narrow.len);
+		assert_memory_equal(again.data, narrow.data, again.len);
+		graph_out_free(&again);
+		req.lang = GRAPH_EN;
+		req.width = 800;
+		req.height = 300;
+		assert_int_equal(graph_cache_render(c, "suoi-chai", &req, &again, err,
+		    sizeof err), 0);
+		assert_int_equal(again.len, en.len);
+		assert_memory_equal(again.data, en.data, again.len);
+		graph_out_free(&again);
+	}
+	graph_out_free(&en);
+	graph_out_free(&vi);
+	graph_out_free(&narrow);
+	graph_cache_get_stats(c, &st);
+	assert_int_equal(st.renders, 3);
+	assert_int_equal(st.hits, 2);
+	graph_cache_free(c);
+}
+
 static double
 ms_since(const struct timespec *t0)
 {
@@ -851,6 +1311,12 @@ main(void)
 		cmocka_unit_test(test_render_error),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_cache_threads),
+		cmocka_unit_test(test_axes),
+		cmocka_unit_test(test_lang_vi),
+		cmocka_unit_test(test_no_data),
+		cmocka_unit_test(test_width),
+		cmocka_unit_test(test_projection),
+		cmocka_unit_test(test_cache_keys),
 		cmocka_unit_test(test_timing),
 	};
 
