@@ -483,12 +483,20 @@ province_map(struct page *p, size_t pi)
 					labels[nlabels++] = i;
 			}
 		}
-		/* The communes' names at the centre of their placed hamlets,
-		 * where they fit: small, muted, under the dots. */
-		pg_put(p, "<g class=\"communes\">");
+		/* The communes' names under the centre of their placed
+		 * hamlets (below the lowest, clear of the dots), where they
+		 * fit: small and muted. Kept to put on top of the dots. */
+		char *cnames = NULL;
+		size_t cnames_len = 0;
+		FILE *main_f = p->f;
+		if ((p->f = open_memstream(&cnames, &cnames_len)) == NULL) {
+			p->f = main_f;
+			p->oom = true;
+			return;
+		}
 		for (size_t c = 0; c < inv->ncommunes; c++) {
 			const struct inv_commune *co = &inv->communes[c];
-			double sx = 0, sy = 0;
+			double sx = 0, ymin = INFINITY, ymax = -INFINITY;
 			size_t nh = 0;
 			if ((size_t)co->province != pi)
 				continue;
@@ -497,21 +505,26 @@ province_map(struct page *p, size_t pi)
 				if ((size_t)h->commune != c || !h->placed)
 					continue;
 				sx += MX(h->lon);
-				sy += MY(h->lat);
+				ymin = fmin(ymin, MY(h->lat));
+				ymax = fmax(ymax, MY(h->lat));
 				nh++;
 			}
 			if (nh == 0)
 				continue;
-			double x = sx / (double)nh, y = sy / (double)nh + 4;
-			if (!claim_box(boxes, &nboxes, sizeof boxes / sizeof boxes[0], m, x, y,
-			    text_width(co->name, 11), 11, 0))
+			/* Below the lowest hamlet, else above the highest. */
+			double x = sx / (double)nh, y = ymax + r + 11, tw = text_width(co->name, 11);
+			size_t nb = sizeof boxes / sizeof boxes[0];
+			if (!claim_box(boxes, &nboxes, nb, m, x, y, tw, 11, 0) &&
+			    !claim_box(boxes, &nboxes, nb, m, x, y = ymin - r - 4, tw, 11, 0))
 				continue;
 			pg_pf(p, "<text class=\"cname\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
 			    x, y);
 			pg_esc(p, co->name);
 			pg_put(p, "</text>");
 		}
-		pg_put(p, "</g>\n");
+		if (fclose(p->f) != 0)
+			p->oom = true;
+		p->f = main_f;
 		/* Worst states last, so that they are drawn on top. */
 		for (int rank = HS__COUNT - 1; rank >= 0; rank--) {
 			for (size_t i = 0; i < inv->nhamlets; i++) {
@@ -532,6 +545,11 @@ province_map(struct page *p, size_t pi)
 				pg_put(p, "</title></circle></a>\n");
 			}
 		}
+		pg_put(p, "<g class=\"communes\">");
+		if (cnames != NULL)
+			fwrite(cnames, 1, cnames_len, p->f);
+		free(cnames);
+		pg_put(p, "</g>\n");
 		/* The worst hamlets' names, on top of everything. */
 		for (size_t k = 0; k < nlabels; k++) {
 			const struct inv_hamlet *h = &inv->hamlets[labels[k]];
