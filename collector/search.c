@@ -10,6 +10,7 @@
 #include "snapshot.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,12 +29,14 @@ const char *const search_match_name[SEARCH__MATCHES] = {
 /* Words of a query: at most one per two bytes. */
 #define QUERY_WORDS	(SEARCH_QUERY_MAX / 2 + 1)
 
-/* One thing to find, with up to two keys (a name and an id) and the name
- * that orders it among equal matches; all offsets into the index's text. */
+/* One thing to find, with up to two keys (a name and an id), each also
+ * without its spaces, and the name that orders it among equal matches;
+ * all offsets into the index's text. */
 struct entry {
 	enum search_type	type;
 	size_t			index;
 	size_t			key[2];
+	size_t			compact[2];
 	size_t			sort;
 };
 
@@ -85,12 +88,13 @@ normalize(const char *s, char *out)
 	return o;
 }
 
-/* Folds and normalises s into the index's text; its offset, or NOKEY when
- * out of memory. */
+/* Folds and normalises s into the index's text, followed by the same
+ * without its spaces when compact is not NULL (*compact set to its offset).
+ * Returns its offset, or NOKEY when out of memory. */
 static size_t
-add_text(struct search_index *idx, const char *s)
+add_text(struct search_index *idx, const char *s, size_t *compact)
 {
-	size_t n = strlen(s) + 1, off;
+	size_t n = 2 * (strlen(s) + 1), off;
 	char *tmp;
 
 	if (n > idx->tcap - idx->len) {
@@ -109,6 +113,13 @@ add_text(struct search_index *idx, const char *s)
 	off = idx->len;
 	idx->len += normalize(tmp, idx->text + off) + 1;
 	free(tmp);
+	if (compact != NULL) {
+		*compact = idx->len;
+		for (const char *p = idx->text + off; *p != '\0'; p++)
+			if (*p != ' ')
+				idx->text[idx->len++] = *p;
+		idx->text[idx->len++] = '\0';
+	}
 	return off;
 }
 
@@ -132,11 +143,11 @@ add_entry(struct search_index *idx, enum search_type type, size_t index,
 	e->type = type;
 	e->index = index;
 	e->key[1] = NOKEY;
-	if ((e->key[0] = add_text(idx, name)) == NOKEY ||
-	    (id != NULL && (e->key[1] = add_text(idx, id)) == NOKEY))
+	if ((e->key[0] = add_text(idx, name, &e->compact[0])) == NOKEY ||
+	    (id != NULL && (e->key[1] = add_text(idx, id, &e->compact[1])) == NOKEY))
 		return -1;
 	e->sort = e->key[0];
-	if (sort != NULL && (e->sort = add_text(idx, sort)) == NOKEY)
+	if (sort != NULL && (e->sort = add_text(idx, sort, NULL)) == NOKEY)
 		return -1;
 	idx->n++;
 	return 0;
@@ -273,33 +284,9 @@ word_start(const char *k, const char *w, size_t wlen)
 	return false;
 }
 
-/* Whether c (no spaces) is in k read without its spaces. */
-static bool
-contains_compact(const char *k, const char *c)
-{
-	for (; *k != '\0'; k++) {
-		const char *p = k, *x = c;
-		if (*k == ' ')
-			continue;
-		while (*x != '\0' && *p != '\0') {
-			if (*p == ' ') {
-				p++;
-				continue;
-			}
-			if (*p != *x)
-				break;
-			p++;
-			x++;
-		}
-		if (*x == '\0')
-			return true;
-	}
-	return false;
-}
-
-/* How key k matches q, or -1. */
+/* How key k (kc without its spaces) matches q, or -1. */
 static int
-match_key(const char *k, const struct query *q)
+match_key(const char *k, const char *kc, const struct query *q)
 {
 	size_t i;
 
@@ -315,7 +302,7 @@ match_key(const char *k, const struct query *q)
 	for (i = 0; i < q->nwords; i++)
 		if (strstr(k, q->word[i]) == NULL)
 			break;
-	if (i == q->nwords || contains_compact(k, q->compact))
+	if (i == q->nwords || strstr(kc, q->compact) != NULL)
 		return SEARCH_SUBSTRING;
 	return -1;
 }
@@ -378,9 +365,9 @@ search_run(const struct search_index *idx, const char *s, unsigned types,
 		const struct entry *e = &idx->entries[i];
 		if (!(types & SEARCH_TYPE(e->type)))
 			continue;
-		int m = match_key(idx->text + e->key[0], &q);
+		int m = match_key(idx->text + e->key[0], idx->text + e->compact[0], &q);
 		if (m != SEARCH_EXACT && e->key[1] != NOKEY) {
-			int m2 = match_key(idx->text + e->key[1], &q);
+			int m2 = match_key(idx->text + e->key[1], idx->text + e->compact[1], &q);
 			if (m2 >= 0 && (m < 0 || m2 < m))
 				m = m2;
 		}
@@ -495,37 +482,56 @@ search_village_has(const struct inventory *inv, const struct search_result *r, s
 	    x->commune == v->commune && strcmp(x->village, v->village) == 0;
 }
 
-/* The index of the latest inventory searched, with a reference to it so
- * that no other inventory can take its address while it is the key. */
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;	/* protects cache */
-static struct {
+/*
+ * The index of the latest inventory searched, with a reference to that
+ * inventory so that no other can take its address while it is the key.
+ * Reference-counted, so that searches run outside the lock while a new
+ * inventory's index replaces it.
+ */
+struct cached {
+	atomic_int		 refs;
 	struct inv_ref		*ref;
 	struct search_index	*idx;
-} cache;
+};
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;	/* protects cache */
+static struct cached *cache;
+
+static void
+cached_put(struct cached *c)
+{
+	if (c == NULL || atomic_fetch_sub(&c->refs, 1) != 1)
+		return;
+	search_index_free(c->idx);
+	/* The last reference frees a whole inventory. */
+	inv_ref_put(c->ref);
+	free(c);
+}
 
 long
 search_inventory(struct inv_ref *ref, const char *q, unsigned types,
     struct search_result *out, size_t max)
 {
-	struct inv_ref *old = NULL;
-	struct search_index *oldidx = NULL;
-	long n = -1;
+	struct cached *c, *old = NULL;
+	long n;
 
 	pthread_mutex_lock(&cache_lock);
-	if (cache.ref != ref) {
-		struct search_index *idx = search_index_new(ref->inv);
-		if (idx == NULL)
-			goto done;
-		old = cache.ref;
-		oldidx = cache.idx;
-		cache.ref = inv_ref_get(ref);
-		cache.idx = idx;
+	if (cache == NULL || cache->ref != ref) {
+		if ((c = calloc(1, sizeof *c)) == NULL ||
+		    (c->idx = search_index_new(ref->inv)) == NULL) {
+			pthread_mutex_unlock(&cache_lock);
+			free(c);
+			return -1;
+		}
+		atomic_init(&c->refs, 1);
+		c->ref = inv_ref_get(ref);
+		old = cache;
+		cache = c;
 	}
-	n = (long)search_run(cache.idx, q, types, out, max);
-done:
+	c = cache;
+	atomic_fetch_add(&c->refs, 1);
 	pthread_mutex_unlock(&cache_lock);
-	/* Outside the lock: the last reference frees a whole inventory. */
-	search_index_free(oldidx);
-	inv_ref_put(old);
+	cached_put(old);
+	n = (long)search_run(c->idx, q, types, out, max);
+	cached_put(c);
 	return n;
 }

@@ -115,9 +115,10 @@ bool		 search_village_has(const struct inventory *inv,
 		    const struct search_result *r, size_t h);
 
 /*
- * search_run() over the inventory of snapshot inventory `ref`, whose index
- * is built at its first search and kept until an other inventory is
- * searched (the cache holds a reference to ref meanwhile). Thread-safe.
+ * search_run() over the inventory of `ref` (a snapshot's), whose index is
+ * built at its first search and kept until another inventory is searched
+ * (the cache holds a reference to ref meanwhile). Thread-safe: searches
+ * run side by side; only the building of an index is one at a time.
  * Returns as search_run(), or -1 when out of memory.
  */
 struct inv_ref;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "search.h"
+#include "snapshot.h"
 
 #define HDR	"hamlet_id,hamlet_name,village,commune_id,commune_name," \
 		"province_id,province_name,lat,lon,agent_id,uplink_hamlet_id," \
@@ -277,6 +278,38 @@ test_types(void **state)
 	assert_string_equal(search_result_name(f->inv, &r[0]), "Thôn Lao Chải");
 }
 
+/* The cached index follows the inventory it is asked about: a reload's
+ * new inventory is searched, not the old one's index. */
+static void
+test_cached(void **state)
+{
+	struct fx *f = *state;
+	struct search_result r[SEARCH_RESULTS_MAX];
+	struct inventory *a, *b;
+	struct inv_ref *ra, *rb;
+	char err[2048];
+	FILE *fp;
+
+	assert_int_equal(inventory_load(&a, f->path, NULL, err, sizeof err), 0);
+	assert_non_null(fp = fopen(f->path, "wb"));
+	fputs(HDR "x-1,Nậm Pung,,x,Xã X,p,Tỉnh P,,,,,,\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(inventory_load(&b, f->path, NULL, err, sizeof err), 0);
+	assert_non_null(ra = inv_ref_new(a, f->path, 0));
+	assert_non_null(rb = inv_ref_new(b, f->path, 1));
+
+	assert_int_equal(search_inventory(ra, "suoi chai", SEARCH_ALL, r, 1), 6);
+	assert_string_equal(search_result_id(a, &r[0]), "bx-suoi-chai");
+	assert_int_equal(search_inventory(rb, "suoi chai", SEARCH_ALL, r, 1), 0);
+	assert_int_equal(search_inventory(rb, "nam pung", SEARCH_ALL, r, 1), 1);
+	assert_string_equal(search_result_id(b, &r[0]), "x-1");
+	/* The old inventory, still held by a request, searched again. */
+	assert_int_equal(search_inventory(ra, "nam pung", SEARCH_ALL, r, 1), 0);
+	assert_int_equal(search_inventory(ra, "lao chai", SEARCH_ALL, r, 1), 4);
+	inv_ref_put(ra);
+	inv_ref_put(rb);
+}
+
 int
 main(void)
 {
@@ -288,6 +321,7 @@ main(void)
 		cmocka_unit_test(test_results),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_types),
+		cmocka_unit_test(test_cached),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
