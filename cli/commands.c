@@ -381,9 +381,16 @@ search_get(const struct cli *c, const char *name, const char *type, struct reply
 	return 0;
 }
 
+/* A name or id given on the command line: 0, or EXIT_USAGE after saying
+ * what is wrong with it. */
 static int
-name_too_long(const char *what, const char *name)
+name_check(const char *what, const char *name)
 {
+	if (name[strspn(name, " \t")] == '\0') {
+		fprintf(stderr, "covmon: %s: empty: give an id or a name\n"
+		    "covmon: %s: trống: hãy nhập mã hoặc tên\n", what, what);
+		return EXIT_USAGE;
+	}
 	if (strlen(name) <= NAME_MAX_BYTES)
 		return 0;
 	fprintf(stderr, "covmon: %s: the name is longer than %d bytes\n"
@@ -601,7 +608,7 @@ place_id(const struct cli *c, const char *type, const char *value, const char *i
 	size_t n = 0, best = 0;
 	int rc;
 
-	if ((rc = name_too_long(type, value)) != 0)
+	if ((rc = name_check(type, value)) != 0)
 		return rc;
 	if (search_get(c, value, type, &r, &list) == -1) {
 		/* A collector without search (an older one, a national view):
@@ -736,8 +743,8 @@ cmd_hamlets(struct cli *c, int argc, char **argv)
 		    "unreachable, unmonitored or uncovered\n", ho.state);
 		return EXIT_USAGE;
 	}
-	if ((ho.province && (rc = name_too_long("province", ho.province)) != 0) ||
-	    (ho.commune && (rc = name_too_long("commune", ho.commune)) != 0))
+	if ((ho.province && (rc = name_check("province", ho.province)) != 0) ||
+	    (ho.commune && (rc = name_check("commune", ho.commune)) != 0))
 		return rc;
 	if ((rc = cli_setup(c, false)) != 0)
 		return rc;
@@ -1006,7 +1013,7 @@ cmd_site(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *arg = argv[optind];
-	if ((rc = name_too_long("site", arg)) != 0)
+	if ((rc = name_check("site", arg)) != 0)
 		return rc;
 	if ((rc = cli_setup(c, false)) != 0)
 		return rc;

@@ -174,5 +174,15 @@ rc=0; cm hamlets --commune 'khong co xa nay' > /dev/null 2> "$T/err" || rc=$?
 [ "$rc" = 1 ] && grep -q "no commune matches" "$T/err" || fail "an unknown commune name: exit $rc: $(cat "$T/err")"
 pass "covmon hamlets --commune 'bat xat' and --province 'Thái Nguyên' work; an ambiguous name lists the choices"
 
+# Bad usage: exit 2 before asking the collector.
+for args in "site|" "site|$long" "hamlets|--commune| " "hamlets|--province|$long"; do
+	IFS='|' read -r -a a <<<"$args"
+	[ "${#a[@]}" -gt 1 ] || a+=("")
+	rc=0; cm "${a[@]}" > /dev/null 2> "$T/err" || rc=$?
+	[ "$rc" = 2 ] && grep -q 'empty\|longer than 200 bytes' "$T/err" \
+	    || fail "covmon ${a[*]:0:2}: exit $rc, expected 2: $(cat "$T/err")"
+done
+pass "an empty or too long name is bad usage (exit 2)"
+
 stop_collector
 no_crash "$T/collector.log"
