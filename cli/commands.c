@@ -484,7 +484,8 @@ print_choices(const struct cli *c, const char *name, const char *kind_en,
 		if (!province)
 			table_cell(t, TC_NONE, "%s", or_dash(jstring(res[i], "province_name")));
 		if (agent)
-			table_cell(t, TC_NONE, "%s (agent %s)", ids[i], or_dash(jstring(res[i], "id")));
+			table_cell(t, TC_NONE, "%s (agent %s)", ids[i],
+			    or_dash(jstring(res[i], "id")));
 		else
 			table_cell(t, TC_NONE, "%s", ids[i]);
 	}

@@ -86,8 +86,9 @@ result_row(struct page *p, const struct search_result *r)
 		pg_put(p, "</code></small>");
 		break;
 	case SEARCH_VILLAGE:
-		/* A village has no page of its own: its name, and its hamlets. */
-		pg_esc(p, h->village);
+		/* A village has no page of its own: its commune's page (which
+		 * lists its hamlets), and its hamlets here. */
+		pg_link(p, "commune", inv->communes[h->commune].id, h->village);
 		pg_pf(p, "<br><small>%s:", s_tr(p, S_VILLAGE_OF));
 		for (size_t k = r->index; k < inv->nhamlets; k++) {
 			if (!search_village_has(inv, r, k))
