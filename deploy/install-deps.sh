@@ -11,7 +11,8 @@ libmosquitto-dev librrd-dev libsnmp-dev libpcap-dev libjson-c-dev libsqlite3-dev
 libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev libinih-dev
 mosquitto mosquitto-clients rrdtool rrdcached snmpd snmp sqlite3
 iproute2 nftables procps python3 curl openssl clang
-python3-aiosmtpd faketime nginx gammu-smsd"
+python3-aiosmtpd faketime nginx gammu-smsd
+tshark mandoc shellcheck lintian debhelper dpkg-dev fakeroot"
 case ${1:-} in
 --bench) PKGS="$PKGS collectd-core tcpdump wrk" ;;
 "") ;;
@@ -36,6 +37,11 @@ else
 	SUDO=
 fi
 export DEBIAN_FRONTEND=noninteractive
+# tshark's wireshark-common asks whether non-root users may capture: no
+# (the tests run tshark as root, on files).
+if command -v debconf-set-selections >/dev/null 2>&1; then
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+fi
 $SUDO apt-get update -q
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q --no-install-recommends $missing

@@ -1,7 +1,9 @@
-# Install rules beyond the binaries, and the Debian packages (CPack), in two
-# components: covmon-collector (collector, covmon, covmon-graph, the broker's
-# files and enrolment scripts) and covmon-agent (what a village device needs).
-#   cmake --build build && (cd build && cpack -G DEB)
+# Install rules beyond the binaries, in two components: collector
+# (covmon-collector, covmon, covmon-graph, the broker's files and enrolment
+# scripts) and agent (what a village device needs). The Debian packages
+# (deploy/debian/, deploy/build-debs.sh) are made from these rules:
+# dh_auto_install runs them into debian/tmp and debian/*.install share the
+# files out between covmon-collector and covmon-agent.
 # Included at the end of the top-level CMakeLists.txt.
 
 include(GNUInstallDirs)
@@ -10,10 +12,12 @@ set(covmon_deploy ${CMAKE_SOURCE_DIR}/deploy)
 # Config examples go to /etc/covmon whatever the prefix (Debian's place; a
 # /usr/local install as a user needs DESTDIR).
 set(COVMON_SYSCONFDIR "/etc" CACHE PATH "Where /etc/covmon goes")
-set(covmon_unitdir lib/systemd/system)
+# Units: systemd reads /usr/lib/systemd/system and /usr/local/lib/systemd/system
+# (relative: under the prefix); Debian 12's debhelper wants /lib/systemd/system.
+set(COVMON_SYSTEMDUNITDIR "lib/systemd/system" CACHE PATH "Where the systemd units go")
+set(covmon_unitdir ${COVMON_SYSTEMDUNITDIR})
 set(covmon_sharedir ${CMAKE_INSTALL_DATADIR}/covmon)
 
-# Units: systemd reads /usr/lib/systemd/system and /usr/local/lib/systemd/system.
 install(FILES ${covmon_deploy}/systemd/covmon-agent.service
         DESTINATION ${covmon_unitdir} COMPONENT agent)
 install(FILES ${covmon_deploy}/systemd/covmon-collector.service
@@ -40,12 +44,12 @@ install(DIRECTORY ${covmon_deploy}/bridge/ DESTINATION ${covmon_sharedir}/bridge
         COMPONENT collector)
 
 # Manual pages (handwritten roff in docs/man), gzipped as Debian wants them.
-file(GLOB covmon_man_pages CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/man/*.[15])
+file(GLOB covmon_man_pages CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/man/*.[158])
 find_program(GZIP_EXECUTABLE gzip)
 set(covmon_man_out)
 foreach(page ${covmon_man_pages})
   get_filename_component(name ${page} NAME)
-  string(REGEX REPLACE ".*\\.([15])$" "\\1" section ${name})
+  string(REGEX REPLACE ".*\\.([158])$" "\\1" section ${name})
   if(name MATCHES "^covmon-agent")
     set(component agent)
   else()
@@ -64,53 +68,3 @@ foreach(page ${covmon_man_pages})
   install(FILES ${out} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section} COMPONENT ${component})
 endforeach()
 add_custom_target(covmon_man ALL DEPENDS ${covmon_man_out})
-
-# Debian packages --------------------------------------------------------
-set(CPACK_PACKAGE_NAME covmon)
-set(CPACK_PACKAGE_VENDOR "covmon")
-set(CPACK_PACKAGE_CONTACT "covmon maintainers <covmon@localhost>")
-set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "network coverage monitoring for mountain villages")
-set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-set(CPACK_COMPONENTS_ALL collector agent)
-set(CPACK_DEB_COMPONENT_INSTALL ON)
-set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
-set(CPACK_DEBIAN_PACKAGE_SECTION net)
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS OFF)
-set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
-set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://example.invalid/covmon")
-
-set(CPACK_DEBIAN_COLLECTOR_PACKAGE_NAME covmon-collector)
-set(CPACK_DEBIAN_COLLECTOR_PACKAGE_DEPENDS "adduser")
-set(CPACK_DEBIAN_COLLECTOR_PACKAGE_RECOMMENDS "mosquitto, mosquitto-clients, openssl, rrdcached, sqlite3")
-set(CPACK_DEBIAN_COLLECTOR_PACKAGE_SUGGESTS "rrdtool")
-set(CPACK_DEBIAN_COLLECTOR_DESCRIPTION
-  "covmon collector, dashboard, CLI and graphs\ncovmon-collector stores the samples of the village agents in RRD files,\nevaluates coverage against the rollout targets, alerts and serves the\ndashboard and API; covmon is its CLI, covmon-graph renders graphs and\nreports. Also ships the province broker's mosquitto config, ACL and the\nenrolment scripts.")
-set(CPACK_DEBIAN_AGENT_PACKAGE_NAME covmon-agent)
-set(CPACK_DEBIAN_AGENT_PACKAGE_DEPENDS "adduser")
-set(CPACK_DEBIAN_AGENT_DESCRIPTION
-  "covmon agent for village access points\ncovmon-agent measures a site's link (ICMP, TCP, SNMP, passive capture)\nevery interval and reports to the province's MQTT broker, keeping its\nsamples in a disk spool until the collector has stored them.")
-
-# Maintainer scripts and conffiles per package, made from deploy/debian/*.in.
-foreach(comp collector agent)
-  set(PKG covmon-${comp})
-  if(comp STREQUAL collector)
-    set(STATE covmon)
-  else()
-    set(STATE covmon-agent)
-  endif()
-  set(dir ${CMAKE_BINARY_DIR}/debian/${comp})
-  foreach(script postinst prerm postrm)
-    configure_file(${covmon_deploy}/debian/${script}.in ${dir}/${script} @ONLY
-                   FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ
-                   GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
-  endforeach()
-  file(WRITE ${dir}/conffiles "${COVMON_SYSCONFDIR}/covmon/${comp}.conf.example\n")
-  string(TOUPPER ${comp} COMP)
-  set(CPACK_DEBIAN_${COMP}_PACKAGE_CONTROL_EXTRA
-      "${dir}/postinst;${dir}/prerm;${dir}/postrm;${dir}/conffiles")
-  set(CPACK_DEBIAN_${COMP}_PACKAGE_CONTROL_STRICT_PERMISSION ON)
-endforeach()
-
-include(CPack)
