@@ -1,3 +1,8 @@
+# shellcheck shell=bash
+# For the whole file, and why: the tests read the variables set here for
+# them (SC2034, e.g. COVERED_AFTER), and call start_broker with or without
+# its optional config lines (SC2119/SC2120 see only the calls in here).
+# shellcheck disable=SC2034,SC2119,SC2120
 # Shared helpers of covmon's integration and fault tests (sourced).
 # Every test starts its own peers on free loopback ports, in its own temp
 # dir, and stops everything it started on exit, whatever happens.

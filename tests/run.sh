@@ -20,7 +20,7 @@ if [ "${CI:-}" = "true" ]; then werror=ON; fi
 run_suite() {
 	local dir=$1; shift
 	local san=$1; shift
-	cmake -S "$src" -B "$dir" -DCOVMON_WERROR=$werror -DCOVMON_SANITIZE=$san >/dev/null
+	cmake -S "$src" -B "$dir" -DCOVMON_WERROR="$werror" -DCOVMON_SANITIZE="$san" >/dev/null
 	cmake --build "$dir" -j"$jobs"
 	(cd "$dir" && ctest --output-on-failure -j"$jobs" "$@")
 }

@@ -92,7 +92,7 @@ CONF
 	spid=$!
 	sleep "$interval"       # past start-up
 	c0=$(cpu_ticks "$apid")
-	sleep $(python3 -c "print($intervals * $interval)")
+	sleep "$(python3 -c "print($intervals * $interval)")"
 	c1=$(cpu_ticks "$apid")
 	a_rss=$(status_kb "$apid" VmRSS) a_anon=$(status_kb "$apid" RssAnon) a_hwm=$(status_kb "$apid" VmHWM)
 	s_rss=$(status_kb "$spid" VmRSS) s_anon=$(status_kb "$spid" RssAnon)

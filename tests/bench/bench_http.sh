@@ -60,6 +60,7 @@ for t in latency throughput radio clients coverage; do
 	for id in "${ids[@]}"; do
 		[ ${#times[@]} -lt 5 ] || break
 		r=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "$BASE/graph/$t/$id.png?range=1d")
+		# shellcheck disable=SC2086 # the code and the time, as $1 and $2
 		set -- $r
 		# A site without that probe has no file (404): next one.
 		[ "$1" = 404 ] && continue
@@ -78,7 +79,7 @@ p99_ms() {
 }
 bench() {
 	local name=$1 url=$2 rps=() p99=() out
-	for i in $(seq 1 "$runs"); do
+	for _ in $(seq 1 "$runs"); do
 		out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency "$url")
 		rps+=("$(echo "$out" | awk '/^Requests\/sec/ { print $2 }')")
 		p99+=("$(echo "$out" | p99_ms)")

@@ -199,7 +199,8 @@ bench_covmon() {
 	sleep 0.5
 
 	say "$mode: warm-up, creating $AGENTS agents' files"
-	local t0=$(now)
+	local t0
+	t0=$(now)
 	"$FLEETSIM" -p "$MQTT_PORT" -i "$INV" -a "$AGENTS" --interval 60 -r 0 -n 1 \
 	    --seq-start $seq --start-ts $TSC > "$T/fleetsim.out"
 	wait_stored "$AGENTS" 1800 > /dev/null
@@ -213,8 +214,8 @@ bench_covmon() {
 		sync; sleep 2
 		# Sustained: fleetsim at RATE, probes beside it.
 		local s0 c0 r0 t1 n
-		s0=$(metric covmon_samples_stored_total); c0=$(ticks $COLLECTOR_PID)
-		r0=$( [ "$mode" = rrdcached ] && ticks $RRDCACHED_PID || echo 0)
+		s0=$(metric covmon_samples_stored_total); c0=$(ticks "$COLLECTOR_PID")
+		r0=$( [ "$mode" = rrdcached ] && ticks "$RRDCACHED_PID" || echo 0)
 		t0=$(now)
 		"$T/bench_pub" probe "$MQTT_PORT" bench-probe "$PROBES" "$DURATION" $pseq > "$T/probe.txt" &
 		local probe_pid=$!
@@ -224,12 +225,13 @@ bench_covmon() {
 		n=$(( AGENTS * ROUNDS + $(wc -l < "$T/probe.txt") ))
 		t1=$(wait_stored $(( s0 + n )) 600)
 		local cpu rcpu rss hwm lp
-		cpu=$(calc "100 * ($(ticks $COLLECTOR_PID) - $c0) / $HZ / ($t1 - $t0)")
+		cpu=$(calc "100 * ($(ticks "$COLLECTOR_PID") - $c0) / $HZ / ($t1 - $t0)")
 		rcpu=$( [ "$mode" = rrdcached ] &&
-		    calc "100 * ($(ticks $RRDCACHED_PID) - $r0) / $HZ / ($t1 - $t0)" || echo 0)
-		rss=$(status_kb $COLLECTOR_PID VmRSS); hwm=$(status_kb $COLLECTOR_PID VmHWM)
+		    calc "100 * ($(ticks "$RRDCACHED_PID") - $r0) / $HZ / ($t1 - $t0)" || echo 0)
+		rss=$(status_kb "$COLLECTOR_PID" VmRSS); hwm=$(status_kb "$COLLECTOR_PID" VmHWM)
 		lp=$(lag "$T/probe.txt" "$log")
-		local sps=$(calc "$n / ($t1 - $t0)")
+		local sps
+		sps=$(calc "$n / ($t1 - $t0)")
 		echo "$mode sustained $run sps=$sps vps=$(calc "$sps * $VPS") cpu=$cpu rrdcached_cpu=$rcpu" \
 		    "rss_kb=$rss hwm_kb=$hwm lag_p50=${lp%% *} lag_p99=$(echo "$lp" | cut -d' ' -f2)" \
 		    "lag_n=${lp##* } fleetsim=\"$(tail -1 "$T/fleetsim.out")\"" | tee -a "$RES" >&2
@@ -332,7 +334,8 @@ EOF
 	}
 
 	say "collectd: warm-up, creating $AGENTS agents' files"
-	local t0=$(now) out v
+	local t0 out v
+	t0=$(now)
 	out=$("$T/bench_pub" collectd "$MQTT_PORT" "$T/agents.txt" 0 1 $TSC $seq)
 	v=$(echo "$out" | sed -n 's/.* last_values=\([0-9]*\).*/\1/p')
 	# Until the list of files exists, poll by walking the tree (untimed).
@@ -350,7 +353,8 @@ EOF
 		out=$("$T/bench_pub" collectd "$MQTT_PORT" "$T/agents.txt" 0 "$ROUNDS" $TSC $seq)
 		v=$(echo "$out" | sed -n 's/.* values=\([0-9]*\).*/\1/p')
 		t1=$(done_at $last "$(echo "$out" | sed -n 's/.* last_values=\([0-9]*\).*/\1/p')" 1800)
-		local vps=$(calc "$v / ($t1 - $t0)")
+		local vps
+		vps=$(calc "$v / ($t1 - $t0)")
 		echo "collectd peak $run sps=$(calc "$vps / $VPS") vps=$vps" \
 		    "cpu=$(calc "100 * ($(ticks $COLLECTD_PID) - $c0) / $HZ / ($t1 - $t0)")" \
 		    "rss_kb=$(status_kb $COLLECTD_PID VmRSS) hwm_kb=$(status_kb $COLLECTD_PID VmHWM)" \

@@ -16,6 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # The flags of the agent's default build (CMake RelWithDebInfo, C17 with
 # GNU extensions), so the figure is the agent's.
+# shellcheck disable=SC2046 # pkg-config's flags, a word each
 cc -O2 -g -DNDEBUG -std=gnu17 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -I"$src/common" -I"$src/agent" \
 	"$src/tests/bench/pcap_bench.c" "$src/agent/pcap_analyze.c" "$src/agent/probe_pcap.c" \
 	"$src/common/conf.c" "$src/common/log.c" "$src/common/loop.c" "$src/common/clock.c" \
@@ -36,8 +37,8 @@ timeit() {
 	echo "$t1 - $t0" | bc
 }
 
-for i in $(seq $runs); do timeit "$tmp/pcap_bench" -m 02:00:5e:10:00:01 "$tmp/bench.pcap"; done >"$tmp/ours"
-for i in $(seq $runs); do timeit tcpdump -r "$tmp/bench.pcap" -w /dev/null; done >"$tmp/tcpdump"
+for _ in $(seq "$runs"); do timeit "$tmp/pcap_bench" -m 02:00:5e:10:00:01 "$tmp/bench.pcap"; done >"$tmp/ours"
+for _ in $(seq "$runs"); do timeit tcpdump -r "$tmp/bench.pcap" -w /dev/null; done >"$tmp/tcpdump"
 "$tmp/pcap_bench" -m 02:00:5e:10:00:01 "$tmp/bench.pcap" >"$tmp/metrics"
 
 ours=$(median <"$tmp/ours")

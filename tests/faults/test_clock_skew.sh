@@ -79,7 +79,7 @@ s=$(firing agent:lc-skew-ahead-01)
 echo "$s" | grep -Eq "clock (59[0-9]|60[0-9]) s ahead" || fail "alert summary: '$s'"
 # Refused samples are acked: the spool does not send them again and again.
 r0=$(rejected); sleep 5; r1=$(rejected)
-rate=$(( (r1 - r0) ))
+rate=$(( r1 - r0 ))
 [ "$rate" -ge 3 ] && [ "$rate" -le 8 ] \
     || fail "$rate clock_skew refusals in 5 s from an agent sampling every 1 s (a retry loop?)"
 [ "$(metric covmon_samples_stored_total)" -eq 0 ] || fail "a sample from the future was stored"

@@ -194,6 +194,7 @@ broker expired
 # --- The collector (-vv: a "stored AGENT seq N" line per sample), over TLS
 # with its own account on the good listener.
 HTTP_PORT=$(free_port)
+# shellcheck disable=SC2034 # read by write_collector_conf (tests/lib.sh)
 MQTT_PORT=$CP
 write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT"
 sed -i "s|^client_id = .*|client_id = collector\nusername = collector\npassword_file = $T/enrolled/collector/collector.secret\ntls_ca = $CA|" "$T/collector.conf"
@@ -259,7 +260,7 @@ broker_logins() { count "as $AGENT (" "$T/mosquitto.log"; }
 # delivers what was made meanwhile.
 refused_begin() {
 	c0=$(connected); e0=$(grep -cE "$1" "$T/agent.log" || true)
-	b0=$(broker_logins); s0=$(max_stored); w0=$(ls "$T/wire" | wc -l)
+	b0=$(broker_logins); s0=$(max_stored); w0=$(find "$T/wire" -mindepth 1 -maxdepth 1 | wc -l)
 	br0=$(grep -cE "$2" "$T/mosquitto.log" || true)
 	t_begin=$(date +%s.%N)
 }
@@ -269,7 +270,7 @@ refused_end() {
 	sleep "$(python3 -c "print(max(0, $t_begin + $secs - $(date +%s.%N)))")"
 	made=$(last_spooled)
 	c1=$(connected); e1=$(grep -cE "$err_re" "$T/agent.log" || true)
-	b1=$(broker_logins); s1=$(max_stored); w1=$(ls "$T/wire" | wc -l)
+	b1=$(broker_logins); s1=$(max_stored); w1=$(find "$T/wire" -mindepth 1 -maxdepth 1 | wc -l)
 	br1=$(grep -cE "$broker_re" "$T/mosquitto.log" || true)
 	attempts=$((w1 - w0))
 	kill -0 "$AGENT_PID" || fail "$what: the agent died"
@@ -408,7 +409,7 @@ stop_agent
 ledger agent --id "$AGENT" --fleet-out "$T/fleet.csv" "$T/agent.log" || fail "the agent's own ledger"
 ledger check --fleet "$T/fleet.csv" "$T/collector.log" || fail "ledger check"
 ledger identity "http://127.0.0.1:$HTTP_PORT/metrics" || fail "counters do not add up"
-read -r nconn nbad < <(wire_check) || fail "something left the agent in clear"
+read -r nconn _ < <(wire_check) || fail "something left the agent in clear"
 pass "ledger: seqs 1..$last made by the agent, each stored exactly once; $nconn connections from the agent on the wire, all TLS from the first byte, no password or MQTT header in clear"
 stop_collector
 no_crash "$T/collector.log" "$T/agent.log"

@@ -75,7 +75,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '{}' "$API/api/v1/silen
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer nope" \
     -X POST -d '{}' "$API/api/v1/silences")
 [ "$code" = 401 ] || fail "POST with a wrong token: HTTP $code, want 401"
-COVMON_TOKEN= covmon ack 1 2>/dev/null && fail "covmon ack without a token succeeded"
+COVMON_TOKEN="" covmon ack 1 2>/dev/null && fail "covmon ack without a token succeeded"
 pass "write actions refused without the token"
 
 # The first 60 agents (Bat Xat and Muong Khuong among them: a test host

@@ -101,13 +101,13 @@ assert o["v"] == 1 and o["state"] == "firing" and o["commune"] == "bat-xat" and 
 ' || fail "the MQTT alert is not the contract payload: $(head -1 "$T/mqtt.out")"
 pass "mqtt notifier: $(grep -c '^covmon/v1/lao-cai/alert ' "$T/mqtt.out") message(s) on covmon/v1/lao-cai/alert"
 wait_for 20 bash -c "ls '$T/mail/new/' 2>/dev/null | grep -q ." || fail "no mail delivered"
-m=$(ls "$T"/mail/new/* | head -1)
+m=$(find "$T/mail/new" -type f | sort | head -1)
 grep -q '^Subject: .*Bát Xát\|^Subject: =?UTF-8' "$m" || fail "mail subject: $(grep ^Subject "$m")"
 grep -q '^To: .*oncall@lao-cai.example' "$m" || fail "mail To: $(grep ^To "$m")"
 grep -q '^State: firing' "$m" || fail "mail body has no State line: $(cat "$m")"
 grep -q '^  bx-suoi-chai' "$m" || fail "mail body does not list the hamlets"
 grep -q 'covmon ack' "$m" || fail "mail body does not say how to ack"
-pass "email notifier: $(ls "$T"/mail/new | wc -l) mail(s) to $(grep -m1 '^X-RcptTo\|^To:' "$m" | cut -c1-60)"
+pass "email notifier: $(find "$T/mail/new" -type f | wc -l) mail(s) to $(grep -m1 '^X-RcptTo\|^To:' "$m" | cut -c1-60)"
 # TLS required, the server offers no STARTTLS: refused, retried, never sent in clear.
 wait_for 20 grep -q "notifier mailtls: SMTP" "$T/collector.log" || fail "mailtls did not fail"
 grep -rq 'tls@lao-cai.example' "$T/mail/new/" && fail "a tls = yes mail went out in clear"

@@ -49,8 +49,9 @@ pass "tests/data/inventory.csv with targets.csv"
 	|| fail "--targets before FILE refused"
 for bad_usage in "inventory" "inventory check" "inventory frob x.csv" \
 	"inventory check a.csv b.csv" "inventory check good.csv --nope"; do
-	# shellcheck disable=SC2086
-	rc=0; (cd "$BAD" && "$COVMON" $bad_usage >/dev/null 2>&1) || rc=$?
+	rc=0
+	# shellcheck disable=SC2086 # the words of the command line
+	(cd "$BAD" && "$COVMON" $bad_usage >/dev/null 2>&1) || rc=$?
 	[ "$rc" -eq 2 ] || fail "covmon $bad_usage: exit $rc, expected 2"
 done
 rc=0; "$COVMON" inventory check "$T/missing.csv" 2>"$T/err" || rc=$?

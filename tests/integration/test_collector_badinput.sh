@@ -117,7 +117,7 @@ good() {
 	mosquitto_pub -p "$MQTT_PORT" -q 1 -t covmon/v1/lao-cai/lc-good-01/sample -m \
 	    "{\"v\":1,\"agent\":\"lc-good-01\",\"seq\":$good,\"prev\":$((good - 1)),\"ts\":$((BASE + good)),\"interval\":1,\"m\":{\"icmp_loss_pct\":$good}}"
 }
-nocase=0
+ncases=0
 for f in "$T"/cases/*.topic; do
 	c=${f%.topic}
 	if [ ! -s "$c.payload" ]; then
@@ -126,13 +126,14 @@ for f in "$T"/cases/*.topic; do
 		mosquitto_pub -p "$MQTT_PORT" -q 1 -t "$(cat "$f")" -f "$c.payload" || fail "publish $(basename "$c")"
 	fi
 	good
+	ncases=$((ncases + 1))
 done
 # '+' and '#' cannot be in a topic one publishes to: the client (and the
 # broker) refuse them, so they can only reach the collector in a payload.
 for t in 'covmon/v1/lao-cai/a+b/sample' 'covmon/v1/lao-cai/#/sample'; do
 	! mosquitto_pub -p "$MQTT_PORT" -q 1 -t "$t" -m '{}' 2>/dev/null || fail "published to '$t'"
 done
-pass "$(ls "$T"/cases/*.topic | wc -l) cases published (bad payloads and topics, and the good samples that refusals need), each followed by a good sample ($good)"
+pass "$ncases cases published (bad payloads and topics, and the good samples that refusals need), each followed by a good sample ($good)"
 
 wait_for 20 bash -c "[ \$(curl -sf http://127.0.0.1:$HTTP_PORT/metrics | awk '\$1==\"covmon_samples_stored_total\"{print \$2}') -ge $((good + 2)) ]" \
     || fail "good samples not all stored: $(metric covmon_samples_stored_total) of $((good + 2))"

@@ -200,6 +200,7 @@ if [ -x "$COVMON_BUILD/covmon-agent" ] && [ -x "$COVMON_BUILD/covmon-collector" 
 	"$COVMON_BUILD/covmon-agent" -c "$T/agent.conf" --check-config > "$T/agent-check.log" 2>&1 \
 		|| fail "covmon-agent --check-config refused enroll-agent's config: $(tail -1 "$T/agent-check.log")"
 	HTTP_PORT=$(free_port)
+	# shellcheck disable=SC2034 # read by write_collector_conf (tests/lib.sh)
 	MQTT_PORT=$PW_PORT
 	write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT"
 	sed -e "/^\[mqtt\]/,/^\[/{/^username\|^password_file\|^tls_ca\|^client_id\|^host\|^port/d}" \

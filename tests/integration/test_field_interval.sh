@@ -8,6 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 need mosquitto curl python3 rrdtool
 
+# shellcheck disable=SC2034 # read by field_setup and hamlet (tests/lib.sh)
 AG=lc-batxat-suoichai-01 PROV=lao-cai HAMLET=bx-suoi-chai
 field_setup "[rrd]" "retention = RRA:AVERAGE:0.5:1:3600"
 rrd=$T/data/rrd/$PROV/$AG/tcp.rrd

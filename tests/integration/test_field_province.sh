@@ -9,6 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 need mosquitto curl python3
 
+# shellcheck disable=SC2034 # read by field_setup and hamlet (tests/lib.sh)
 AG=lc-batxat-suoichai-01 PROV=lao-cai HAMLET=bx-suoi-chai
 field_setup
 mismatch() { metric 'covmon_samples_rejected_total{reason="province_mismatch"}'; }

@@ -8,6 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 need mosquitto curl python3 faketime
 
+# shellcheck disable=SC2034 # read by field_setup and hamlet (tests/lib.sh)
 AG=lc-batxat-suoichai-01 PROV=lao-cai HAMLET=bx-suoi-chai
 field_setup "[alerts]" "for = 2" "clear_for = 3" "clock_skew = 120"
 agent_conf "$T/agent.conf" "$PROV" 1

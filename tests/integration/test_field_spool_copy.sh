@@ -10,6 +10,7 @@
 . "$(dirname "$0")/../lib.sh"
 need mosquitto curl python3
 
+# shellcheck disable=SC2034 # read by field_setup and hamlet (tests/lib.sh)
 AG=lc-batxat-suoichai-01 PROV=lao-cai HAMLET=bx-suoi-chai
 field_setup "[collector]" "gap_timeout = 5"
 agent_conf "$T/agent.conf" "$PROV" 1
@@ -31,7 +32,7 @@ t0=$SECONDS
 run_agent "$T/agent.conf" "$T/agent.log"
 wait_for 20 grep -q 'this spool is now' "$T/agent.log" || fail "the copied spool did not take a new id"
 new=$(grep -o 'this spool is now [0-9a-f]*' "$T/agent.log" | awk '{print $5}')
-echo "$(grep -o 'spool: the collector acked.*' "$T/agent.log")"
+grep -o 'spool: the collector acked.*' "$T/agent.log" || true
 PROGRESS_OK='[ "$v" -ge 5 ]' wait_progress 20 stored_of "$new" || fail "under the new id $(stored_of "$new") stored"
 wait_covered 30
 echo "stored again under $new $((SECONDS - t0)) s after the restore"

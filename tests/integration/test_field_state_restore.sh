@@ -23,8 +23,7 @@ PROGRESS_OK="[ \$v -ge $((backup_seq + 8)) ]" wait_progress 15 stored_of "$sid" 
 # restore_state FILE|"": the collector stopped, its state.db replaced by FILE
 # (or deleted), started again; the gap is passed and the hamlet covered.
 restore_state() {
-	local gaps0 t0=$SECONDS
-	gaps0=$(metric covmon_seq_gaps_skipped_total)
+	local t0=$SECONDS
 	stop_collector
 	rm -f "$T/data/state.db" "$T/data/state.db-wal" "$T/data/state.db-shm"
 	[ -z "$1" ] || cp "$1" "$T/data/state.db"

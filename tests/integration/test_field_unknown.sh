@@ -9,6 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 need mosquitto mosquitto_pub mosquitto_sub curl python3 rrdtool
 
+# shellcheck disable=SC2034 # read by field_setup and hamlet (tests/lib.sh)
 AG=lc-batxat-suoichai-01 PROV=lao-cai HAMLET=bx-suoi-chai
 field_setup "[collector]" "max_unknown_agents = 3" "[rrd]" "min_step = 10"
 mosquitto_sub -p "$MQTT_PORT" -q 1 -t "covmon/v1/$PROV/+/ack" -v > "$T/acks.txt" 2>&1 &

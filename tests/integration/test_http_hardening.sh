@@ -154,9 +154,10 @@ FLOOD=$!
 PIDS+=("$FLOOD")
 sleep 2
 worst=0
-for i in $(seq 1 10); do
+for _ in $(seq 1 10); do
 	t=$(curl -s --interface 127.0.0.6 -o /dev/null -w '%{http_code} %{time_total}' --max-time 3 \
 	    "$BASE/api/v1/health") || true
+	# shellcheck disable=SC2086 # the code and the time, as $1 and $2
 	set -- $t
 	[ "${1:-000}" = 200 ] || fail "health during the flood: HTTP ${1:-none}"
 	worst=$(python3 -c "print(max($worst, ${2:-9}))")

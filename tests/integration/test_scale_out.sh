@@ -134,9 +134,9 @@ pass "$AGENTS agents x $COUNT samples through the bridge, south killed and resta
 # other's. The ledger (every stored line of every run) is the proof; the
 # counters add up within each run, and north's run saw every sample.
 for name in north south; do
-	port=$([ $name = north ] && echo "$NORTH" || echo "$SOUTH")
-	p=$([ $name = north ] && echo lao-cai || echo thai-nguyen)
-	awk -F, -v p=$p 'NR == 1 || $2 == p' "$T/fleet.csv" > "$T/fleet-$p.csv"
+	port=$([ "$name" = north ] && echo "$NORTH" || echo "$SOUTH")
+	p=$([ "$name" = north ] && echo lao-cai || echo thai-nguyen)
+	awk -F, -v p="$p" 'NR == 1 || $2 == p' "$T/fleet.csv" > "$T/fleet-$p.csv"
 	own=$(($(wc -l < "$T/fleet-$p.csv") - 1))
 	ledger identity "http://127.0.0.1:$port/metrics" || fail "$name: counters do not add up"
 	stored=$(metric covmon_samples_stored_total "$port")
@@ -230,6 +230,7 @@ pass "south stopped: its last summary kept and shown out of date, lao-cai fresh"
 
 # The files, through the one rrdcached: each collector flushed what it
 # wrote when it stopped; every stored sample has its row.
+# shellcheck disable=SC2153 # NORTH_PID is set by the eval in collector()
 COLLECTOR_PID=$NORTH_PID stop_collector
 COLLECTOR_PID=$NATIONAL_PID stop_collector
 ledger rrd --interval 1 --data "$T/data/north" "$T/north.log" || fail "north: RRD rows"

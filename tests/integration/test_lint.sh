@@ -1,0 +1,53 @@
+#!/bin/bash
+# The project's own text checked by the ecosystem's linters: every manual
+# page in docs/man by mandoc -T lint (no message at warning level or
+# above), and every shell script of the repository by shellcheck (no
+# finding at any level, less the three checks below). A script is a *.sh
+# file, or a file whose first line runs sh or bash (deploy/make-ca,
+# deploy/debian/*.postinst, .ci/run...), tracked or not yet tracked by git.
+# Left out of shellcheck's checks, and why:
+#   SC1091  "not following a sourced file": the tests source tests/lib.sh
+#           through a computed path; lib.sh is checked on its own.
+#   SC2015  "A && B || C is not if-then-else": the scripts write
+#           "[ check ] && [ check ] || fail" on purpose: C is meant to run
+#           when either test fails.
+#   SC2016  "expressions don't expand in single quotes": awk, sed, jq and
+#           dpkg-query programs in single quotes are not the shell's.
+. "$(dirname "$0")/../lib.sh"
+need mandoc shellcheck git
+
+cd "$COVMON_SRC" || fail "no $COVMON_SRC"
+
+# ---- Manual pages
+mans=(docs/man/*.[1-8])
+[ ${#mans[@]} -ge 8 ] || fail "only ${#mans[@]} manual pages in docs/man"
+mandoc -T lint -W warning "${mans[@]}" > "$T/mandoc.log" 2>&1 || true
+n=$(grep -c . "$T/mandoc.log" || true)
+if [ "$n" -ne 0 ]; then
+	cat "$T/mandoc.log"
+	fail "mandoc -T lint -W warning: $n messages on ${#mans[@]} pages"
+fi
+pass "mandoc -T lint -W warning: 0 messages on ${#mans[@]} manual pages"
+
+# ---- Shell scripts
+{ git ls-files; git ls-files --others --exclude-standard; } | sort -u > "$T/files"
+scripts=()
+while IFS= read -r f; do
+	[ -f "$f" ] || continue
+	case $f in
+	*.sh) scripts+=("$f") ;;
+	*.py|*.c|*.h|*.md|*.csv|*.json|*.png|*.txt|*.conf|*.acl) ;;
+	*) if head -n 1 "$f" | grep -Eq '^#!.*[/ ](ba|da)?sh( |$)'; then scripts+=("$f"); fi ;;
+	esac
+done < "$T/files"
+[ ${#scripts[@]} -ge 60 ] || fail "only ${#scripts[@]} shell scripts found"
+for s in tests/lib.sh deploy/make-ca deploy/enroll-agent deploy/build-debs.sh deploy/install-deps.sh; do
+	printf '%s\n' "${scripts[@]}" | grep -qx "$s" || fail "$s is not among the scripts checked"
+done
+shellcheck -f gcc -e SC1091,SC2015,SC2016 "${scripts[@]}" > "$T/shellcheck.log" 2>&1 || true
+n=$(grep -c ': \(error\|warning\|note\|info\|style\):' "$T/shellcheck.log" || true)
+if [ "$n" -ne 0 ] || [ -s "$T/shellcheck.log" ]; then
+	cat "$T/shellcheck.log"
+	fail "shellcheck: $n findings in $(cut -d: -f1 "$T/shellcheck.log" | sort -u | wc -l) of ${#scripts[@]} scripts"
+fi
+pass "shellcheck: 0 findings in ${#scripts[@]} shell scripts"
