@@ -1,161 +1,292 @@
 #!/bin/bash
-# The Debian packages and the systemd units, as an installer would meet
-# them: CPack builds covmon-collector and covmon-agent from the build tree,
-# each lists the files it should (and the maintainer scripts and conffiles),
-# they unpack into a scratch root (dpkg -x, then dpkg --root --unpack with
-# its own package database), the unpacked binaries run, the unpacked example
-# configs pass --check-config, the man pages render, and systemd-analyze
-# verifies the unpacked units and reports their exposure.
+# The Debian packages as Debian and an operator meet them. deploy/build-debs.sh
+# builds covmon-collector and covmon-agent (dpkg-buildpackage on a copy of
+# the tree) and lintian must find no error and no warning; the packages hold
+# what they should; then, in a throwaway root (an overlay over this
+# machine's / in a mount namespace of the test's own: everything written
+# goes to a tmpfs, the host is not touched), real dpkg with the real
+# maintainer scripts: install (user covmon by systemd-sysusers, units
+# registered, nothing enabled or started), systemd-analyze verify on the
+# installed units, upgrade to a second build with a bumped Debian revision
+# (the enabled service restarted, the operator's changes kept), remove
+# (everything of the operator's kept) and purge (conffiles and the
+# services' data gone; the operator's own files and the user kept).
+# systemctl in the root is a stub that logs what the scripts ask of it.
+# The build takes most of the time: it is done once, and the second
+# version is made from the same compiled tree (dpkg-buildpackage -nc).
+
+# The overlay and its mounts live in a mount namespace that ends with the
+# test, whatever happens.
+if [ -z "${COVMON_TEST_MNTNS:-}" ] && [ "$(id -u)" -eq 0 ] \
+    && unshare -m --propagation private true 2>/dev/null; then
+	COVMON_TEST_MNTNS=1 exec unshare -m --propagation private bash "$0" "$@"
+fi
+TEST_LIMIT=${TEST_LIMIT:-570}
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
-need cpack dpkg dpkg-deb dpkg-shlibdeps
-[ -f "$COVMON_BUILD/CPackConfig.cmake" ] || skip "no CPackConfig.cmake in $COVMON_BUILD (configure with cmake first)"
-for b in covmon-agent covmon-collector covmon covmon-graph; do
-	[ -x "$COVMON_BUILD/$b" ] || skip "$COVMON_BUILD/$b not built"
+need dpkg-buildpackage dpkg-deb dpkg-parsechangelog lintian systemd-analyze
+
+# ---- 1. Build, and lintian on both packages
+"$COVMON_SRC/deploy/build-debs.sh" --workdir "$T/work" "$T/out" > "$T/build-debs.log" 2>&1 || {
+	rc=$?
+	# 3: built, but lintian found errors or warnings (counted below).
+	[ $rc -eq 3 ] || { tail -n 40 "$T/build-debs.log"; fail "deploy/build-debs.sh failed (exit $rc)"; }
+}
+V1=$(dpkg-parsechangelog -l "$COVMON_SRC/deploy/debian/changelog" -S Version)
+ARCH=$(dpkg-architecture -qDEB_HOST_ARCH)
+COLL_DEB=$T/out/covmon-collector_${V1}_$ARCH.deb
+AGENT_DEB=$T/out/covmon-agent_${V1}_$ARCH.deb
+for f in "$COLL_DEB" "$AGENT_DEB" "$T/out/covmon-collector-dbgsym_${V1}_$ARCH.deb" \
+    "$T/out/covmon-agent-dbgsym_${V1}_$ARCH.deb" "$T/out/covmon_${V1}_$ARCH.changes" \
+    "$T/out/covmon_${V1}_$ARCH.buildinfo"; do
+	[ -f "$f" ] || fail "build-debs.sh made no $(basename "$f") (in $T/out: $(cd "$T/out" && echo ./*))"
 done
+pass "build-debs.sh: $(cd "$T/out" && echo ./*.deb)"
 
-# cpack installs the build tree into its own staging dir under -B; the
-# build directory itself is left as it is.
-(cd "$COVMON_BUILD" && cpack -G DEB -B "$T/pkg") > "$T/cpack.log" 2>&1 || fail "cpack -G DEB failed"
-AGENT_DEB=$(ls "$T"/pkg/covmon-agent_*.deb)
-COLL_DEB=$(ls "$T"/pkg/covmon-collector_*.deb)
-pass "cpack built $(basename "$AGENT_DEB") ($(stat -c %s "$AGENT_DEB") bytes) and $(basename "$COLL_DEB") ($(stat -c %s "$COLL_DEB") bytes)"
+grep -E '^[EWIPX]: ' "$T/build-debs.log" > "$T/lintian.txt" || true
+sed 's/^/  lintian: /' "$T/lintian.txt"
+for p in covmon-collector covmon-agent; do
+	e=$(grep -c "^E: ${p}[: ]" "$T/lintian.txt" || true)
+	w=$(grep -c "^W: ${p}[: ]" "$T/lintian.txt" || true)
+	[ "$e" -eq 0 ] && [ "$w" -eq 0 ] || fail "lintian on $p: $e errors, $w warnings"
+done
+# The .changes covers every package: lintian said what it checked.
+grep -q "^build-debs: lintian: no errors, no warnings" "$T/build-debs.log" || fail "build-debs.sh did not report lintian clean"
+pass "lintian: 0 errors, 0 warnings on covmon-collector and covmon-agent ($(grep -c '^I: ' "$T/lintian.txt" || true) info tags)"
 
+# ---- 2. What the packages hold
 # expect DEB FILE...: each file is in the package.
 expect() {
 	local deb=$1; shift
-	dpkg -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' > "$T/list"
+	dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' > "$T/list"
 	for f in "$@"; do
 		grep -qx "$f" "$T/list" || fail "$(basename "$deb") lacks $f"
 	done
 }
-expect "$AGENT_DEB" /usr/bin/covmon-agent /usr/lib/systemd/system/covmon-agent.service \
+expect "$AGENT_DEB" /usr/bin/covmon-agent /lib/systemd/system/covmon-agent.service \
 	/etc/covmon/agent.conf.example /usr/share/man/man1/covmon-agent.1.gz \
-	/usr/share/man/man5/covmon-agent.conf.5.gz
-grep -q "covmon-collector\|/usr/bin/covmon$" "$T/list" && fail "the agent package carries the collector's files"
+	/usr/share/man/man5/covmon-agent.conf.5.gz /usr/lib/sysusers.d/covmon-agent.conf \
+	/usr/share/doc/covmon-agent/copyright /usr/share/doc/covmon-agent/changelog.Debian.gz \
+	/usr/share/doc/covmon-agent/technicians.md.gz
+if grep -q "covmon-collector\|/usr/bin/covmon$" "$T/list"; then fail "the agent package carries the collector's files"; fi
 n_agent=$(grep -vc '/$' "$T/list")
 expect "$COLL_DEB" /usr/bin/covmon-collector /usr/bin/covmon /usr/bin/covmon-graph \
-	/usr/lib/systemd/system/covmon-collector.service /etc/covmon/collector.conf.example \
+	/lib/systemd/system/covmon-collector.service /etc/covmon/collector.conf.example \
 	/usr/sbin/covmon-enroll-agent /usr/sbin/covmon-make-ca \
 	/usr/share/covmon/mosquitto/covmon.conf /usr/share/covmon/mosquitto/covmon.acl \
-	/usr/share/covmon/rrdcached/rrdcached.default \
+	/usr/share/covmon/rrdcached/rrdcached.default /usr/share/covmon/notify/sms-gammu \
 	/usr/share/covmon/systemd/covmon-collector.service.d/rrdcached.conf \
 	/usr/share/covmon/bridge/province-lao-cai.conf /usr/share/covmon/bridge/national.acl \
 	/usr/share/man/man1/covmon-collector.1.gz /usr/share/man/man1/covmon.1.gz \
-	/usr/share/man/man1/covmon-graph.1.gz /usr/share/man/man5/covmon-collector.conf.5.gz
-grep -q "covmon-agent" "$T/list" && fail "the collector package carries the agent's files"
+	/usr/share/man/man1/covmon-graph.1.gz /usr/share/man/man5/covmon-collector.conf.5.gz \
+	/usr/share/man/man8/covmon-make-ca.8.gz /usr/share/man/man8/covmon-enroll-agent.8.gz \
+	/usr/lib/sysusers.d/covmon-collector.conf /usr/share/doc/covmon-collector/copyright \
+	/usr/share/doc/covmon-collector/changelog.Debian.gz
+if grep -q "covmon-agent" "$T/list"; then fail "the collector package carries the agent's files"; fi
+# Every docs/*.md, which the man pages' SEE ALSO names, is installed.
+for d in "$COVMON_SRC"/docs/*.md; do
+	b=$(basename "$d")
+	grep -qx "/usr/share/doc/covmon-collector/$b\(\.gz\)\?" "$T/list" || fail "covmon-collector lacks /usr/share/doc/covmon-collector/$b"
+done
 n_coll=$(grep -vc '/$' "$T/list")
-pass "dpkg -c: agent package $n_agent files, collector package $n_coll files, each with its binaries, unit, example config, man pages"
+pass "dpkg-deb -c: agent $n_agent files, collector $n_coll files: binaries, units, sysusers, example configs, man pages (8 with covmon-make-ca.8, covmon-enroll-agent.8), docs, copyright"
 
-for deb in "$AGENT_DEB" "$COLL_DEB"; do
+for deb in "$COLL_DEB" "$AGENT_DEB"; do
 	name=$(dpkg-deb -f "$deb" Package)
 	dpkg-deb -e "$deb" "$T/ctl-$name"
-	for s in postinst prerm postrm conffiles; do
-		[ -f "$T/ctl-$name/$s" ] || fail "$name has no $s"
-	done
-	for s in postinst prerm postrm; do sh -n "$T/ctl-$name/$s" || fail "$name $s: syntax"; done
-	grep -q "adduser --system" "$T/ctl-$name/postinst" || fail "$name postinst does not create the user"
-	grep -qx "/etc/covmon/${name#covmon-}.conf.example" "$T/ctl-$name/conffiles" || fail "$name conffiles"
+	grep -qx "/etc/covmon/${name#covmon-}.conf.example" "$T/ctl-$name/conffiles" || fail "$name: conffiles: $(cat "$T/ctl-$name/conffiles")"
 	deps=$(dpkg-deb -f "$deb" Depends)
-	case $deps in *adduser*libmosquitto*) ;; *) fail "$name Depends: $deps" ;; esac
-	echo "  $name Depends: $deps"
-done
-pass "maintainer scripts (postinst adduser --system), conffiles, Depends from dpkg-shlibdeps"
-
-# Unpacked into a scratch root: the binaries run from there.
-R=$T/root
-dpkg -x "$AGENT_DEB" "$R"
-dpkg -x "$COLL_DEB" "$R"
-for b in covmon-agent covmon-collector covmon covmon-graph; do
-	v=$("$R/usr/bin/$b" --version) || fail "$R/usr/bin/$b --version failed"
-	echo "  $b --version: $v"
-done
-# --check-config opens the [mqtt] files (CA, password): made here as
-# enroll-agent makes them, the examples' /etc/covmon/ pointed at them.
-mkdir -p "$T/etc-covmon"; : > "$T/etc-covmon/ca.pem"
-echo pw > "$T/etc-covmon/agent.secret"; echo pw > "$T/etc-covmon/collector.secret"
-for c in agent collector; do
-	sed "s|/etc/covmon/|$T/etc-covmon/|" "$R/etc/covmon/$c.conf.example" > "$T/$c.conf"
-done
-"$R/usr/bin/covmon-agent" -c "$T/agent.conf" --check-config > "$T/check.log" 2>&1 \
-	|| fail "the packaged agent.conf.example is refused: $(tail -1 "$T/check.log")"
-"$R/usr/bin/covmon-collector" -c "$T/collector.conf" --check-config > "$T/check.log" 2>&1 \
-	|| fail "the packaged collector.conf.example is refused: $(tail -1 "$T/check.log")"
-"$R/usr/sbin/covmon-enroll-agent" --help > /dev/null || fail "covmon-enroll-agent --help"
-"$R/usr/sbin/covmon-make-ca" --help > /dev/null || fail "covmon-make-ca --help"
-if command -v man > /dev/null; then
-	for m in "$R"/usr/share/man/man*/*.gz; do
-		out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null) || fail "man $m failed"
-		[ -z "$out" ] || fail "man $(basename "$m"): $out"
+	case $deps in *systemd-standalone-sysusers*libmosquitto1*) ;; *) fail "$name Depends: $deps" ;; esac
+	maint=$(dpkg-deb -f "$deb" Maintainer)
+	case $maint in *@localhost*|"") fail "$name Maintainer: $maint" ;; esac
+	# Stripped: the debug symbols are in the -dbgsym package.
+	dpkg-deb -x "$deb" "$T/x-$name"
+	for b in "$T/x-$name"/usr/bin/*; do
+		readelf -h "$b" > /dev/null 2>&1 || continue
+		if readelf -S "$b" | grep -q '\.debug_info'; then fail "$name: $(basename "$b") is not stripped"; fi
 	done
-	pass "dpkg -x: 4 binaries run --version, both example configs pass --check-config, $(ls "$R"/usr/share/man/man*/*.gz | wc -l) man pages render without warnings"
-else
-	pass "dpkg -x: 4 binaries run --version, both example configs pass --check-config (man not installed)"
-fi
-
-# dpkg --root: a package database of its own, unpack only (configure would
-# run postinst, i.e. adduser, in a root without a system).
-D=$T/dpkgroot
-mkdir -p "$D/var/lib/dpkg/info" "$D/var/lib/dpkg/updates" "$D/var/lib/dpkg/triggers"
-: > "$D/var/lib/dpkg/status"
-: > "$D/var/lib/dpkg/available"
-if dpkg --root="$D" --force-depends --unpack "$AGENT_DEB" "$COLL_DEB" > "$T/dpkg-root.log" 2>&1; then
-	st=$(dpkg --root="$D" -l 'covmon-*' 2>/dev/null | awk '/^[a-zA-Z][a-zA-Z] +covmon/ { print $1 " " $2 }' | tr '\n' ' ')
-	[ -x "$D/usr/bin/covmon-collector" ] && [ -f "$D/usr/lib/systemd/system/covmon-agent.service" ] \
-		|| fail "dpkg --root --unpack left no files"
-	pass "dpkg --root --unpack into an empty package database: $st"
-else
-	echo "  dpkg --root --unpack did not work here: $(tail -1 "$T/dpkg-root.log")"
-fi
-
-# The maintainer scripts for real, in a mount namespace of their own over a
-# copy of /etc: the host's users are not touched.
-if [ "$(id -u)" -eq 0 ] && command -v unshare > /dev/null && unshare -m true 2>/dev/null; then
-	cat > "$T/postinst.sh" <<SH
-set -e
-cp -a /etc "$T/etc"
-mount --bind "$T/etc" /etc
-mkdir -p /etc/covmon
-sh "$T/ctl-covmon-collector/postinst" configure
-sh "$T/ctl-covmon-agent/postinst" configure
-sh "$T/ctl-covmon-agent/postinst" configure
-echo "user: \$(getent passwd covmon)"
-echo "group: \$(getent group covmon)"
-echo "etc: \$(stat -c '%U:%G %a' /etc/covmon)"
-sh "$T/ctl-covmon-agent/prerm" remove
-sh "$T/ctl-covmon-agent/postrm" remove
-SH
-	unshare -m bash "$T/postinst.sh" > "$T/postinst.log" 2>&1 || { cat "$T/postinst.log"; fail "the maintainer scripts failed"; }
-	sed 's/^/  /' "$T/postinst.log"
-	grep -q "^user: covmon:x:[0-9]*:[0-9]*::/nonexistent:/usr/sbin/nologin$" "$T/postinst.log" || fail "postinst made no system user covmon"
-	grep -q "^etc: root:covmon 750$" "$T/postinst.log" || fail "postinst left /etc/covmon readable by others"
-	pass "postinst (run twice) creates the system user covmon and closes /etc/covmon to others; prerm/postrm run"
-else
-	echo "  (not root or no unshare: the maintainer scripts were only syntax-checked)"
-fi
-
-# The units as unpacked, pointed at the unpacked binaries.
-if ! command -v systemd-analyze > /dev/null; then
-	echo "SKIP part: systemd-analyze is not installed: units not verified"
-	exit 0
-fi
-U=$T/units
-mkdir -p "$U"
-for s in covmon-agent covmon-collector; do
-	sed "s|^ExecStart=/usr/bin/|ExecStart=$R/usr/bin/|" "$R/usr/lib/systemd/system/$s.service" > "$U/$s.service"
+	echo "  $name $(dpkg-deb -f "$deb" Version): Depends: $deps"
 done
-if ! systemd-analyze verify --man=no "$U/covmon-agent.service" "$U/covmon-collector.service" > "$T/verify.log" 2>&1; then
-	cat "$T/verify.log"
-	fail "systemd-analyze verify found problems in the units"
+grep -q "Recommends: .*mosquitto.*rrdcached" <(dpkg-deb -f "$COLL_DEB") || fail "covmon-collector does not recommend mosquitto and rrdcached"
+pass "control: conffiles, Depends from dh_shlibdeps and sysusers, a real Maintainer, stripped binaries"
+
+# ---- 3. The second version, from the same compiled tree
+tree=$(echo "$T"/work/covmon-*/)
+tree=${tree%/}
+V2=${V1%-*}-$(( ${V1##*-} + 1 ))
+dpkg --compare-versions "$V2" gt "$V1" || fail "$V2 is not above $V1"
+{
+	printf 'covmon (%s) unstable; urgency=medium\n\n  * Upgrade test.\n\n' "$V2"
+	printf ' -- covmon developers <covmon@lists.covmon.org>  %s\n\n' "$(date -R)"
+	cat "$tree/debian/changelog"
+} > "$T/changelog" && mv "$T/changelog" "$tree/debian/changelog"
+rm -f "$tree"/debian/*.debhelper.log
+(cd "$tree" && dpkg-buildpackage -b -us -uc -nc) > "$T/build2.log" 2>&1 || { tail -n 30 "$T/build2.log"; fail "the second build ($V2) failed"; }
+COLL_DEB2=$T/work/covmon-collector_${V2}_$ARCH.deb
+AGENT_DEB2=$T/work/covmon-agent_${V2}_$ARCH.deb
+[ -f "$COLL_DEB2" ] && [ -f "$AGENT_DEB2" ] || fail "the second build made no $V2 packages"
+pass "second build $V2 (dpkg-buildpackage -nc on the compiled tree)"
+
+# ---- 4. Install, upgrade, remove, purge in a throwaway root
+if [ -z "${COVMON_TEST_MNTNS:-}" ]; then
+	skip "not root (or no unshare -m): the packages were built and checked, not installed"
 fi
-[ -s "$T/verify.log" ] && cat "$T/verify.log"
-pass "systemd-analyze verify: both units clean"
+OV=$(mktemp -d /tmp/covmon-root.XXXXXX)
+# Unmounted before lib.sh removes $T; rmdir, not rm -r: if anything is
+# still mounted there, it stays rather than being walked into.
+CLEANUPS+=("umount -R -l '$OV' 2>/dev/null; rmdir '$OV/u' '$OV/w' '$OV/m' 2>/dev/null; umount '$OV' 2>/dev/null; rmdir '$OV'")
+mount -t tmpfs -o size=2g,mode=0755 covmon-root "$OV"
+mkdir -p "$OV/u" "$OV/w" "$OV/m"
+mount -t overlay covmon-root -o "lowerdir=/,upperdir=$OV/u,workdir=$OV/w" "$OV/m" \
+	|| fail "overlayfs over / is not available here"
+R=$OV/m
+mount -t proc proc "$R/proc"
+mount --bind /dev "$R/dev"
+mount -t tmpfs tmp "$R/tmp"
+mount -t tmpfs run "$R/run"
+# Inside: a systemd that is "running" as far as the scripts can tell, and
+# a systemctl that logs what it is asked. No man-db trigger (slow, useless).
+mkdir -p "$R/run/systemd/system" "$R/usr/local/sbin" "$R/debs"
+cat > "$R/usr/local/sbin/systemctl" <<'SH'
+#!/bin/sh
+echo "systemctl $*" >> /var/log/systemctl.log
+for a; do unit=$a; done
+case " $* " in
+*" is-enabled "*)
+	if ls /etc/systemd/system/*.wants/"$unit" >/dev/null 2>&1; then echo enabled; exit 0; fi
+	echo disabled; exit 1 ;;
+*" is-active "*) exit 3 ;;
+esac
+exit 0
+SH
+chmod 755 "$R/usr/local/sbin/systemctl"
+# A container's policy-rc.d (exit 101: start nothing) would keep
+# deb-systemd-invoke from asking systemctl anything.
+rm -f "$R/var/lib/man-db/auto-update" "$R/var/log/systemctl.log" "$R/usr/sbin/policy-rc.d"
+cp "$COLL_DEB" "$AGENT_DEB" "$COLL_DEB2" "$AGENT_DEB2" "$R/debs/"
+inroot() {
+	chroot "$R" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive HOME=/root "$@"
+}
+# A clean slate if this machine has covmon installed or the user made.
+inroot dpkg --purge covmon-collector covmon-agent > /dev/null 2>&1 || true
+if inroot getent passwd covmon > /dev/null; then inroot userdel covmon; fi
+if inroot getent group covmon > /dev/null; then inroot groupdel covmon; fi
+# shellcheck disable=SC2016 # dpkg-query's format, not the shell's
+status() { inroot dpkg-query -W -f='${db:Status-Abbrev}${Version}' "$1" 2>/dev/null || true; }
+sysctl_log() { cat "$R/var/log/systemctl.log" 2>/dev/null; : > "$R/var/log/systemctl.log"; }
+
+# Install.
+inroot dpkg -i "/debs/$(basename "$COLL_DEB")" "/debs/$(basename "$AGENT_DEB")" < /dev/null > "$T/install.log" 2>&1 \
+	|| { cat "$T/install.log"; fail "dpkg -i $V1 failed"; }
+for p in covmon-collector covmon-agent; do
+	[ "$(status $p)" = "ii $V1" ] || fail "$p after install: '$(status $p)'"
+done
+u=$(inroot getent passwd covmon) || fail "no user covmon after install"
+echo "  user: $u"
+IFS=: read -r _ _ uid gid _ home shell <<< "$u"
+[ "$uid" -lt 1000 ] && [ "$home" = /nonexistent ] && [ "$shell" = /usr/sbin/nologin ] \
+	|| fail "covmon is not a system user without home and shell: $u"
+[ "$(inroot getent group covmon | cut -d: -f3)" = "$gid" ] || fail "covmon's group is not covmon"
+# (stat in the root: the names are the root's.)
+perm=$(inroot stat -c '%U:%G %a' /etc/covmon)
+[ "$perm" = "root:covmon 750" ] || fail "/etc/covmon is $perm"
+for b in covmon-agent covmon-collector covmon covmon-graph; do
+	v=$(inroot "/usr/bin/$b" --version) || fail "$b --version failed in the root"
+done
+inroot covmon-make-ca --help > /dev/null || fail "covmon-make-ca --help"
+inroot covmon-enroll-agent --help > /dev/null || fail "covmon-enroll-agent --help"
+if ls "$R"/etc/systemd/system/*.wants/covmon-* > /dev/null 2>&1; then fail "a service was enabled on install"; fi
+sysctl_log > "$T/sysctl.log"
+if grep -E " (start|restart) .*covmon" "$T/sysctl.log"; then fail "a service was started on install"; fi
+grep -q "daemon-reload" "$T/sysctl.log" || fail "postinst did not reload systemd: $(cat "$T/sysctl.log")"
+pass "dpkg -i $V1: user covmon (uid $uid, /nonexistent, nologin) by systemd-sysusers, /etc/covmon root:covmon 750, 4 binaries run ($v), units registered, none enabled or started"
+
+# The man pages as installed render without a warning.
+for m in "$R"/usr/share/man/man*/covmon*.gz; do
+	out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null) || fail "man $m failed"
+	[ -z "$out" ] || fail "man $(basename "$m"): $out"
+done
+# The example configs pass --check-config once their files exist (as
+# enroll-agent makes them).
+: > "$R/etc/covmon/ca.pem"
+echo pw > "$R/etc/covmon/agent.secret"
+echo pw > "$R/etc/covmon/collector.secret"
+inroot covmon-agent -c /etc/covmon/agent.conf.example --check-config > "$T/check.log" 2>&1 \
+	|| fail "the installed agent.conf.example is refused: $(tail -1 "$T/check.log")"
+inroot covmon-collector -c /etc/covmon/collector.conf.example --check-config > "$T/check.log" 2>&1 \
+	|| fail "the installed collector.conf.example is refused: $(tail -1 "$T/check.log")"
+inroot systemd-analyze verify --man=no /lib/systemd/system/covmon-collector.service \
+	/lib/systemd/system/covmon-agent.service > "$T/verify.log" 2>&1 || { cat "$T/verify.log"; fail "systemd-analyze verify"; }
+if [ -s "$T/verify.log" ]; then cat "$T/verify.log"; fail "systemd-analyze verify has remarks"; fi
 for s in covmon-agent covmon-collector; do
-	if systemd-analyze security --offline=true "$U/$s.service" > "$T/sec-$s.log" 2>&1; then
+	if inroot systemd-analyze security --offline=true "/lib/systemd/system/$s.service" > "$T/sec-$s.log" 2>&1; then
 		score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\) \([A-Z]*\).*/\1 \2/p' "$T/sec-$s.log")
-		echo "  systemd-analyze security $s: exposure $score"
 		awk -v s="${score%% *}" 'BEGIN { exit !(s <= 2.0) }' || fail "$s exposure $score is above 2.0"
-	else
-		echo "  systemd-analyze security --offline is not available here: $(tail -1 "$T/sec-$s.log")"
+		echo "  systemd-analyze security $s: exposure $score"
 	fi
 done
-pass "units hardened (exposure at most 2.0)"
+mans=("$R"/usr/share/man/man*/covmon*.gz)
+pass "installed: ${#mans[@]} man pages render, the example configs pass --check-config, systemd-analyze verify clean on both units"
+
+# The operator: enables the collector, writes its config, edits an
+# example; the services have written data.
+# (systemctl enable covmon-collector, as the stub cannot do it.)
+mkdir -p "$R/etc/systemd/system/multi-user.target.wants"
+ln -sf /lib/systemd/system/covmon-collector.service "$R/etc/systemd/system/multi-user.target.wants/covmon-collector.service"
+cp "$R/etc/covmon/collector.conf.example" "$R/etc/covmon/collector.conf"
+echo "# edited by the operator" >> "$R/etc/covmon/collector.conf.example"
+mkdir -p "$R/etc/covmon/pki" "$R/var/lib/covmon/rrd" "$R/var/lib/covmon-agent"
+echo key > "$R/etc/covmon/pki/ca.key"
+echo db > "$R/var/lib/covmon/state.db"
+echo spool > "$R/var/lib/covmon-agent/spool"
+sysctl_log > /dev/null
+
+# Upgrade.
+inroot dpkg -i "/debs/$(basename "$COLL_DEB2")" "/debs/$(basename "$AGENT_DEB2")" < /dev/null > "$T/upgrade.log" 2>&1 \
+	|| { cat "$T/upgrade.log"; fail "dpkg -i $V2 (upgrade) failed"; }
+for p in covmon-collector covmon-agent; do
+	[ "$(status $p)" = "ii $V2" ] || fail "$p after upgrade: '$(status $p)'"
+done
+sysctl_log > "$T/sysctl.log"
+grep -q "restart covmon-collector.service" "$T/sysctl.log" || fail "the enabled collector was not restarted on upgrade: $(cat "$T/sysctl.log")"
+if grep -E " (start|restart) .*covmon-agent" "$T/sysctl.log"; then fail "the agent, never enabled, was started on upgrade"; fi
+if grep -E " stop " "$T/sysctl.log"; then fail "a service was stopped before the upgrade (restart after it is enough)"; fi
+grep -q "^# edited by the operator" "$R/etc/covmon/collector.conf.example" || fail "the operator's edit of a conffile was lost on upgrade"
+# -L: the link points into the root, not into this machine.
+WANTS=$R/etc/systemd/system/multi-user.target.wants/covmon-collector.service
+[ -L "$WANTS" ] || fail "the collector is no longer enabled after the upgrade"
+pass "upgrade to $V2: the enabled collector restarted after its files were in place, the agent left alone, the edited conffile and the enablement kept"
+
+# Remove.
+inroot dpkg -r covmon-collector covmon-agent < /dev/null > "$T/remove.log" 2>&1 || { cat "$T/remove.log"; fail "dpkg -r failed"; }
+for p in covmon-collector covmon-agent; do
+	[ "$(status $p)" = "rc $V2" ] || fail "$p after remove: '$(status $p)' (expected rc: config files kept)"
+done
+sysctl_log > "$T/sysctl.log"
+grep -q "stop covmon-collector.service" "$T/sysctl.log" || fail "remove did not stop the collector: $(cat "$T/sysctl.log")"
+for f in /usr/bin/covmon-collector /usr/bin/covmon-agent /lib/systemd/system/covmon-collector.service; do
+	[ ! -e "$R$f" ] || fail "$f is still there after remove"
+done
+for f in /etc/covmon/collector.conf.example /etc/covmon/agent.conf.example /etc/covmon/collector.conf \
+    /etc/covmon/pki/ca.key /var/lib/covmon/state.db /var/lib/covmon-agent/spool; do
+	[ -e "$R$f" ] || fail "$f is gone after remove"
+done
+inroot getent passwd covmon > /dev/null || fail "remove deleted the user covmon"
+pass "remove: the services stopped, programs and units gone; conffiles, the operator's config and CA, /var/lib/covmon and /var/lib/covmon-agent, the user kept"
+
+# Purge.
+inroot dpkg -P covmon-collector covmon-agent < /dev/null > "$T/purge.log" 2>&1 || { cat "$T/purge.log"; fail "dpkg -P failed"; }
+for p in covmon-collector covmon-agent; do
+	case $(status $p) in ""|"pn "*|"un "*) ;; *) fail "$p after purge: '$(status $p)'" ;; esac
+done
+for f in /etc/covmon/collector.conf.example /etc/covmon/agent.conf.example /var/lib/covmon /var/lib/covmon-agent \
+    /usr/lib/sysusers.d/covmon-collector.conf; do
+	[ ! -e "$R$f" ] || fail "$f is still there after purge"
+done
+[ ! -L "$WANTS" ] || fail "purge left the collector enabled ($WANTS)"
+for f in /etc/covmon/collector.conf /etc/covmon/pki/ca.key; do
+	[ -e "$R$f" ] || fail "purge deleted the operator's $f"
+done
+inroot getent passwd covmon > /dev/null || fail "purge deleted the user covmon"
+pass "purge: conffiles, the services' data and the enablement gone; the operator's own files (collector.conf, the CA key) and the user kept"
