@@ -78,13 +78,16 @@ counters_write(FILE *out)
 	fprintf(out, "# HELP covmon_unknown_agents Agents that report but are not in the inventory.\n"
 	    "# TYPE covmon_unknown_agents gauge\n"
 	    "covmon_unknown_agents %ld\n", C(unknown_agents));
-	fprintf(out, "# TYPE covmon_unknown_metrics_total counter\n"
+	fprintf(out, "# HELP covmon_unknown_metrics_total Metrics in samples that this collector does not know (dropped from the sample, the rest stored).\n"
+	    "# TYPE covmon_unknown_metrics_total counter\n"
 	    "covmon_unknown_metrics_total %lu\n", C(unknown_metrics));
 	fprintf(out, "# HELP covmon_queue_full_total Samples not queued because the write queue was full (the agent resends).\n"
 	    "# TYPE covmon_queue_full_total counter\n"
 	    "covmon_queue_full_total %lu\n", C(queue_full));
-	fprintf(out, "# TYPE covmon_queue_depth gauge\ncovmon_queue_depth %ld\n", C(queue_depth));
-	fprintf(out, "# TYPE covmon_rrd_errors_total counter\ncovmon_rrd_errors_total %lu\n",
+	fprintf(out, "# HELP covmon_queue_depth Samples queued for the writer now.\n"
+	    "# TYPE covmon_queue_depth gauge\ncovmon_queue_depth %ld\n", C(queue_depth));
+	fprintf(out, "# HELP covmon_rrd_errors_total RRD creates and updates that failed (the samples are not acked: their agents resend).\n"
+	    "# TYPE covmon_rrd_errors_total counter\ncovmon_rrd_errors_total %lu\n",
 	    C(rrd_errors));
 	fprintf(out, "# HELP covmon_rrd_restored_total RRD headers put back after an update "
 	    "cut short by a crash.\n# TYPE covmon_rrd_restored_total counter\n"
@@ -113,15 +116,19 @@ counters_write(FILE *out)
 	fprintf(out, "# HELP covmon_evaluation_seconds Duration of the last coverage evaluation.\n"
 	    "# TYPE covmon_evaluation_seconds gauge\ncovmon_evaluation_seconds %.6f\n",
 	    (double)C(eval_usec) / 1e6);
-	fprintf(out, "# TYPE covmon_evaluations_total counter\ncovmon_evaluations_total %lu\n",
+	fprintf(out, "# HELP covmon_evaluations_total Coverage evaluations run.\n"
+	    "# TYPE covmon_evaluations_total counter\ncovmon_evaluations_total %lu\n",
 	    C(evaluations));
 	fprintf(out, "# HELP covmon_unknown_agent_samples_total Samples stored from agents not in the inventory.\n"
 	    "# TYPE covmon_unknown_agent_samples_total counter\n"
 	    "covmon_unknown_agent_samples_total %lu\n", C(unknown_agent_samples));
-	fprintf(out, "# TYPE covmon_acks_sent_total counter\ncovmon_acks_sent_total %lu\n",
+	fprintf(out, "# HELP covmon_acks_sent_total Acknowledgements published to agents.\n"
+	    "# TYPE covmon_acks_sent_total counter\ncovmon_acks_sent_total %lu\n",
 	    C(acks_sent));
-	fprintf(out, "# TYPE covmon_mqtt_connects_total counter\ncovmon_mqtt_connects_total %lu\n",
+	fprintf(out, "# HELP covmon_mqtt_connects_total Connections made to the MQTT broker.\n"
+	    "# TYPE covmon_mqtt_connects_total counter\ncovmon_mqtt_connects_total %lu\n",
 	    C(mqtt_connects));
-	fprintf(out, "# TYPE covmon_state_messages_total counter\ncovmon_state_messages_total %lu\n",
+	fprintf(out, "# HELP covmon_state_messages_total Agent state messages (online, offline, Last Will) received.\n"
+	    "# TYPE covmon_state_messages_total counter\ncovmon_state_messages_total %lu\n",
 	    C(state_messages));
 }

@@ -25,6 +25,9 @@ enum reject_extra {
 	REJ_EXTRA_COUNT
 };
 
+/* Room for every enum alert_kind (checked in metrics.c). */
+#define COUNTERS_ALERT_KINDS	16
+
 struct counters {
 	atomic_ulong received;
 	atomic_ulong stored;
@@ -58,6 +61,8 @@ struct counters {
 	atomic_long http_connections;        /* HTTP connections open now */
 	atomic_ulong http_request_timeouts;  /* cut at [http] request_timeout */
 	atomic_ulong http_too_many_args;     /* refused: too many query arguments */
+	/* Alerts firing now by kind (enum alert_kind), set by the evaluator. */
+	atomic_long alerts_firing[COUNTERS_ALERT_KINDS];
 };
 
 extern struct counters counters;

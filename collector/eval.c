@@ -326,6 +326,23 @@ record(struct evaluator *ev, const struct coverage *prev, const struct coverage 
 	}
 }
 
+/* Alerts firing now by kind, for /metrics (covmon_alerts_firing). */
+static void
+count_firing(struct evaluator *ev)
+{
+	const struct alert_engine *e = alerts_engine(ev->alerts);
+	long n[AK__COUNT] = { 0 };
+
+	for (size_t i = 0; i < alert_engine_count(e); i++) {
+		const struct alert *a = alert_engine_at(e, i);
+
+		if (a->state == AS_FIRING)
+			n[a->kind]++;
+	}
+	for (int k = 0; k < AK__COUNT; k++)
+		atomic_store(&counters.alerts_firing[k], n[k]);
+}
+
 /* Each rollup's pace: the pacer's slope of its last 30 days (when read
  * for this inventory) projected from the figure just evaluated. */
 static void
@@ -430,6 +447,7 @@ evaluator_tick(struct evaluator *ev, const struct eval_source *src, double input
 	if (s->cov != NULL) {
 		record(ev, old != NULL ? old->cov : NULL, s->cov, st, db);
 		alerts_evaluate(ev->alerts, s, db, s->cov->at);
+		count_firing(ev);
 		digest_tick(ev->digest, ev->ac ? &ev->ac->ac : &ev->cc->alerts, s,
 		    ev->cc->provinces, ev->cc->nprovinces, db, s->cov->at);
 		publish_summaries(ev, s);

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "counters.h"
 #include "log.h"
+#include "metrics.h"
 #include "national.h"
 #include "notify.h"
 #include "pages.h"
@@ -181,14 +182,22 @@ handle_metrics(struct http *h, struct MHD_Connection *c)
 	if (f == NULL)
 		return MHD_NO;
 	counters_write(f);
-	fprintf(f, "# TYPE covmon_mqtt_connected gauge\ncovmon_mqtt_connected %d\n",
+	fprintf(f, "# HELP covmon_mqtt_connected 1 while connected to the MQTT broker.\n"
+	    "# TYPE covmon_mqtt_connected gauge\ncovmon_mqtt_connected %d\n",
 	    ingest_connected(h->ctx.ingest) ? 1 : 0);
-	fprintf(f, "# TYPE covmon_uptime_seconds gauge\ncovmon_uptime_seconds %.0f\n",
+	fprintf(f, "# HELP covmon_uptime_seconds Seconds since the collector started.\n"
+	    "# TYPE covmon_uptime_seconds gauge\ncovmon_uptime_seconds %.0f\n",
 	    clock_now() - h->ctx.started);
 	if (h->ctx.national != NULL)
 		national_metrics(h->ctx.national, clock_now(), f);
-	else
+	else {
+		struct snapshot *s = h->ctx.snapshots != NULL ?
+		    snapshot_get(h->ctx.snapshots) : NULL;
+
 		notifier_metrics(f);
+		metrics_coverage(f, s);
+		snapshot_put(s);
+	}
 	fclose(f);
 	return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", buf, len);
 }
@@ -543,8 +552,9 @@ handle_graph(struct http *h, struct MHD_Connection *c, const char *url)
 {
 	struct pages_out out;
 	struct snapshot *s = current(h);
-	int rc = pages_graph(h->graphs, s, h->ctx.cc->data_dir,
-	    h->ctx.cc->coverage.yellow_margin_pct, url, query_arg(c, "range"), &out);
+	int rc = pages_graph_query(h->graphs, s, h->ctx.cc->data_dir,
+	    h->ctx.cc->coverage.yellow_margin_pct, url, query_arg, c,
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"), &out);
 
 	snapshot_put(s);
 	if (rc == -1)

@@ -738,9 +738,11 @@ national_metrics(struct national *n, double now, FILE *out)
 	fprintf(out, "# HELP covmon_national_summaries_received_total Messages on province "
 	    "summary topics.\n# TYPE covmon_national_summaries_received_total counter\n"
 	    "covmon_national_summaries_received_total %lu\n", n->received);
-	fprintf(out, "# TYPE covmon_national_summaries_accepted_total counter\n"
+	fprintf(out, "# HELP covmon_national_summaries_accepted_total Province summaries accepted.\n"
+	    "# TYPE covmon_national_summaries_accepted_total counter\n"
 	    "covmon_national_summaries_accepted_total %lu\n", n->accepted);
-	fprintf(out, "# TYPE covmon_national_summaries_cleared_total counter\n"
+	fprintf(out, "# HELP covmon_national_summaries_cleared_total Province summaries cleared (an empty retained message).\n"
+	    "# TYPE covmon_national_summaries_cleared_total counter\n"
 	    "covmon_national_summaries_cleared_total %lu\n", n->cleared);
 	fprintf(out, "# HELP covmon_national_summaries_rejected_total Summaries refused, by "
 	    "reason (the province's last good one is kept).\n"
@@ -748,7 +750,8 @@ national_metrics(struct national *n, double now, FILE *out)
 	for (int e = 1; e < NAT_E__COUNT; e++)
 		fprintf(out, "covmon_national_summaries_rejected_total{reason=\"%s\"} %lu\n",
 		    reasons[e], n->rejected[e]);
-	fprintf(out, "# TYPE covmon_national_provinces gauge\ncovmon_national_provinces %zu\n",
+	fprintf(out, "# HELP covmon_national_provinces Provinces with a summary.\n"
+	    "# TYPE covmon_national_provinces gauge\ncovmon_national_provinces %zu\n",
 	    n->n);
 	fprintf(out, "# HELP covmon_national_provinces_stale Provinces whose summary is older "
 	    "than stale_after.\n# TYPE covmon_national_provinces_stale gauge\n"

@@ -231,10 +231,13 @@ notifier_stop(struct notifier *nt)
 void
 notifier_metrics(FILE *out)
 {
-	fprintf(out, "# TYPE covmon_notifications_sent_total counter\n"
+	fprintf(out, "# HELP covmon_notifications_sent_total Notifications delivered.\n"
+	    "# TYPE covmon_notifications_sent_total counter\n"
 	    "covmon_notifications_sent_total %lu\n"
+	    "# HELP covmon_notifications_failed_total Notification attempts that failed (retried with backoff).\n"
 	    "# TYPE covmon_notifications_failed_total counter\n"
 	    "covmon_notifications_failed_total %lu\n"
+	    "# HELP covmon_notifications_queued Notifications waiting in the state DB now.\n"
 	    "# TYPE covmon_notifications_queued gauge\n"
 	    "covmon_notifications_queued %ld\n",
 	    atomic_load(&sent_total), atomic_load(&failed_total), atomic_load(&queued_now));

@@ -164,6 +164,12 @@ extern const char pages_css[];
  */
 int pages_graph(struct graph_cache *gc, const struct snapshot *s, const char *data_dir,
     double yellow_margin_pct, const char *url, const char *range, struct pages_out *out);
+/* The same with every query key: range, lang (else accept_language, by the
+ * rule of pages_lang) and width (240..1600, the height following; not a
+ * number: 400). */
+int pages_graph_query(struct graph_cache *gc, const struct snapshot *s, const char *data_dir,
+    double yellow_margin_pct, const char *url, api_query_fn query, void *qarg,
+    const char *accept_language, struct pages_out *out);
 
 /* --- the state DB as a pages_source (pages_db.c) --- */
 

@@ -110,7 +110,10 @@ const char pages_css[] =
 ".m-stale{background:var(--orange)}tr.stale td{color:var(--muted)}\n"
 /* Values older than the coverage window: greyed, their time below. */
 "td.old,table.values td.old{color:var(--muted);font-weight:400}"
-".asof{display:block;font-size:.78em;color:var(--muted);white-space:nowrap}\n"
+".asof{display:block;font-size:.78em;color:var(--muted);white-space:normal}\n"
+/* An old figure wraps its "as of" under the value: eight columns of them
+ * (every hamlet of a commune whose fleet fell silent) still fit. */
+"td.old{white-space:normal;min-width:5.5em}\n"
 /* Severity: a word in a badge and a bar down the row's left edge; the
  * warning's yellow takes dark text to stay readable. */
 ".badge.sev-critical{background:var(--red)}"
@@ -148,6 +151,7 @@ const char pages_css[] =
 "table.stack tr.sev-critical{box-shadow:inset 4px 0 var(--red)}"
 "table.stack tr.sev-warning{box-shadow:inset 4px 0 var(--yellow)}"
 "table.stack tr.sev-info{box-shadow:inset 4px 0 #4f6d8a}"
-"table.values td{white-space:normal}"
+"table.values{width:100%;table-layout:fixed}"
+"table.values td,table.values th{white-space:normal;overflow-wrap:anywhere}"
 "header form.search{margin:0}"
 "}\n";

@@ -77,19 +77,6 @@ have_data(const struct graph_req *req)
 	}
 }
 
-/*
- * pages_graph with every query key: range, lang (else the Accept-Language
- * rule of the pages, pages_lang()) and width (240-1600, the height
- * following; anything but digits is a 400).
- *
- * Declared here until collector/pages.h, being split, takes it beside
- * pages_graph; http.c's handle_graph then calls it with query_arg, the
- * connection and its Accept-Language header.
- */
-int pages_graph_query(struct graph_cache *gc, const struct snapshot *s, const char *data_dir,
-    double yellow_margin_pct, const char *url, api_query_fn query, void *qarg,
-    const char *accept_language, struct pages_out *out);
-
 /* pages_graph's one query key. */
 static const char *
 range_only(void *qarg, const char *key)

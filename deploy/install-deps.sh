@@ -12,7 +12,8 @@ libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev libinih-dev
 mosquitto mosquitto-clients rrdtool rrdcached snmpd snmp sqlite3
 iproute2 nftables procps python3 curl openssl clang
 python3-aiosmtpd faketime nginx gammu-smsd
-tshark mandoc shellcheck lintian debhelper dpkg-dev fakeroot"
+tshark mandoc shellcheck lintian debhelper dpkg-dev fakeroot
+prometheus"
 case ${1:-} in
 --bench) PKGS="$PKGS collectd-core tcpdump wrk" ;;
 "") ;;
@@ -47,7 +48,7 @@ $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends $missing
 # Debian starts daemons on install; covmon's tests start their own on
 # ports they pick, so the system-wide ones are stopped to keep ports free.
-for svc in mosquitto rrdcached snmpd collectd nginx gammu-smsd; do
+for svc in mosquitto rrdcached snmpd collectd nginx gammu-smsd prometheus; do
 	if command -v systemctl >/dev/null 2>&1; then
 		$SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 	fi

@@ -71,7 +71,7 @@ pass "fleet running; a commune cut off"
 wait_storing 20 bash -c "curl -sf '$BASE/api/v1/alerts?state=firing' | grep -q '\"kind\":\"hamlet_down\"'" \
     || fail "no hamlet_down alert firing after the cut"
 curl -sf "$BASE/" > "$T/page.html"
-grep -q '<table class="alerts">' "$T/page.html" || fail "overview: no firing alerts table"
+grep -q '<table class="alerts stack">' "$T/page.html" || fail "overview: no firing alerts table"
 grep -q 'data-label="Kind">hamlet down</td>' "$T/page.html" || fail "overview: no hamlet down"
 curl -sf "$BASE/alerts" > "$T/page.html"
 grep -q 'data-label="Kind">hamlet down</td>' "$T/page.html" || fail "/alerts: no hamlet down"
@@ -79,7 +79,7 @@ grep -q 'None firing' "$T/page.html" && fail "/alerts says none firing"
 cut=$(curl -sf "$BASE/api/v1/hamlets?state=unreachable" | python3 -c \
     'import json,sys; h=json.load(sys.stdin)["hamlets"]; print(h[0]["id"] if h else "")')
 if [ -n "$cut" ]; then
-	curl -sf "$BASE/hamlet/$cut" | grep -q '<span class="badge st-down">firing</span>' \
+	grep -q '<span class="badge st-down">firing</span>' <(curl -sf "$BASE/hamlet/$cut") \
 	    || fail "/hamlet/$cut: its uplink's alert not listed"
 fi
 pass "firing alerts on /, /alerts and the site page${cut:+ of $cut}"
@@ -191,7 +191,7 @@ grep -q '<table class="values stale">' "$T/page.html" || fail "/hamlet/$down: va
 grep -q '<tr><th>Loss</th><td class="num old">[^<]*</td><td class="old"><small class="asof">as of ' \
     "$T/page.html" || fail "/hamlet/$down: loss without 'as of'"
 grep -q 'class="v-ok"' "$T/page.html" && fail "/hamlet/$down: an old value judged ok"
-curl -sf "$BASE/hamlet/$down?lang=vi" | grep -q '<small class="asof">lúc ' \
+grep -q '<small class="asof">lúc ' <(curl -sf "$BASE/hamlet/$down?lang=vi") \
     || fail "/hamlet/$down?lang=vi: no 'lúc'"
 curl -sf "$BASE/commune/muong-khuong" > "$T/page.html"
 python3 - "$T/page.html" "$down" <<'PY' || fail "/commune/muong-khuong: old figures"
@@ -307,7 +307,8 @@ CHECK = r"""(async () => {
     const ox = getComputedStyle(e).overflowX;
     if (!["INPUT", "TEXTAREA", "SELECT", "BUTTON"].includes(e.tagName) && ox !== "visible" &&
         e.scrollWidth > e.clientWidth + 1)
-      cut.push(name(e) + " shows " + e.clientWidth + " of " + e.scrollWidth);
+      cut.push(name(e) + (e.firstElementChild ? " > " + name(e.firstElementChild) : "") +
+        " shows " + e.clientWidth + " of " + e.scrollWidth);
   }
   return { vw: vw, sw: document.documentElement.scrollWidth, out: out.slice(0, 8),
     cut: cut.slice(0, 8), imgs: imgs.length,

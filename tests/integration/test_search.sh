@@ -67,7 +67,7 @@ check_api "chai suoi" word
 pass "/api/v1/search finds bx-suoi-chai first for suoi chai, Suối Chải, capitals, NFD, any order"
 
 # A form's '+' is a space.
-curl -sf "$BASE/api/v1/search?q=suoi+chai&type=hamlet" | grep -q '"results":\[{"type":"hamlet","id":"bx-suoi-chai"' \
+grep -q '"results":\[{"type":"hamlet","id":"bx-suoi-chai"' <(curl -sf "$BASE/api/v1/search?q=suoi+chai&type=hamlet") \
     || fail "q=suoi+chai&type=hamlet: $(curl -s "$BASE/api/v1/search?q=suoi+chai&type=hamlet")"
 # Every place kind, each with its page.
 for q in "bat xat:commune:bat-xat:/commune/bat-xat" "lao cai:province:lao-cai:/province/lao-cai" \
@@ -119,11 +119,11 @@ curl -sf -G "$BASE/search" --data-urlencode 'q=suoi xa' >> "$T/xss.html" || fail
 grep -q '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Suối Xa' "$T/xss.html" \
     || fail "the HTML-named hamlet is not shown escaped"
 ! grep -q '<script\|<b>Bản' "$T/xss.html" || fail "an inventory string or the query went out unescaped"
-curl -sf "$BASE/search" | grep -q 'name="q"' || fail "/search without a query has no form"
+grep -q 'name="q"' <(curl -sf "$BASE/search") || fail "/search without a query has no form"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/search?q=$long")
 [ "$code" = 400 ] || fail "/search with a query too long: HTTP $code"
 # The search box of every page submits here.
-curl -sf "$BASE/" | grep -q '<form[^>]*action="/search"' || fail "no search box in the overview's header"
+grep -q '<form[^>]*action="/search"' <(curl -sf "$BASE/") || fail "no search box in the overview's header"
 pass "/search?q=suoi+chai links /hamlet/bx-suoi-chai, in EN and VI, escaped"
 
 # ---- The CLI: a name where an id was expected.
