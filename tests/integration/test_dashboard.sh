@@ -29,7 +29,7 @@ mkdir -p "$SHOTS"
 rm -f "$SHOTS"/*.png
 
 # The test inventory, and a hamlet whose name and village are HTML.
-XSS_NAME='<script>alert("x")</script> & <b>Bản</b>'
+# (its name: <script>alert("x")</script> & <b>Bản</b>, checked as text below)
 cp "$COVMON_SRC/tests/data/inventory.csv" "$T/inventory.csv"
 printf '%s\n' 'bx-xss,"<script>alert(""x"")</script> & <b>Bản</b>","<img src=x onerror=alert(1)>",bat-xat,Bát Xát,lao-cai,Lào Cai,22.54,103.90,lc-batxat-xss-01,bx-suoi-chai,2025-01-01,12' \
     >> "$T/inventory.csv"
@@ -167,11 +167,11 @@ for p in "${pages[@]}"; do
 	code=$(curl -s -o "$T/page.html" -w '%{http_code}' "$BASE$p")
 	[ "$code" = 200 ] || fail "$p: HTTP $code"
 	grep -q '<script' "$T/page.html" && fail "$p: a <script> element in the page"
-	for img in $(grep -o 'src\(set\)\?="/graph/[^"]*"' "$T/page.html" | sed 's/^src\(set\)\?="//; s/"$//; s/&amp;/\&/g'); do
+	while IFS= read -r img; do
 		code=$(curl -s -o "$T/img" -w '%{http_code} %{content_type}' "$BASE$img")
 		[ "$code" = "200 image/png" ] || fail "$p: image $img: $code"
 		nimg=$((nimg + 1))
-	done
+	done < <(grep -o 'src\(set\)\?="/graph/[^"]*"' "$T/page.html" | sed 's/^src\(set\)\?="//; s/"$//; s/&amp;/\&/g')
 done
 curl -s -o /dev/null -w '%{http_code}' "$BASE/static/covmon.css" | grep -q 200 || fail "css"
 curl -s "$BASE/hamlet/bx-suoi-chai" > "$T/page.html"
@@ -383,9 +383,10 @@ for entry in "${PAGES[@]}"; do
 		done
 	done
 done
-T="$T" timeout 400 python3 "$T/cdp.py" "$CHROME" "$BASE" "$SHOTS" "${CHROME_FLAGS[*]}" "${jobs[@]}" \
+export T
+timeout 400 python3 "$T/cdp.py" "$CHROME" "$BASE" "$SHOTS" "${CHROME_FLAGS[*]}" "${jobs[@]}" \
     || fail "the browser pass (above)"
-[ "$(ls "$SHOTS"/*.png | wc -l)" -eq "${#jobs[@]}" ] || fail "not every page has its screenshot"
+[ "$(find "$SHOTS" -maxdepth 1 -name '*.png' | wc -l)" -eq "${#jobs[@]}" ] || fail "not every page has its screenshot"
 pass "${#jobs[@]} page loads (${#PAGES[@]} pages, EN and VI, 1280 and 360 px): nothing wider than the window, nothing cut off, every image loaded; screenshots in $SHOTS"
 
 # What the browser made of the HTML name: text in the heading, no element.
