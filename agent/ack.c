@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the agent makes of a collector's ack: only an ack of its own spool,
  * within the seqs it has given, may move it forward. Anything else (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * covmon-agent: the configuration and the parts of the daemon. The agent
  * measures a village site's link every interval, keeps each sample in its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The agent's configuration (DESIGN.md section 4): read, validated whole. */
 #include "agent.h"
 #include "conf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * covmon-agent: measures a village site's link every interval and reports
  * it to the collector over MQTT, keeping every sample on disk until the

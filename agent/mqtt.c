@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The agent's publisher: drains the spool to the broker, oldest first, with
  * a bounded window of samples in flight, and forgets a sample only when the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The pcap probe's analyser (see pcap_analyze.h for what it measures).
  * Every header is checked against the captured length before it is read:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The pcap probe's analyser: fed one captured packet at a time, it keeps
  * this interval's traffic per direction, the distinct client MACs, TCP

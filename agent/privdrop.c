@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Drops root for good once the privileged sockets are open. */
 #include "privdrop.h"
 

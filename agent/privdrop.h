@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Dropping root after the raw and capture sockets are open. */
 #ifndef COVMON_PRIVDROP_H
 #define COVMON_PRIVDROP_H

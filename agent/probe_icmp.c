@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ICMP echo probe. Each interval sends `count` echoes to every target,
  * spread evenly and staggered between targets, and matches the replies (and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ICMP echo probe: `count` echoes per target per interval, spread over the
  * interval and staggered between targets, replies matched by identifier and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The pcap probe: opens the capture as root, then lives in the agent's
  * poll loop. Immediate mode and a non-blocking handle, because libpcap

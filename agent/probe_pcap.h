@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Passive capture probe: a libpcap handle on the access side (br-lan) in
  * immediate, non-blocking mode, read from the agent's loop in bounded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * SNMP probe: one net-snmp single session per device, driven by the agent's
  * poll loop (its socket watched, its retransmission timeout as a loop

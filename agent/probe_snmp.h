@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * SNMP probe: once per interval, GETs to one device (the radio or router of
  * the site) for IF-MIB counters of one interface, radio values and power

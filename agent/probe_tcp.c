@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * TCP connect probe: one non-blocking connect per target and interval, timed
  * on the monotonic clock from connect(2) to the socket becoming writable.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * TCP connect probe: the time to complete a handshake to each host:port
  * target, with a non-blocking connect in the agent's loop.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The technician's report of `covmon-agent --once`: every value with its
  * unit and a verdict against the collector's default thresholds, short

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Statistics of one interval's round-trip times. Percentiles interpolate
  * linearly between the closest ranks (rank = p * (n - 1) over the sorted

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Statistics of one interval's round-trip times: min, avg, max, median,
  * 90th percentile and RFC 3550-style jitter (mean absolute difference of
  * consecutive RTTs, in the order they were sent). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Counter deltas, restart detection, rates and value conversion for the
  * SNMP probe. No net-snmp calls: values arrive as (type, bytes, length).

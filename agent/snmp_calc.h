@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Arithmetic of the SNMP probe, kept apart from net-snmp's sessions so that
  * it can be tested and fuzzed alone: counter deltas across wraps and device

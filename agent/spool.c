@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The agent's spool: samples wait in one append-only file until the
  * collector's ack covers their seq. Each record carries a CRC so that a torn

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The agent's spool: an append-only file of samples on disk, each record
  * with its seq and a CRC, fsynced per sample. A sample leaves the spool

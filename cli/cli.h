@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * covmon, the command line over the collector's HTTP API (DESIGN.md
  * section 9): what the commands share, the HTTP client and the tables.

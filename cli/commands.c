@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The commands of DESIGN.md section 9: each reads its options, asks the
  * API and prints a table, or the API's JSON as it came with --json. */
 #include "cli.h"

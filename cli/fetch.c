@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Requests to the collector's API over libcurl (GET, and the write
  * actions with the bearer token), with messages that name the URL when the
  * collector cannot be reached or says no. */

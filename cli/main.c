@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * covmon: the command line for technicians and provincial IT over the
  * collector's HTTP API (DESIGN.md section 9), and the check of inventory

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Aligned tables for the terminal. Widths count what the screen shows, not
  * bytes: "Suối Chải" is 9 columns in 12 bytes. */
 #include "cli.h"

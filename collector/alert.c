@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The alert engine (DESIGN.md section 7): each evaluation's true conditions
  * become alerts that go pending -> firing -> resolved, with `for` and

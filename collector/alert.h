@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Alerts (DESIGN.md section 7): the engine that turns each evaluation's
  * conditions into alerts (pending -> firing -> resolved), routes them,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The alert tables of the state DB: what the engine keeps (alerts), what
  * people ask (acks, silences, through the API) and what is owed to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The alert tables of the state DB (schema in state_db.c): alerts and
  * their history, acks, silences, and the queue of notifications. Each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The conditions of every alert kind, read from one evaluation, and the
  * engine's output written to the state DB in one transaction per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * From an evaluation to the alert engine, on the writer thread: the
  * conditions of every alert kind read from a snapshot (hamlets cut behind

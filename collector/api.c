@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The JSON API (DESIGN.md section 8): provinces and communes against their
  * targets, hamlets with their state and last values, agents the inventory

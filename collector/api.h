@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The JSON API of DESIGN.md section 8, rendered from a snapshot apart from
  * HTTP: http.c hands over the path and a way to read the query string, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The alerts part of the API (DESIGN.md section 8): /api/v1/alerts (open
  * alerts, ?state=…, ?all=1 for the history), /api/v1/silences, and the

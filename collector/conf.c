@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The collector's configuration (DESIGN.md section 5): read, validated whole. */
 #include "collector.h"
 #include "conf.h"

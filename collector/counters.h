@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The collector's own counters, served on /metrics in Prometheus text
  * format. Counters are atomics: the MQTT thread and the writer threads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Coverage evaluation (DESIGN.md section 6): the state of every hamlet from
  * what is known of its agent and of its uplinks, and the rollups of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Coverage evaluation (DESIGN.md section 6): every hamlet is, at each
  * evaluation, exactly one of covered, degraded, down, unreachable or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The rollout digest: [digest] read and checked, one province's day read
  * from the alerts table and the current evaluation, its text in English or

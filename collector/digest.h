@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The rollout digest (DESIGN.md section 7, [digest]): once a day, one
  * message per province for the people who manage the rollout — the

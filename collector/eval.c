@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The evaluation cycle, run on the writer thread (which owns what is known
  * of each agent): every eval_interval, evaluate every hamlet of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The collector's HTTP server (libmicrohttpd, its own threads): /metrics in
  * Prometheus text format, the JSON API (api.c, api_alerts.c), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The collector's MQTT side: a persistent session (clean session off, QoS 1)
  * on libmosquitto's own network thread. Callbacks only decode, validate and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Loads inventory.csv and targets.csv into the read-only model of
  * inventory.h. Every id, reference, uplink and target is checked here so

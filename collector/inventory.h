@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The inventory: every hamlet with its commune, province, agent and uplink
  * (inventory.csv), and the rollout targets of communes and provinces

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * covmon-collector: receives the agents' samples over MQTT, stores them in
  * RRD files exactly once, keeps each agent's state, and serves /metrics and

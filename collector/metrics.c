@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The coverage on /metrics (DESIGN.md section 8), beside the collector's
  * own counters (counters.c): covered and target ratios per province and

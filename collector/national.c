@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The national view: the province collectors' retained summaries, decoded
  * and checked as any input from the network, kept one per province (the

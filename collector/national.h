@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The national view (DESIGN.md section 10, [collector] national = yes): a
  * collector without an inventory of its own that reads the retained

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The notifier thread: every notification waits in the state DB's
  * notify_queue until its notifier took it. Per notifier, the oldest

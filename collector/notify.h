@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The notifier thread: takes queued notifications from the state DB (its
  * own connection), delivers each through its notifier, and retries with

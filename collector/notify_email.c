@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The email notifier: SMTP through libcurl (smtp:// with STARTTLS required
  * when `tls = yes`, or smtps://), a short plain-text message that reads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The exec notifier: runs `command` (split into words here, no shell; for
  * redirections and pipes write `sh -c '…'`) with the alert in its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The webhook notifier: an HTTP POST with libcurl, TLS peers verified
  * (libcurl's default, kept), no redirects followed; a 2xx answer is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The order of one agent's samples: spools, duplicates, holds and gaps
  * (order.h). Pure logic, no I/O.

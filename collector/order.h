@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The order of one agent's samples (DESIGN.md section 3), as pure logic:
  * which of the agent's spools a sample belongs to, whether it is a

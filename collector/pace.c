@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The pacer thread (see pace.h): reads the rollup files' covered_pct
  * series and keeps their slopes for the evaluator.

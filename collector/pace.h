@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The pace to the targets (DESIGN.md section 6: on_track, projected_date):
  * a thread of its own reads the last 30 days of every rollup file's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The dashboard's HTML pages (DESIGN.md section 8), rendered from one
  * immutable snapshot: the overview, a province with its map, a commune, a

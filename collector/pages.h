@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The dashboard (DESIGN.md section 8): server-rendered HTML pages of one
  * snapshot — the overview, a province with its map, a commune, a hamlet's

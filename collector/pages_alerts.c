@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Alerts on the pages: the alert tables read from the state DB, the firing
  * list of the overview, and /alerts with the silences and the rollout.

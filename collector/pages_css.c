@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The dashboard's one stylesheet, served at PAGES_CSS_PATH. Small, no web
  * fonts, no images: a phone on a slow mountain link loads it once.

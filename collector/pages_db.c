@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the dashboard reads from the state DB (data_dir/state.db): the
  * hamlets with the most downtime this week, one hamlet's recent states,

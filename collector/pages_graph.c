@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * /graph/<template>/<id>.png|.svg?range=R&lang=vi|en&width=N: the graph
  * templates of graphs/ for a hamlet (site templates) or a commune or

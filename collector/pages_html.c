@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The pieces every page is made of (pg_*): writing and escaping, links,
  * figures, dates and durations, the page frame (head with the search box,

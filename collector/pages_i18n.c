@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The pages' words in English and Vietnamese: the message table and the
  * names of states, alert kinds and severities.

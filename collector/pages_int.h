@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the pages_*.c files share and nothing else sees: one rendering
  * (struct page), the message ids, and the helpers every page is made of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The overview (/), the national view, and a province (/province/<id>):
  * communes worst first and the map of its hamlets.

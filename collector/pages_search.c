@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The search page, /search?q= (DESIGN.md section 8; the box in every
  * page's header submits to it): the form filled with the query, then the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A commune (/commune/<id>: its hamlets) and a hamlet's site page
  * (/hamlet/<id>: current values, graphs, uplink chain, history, alerts).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The bounded queue from the MQTT thread to the writer: a ring of items
  * under one mutex, two condition variables. Bounded so a slow disk turns

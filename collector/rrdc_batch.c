@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A client of rrdcached's BATCH command (see rrdc_batch.h). The protocol,
  * rrdcached(1): a command per line, fields split at spaces, a backslash

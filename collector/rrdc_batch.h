@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rrdcached's BATCH command (rrdcached(1), "BATCH"): many UPDATE lines in
  * one exchange, answered by one error count and a line per failed command.

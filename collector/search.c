@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Search over the inventory: every name and id folded once into an index
  * (words of lowercase ASCII joined by single spaces), then each query

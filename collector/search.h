@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Search (DESIGN.md section 8): hamlets, villages, communes, provinces and
  * agents by name or id, with case and Vietnamese diacritics folded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reference-counted snapshots and inventories, swapped under one lock. */
 #include "snapshot.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the HTTP threads read: the latest evaluation with the inventory it
  * was made of and the agents' last values. A snapshot is immutable and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The collector's state in SQLite: one row per agent, and the write-ahead
  * log of acked samples that rrdcached may not have written yet. WAL

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The collector's state in SQLite (data_dir/state.db, WAL mode): per agent
  * the last stored seq and time, last values and online state; and, with

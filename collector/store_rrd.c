@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * RRD storage: one file per (province, agent, probe group) under
  * data_dir/rrd, written with librrd's thread-safe calls or through

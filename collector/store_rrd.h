@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * RRD storage (DESIGN.md section 5): data_dir/rrd/<province>/<agent>/<group>.rrd,
  * one file per probe group, created on the first sample that has a metric

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The writer thread: takes batches from the queue, stores each agent's
  * samples exactly once and in seq order (holding back past a gap), commits

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Capped exponential backoff with jitter: a fleet that lost its broker at
  * the same moment must not come back at the same moment.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Capped exponential backoff with full jitter, for reconnects and retries. */
 #ifndef COVMON_BACKOFF_H
 #define COVMON_BACKOFF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Wall and monotonic clocks, with a settable clock for tests. */
 #include "clock.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Time for covmon: wall clock (Unix seconds, for samples and RRD) and a
  * monotonic clock (for intervals and timeouts). Tests can freeze both.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* INI configuration over inih, with typed getters that name file:line. */
 #include "conf.h"
 

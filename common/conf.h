@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * INI configuration shared by every covmon binary, read with inih. The
  * whole file is loaded first; each daemon then reads its keys with typed

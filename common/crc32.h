@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * CRC-32 (IEEE 802.3, the polynomial of zlib and of gzip) over a buffer:
  * the check of the agent's spool records and of the collector's RRD undo

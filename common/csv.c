@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* RFC 4180 CSV row iterator with UTF-8 validation and per-field positions
  * (see csv.h for what is accepted and how positions are counted). */
 #include "csv.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * RFC 4180 CSV reader for the files operators edit by hand or export from a
  * spreadsheet (inventory.csv, targets.csv): a row iterator that validates

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * An error message into a caller's buffer: err may be NULL or errlen 0
  * (nothing written), and a message longer than errlen is cut, which is

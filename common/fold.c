@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Search folding: UTF-8 in, lowercase ASCII-folded UTF-8 out. One table
  * per block of precomposed Latin letters gives each code point its ASCII

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Folding for search (DESIGN.md section 8): UTF-8 text to lowercase ASCII
  * where a Latin letter has an ASCII base, so that "suoi chai", "SUỐI CHẢI"

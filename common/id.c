@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Identifier validation: the one gate between network input and paths. */
 #include "id.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Identifiers (DESIGN.md section 2): agent, hamlet, commune and province ids
  * are 1-64 characters of [a-z0-9._-] starting with [a-z0-9]. Only ids that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Logging: stderr with a timestamp in the foreground, syslog as a daemon.
  * A lock keeps lines from different threads whole.

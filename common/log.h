@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Logging for every covmon binary: to stderr in the foreground, to syslog as
  * a daemon, with a rate limiter for messages that can repeat per sample.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A small poll(2) loop. Timers are kept in an unsorted array: an agent has
  * at most a few hundred (one per echo in flight) and the scan is cheaper

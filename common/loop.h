@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The poll loop of a covmon daemon: file descriptors with callbacks, and
  * one-shot timers on the monotonic clock. Single-threaded; other threads

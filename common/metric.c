@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The table of protocol v1 metrics and their RRD groups. */
 #include "metric.h"
 

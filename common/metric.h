@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The metrics of wire protocol v1 (DESIGN.md section 3) and the RRD file
  * (probe group) each one is stored in (section 5). One table, used by the

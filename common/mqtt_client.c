@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * One MQTT client configuration for every covmon binary that talks to the
  * broker: [mqtt] parsed and checked here, so that a client certificate

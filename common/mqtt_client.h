@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The [mqtt] section and the libmosquitto client set-up that the agent, the
  * collector and the national view share: one parser, one set of rules for

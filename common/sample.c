@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Wire protocol v1 (DESIGN.md section 3): sample, ack and state messages.
  * Decoding is two passes: a strict scanner of our own (RFC 8259 grammar,

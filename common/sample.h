@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Wire protocol v1 (DESIGN.md section 3): the sample, the ack and the state
  * message, encoded and decoded with json-c. The decoders are the first thing

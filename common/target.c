@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The rollout target rule: colour against target and deadline, and the
  * projection of a coverage series (see target.h).

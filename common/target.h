@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The rollout target rule (DESIGN.md section 6), the one implementation
  * every program uses: the colour of a commune or province against its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* MQTT topics of protocol v1, built and parsed with validated ids only. */
 #include "topic.h"
 

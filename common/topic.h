@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * MQTT topics of protocol v1: <prefix>/<province_id>/<agent_id>/<leaf> for
  * an agent's sample, state and ack; <prefix>/<province_id>/<leaf> for the

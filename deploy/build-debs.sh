@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds covmon's Debian packages, covmon-collector and covmon-agent (and
 # their -dbgsym packages), the Debian way: a copy of the tree with
 # deploy/debian/ at its top as debian/, dpkg-buildpackage -b -us -uc on it,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs every build and test dependency of covmon from Debian's packages.
 # Idempotent: when everything is present it does nothing (no apt-get update).
 #   deploy/install-deps.sh           build and tests (tests/run.sh)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Cache of rendered graphs: a short-lived, bounded list searched linearly
  * (a few hundred entries at most: a dashboard shows tens of graphs at a

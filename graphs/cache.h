@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A small cache of rendered graphs, so that a busy dashboard (every browser
  * on the site page asking for the same PNGs) does not render one graph many

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * covmon-graph: renders one graph template from the RRD files to PNG or SVG
  * (render), or a static HTML report with every province, commune and

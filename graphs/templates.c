@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Graph templates: the rrd_graph_v argument vectors for the site graphs
  * (latency, throughput, radio, clients) and the coverage graph, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Graph templates over the RRD layout (DESIGN.md sections 5 and 8): each
  * template turns a request (which files, which range, which names) into the

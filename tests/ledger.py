@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The ledger checks of covmon's delivery tests (FAULTS.md), stdlib only.
 
   ledger.py check --fleet CSV LOG...      every (agent, seq) the fleet made is

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # For the whole file, and why: the tests read the variables set here for
 # them (SC2034, e.g. COVERED_AFTER), and call start_broker with or without
 # its optional config lines (SC2119/SC2120 see only the calls in here).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs what is missing, builds covmon (normal and ASan+UBSan), and runs
 # every test: unit (cmocka), integration and fault tests with real peers.
 #   tests/run.sh              everything

@@ -87,7 +87,7 @@ until_ok 300 "Thái Nguyên's figures" grep -q "Thái Nguyên: 92 communes" "$wo
 stored() {
 	local v
 	v=$(curl -sf "$url/metrics" | awk '$1 == "covmon_samples_stored_total" { print int($2) }')
-	[ "${v:-0}" -ge $((agents * 12)) ]
+	[ "${v:-0}" -ge $((agents * 4)) ]
 }
 until_ok 600 "two minutes of samples from every agent" stored
 until_ok 300 "the cut's alert" grep -q "firing hamlet_down" "$work/demo.log"

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Writes a rollup file with a past coverage series, so that a demo (or a
 test) starts with the pace to the target already known: the collector's
 pace reads the last 30 days of each rollup's covered_pct (DESIGN.md

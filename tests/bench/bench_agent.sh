@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Agent footprint: resident memory and CPU per interval of covmon-agent with
 # ICMP (3 targets x 20 echoes) and TCP probes, publishing to a real broker
 # and acked by a real collector, over an hour-equivalent of intervals (60),

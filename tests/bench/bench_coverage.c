@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * How long one coverage evaluation of a whole country takes, and how much
  * memory the collector holds for it: the inventory loaded and two

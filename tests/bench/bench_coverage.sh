@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Coverage evaluation at country scale: time per evaluation cycle (median)
 # and resident memory with the inventory and two snapshots alive, on a
 # generated inventory (100,000 hamlets in 10,000 communes by default). Not

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The collector's HTTP side on loopback: requests per second (wrk, 10 s a
 # run, 3 runs, median, with wrk's p99 latency) on /api/v1/provinces, on a
 # cached graph and on the overview page; and the time to render each graph

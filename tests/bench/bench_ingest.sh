@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sustained and peak ingest of covmon-collector through a real local
 # mosquitto, driven by covmon-fleetsim, beside raw librrd on the same files
 # and collectd (mqtt + rrdtool plugins) on the same values. A benchmark, not

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # How fast the pcap analyser goes through a capture file, next to tcpdump
 # merely copying the same file (tcpdump -r FILE -w /dev/null): a file of
 # N packets (default 2,000,000), 3 runs each, medians and their ratio.

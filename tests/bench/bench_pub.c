@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Publishers for tests/bench/bench_ingest.sh (not built by CMake; the script
  * compiles it with cc against the build tree and fleetsim's model.c):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The load series of DESIGN.md section 10: for each fleet size, the
 # existing benchmarks one after the other, and one table at the end.
 # A benchmark, not a test: not run by ctest. How to run it and what the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * How many direct RRD updates per second the store sustains: N agents'
  * icmp.rrd (every metric present), R rounds of one sample each. Not a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Runs the pcap probe's offline mode over a capture file and prints the
  * metrics, the analyser's counters and the time it took. Used by

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Writes capture files for the pcap probe's benchmark and its comparison
 with tshark, with the standard library only (no scapy on the devices that
 run these).

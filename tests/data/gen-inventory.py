@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Writes a large synthetic inventory.csv and targets.csv for scale tests
 (DESIGN.md sections 5 and 10): N hamlets in M communes over several
 provinces, the same files for the same seed, so a benchmark can be rerun.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The agent on a bad link, inside a network namespace of the test's own
 # (its own loopback, nftables rules that touch nothing else):
 #  1. broker unreachable at start (refused, then an unresolvable name):

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 30 % random packet loss between an agent and its broker (two network
 # namespaces joined by a veth pair, nftables dropping at random on the
 # agent's side, both ways): every sample the agent makes is stored exactly

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The real covmon-agent killed with SIGKILL many times while it writes its
 # spool (1 s interval), restarted each time. A third of the kills are aimed
 # at the middle of a sample's write (the test knob

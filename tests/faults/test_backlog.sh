@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # An agent back after a day offline (fleetsim's backlog scenario: a day of
 # samples spooled at a 60 s interval, then live): its spool drains oldest
 # first, the RRD holds the whole day (not just the last hours), the backlog

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The broker stopped mid-stream and started again, first with its
 # persistence (the collector's session and queue survive), then without
 # (the session is gone: only resubscribing on connect brings samples back).

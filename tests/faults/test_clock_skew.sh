@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Clock skew (FAULTS.md, issue 10), with real agents whose clocks libfaketime
 # moves: an agent ten minutes ahead has every sample refused (clock_skew,
 # counted), acked so that its spool does not retry them, and alerted

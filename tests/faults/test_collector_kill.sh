@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The collector killed with SIGKILL at random moments, five times, while
 # 20 simulated agents (fleetsim --ack) stream and resend what is not acked;
 # restarted each time. Afterwards the ledger check: every (agent, seq)

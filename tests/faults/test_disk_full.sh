@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The collector's data_dir on a small tmpfs that is full when agents start
 # to report: the collector logs at a rate limit, acks nothing it did not
 # store, does not crash; when space returns it catches up, and the ledger

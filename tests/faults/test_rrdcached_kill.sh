@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # rrdcached killed with SIGKILL mid-stream and started again on the same
 # journal. rrdcached answers before its journal is on disk (FAULTS.md), so
 # it loses updates it confirmed; the collector's write-ahead log must cover

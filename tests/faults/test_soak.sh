@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Soak: the collector under a steady fleet (fleetsim --ack, a few hundred
 # agents at one sample per second each, in real time), with the inventory
 # evaluated every 5 s and the HTTP API read on every probe, for

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # TLS faults with the real covmon-agent and a real mosquitto (the production
 # settings of deploy/mosquitto/covmon.conf, the site CA from deploy/make-ca,
 # accounts from deploy/enroll-agent). The agent's listener is given, in turn:

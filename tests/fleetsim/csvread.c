@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * RFC 4180 reader for fleetsim's inventory: fields are unescaped into one
  * scratch buffer as large as the file, so no record can overflow it.

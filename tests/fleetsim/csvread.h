@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A small RFC 4180 reader for fleetsim: the whole file in memory, checked
  * for UTF-8, records split into NUL-terminated fields (quoted fields with

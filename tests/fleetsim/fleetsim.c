@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * covmon-fleetsim: publishes protocol v1 samples for every agent of an
  * inventory through a real MQTT broker, as a fleet of agents would: paced,

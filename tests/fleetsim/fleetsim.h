@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * covmon-fleetsim: a fleet of simulated agents publishing protocol v1
  * samples through a real broker, for tests, demos and load. Types shared

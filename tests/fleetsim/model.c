@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The values of simulated samples: per-agent link profiles and a
  * deterministic stream of measurements, following the day (traffic and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the HTTP API router (collector/api.c): any path and
  * query string against a small inventory's evaluation. The first line of
  * the input is the path, the rest "key=value" lines of the query. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the INI loader and its typed getters (common/conf.c). */
 #include <stdint.h>
 #include <stdlib.h>

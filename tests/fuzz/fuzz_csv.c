@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the RFC 4180 reader and the inventory loader behind it
  * (common/csv.c, collector/inventory.c), fed through a memory file. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target for the national view's summary decoder (network input
  * from every province collector). Beyond "no crash", what it accepts it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the passive-capture analyser (agent/pcap_analyze.c),
  * every link type it takes; the first byte picks the link type, the rest
  * is split into packets by a length byte each. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target for the wire protocol v1 decoders, the first code that
  * meets network input. Beyond "no crash", it checks that what the decoder

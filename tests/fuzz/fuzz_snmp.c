@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: SNMP value conversion (agent/snmp_calc.c): whatever a
  * hostile device answers, by type and bytes. */
 #include <stdint.h>

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced after lib.sh by the tests of the province broker as deployed
 # (deploy/make-ca, deploy/enroll-agent, deploy/mosquitto/): the site CA in
 # $T/pki, the broker's files in $M (laid out like /etc/mosquitto), enroll

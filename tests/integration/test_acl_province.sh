@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The broker's ACL pins each agent to its province (issue 17): enroll-agent
 # writes the agent's own topic lines, and the shipped covmon.acl has no
 # '+' pattern left. With the real broker on the shipped config: a password

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Delivery that loses nothing on a flaky link: the broker is stopped for a
 # while during a run, and the agent is killed with SIGKILL mid-run and
 # started again; afterwards every seq from the first to the last is stored

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The agent as it runs in the field: MQTT over TLS (a CA made by the test)
 # with a username and a password file, root dropped to an unprivileged user
 # once the raw socket is open (no capabilities left, NoNewPrivs set), and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Alerts end to end, with a real broker and the simulated fleet of
 # tests/data/inventory.csv: a commune's backhaul cut is ONE grouped
 # notification listing every hamlet of the commune (through an exec

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Alerts that are never lost, through every kind of notifier, with a real
 # broker, a real SMTP server (Debian's aiosmtpd) and the simulated fleet:
 # - a grouped notification waiting for its group_wait survives a SIGKILL of

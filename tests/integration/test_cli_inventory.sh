@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `covmon inventory check` on the broken example files of tests/data/bad:
 # each one refused with exit 2 and exactly the FILE:LINE:COLUMN error its
 # README lists, the good ones accepted with exit 0 and a summary; and the

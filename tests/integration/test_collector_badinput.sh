@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Bad MQTT input never stops ingest: every rejection reason of DESIGN.md
 # section 3 / docs/protocol.md gets payloads (empty, 8 KiB + 1, 1 MiB, deep
 # nesting, invalid UTF-8, duplicate keys, 1e309, NaN, wrong types, v=2, bad

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A fleet of 50 simulated agents (fleetsim --ack: they keep every sample
 # until the collector acks it, and resend) through a real mosquitto: every
 # sample is stored exactly once, the RRD rows hold them, the counters add

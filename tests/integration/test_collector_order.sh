@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # One agent's samples duplicated, permuted and with gaps, published by hand
 # (mosquitto_pub, QoS 1, "prev" set as an agent's spool sets it): each is
 # stored exactly once and in seq order; the ack (watched on the agent's ack

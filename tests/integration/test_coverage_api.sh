@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # What provincial IT works from: with a real broker and fleetsim playing
 # every agent of the example inventory (Lào Cai and Thái Nguyên), a
 # backhaul cut in Bát Xát, one agent that never reports and one degraded

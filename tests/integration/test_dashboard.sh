@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The dashboard in a real browser: a collector fed by fleetsim (a backhaul
 # cut in one commune, a degraded site, a hamlet whose name is HTML), every
 # page and every image it links fetched (all 200), then every page loaded

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # deploy/bridge run for real: a Lao Cai province broker (the production
 # covmon.conf + covmon.acl + province-lao-cai.conf) bridged over TLS to a
 # national broker (covmon.conf + national.acl), with the collector-north

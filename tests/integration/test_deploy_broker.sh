@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The production broker config (deploy/mosquitto/covmon.conf + covmon.acl)
 # run for real: the site CA from deploy/make-ca, accounts from
 # deploy/enroll-agent, only paths and ports rewritten for the test. Shows

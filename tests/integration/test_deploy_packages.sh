@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The Debian packages as Debian and an operator meet them. deploy/build-debs.sh
 # builds covmon-collector and covmon-agent (dpkg-buildpackage on a copy of
 # the tree) and lintian must find no error and no warning; the packages hold

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The daily rollout digest end to end, with a real broker and the
 # inventory of tests/data (no agent has reported: every hamlet whose target
 # date has passed is overdue, every commune with a target red). With [digest]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # One namespace for agents, collectors and certificates (issue 17): with
 # deploy/make-ca and deploy/enroll-agent on a test's files, a collector
 # named like an agent is refused, and an agent named like a collector,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Revocation through the site CA's CRL (issue 17), with the real broker on
 # the shipped config (crlfile on the certificate listener): after
 # `enroll-agent --revoke` and the broker's reload (SIGHUP), a revoked

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # An agent's interval changed in the field (1 s -> 5 s here, as 10 s -> 60 s
 # there) (issue 16, event 4). Before, its files kept the first interval's
 # heartbeat (3 steps): every later sample was acked and counted stored but

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A province typo in an agent's config, then fixed; then the agent moved to
 # another province in the inventory (issue 16, event 3). Before, the first
 # province an agent was heard under (a state message would do) stuck in

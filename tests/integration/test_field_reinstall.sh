@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # An agent reinstalled or replaced (a new SD card, a new router: its spool
 # wiped, seqs from 1 again) after the old one ran with its clock 15 s ahead
 # (issue 16, event 1). Before spool ids the collector acked the new seq 1

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A replacement router without a real-time clock, before NTP: reinstalled
 # with its clock 2 h behind (issue 16). Every sample is behind what the old
 # one stored, so none can go into the RRD; but the site must not be

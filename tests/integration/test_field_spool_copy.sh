@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A spool that is a copy of another: an SD card image restored from a
 # backup (or cloned from a running site) holds the same spool id with seqs
 # behind what the collector stored of it. Its samples look like duplicates,

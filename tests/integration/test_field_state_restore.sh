@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The collector's state.db restored from an older backup, then lost (a new
 # disk, a province moved to another collector) while an agent keeps
 # running (issue 16, event 2). The agent's oldest unacked sample names as

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Agents not in the inventory, and a sample that asks for 1 s files (issue
 # 16, event 5). Before, 3,000 distinct unknown ids from one publisher made
 # 3,000 agents' directories in 2.5 s, and one 260-byte sample with

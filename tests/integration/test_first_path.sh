@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The first path through the system: an agent probes 127.0.0.1 over ICMP,
 # publishes through a real mosquitto, the collector stores the samples in
 # the agent's RRD file and acks them; a malformed sample published by hand

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The collector's HTTP server against hostile requests: path traversal in
 # every id position (plain, percent-encoded, through the API, the pages
 # and /graph/), unknown templates, formats and ranges, a 100 KB URL and a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Slow clients against the collector's HTTP server (issue 17; DESIGN.md
 # section 8): 1,000 connections from 127.0.0.2-6, each sending a header
 # line every 2 s and reconnecting as soon as it is closed, while health

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # ICMP loss as the agent reports it, against a known loss: two network
 # namespaces joined by a veth pair, the responder dropping 30% of the echo
 # requests it receives (nftables, at random). `covmon-agent --once --json`

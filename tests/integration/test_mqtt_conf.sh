@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # One [mqtt] section for every binary (common/mqtt_client.c, issue 17): a
 # TLS key without what it needs is a config error in the collector and the
 # agent alike (exit 2, the file, line and key named), never a plaintext

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # deploy/nginx/covmon.conf in front of a real collector: the shipped file,
 # with only its names, ports, paths and the /metrics range replaced (and
 # client_header_timeout cut from 10 s to $HDR_TIMEOUT s so the test is

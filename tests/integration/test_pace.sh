@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The pace to the target (DESIGN.md section 6) end to end: rollup files
 # with a past series (deploy/demo/seed-history.py), a collector on the test
 # inventory with no agent reporting (every hamlet unmonitored: 0 % covered),

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The pcap analyser's retransmission count against Wireshark's on the same
 # files: TCP transfers over IPv4, IPv6 and VLANs, sequence numbers across the
 # wrap, data both ways, keep-alives. Retransmissions are spaced wider than

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # covmon in Prometheus (DESIGN.md section 8, issue 20): /metrics passes
 # `promtool check metrics` (HELP and TYPE on every metric); deploy/prometheus's
 # config and rules pass promtool's checks and its rule tests; then a real

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Scale-out shown for real on one machine (DESIGN.md section 10): a province
 # broker, where the agents connect, bridged to a national broker; two
 # collectors there, each owning one province ([collector] provinces =),

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Search (issue 19, DESIGN.md sections 8 and 9) on a collector of the test
 # inventory: /api/v1/search finds "suoi chai" (no diacritics, any case, NFD)
 # with bx-suoi-chai first and every result leads to a page that exists; the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Secrets and files (issue 17; DESIGN.md section 11): an API token file
 # that is empty, holds only a newline, is too short or may be read by
 # others is refused at start with a message naming it (before, the first

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The SNMP probe against a real snmpd: runs tests/unit/test_probe_snmp.c,
 # which starts snmpd itself on a free loopback port with its own config (the
 # probe is not wired into covmon-agent yet, and a separate driver program

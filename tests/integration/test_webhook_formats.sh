@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Pages to the messaging tools provincial staff read (issue 18): a webhook
 # with format = telegram posts a Telegram bot's sendMessage, one with
 # format = zalo a Zalo Official Account's message (its token in the

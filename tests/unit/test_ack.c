@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The agent's ack check (agent/ack.c): an ack moves the agent forward only
  * when it is of its own spool (or names none) and within the seqs given. */
 #include <stdarg.h>

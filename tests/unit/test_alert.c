@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The alert engine (collector/alert.c) and its conditions
  * (collector/alert_eval.c) with a fixed clock: for, clear_for, repeats
  * that back off and stop on ack, flapping, silences, routing, grouping,

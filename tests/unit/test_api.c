@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The JSON API (collector/api.c): every endpoint rendered from a snapshot
  * made by hand (a small inventory loaded from CSV, states and rollups set
  * here, not by the evaluator), parsed back and checked field by field

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Capped exponential backoff with jitter (common/backoff.c). */
 #include <stdarg.h>
 #include <stddef.h>

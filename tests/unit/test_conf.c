@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* INI loading and typed getters (common/conf.c), and the collector's keys
  * read with them (collector/conf.c). */
 #include <stdarg.h>

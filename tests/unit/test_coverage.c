@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The coverage evaluation (collector/coverage.c): every state, uplink
  * chains, the blind guard, hysteresis, overdue dates, `since`, and the
  * rollups' colours at their exact boundaries. Times are fixed numbers. */

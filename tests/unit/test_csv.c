@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The CSV reader (common/csv.c): RFC 4180 quoting, line ends, BOM, UTF-8,
  * positions in characters, and every syntax error with its position. */
 #include <stdarg.h>

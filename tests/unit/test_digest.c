@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The rollout digest (collector/digest.c): its text in English and
  * Vietnamese from a hand-made evaluation and the day's alert rows (new
  * overdue hamlets, communes turned red and back, the province against its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Search folding (common/fold.c): real Vietnamese names in NFC and NFD, in
  * upper case, every Vietnamese letter, other scripts kept, invalid UTF-8
  * made '?' without reading or writing past a buffer. */

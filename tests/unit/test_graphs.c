@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Graph templates and the render cache (graphs/templates.c, graphs/cache.c):
  * argument vectors checked line by line, and real renders from RRD files the
  * test writes (a day of a site with a gap and an outage, a month of a

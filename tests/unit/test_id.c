@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Identifier validation (DESIGN.md section 2). */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The shared [mqtt] section (common/mqtt_client.c): defaults, each TLS
  * rule, the files checked at config time, the --check-config print, the
  * libmosquitto set-up, and the agent and the collector refusing alike. */

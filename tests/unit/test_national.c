@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The national view (collector/national.c): the summary decoder on good
  * input, on what the province collectors' own API renders, and on each
  * kind of bad input (types, ids, sizes, values that do not add up, a clock

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The ordering rules of one agent's samples (collector/order.c): spools by
  * id, duplicates, holds, gaps passed, and what an ack may cover.

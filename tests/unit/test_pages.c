@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The dashboard (collector/pages*.c): every page rendered from a snapshot
  * made by hand (as in test_api.c), checked for what a reader sees: names
  * escaped, the map's dots, the language, the status of bad and unknown

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The pcap analyser (agent/pcap_analyze.c) through the offline mode
  * (agent/probe_pcap.c): capture files written here, packet by packet, with
  * known retransmissions, clients, handshake times and rates; truncated and

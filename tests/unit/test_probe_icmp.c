@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ICMP echo probe (agent/probe_icmp.c): real echoes to loopback, then, in a
  * private network namespace where the kernel does not answer pings, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The pcap probe on live interfaces (agent/probe_pcap.c), as root: loopback
  * with UDP and TCP traffic made here, an idle capture that must not block
  * the loop, and a veth pair carrying raw frames of known sizes in both

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The SNMP probe (agent/probe_snmp.c) against a real snmpd that the test
  * starts on a free loopback port with a config of its own (vendor OIDs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* TCP connect probe (agent/probe_tcp.c) against loopback listeners of its own. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* RTT statistics (agent/rttstats.c): known vectors for every statistic. */
 #include <stdarg.h>
 #include <stddef.h>

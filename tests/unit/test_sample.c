@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Wire protocol v1 codec (DESIGN.md section 3): every rejection, round trips. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Search (collector/search.c): the ranking on a small inventory made here
  * (exact > prefix > a word starts with it > substring, then hamlet, agent,
  * village, commune, province, then name), folding of the query, words in

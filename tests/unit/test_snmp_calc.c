@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The SNMP probe's arithmetic (agent/snmp_calc.c): counter wraps at 2^32
  * and 2^64, device restarts, rates, and values of every type to numbers. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The agent's spool (agent/spool.c): round trips, seqs across restarts,
  * torn tails, flipped bytes, the size bound, a big backlog, and the spool
  * id (kept, carried by compaction, new after a wipe or damage). */

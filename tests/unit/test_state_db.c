@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The collector's state database (collector/state_db.c), in a temporary
  * directory. */
 #include <stdarg.h>

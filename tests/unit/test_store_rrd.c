@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* RRD storage (collector/store_rrd.c): real files in a temporary data_dir,
  * and a real rrdcached when the binary is installed. */
 #include <stdarg.h>

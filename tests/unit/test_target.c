@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The rollout target rule (common/target.c): the colour at both sides of
  * the deadline and of the margin, and the pace projected from synthetic

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* MQTT topics of protocol v1 (DESIGN.md section 3), built and parsed. */
 #include <stdarg.h>
 #include <stddef.h>

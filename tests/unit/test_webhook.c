@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the notifiers send: the webhook bodies (covmon's payload as is; a
  * Telegram bot's sendMessage and a Zalo Official Account's message, with
