@@ -1564,3 +1564,26 @@ graph_out_free(struct graph_out *out)
 	free(out->legend);
 	memset(out, 0, sizeof *out);
 }
+
+int
+graph_out_save(const struct graph_out *img, const char *path, char *err, size_t errlen)
+{
+	bool is_stdout = strcmp(path, "-") == 0;
+	FILE *fp = is_stdout ? stdout : fopen(path, "wb");
+
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fwrite(img->data, 1, img->len, fp) != img->len || fflush(fp) != 0) {
+		snprintf(err, errlen, "%s: %s", is_stdout ? "stdout" : path, strerror(errno));
+		if (!is_stdout)
+			fclose(fp);
+		return -1;
+	}
+	if (!is_stdout && fclose(fp) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -147,5 +147,8 @@ void		 graph_args_free(struct graph_args *a);
 int		 graph_render(const struct graph_req *req, struct graph_out *out, char *err,
 		    size_t errlen);
 void		 graph_out_free(struct graph_out *out);
+/* Writes an image to path ("-": stdout). 0, or -1 with err set. */
+int		 graph_out_save(const struct graph_out *img, const char *path, char *err,
+		    size_t errlen);
 
 #endif
