@@ -59,9 +59,6 @@ refresh_arg(const char *v)
 	return (int)n;
 }
 
-/* /search?q= (pages_search.c) */
-int page_search(struct page *p, const char *q, unsigned *status);
-
 int
 pages_render(const struct snapshot *s, const struct pages_env *env, const char *url,
     api_query_fn query, void *qarg, const char *accept_language, struct pages_out *out)

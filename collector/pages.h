@@ -134,8 +134,8 @@ enum pages_lang { PAGES_EN, PAGES_VI };
 /* ?lang=vi|en wins; else an Accept-Language starting with "vi"; else English. */
 enum pages_lang pages_lang(const char *query_lang, const char *accept_language);
 
-/* True for the paths pages_render() serves: /, /alerts, /province/...,
- * /commune/..., /hamlet/... */
+/* True for the paths pages_render() serves: /, /alerts, /search,
+ * /province/..., /commune/..., /hamlet/... */
 bool pages_is_page(const char *url);
 
 /*

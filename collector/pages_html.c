@@ -199,6 +199,22 @@ bar(struct page *p, const struct rollup *ru)
 
 /* --- page frame --- */
 
+/* "&amp;q=" and the search words percent-encoded, for the language switch. */
+static void
+switch_q(struct page *p)
+{
+	if (p->switch_q == NULL || p->switch_q[0] == '\0')
+		return;
+	pg_put(p, "&amp;q=");
+	for (const unsigned char *s = (const unsigned char *)p->switch_q; *s != '\0'; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.')
+			pg_pf(p, "%c", *s);
+		else
+			pg_pf(p, "%%%02X", *s);
+	}
+}
+
 void
 pg_head(struct page *p, const char *title, const char *path)
 {
@@ -225,10 +241,13 @@ pg_head(struct page *p, const char *title, const char *path)
 	/* The language switch: the same page, the other language. */
 	pg_pf(p, "<a%s href=\"", p->lang == PAGES_EN ? " class=\"on\"" : "");
 	pg_esc(p, path);
-	pg_pf(p, "?lang=en%s\">EN</a> <a%s href=\"", p->qs_refresh,
-	    p->lang == PAGES_VI ? " class=\"on\"" : "");
+	pg_pf(p, "?lang=en%s", p->qs_refresh);
+	switch_q(p);
+	pg_pf(p, "\">EN</a> <a%s href=\"", p->lang == PAGES_VI ? " class=\"on\"" : "");
 	pg_esc(p, path);
-	pg_pf(p, "?lang=vi%s\">VI</a></span></header>\n<main>\n", p->qs_refresh);
+	pg_pf(p, "?lang=vi%s", p->qs_refresh);
+	switch_q(p);
+	pg_put(p, "\">VI</a></span></header>\n<main>\n");
 }
 
 void

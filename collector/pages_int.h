@@ -87,6 +87,8 @@ struct page {
 	char qs[96];
 	/* For the language switch: the other query keys ("" or "&amp;refresh=60"). */
 	char qs_refresh[32];
+	/* The search words, kept by the language switch (/search only). */
+	const char *switch_q;
 	int refresh;			/* seconds, 0 off */
 	bool oom;			/* a page part could not allocate: answer -1 */
 };
@@ -148,5 +150,8 @@ int page_province(struct page *p, const char *path, size_t pi);
 /* commune and site pages (pages_site.c) */
 int page_commune(struct page *p, const char *path, size_t ci);
 int page_hamlet(struct page *p, const char *path, size_t i);
+
+/* search (pages_search.c): /search?q= */
+int page_search(struct page *p, const char *q, unsigned *status);
 
 #endif

@@ -9,9 +9,6 @@
 
 #include "search.h"
 
-/* Also declared in pages.c, which dispatches to it. */
-int page_search(struct page *p, const char *q, unsigned *status);
-
 /* This page's own messages, [msg][lang] like pg_msgs (pages_i18n.c). */
 enum { S_HINT, S_EMPTY, S_TOO_LONG, S_NONE, S_RESULTS, S_TYPE, S_NAME,
 	S_VILLAGE_OF, S_AGENT_AT, S__COUNT };
@@ -138,6 +135,7 @@ page_search(struct page *p, const char *q, unsigned *status)
 	bool too_long = q != NULL && strlen(q) > SEARCH_QUERY_MAX;
 	long n = 0;
 
+	p->switch_q = q;
 	pg_head(p, pg_tr(p, T_SEARCH), "/search");
 	pg_pf(p, "<h1>%s</h1>\n", pg_tr(p, T_SEARCH));
 	/* A query too long is not echoed whole: the form starts empty. */

@@ -114,6 +114,12 @@ curl -sf "$BASE/search?q=suoi+chai&lang=vi" > "$T/page-vi.html" || fail "/search
 grep -q 'href="/hamlet/bx-suoi-chai?lang=vi"' "$T/page-vi.html" || fail "VI page: links lose the language"
 grep -q 'kết quả cho' "$T/page-vi.html" || fail "VI page: not in Vietnamese"
 grep -q '<input type="hidden" name="lang" value="vi">' "$T/page-vi.html" || fail "VI page: the form loses the language"
+# The language switch keeps the search words (Vietnamese ones percent-encoded).
+grep -q 'href="/search?lang=en&amp;q=suoi%20chai">EN</a>' "$T/page-vi.html" \
+    || fail "the language switch loses the query: $(grep -o '<span class="lang">.*</span>' "$T/page-vi.html")"
+curl -sf -G "$BASE/search" --data-urlencode 'q=Suối Chải' > "$T/page-nfc.html" || fail "/search?q=Suối Chải"
+grep -q 'href="/search?lang=vi&amp;q=Su%E1%BB%91i%20Ch%E1%BA%A3i">VI</a>' "$T/page-nfc.html" \
+    || fail "the switch of a Vietnamese query: $(grep -o '<span class="lang">.*</span>' "$T/page-nfc.html")"
 # Escaped: the HTML name shows as text, the query too.
 curl -sf -G "$BASE/search" --data-urlencode 'q=suoi xa"><script>' > "$T/xss.html" || true
 curl -sf -G "$BASE/search" --data-urlencode 'q=suoi xa' >> "$T/xss.html" || fail "/search?q=suoi xa failed"
