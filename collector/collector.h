@@ -2,11 +2,31 @@
 /*
  * covmon-collector: the configuration and the parts of the daemon.
  *
- * Threads: libmosquitto's network thread runs the MQTT callbacks, which
- * only decode, validate and queue; one writer thread owns the per-agent
- * ordering state, the RRD store and the state DB, and publishes the acks
- * once a batch is durable; libmicrohttpd's thread serves /metrics and the
- * API from its own read-only DB connection.
+ * Threads (named as in the first column, see `ps -L`):
+ *
+ * thread       file            owns                     receives            hands off
+ * main         main.c          signals, config reloads  SIGHUP, SIGTERM     reload flags
+ * mosquitto's  ingest.c        nothing but the decode   MQTT messages       queue.c items
+ *              (its callbacks)
+ * cm-writer    writer.c,       per-agent order state,   queue.c items       acks (MQTT),
+ *              eval.c,         RRD store, state.db                          snapshots
+ *              alert_eval.c    (the group commit), the                      (snapshot.h),
+ *                              evaluator, alert engine                      notifications
+ *                              and digest                                   (state.db queue)
+ * cm-flusher   store_rrd.c     its rrdcached connection  a pass of files    done count
+ *                                                        (under fl.mu)
+ * cm-notify    notify*.c       its state.db connection   the notification   delivery
+ *                                                        queue (state.db)   state (state.db)
+ * cm-pacer     pace.c          the rollups' slopes       the snapshot's     pace_table
+ *                                                        inventory          (pacer_get)
+ * MHD's        http.c, api*.c, nothing shared:           HTTP requests      replies; acks and
+ *              pages*.c        snapshots are immutable,                     silences to
+ *                              a read-only state.db                         state.db
+ * cm-sweep     http.c          the connection table      (every second)     shutdown() of
+ *                              (under connlock)                             late requests
+ *
+ * The writer is the only thread that stores samples; the snapshot box
+ * (snapshot.h) is how everything it evaluates reaches the others.
  */
 #ifndef COVMON_COLLECTOR_H
 #define COVMON_COLLECTOR_H

@@ -469,6 +469,8 @@ sweep(void *arg)
 	unsigned long cut = 0;
 	double logged = clock_mono();
 
+	pthread_setname_np(pthread_self(), "cm-sweep");
+
 	pthread_mutex_lock(&h->connlock);
 	while (!h->stopping) {
 		double now = clock_mono();

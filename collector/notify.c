@@ -177,6 +177,8 @@ notifier_main(void *arg)
 {
 	struct notifier *nt = arg;
 
+	pthread_setname_np(pthread_self(), "cm-notify");
+
 	while (!atomic_load(&nt->stop)) {
 		pass(nt);
 		for (int i = 0; i < 5 && !atomic_load(&nt->stop); i++)

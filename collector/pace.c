@@ -138,6 +138,8 @@ pacer_main(void *arg)
 	struct pacer *pc = arg;
 	double next = 0;
 
+	pthread_setname_np(pthread_self(), "cm-pacer");
+
 	pthread_mutex_lock(&pc->lock);
 	while (!pc->stop) {
 		struct snapshot *s;

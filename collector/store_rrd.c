@@ -1778,6 +1778,8 @@ store_flusher_main(void *arg)
 	struct store_flusher *f = &st->fl;
 	char msg[512], err[sizeof f->err];
 
+	pthread_setname_np(pthread_self(), "cm-flusher");
+
 	pthread_mutex_lock(&f->mu);
 	for (;;) {
 		while (!f->busy && !atomic_load(&f->stop))

@@ -976,6 +976,8 @@ writer_main(void *arg)
 	double gap_every = fmin(60, fmax(0.5, w->cc->gap_timeout / 4));
 	double next_gap_check = clock_mono() + gap_every;
 
+	pthread_setname_np(pthread_self(), "cm-writer");
+
 	while (!atomic_load(&w->stop)) {
 		size_t n = queue_pop(w->q, w->batch, BATCH_MAX, 0.5);
 		double now = clock_mono();
