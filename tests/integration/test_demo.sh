@@ -69,7 +69,7 @@ PROGRESS_OK="[[ \$v == *ok ]]" wait_progress 60 tn_check || fail "Thái Nguyên 
 pass "API: Thái Nguyên $(tn_check | head -1)"
 
 # The demo prints the same, read back from the API.
-wait_for 30 grep -q "Thái Nguyên: 92 communes: 68 green, 21 yellow, 3 red; [0-9]* of [0-9]* hamlets covered, 97\.[0-9] % (target 97 % by 2025-12-31: green); 15 uncovered" "$T/demo.log" \
+wait_for 90 grep -q "Thái Nguyên: 92 communes: 68 green, 21 yellow, 3 red; [0-9]* of [0-9]* hamlets covered, 97\.[0-9] % (target 97 % by 2025-12-31: green); 15 uncovered" "$T/demo.log" \
     || { grep "Thái Nguyên:" "$T/demo.log" >&2 || true; fail "the demo does not print Thái Nguyên's figures"; }
 pass "the demo prints: $(grep -o "Thái Nguyên: 92 communes.*" "$T/demo.log" | tail -1)"
 
