@@ -162,6 +162,14 @@ pg_date(struct page *p, int32_t days)
 }
 
 /* A value with `dec` decimals and a unit, or a dash. */
+/* Decimals for a round-trip time: a loopback's or a LAN's 0.04 ms is not
+ * "0 ms", a village's 78 ms needs none. */
+int
+pg_ms_dec(double ms)
+{
+	return !isfinite(ms) || ms >= 10 ? 0 : ms >= 1 ? 1 : 2;
+}
+
 void
 pg_num(struct page *p, double v, int dec, const char *unit)
 {

@@ -117,6 +117,7 @@ void pg_clock_time(struct page *p, double t);
 void pg_ago(struct page *p, double t);
 void pg_pct(struct page *p, double v);
 void pg_date(struct page *p, int32_t days);
+int pg_ms_dec(double ms);
 void pg_num(struct page *p, double v, int dec, const char *unit);
 void pg_head(struct page *p, const char *title, const char *path);
 void pg_foot(struct page *p);

@@ -60,7 +60,7 @@ worst_loss(struct page *p)
 		pg_pf(p, "</td><td class=\"num\" data-label=\"%s\">", pg_tr(p, T_LOSS));
 		pg_pct(p, e->loss_pct);
 		pg_pf(p, "</td><td class=\"num\" data-label=\"%s\">", pg_tr(p, T_RTT));
-		pg_num(p, e->rtt_ms, 0, "ms");
+		pg_num(p, e->rtt_ms, pg_ms_dec(e->rtt_ms), "ms");
 		pg_pf(p, "</td><td data-label=\"%s\">", pg_tr(p, T_STATE));
 		pg_badge(p, e->state);
 		pg_put(p, "</td></tr>\n");

@@ -132,7 +132,8 @@ page_commune(struct page *p, const char *path, size_t ci)
 		/* The window's loss and RTT are as of the last fresh sample;
 		 * signal and clients as of the last stored one. */
 		figure_cell(p, T_LOSS, e->loss_pct, 1, "%", true, e->loss_breach, old, e->last_seen);
-		figure_cell(p, T_RTT, e->rtt_ms, 0, "ms", false, e->rtt_breach, old, e->last_seen);
+		figure_cell(p, T_RTT, e->rtt_ms, pg_ms_dec(e->rtt_ms), "ms", false, e->rtt_breach,
+		    old, e->last_seen);
 		figure_cell(p, T_SIGNAL, last_value(p, i, M_RADIO_SIGNAL_DBM), 0, "dBm", false, false,
 		    old_last, at);
 		figure_cell(p, T_CLIENTS, last_value(p, i, M_CLIENTS), 0, "", false, false, old_last,
@@ -247,7 +248,8 @@ current_values(struct page *p, size_t i)
 	snprintf(buf, sizeof buf, isfinite(e->loss_pct) ? "%.1f&nbsp;%%" : "—", e->loss_pct);
 	snprintf(note, sizeof note, "(%s, ≤ %g&nbsp;%%)", pg_tr(p, T_WINDOW), max_loss);
 	value_row(p, T_LOSS, buf, judge_max(e->loss_pct, max_loss), note, w_at);
-	snprintf(buf, sizeof buf, isfinite(e->rtt_ms) ? "%.0f&nbsp;ms" : "—", e->rtt_ms);
+	snprintf(buf, sizeof buf, isfinite(e->rtt_ms) ? "%.*f&nbsp;ms" : "—",
+	    pg_ms_dec(e->rtt_ms), e->rtt_ms);
 	snprintf(note, sizeof note, "(%s, ≤ %g&nbsp;ms)", pg_tr(p, T_WINDOW), max_rtt);
 	value_row(p, T_RTT, buf, judge_max(e->rtt_ms, max_rtt), note, w_at);
 	if (isfinite(x = last_value(p, i, M_ICMP_JITTER_MS))) {

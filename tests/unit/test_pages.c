@@ -23,6 +23,7 @@
 #include "collector.h"
 #include "coverage.h"
 #include "pages.h"
+#include "pages_int.h"
 #include "snapshot.h"
 #include "state_db.h"
 
@@ -1330,6 +1331,20 @@ __lsan_default_suppressions(void)
 	    "leak:libglib-2.0.so\n";
 }
 
+/* A loopback's 0.04 ms is not "0 ms"; a village's 78 ms has no decimals. */
+static void
+test_ms_decimals(void **state)
+{
+	(void)state;
+	assert_int_equal(pg_ms_dec(0.04), 2);
+	assert_int_equal(pg_ms_dec(0.999), 2);
+	assert_int_equal(pg_ms_dec(1.0), 1);
+	assert_int_equal(pg_ms_dec(9.94), 1);
+	assert_int_equal(pg_ms_dec(10.0), 0);
+	assert_int_equal(pg_ms_dec(78.0), 0);
+	assert_int_equal(pg_ms_dec(NAN), 0);
+}
+
 int
 main(void)
 {
@@ -1351,6 +1366,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_graph, setup, teardown),
 		cmocka_unit_test(test_css),
+		cmocka_unit_test(test_ms_decimals),
 	};
 	/* Fixed times in the pages: the test's clock is UTC. */
 	setenv("TZ", "UTC", 1);
