@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # covmon demo: two provinces on this machine. Installs what is missing,
 # builds, and starts a local broker, rrdcached, the collector with the demo
 # inventory (deploy/demo/: Thái Nguyên's 92 communes, Lào Cai's border
@@ -84,6 +85,24 @@ mkdir -p "$run/data/rrd" "$run/journal"
 rrdcached -g -l "unix:$run/rrdcached.sock" -j "$run/journal" -F -w 60 -f 3600 -z 10 \
 	-b "$run/data/rrd" -B -p "$run/rrdcached.pid" > "$run/rrdcached.log" 2>&1 &
 pids+=($!)
+
+# Two months of rollout behind today, so that the pages and the API can
+# judge the pace to each target (on_track, projected_date): Thái Nguyên
+# rose from 93 % to its 97.5 % of today, Lào Cai to all of its hamlets;
+# Phú Đình gains a point in two months, far too slowly for 100 % by
+# 2027-06-30; Cao Minh has not moved since it missed its deadline.
+seed() { python3 "$demo/seed-history.py" "$run/data" "$@" --days 60 >/dev/null; }
+commune_pct() {	# ID: (hamlets - 1) / hamlets, as the demo's fleet makes it
+	awk -F, -v c="$1" 'NR > 1 && $4 == c { n++ } END { printf "%.4f %d\n", (n - 1) * 100 / n, n }' \
+	    "$demo/inventory.csv"
+}
+seed thai-nguyen --from 93 --to 97.54 --total 976
+seed lao-cai --from 85 --to 100 --total 34
+read -r pd_pct pd_n < <(commune_pct phu-dinh)
+seed thai-nguyen --commune phu-dinh --from "$(awk -v p="$pd_pct" 'BEGIN { print p - 1 }')" \
+    --to "$pd_pct" --total "$pd_n"
+read -r cm_pct cm_n < <(commune_pct cao-minh)
+seed thai-nguyen --commune cao-minh --from "$cm_pct" --to "$cm_pct" --total "$cm_n"
 
 # The on-call "phone": an exec notifier that appends each notification.
 cat > "$run/notify.sh" <<'SH'
@@ -298,11 +317,22 @@ if sampled < agents or c["total"] != len(inv):
     sys.exit(1)
 col = {k: sum(1 for x in p["communes"] if x.get("colour") == k) for k in ("green", "yellow", "red")}
 unc = c["down"] + c["unreachable"] + c["unmonitored"]
+def pace(x):
+    if x.get("on_track") is None:
+        return "pace not known yet"
+    if x.get("projected_date"):
+        return "%s: 100 %% on %s at this pace, deadline %s" % (
+            "on track" if x["on_track"] else "behind", x["projected_date"], x["deadline"])
+    return "on track" if x["on_track"] else "behind, not rising"
+pd = [x for x in p["communes"] if x["id"] == "phu-dinh"]
 print("%s: %d communes: %d green, %d yellow, %d red; %d of %d hamlets covered, %.1f %% "
-      "(target %g %% by %s: %s); %d uncovered, %d degraded"
+      "(target %g %% by %s: %s); %d uncovered, %d degraded; %s"
       % (p["name"], len(p["communes"]), col["green"], col["yellow"], col["red"], c["covered"],
          c["total"], p["covered_pct"], p["target_pct"], p["deadline"], p["colour"], unc,
-         c["degraded"]))
+         c["degraded"], pace(p)))
+if pd:
+    print("  Phú Đình: %.1f %% covered (target 100 %% by %s), %s" % (pd[0]["covered_pct"],
+          pd[0]["deadline"], pace(pd[0])))
 PY
 }
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Writes the demo's inventory.csv, targets.csv and degraded.txt (the agents
 fleetsim plays as degraded sites) into this directory, or --out-dir. The
 same files every time: no clock, a fixed seed. deploy/demo.sh loads them.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Screenshots of the demo, for the README (OUTDIR = docs/img) or a review:
 # runs deploy/demo.sh with Mường Khương's backhaul cut and left cut, waits
 # until the fleet is up and stored (Thái Nguyên's figures read back from

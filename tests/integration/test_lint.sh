@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The project's own text checked by the ecosystem's linters: every manual
 # page in docs/man by mandoc -T lint (no message at warning level or
 # above), and every shell script of the repository by shellcheck (no
@@ -51,3 +52,19 @@ if [ "$n" -ne 0 ] || [ -s "$T/shellcheck.log" ]; then
 	fail "shellcheck: $n findings in $(cut -d: -f1 "$T/shellcheck.log" | sort -u | wc -l) of ${#scripts[@]} scripts"
 fi
 pass "shellcheck: 0 findings in ${#scripts[@]} shell scripts"
+
+# ---- Licence: every source file and script says it (SPDX), as LICENSE and
+# deploy/debian/copyright do for the whole tree.
+nolic=()
+while IFS= read -r f; do
+	[ -f "$f" ] || continue
+	case $f in
+	*.c|*.h|*.py) ;;
+	*) printf '%s\n' "${scripts[@]}" | grep -qx "$f" || continue ;;
+	esac
+	head -n 5 "$f" | grep -q 'SPDX-License-Identifier: GPL-2.0-or-later' || nolic+=("$f")
+done < "$T/files"
+[ ${#nolic[@]} -eq 0 ] || fail "no SPDX-License-Identifier line in: ${nolic[*]}"
+grep -q 'GNU GENERAL PUBLIC LICENSE' LICENSE && grep -q 'Version 2, June 1991' LICENSE \
+    || fail "LICENSE is not the GPL version 2"
+pass "SPDX GPL-2.0-or-later in every C, Python and shell file; LICENSE is the GPL v2"
