@@ -395,32 +395,208 @@ osm_tiles(const char *tmpl)
 	return osm != NULL && osm < host + strcspn(host, "/");
 }
 
+/* One map being drawn: its frame, its dots' radius, and the texts placed. */
+struct map {
+	struct map_frame f;
+	size_t pi;			/* the province */
+	double r;			/* the dots' radius */
+	struct map_box boxes[MAP_LABELS_MAX + 200];
+	size_t nboxes;
+	size_t labels[MAP_LABELS_MAX];	/* hamlets named, their boxes first */
+	size_t nlabels;
+};
+
+#define MX(m, lon)	FX(&(m)->f, merc_x(lon))
+#define MY(m, lat)	FY(&(m)->f, merc_y(lat))
+
+static bool
+on_map(const struct page *p, const struct map *m, size_t i)
+{
+	const struct inv_hamlet *h = &p->inv->hamlets[i];
+
+	return (size_t)h->province == m->pi && h->placed;
+}
+
+static int
+map_state(const struct page *p, size_t i)
+{
+	int st = p->cov->hamlets[i].state;
+
+	return st < HS__COUNT ? st : HS_UNMONITORED;
+}
+
+/* Fits Web Mercator to the bounding box of the placed hamlets. */
+static void
+map_fit(struct map *m, double lat0, double lat1, double lon0, double lon1, size_t placed)
+{
+	struct map_frame *f = &m->f;
+	double u0 = merc_x(lon0), u1 = merc_x(lon1), v0 = merc_y(lat1), v1 = merc_y(lat0);
+	/* A single hamlet, or a row of them: give the box some size (about
+	 * a kilometre). */
+	double w = fmax(u1 - u0, 0.01 / 360), hgt = fmax(v1 - v0, 0.01 / 360);
+
+	f->w = MAP_W;
+	f->scale = (MAP_W - 2 * MAP_PAD) / w;
+	f->h = hgt * f->scale + 2 * MAP_PAD;
+	/* A tall, thin province would make a very tall map: fit the height. */
+	if (f->h > 1.4 * MAP_W) {
+		f->scale = (1.4 * MAP_W - 2 * MAP_PAD) / hgt;
+		f->h = 1.4 * MAP_W;
+	}
+	f->h = ceil(f->h);
+	f->u_mid = (u0 + u1) / 2;
+	f->v_mid = (v0 + v1) / 2;
+	m->r = placed > 400 ? 3.5 : placed > 100 ? 5 : 7;
+}
+
+/* Each hamlet's uplink a line, under the dots. */
+static void
+map_uplinks(struct page *p, const struct map *m)
+{
+	const struct inventory *inv = p->inv;
+
+	pg_put(p, "<g class=\"uplinks\">");
+	for (size_t i = 0; i < inv->nhamlets; i++) {
+		const struct inv_hamlet *h = &inv->hamlets[i];
+		if (!on_map(p, m, i) || h->uplink < 0 || !on_map(p, m, (size_t)h->uplink))
+			continue;
+		const struct inv_hamlet *u = &inv->hamlets[h->uplink];
+		pg_pf(p, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", MX(m, h->lon),
+		    MY(m, h->lat), MX(m, u->lon), MY(m, u->lat));
+	}
+	pg_put(p, "</g>\n");
+}
+
+/* The worst hamlets (down, then unreachable) claim their names' places
+ * first, at most MAP_LABELS_MAX, where they fit. */
+static void
+map_claim_labels(const struct page *p, struct map *m)
+{
+	const struct inventory *inv = p->inv;
+
+	for (int rank = 0; rank < HS__COUNT && m->nlabels < MAP_LABELS_MAX; rank++) {
+		for (size_t i = 0; i < inv->nhamlets && m->nlabels < MAP_LABELS_MAX; i++) {
+			const struct inv_hamlet *h = &inv->hamlets[i];
+			int st = map_state(p, i);
+			if (!on_map(p, m, i) || (st != HS_DOWN && st != HS_UNREACHABLE) ||
+			    pg_state_rank[st] != rank)
+				continue;
+			double x = MX(m, h->lon), y = MY(m, h->lat) + 4, tw = text_width(h->name, 12);
+			int anchor = x + m->r + 3 + tw > m->f.w ? 1 : -1;
+			x += anchor < 0 ? m->r + 3 : -(m->r + 3);
+			if (claim_box(m->boxes, &m->nboxes, MAP_LABELS_MAX, &m->f, x, y, tw, 12,
+			    anchor))
+				m->labels[m->nlabels++] = i;
+		}
+	}
+}
+
+/* The communes' names under the centre of their placed hamlets (below
+ * the lowest, clear of the dots; else above the highest), where they fit:
+ * small and muted. One pass over the hamlets, then one over the communes. */
+static void
+map_commune_names(struct page *p, struct map *m)
+{
+	const struct inventory *inv = p->inv;
+	size_t nb = sizeof m->boxes / sizeof m->boxes[0];
+	double *sx = calloc(inv->ncommunes ? inv->ncommunes : 1, 3 * sizeof *sx);
+	size_t *nh = calloc(inv->ncommunes ? inv->ncommunes : 1, sizeof *nh);
+
+	if (sx == NULL || nh == NULL) {
+		free(sx);
+		free(nh);
+		p->oom = true;
+		return;
+	}
+	/* sx[3c]: sum of x, sx[3c + 1]: lowest y, sx[3c + 2]: highest y */
+	for (size_t i = 0; i < inv->nhamlets; i++) {
+		const struct inv_hamlet *h = &inv->hamlets[i];
+		size_t c = (size_t)h->commune;
+		double y = MY(m, h->lat);
+
+		if (!on_map(p, m, i))
+			continue;
+		if (nh[c]++ == 0) {
+			sx[3 * c + 1] = y;
+			sx[3 * c + 2] = y;
+		}
+		sx[3 * c] += MX(m, h->lon);
+		sx[3 * c + 1] = fmin(sx[3 * c + 1], y);
+		sx[3 * c + 2] = fmax(sx[3 * c + 2], y);
+	}
+	pg_put(p, "<g class=\"communes\">");
+	for (size_t c = 0; c < inv->ncommunes; c++) {
+		const struct inv_commune *co = &inv->communes[c];
+		if ((size_t)co->province != m->pi || nh[c] == 0)
+			continue;
+		double x = sx[3 * c] / (double)nh[c], y = sx[3 * c + 2] + m->r + 11;
+		double tw = text_width(co->name, 11);
+		if (!claim_box(m->boxes, &m->nboxes, nb, &m->f, x, y, tw, 11, 0) &&
+		    !claim_box(m->boxes, &m->nboxes, nb, &m->f, x, y = sx[3 * c + 1] - m->r - 4,
+		    tw, 11, 0))
+			continue;
+		pg_pf(p, "<text class=\"cname\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, y);
+		pg_esc(p, co->name);
+		pg_put(p, "</text>");
+	}
+	pg_put(p, "</g>\n");
+	free(sx);
+	free(nh);
+}
+
+/* Each hamlet a circle coloured by state, a link to its page, its name,
+ * commune and state as a tooltip; the worst states last, on top. */
+static void
+map_dots(struct page *p, const struct map *m)
+{
+	const struct inventory *inv = p->inv;
+
+	for (int rank = HS__COUNT - 1; rank >= 0; rank--) {
+		for (size_t i = 0; i < inv->nhamlets; i++) {
+			const struct inv_hamlet *h = &inv->hamlets[i];
+			int st = map_state(p, i);
+			if (!on_map(p, m, i) || pg_state_rank[st] != rank)
+				continue;
+			pg_put(p, "<a href=\"/hamlet/");
+			pg_esc(p, h->id);
+			pg_pf(p, "%s\"><circle class=\"st-%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%g\">"
+			    "<title>", p->qs, pg_state_class(st), MX(m, h->lon), MY(m, h->lat), m->r);
+			pg_esc(p, h->name);
+			pg_put(p, ", ");
+			pg_esc(p, inv->communes[h->commune].name);
+			pg_put(p, " — ");
+			pg_esc(p, pg_state_word(p, st));
+			pg_put(p, "</title></circle></a>\n");
+		}
+	}
+}
+
 /*
  * The hamlets of province pi by latitude and longitude (Web Mercator
- * fitted to the province's bounding box): each hamlet a circle coloured by
- * state, a link to its page, its name, commune and state as a tooltip
- * (<title>); its uplink a line; the communes' names at the centre of their
- * hamlets; the worst hamlets (down, then unreachable, at most
- * MAP_LABELS_MAX) named on the map. SVG inside the page, no script; tiles
- * from elsewhere only when [http] map_tiles says so.
+ * fitted to the province's bounding box): the tiles when [http] map_tiles
+ * says so, the uplinks, the dots, the communes' names, then the worst
+ * hamlets' names on top of everything. SVG inside the page, no script.
  */
 static void
 province_map(struct page *p, size_t pi)
 {
 	const struct inventory *inv = p->inv;
 	double lat0 = INFINITY, lat1 = -INFINITY, lon0 = INFINITY, lon1 = -INFINITY;
-	size_t placed = 0, unplaced = 0, nboxes = 0, nlabels = 0;
+	size_t placed = 0, unplaced = 0;
 	uint32_t counts[HS__COUNT] = { 0 };
-	size_t labels[MAP_LABELS_MAX];
-	struct map_box boxes[MAP_LABELS_MAX + 200];
 	bool tiles = p->env->map_tiles != NULL && p->env->map_tiles[0] != '\0';
+	struct map *m = calloc(1, sizeof *m);
 
+	if (m == NULL) {
+		p->oom = true;
+		return;
+	}
+	m->pi = pi;
 	for (size_t i = 0; i < inv->nhamlets; i++) {
 		const struct inv_hamlet *h = &inv->hamlets[i];
 		if ((size_t)h->province != pi)
 			continue;
-		counts[p->cov->hamlets[i].state < HS__COUNT ? p->cov->hamlets[i].state :
-		    HS_UNMONITORED]++;
+		counts[map_state(p, i)]++;
 		if (!h->placed || !isfinite(h->lat) || !isfinite(h->lon)) {
 			unplaced++;
 			continue;
@@ -433,134 +609,22 @@ province_map(struct page *p, size_t pi)
 	}
 	pg_pf(p, "<h2>%s</h2>\n", pg_tr(p, T_MAP));
 	if (placed > 0) {
-		struct map_frame mf, *m = &mf;
-		double u0 = merc_x(lon0), u1 = merc_x(lon1), v0 = merc_y(lat1), v1 = merc_y(lat0);
-		/* A single hamlet, or a row of them: give the box some size
-		 * (about a kilometre). */
-		double w = fmax(u1 - u0, 0.01 / 360), hgt = fmax(v1 - v0, 0.01 / 360);
-		m->w = MAP_W;
-		m->scale = (MAP_W - 2 * MAP_PAD) / w;
-		m->h = hgt * m->scale + 2 * MAP_PAD;
-		/* A tall, thin province would make a very tall map: fit the height. */
-		if (m->h > 1.4 * MAP_W) {
-			m->scale = (1.4 * MAP_W - 2 * MAP_PAD) / hgt;
-			m->h = 1.4 * MAP_W;
-		}
-		m->h = ceil(m->h);
-		m->u_mid = (u0 + u1) / 2;
-		m->v_mid = (v0 + v1) / 2;
-		double r = placed > 400 ? 3.5 : placed > 100 ? 5 : 7;
-#define MX(lon)	FX(m, merc_x(lon))
-#define MY(lat)	FY(m, merc_y(lat))
+		map_fit(m, lat0, lat1, lon0, lon1, placed);
 		pg_pf(p, "<div class=\"mapbox\"><svg class=\"map\" viewBox=\"0 0 %.0f %.0f\" "
-		    "role=\"img\" aria-label=\"%s\">\n", m->w, m->h, pg_tr(p, T_MAP));
+		    "role=\"img\" aria-label=\"%s\">\n", m->f.w, m->f.h, pg_tr(p, T_MAP));
 		if (tiles)
-			map_tiles(p, m);
-		/* Uplinks first, under the dots. */
-		pg_put(p, "<g class=\"uplinks\">");
-		for (size_t i = 0; i < inv->nhamlets; i++) {
-			const struct inv_hamlet *h = &inv->hamlets[i];
-			if ((size_t)h->province != pi || !h->placed || h->uplink < 0)
-				continue;
-			const struct inv_hamlet *u = &inv->hamlets[h->uplink];
-			if ((size_t)u->province != pi || !u->placed)
-				continue;
-			pg_pf(p, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", MX(h->lon),
-			    MY(h->lat), MX(u->lon), MY(u->lat));
-		}
-		pg_put(p, "</g>\n");
-		/* The worst hamlets' names claim their place first. */
-		for (int rank = 0; rank < HS__COUNT && nlabels < MAP_LABELS_MAX; rank++) {
-			for (size_t i = 0; i < inv->nhamlets && nlabels < MAP_LABELS_MAX; i++) {
-				const struct inv_hamlet *h = &inv->hamlets[i];
-				int st = p->cov->hamlets[i].state;
-				if ((size_t)h->province != pi || !h->placed ||
-				    (st != HS_DOWN && st != HS_UNREACHABLE) || pg_state_rank[st] != rank)
-					continue;
-				double x = MX(h->lon), y = MY(h->lat) + 4, tw = text_width(h->name, 12);
-				int anchor = x + r + 3 + tw > m->w ? 1 : -1;
-				x += anchor < 0 ? r + 3 : -(r + 3);
-				if (claim_box(boxes, &nboxes, MAP_LABELS_MAX, m, x, y, tw, 12, anchor))
-					labels[nlabels++] = i;
-			}
-		}
-		/* The communes' names under the centre of their placed
-		 * hamlets (below the lowest, clear of the dots), where they
-		 * fit: small and muted. Kept to put on top of the dots. */
-		char *cnames = NULL;
-		size_t cnames_len = 0;
-		FILE *main_f = p->f;
-		if ((p->f = open_memstream(&cnames, &cnames_len)) == NULL) {
-			p->f = main_f;
-			p->oom = true;
-			return;
-		}
-		for (size_t c = 0; c < inv->ncommunes; c++) {
-			const struct inv_commune *co = &inv->communes[c];
-			double sx = 0, ymin = INFINITY, ymax = -INFINITY;
-			size_t nh = 0;
-			if ((size_t)co->province != pi)
-				continue;
-			for (size_t i = 0; i < inv->nhamlets; i++) {
-				const struct inv_hamlet *h = &inv->hamlets[i];
-				if ((size_t)h->commune != c || !h->placed)
-					continue;
-				sx += MX(h->lon);
-				ymin = fmin(ymin, MY(h->lat));
-				ymax = fmax(ymax, MY(h->lat));
-				nh++;
-			}
-			if (nh == 0)
-				continue;
-			/* Below the lowest hamlet, else above the highest. */
-			double x = sx / (double)nh, y = ymax + r + 11, tw = text_width(co->name, 11);
-			size_t nb = sizeof boxes / sizeof boxes[0];
-			if (!claim_box(boxes, &nboxes, nb, m, x, y, tw, 11, 0) &&
-			    !claim_box(boxes, &nboxes, nb, m, x, y = ymin - r - 4, tw, 11, 0))
-				continue;
-			pg_pf(p, "<text class=\"cname\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
-			    x, y);
-			pg_esc(p, co->name);
-			pg_put(p, "</text>");
-		}
-		if (fclose(p->f) != 0)
-			p->oom = true;
-		p->f = main_f;
-		/* Worst states last, so that they are drawn on top. */
-		for (int rank = HS__COUNT - 1; rank >= 0; rank--) {
-			for (size_t i = 0; i < inv->nhamlets; i++) {
-				const struct inv_hamlet *h = &inv->hamlets[i];
-				int st = p->cov->hamlets[i].state < HS__COUNT ?
-				    p->cov->hamlets[i].state : HS_UNMONITORED;
-				if ((size_t)h->province != pi || !h->placed || pg_state_rank[st] != rank)
-					continue;
-				pg_put(p, "<a href=\"/hamlet/");
-				pg_esc(p, h->id);
-				pg_pf(p, "%s\"><circle class=\"st-%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%g\">"
-				    "<title>", p->qs, pg_state_class(st), MX(h->lon), MY(h->lat), r);
-				pg_esc(p, h->name);
-				pg_put(p, ", ");
-				pg_esc(p, inv->communes[h->commune].name);
-				pg_put(p, " — ");
-				pg_esc(p, pg_state_word(p, st));
-				pg_put(p, "</title></circle></a>\n");
-			}
-		}
-		pg_put(p, "<g class=\"communes\">");
-		if (cnames != NULL)
-			fwrite(cnames, 1, cnames_len, p->f);
-		free(cnames);
-		pg_put(p, "</g>\n");
-		/* The worst hamlets' names, on top of everything. */
-		for (size_t k = 0; k < nlabels; k++) {
-			const struct inv_hamlet *h = &inv->hamlets[labels[k]];
-			const struct map_box *b = &boxes[k];
-			pg_pf(p, "<text class=\"lbl\" x=\"%.1f\" y=\"%.1f\">", b->x0, MY(h->lat) + 4);
+			map_tiles(p, &m->f);
+		map_uplinks(p, m);
+		map_claim_labels(p, m);
+		map_dots(p, m);
+		map_commune_names(p, m);
+		for (size_t k = 0; k < m->nlabels; k++) {
+			const struct inv_hamlet *h = &inv->hamlets[m->labels[k]];
+			pg_pf(p, "<text class=\"lbl\" x=\"%.1f\" y=\"%.1f\">", m->boxes[k].x0,
+			    MY(m, h->lat) + 4);
 			pg_esc(p, h->name);
 			pg_put(p, "</text>");
 		}
-#undef MX
-#undef MY
 		pg_put(p, "</svg></div>\n");
 		if (tiles && osm_tiles(p->env->map_tiles))
 			pg_pf(p, "<p class=\"attrib\"><a href=\"https://www.openstreetmap.org/copyright\">"
@@ -576,10 +640,14 @@ province_map(struct page *p, size_t pi)
 	pg_pf(p, "<p class=\"muted small\">%s", pg_tr(p, T_PLACED_NOTE));
 	if (unplaced > 0)
 		pg_pf(p, " %zu %s.", unplaced, pg_tr(p, T_NOT_PLACED));
-	if (nlabels > 0)
+	if (m->nlabels > 0)
 		pg_pf(p, " %s", pg_tr(p, T_MAP_LABELS));
 	pg_put(p, "</p>\n");
+	free(m);
 }
+
+#undef MX
+#undef MY
 
 int
 page_province(struct page *p, const char *path, size_t pi)
