@@ -42,6 +42,15 @@ install(PROGRAMS ${covmon_deploy}/notify/sms-gammu DESTINATION ${covmon_sharedir
   COMPONENT collector)
 install(DIRECTORY ${covmon_deploy}/bridge/ DESTINATION ${covmon_sharedir}/bridge
         COMPONENT collector)
+# The web front (nginx), and the Prometheus and Grafana side: examples to
+# copy into /etc/nginx, /etc/prometheus and Grafana.
+install(FILES ${covmon_deploy}/nginx/covmon.conf DESTINATION ${covmon_sharedir}/nginx
+        COMPONENT collector)
+install(FILES ${covmon_deploy}/prometheus/prometheus.yml ${covmon_deploy}/prometheus/covmon-rules.yml
+        ${covmon_deploy}/prometheus/covmon-rules.test.yml
+        DESTINATION ${covmon_sharedir}/prometheus COMPONENT collector)
+install(FILES ${covmon_deploy}/grafana/covmon.json DESTINATION ${covmon_sharedir}/grafana
+        COMPONENT collector)
 
 # Manual pages (handwritten roff in docs/man), gzipped as Debian wants them.
 file(GLOB covmon_man_pages CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/man/*.[158])

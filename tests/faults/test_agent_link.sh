@@ -105,7 +105,10 @@ for line in open(sys.argv[1]):
 gaps = [b - a for a, b in zip(times, times[1:])]
 worst = max(gaps)
 print(f"samples spooled: {len(times)}, longest gap between samples {worst:.2f} s (interval {sys.argv[2]} s)")
-sys.exit(0 if worst < float(sys.argv[2]) + 1.0 else 1)
+# A probe cycle blocked by the dead link would stall for a keepalive (5 s)
+# or a connect timeout; a busy machine (the CI's parallel tests) delays
+# one by a second or two (2.3 s seen): the bound is between the two.
+sys.exit(0 if worst < float(sys.argv[2]) + 2.5 else 1)
 PY
 
 # Ledger: every seq the agent made is stored exactly once.

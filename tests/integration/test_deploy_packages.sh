@@ -78,6 +78,8 @@ expect "$COLL_DEB" /usr/bin/covmon-collector /usr/bin/covmon /usr/bin/covmon-gra
 	/usr/share/covmon/rrdcached/rrdcached.default /usr/share/covmon/notify/sms-gammu \
 	/usr/share/covmon/systemd/covmon-collector.service.d/rrdcached.conf \
 	/usr/share/covmon/bridge/province-lao-cai.conf /usr/share/covmon/bridge/national.acl \
+	/usr/share/covmon/nginx/covmon.conf /usr/share/covmon/prometheus/covmon-rules.yml \
+	/usr/share/covmon/prometheus/prometheus.yml /usr/share/covmon/grafana/covmon.json \
 	/usr/share/man/man1/covmon-collector.1.gz /usr/share/man/man1/covmon.1.gz \
 	/usr/share/man/man1/covmon-graph.1.gz /usr/share/man/man5/covmon-collector.conf.5.gz \
 	/usr/share/man/man8/covmon-make-ca.8.gz /usr/share/man/man8/covmon-enroll-agent.8.gz \

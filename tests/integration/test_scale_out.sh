@@ -191,7 +191,7 @@ python3 "$T/compare.py" "$NATIONAL" "$NORTH" "$SOUTH" "$HAMLETS" || fail "nation
 pass "national /api/v1/provinces: lao-cai and thai-nguyen with their collectors' own figures, $HAMLETS hamlets in all (each counted once)"
 
 curl -sf "http://127.0.0.1:$NATIONAL/" > "$T/overview.html" || fail "national: overview page"
-for s in "National coverage overview" "Lào Cai" "Thái Nguyên" "All provinces" "<td class=\"num\">$HAMLETS</td>"; do
+for s in "National coverage overview" "Lào Cai" "Thái Nguyên" "All provinces" "<td class=\"num\" data-label=\"Total\">$HAMLETS</td>"; do
 	grep -qF "$s" "$T/overview.html" || fail "national overview lacks '$s'"
 done
 grep -q "out of date" "$T/overview.html" && fail "national overview: a fresh province shown out of date"
