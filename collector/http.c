@@ -146,6 +146,9 @@ reply_csp(struct MHD_Connection *c, unsigned status, const char *type, char *bod
 	MHD_add_response_header(r, "Content-Security-Policy", csp);
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	MHD_add_response_header(r, "Referrer-Policy", referrer);
+	/* Pages and graphs speak the language Accept-Language asks for when
+	 * the URL does not say: a cache in front must keep them apart. */
+	MHD_add_response_header(r, "Vary", "Accept-Language");
 	answering(c);
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);

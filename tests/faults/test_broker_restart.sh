@@ -17,7 +17,7 @@ HTTP_PORT=$(free_port)
 write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT" \
     "[rrd]" "retention = RRA:AVERAGE:0.5:1:3600"
 start_collector "$T/collector.conf" "$T/collector.log" -vv
-connected() { curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" | grep -q '^covmon_mqtt_connected 1'; }
+connected() { grep -q '^covmon_mqtt_connected 1' <(curl -sf "http://127.0.0.1:$HTTP_PORT/metrics"); }
 wait_for 10 connected || fail "collector not connected"
 
 # 20 agents x 500 samples at 400 samples/s: a stream of about 25 s.

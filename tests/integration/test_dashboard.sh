@@ -213,7 +213,11 @@ pass "old values: /hamlet/$down and its commune say 'as of' (VI 'lúc'), no verd
 hdrs=$(curl -sI "$BASE/")
 grep -qi "^content-security-policy: default-src 'self'" <<<"$hdrs" || fail "no CSP"
 grep -qi '^x-content-type-options: nosniff' <<<"$hdrs" || fail "no nosniff"
-pass "security headers"
+# The language may come from Accept-Language: caches must keep them apart.
+grep -qi '^vary: accept-language' <<<"$hdrs" || fail "no Vary: Accept-Language on a page"
+img=$(curl -s -D - -o /dev/null "$BASE/graph/latency/bx-suoi-chai.png?range=1d" -H 'Accept-Language: vi')
+grep -qi '^vary: accept-language' <<<"$img" || fail "no Vary: Accept-Language on a graph"
+pass "security headers; Vary: Accept-Language on pages and graphs"
 
 # Headless Chromium: a fresh profile, nothing fetched but the collector.
 CHROME_FLAGS=(--no-sandbox --disable-gpu --disable-quic --no-first-run

@@ -223,9 +223,9 @@ pass "national: $(metric covmon_national_summaries_accepted_total "$NATIONAL") s
 COLLECTOR_PID=$SOUTH_PID stop_collector
 wait_for 20 bash -c "curl -sf http://127.0.0.1:$NATIONAL/api/v1/provinces/thai-nguyen | grep -q '\"stale\":true'" \
 	|| fail "national: thai-nguyen not marked stale after its collector stopped"
-curl -sf "http://127.0.0.1:$NATIONAL/api/v1/provinces/lao-cai" | grep -q '"stale":false' \
+grep -q '"stale":false' <(curl -sf "http://127.0.0.1:$NATIONAL/api/v1/provinces/lao-cai") \
 	|| fail "national: lao-cai stale while its collector runs"
-curl -sf "http://127.0.0.1:$NATIONAL/" | grep -q "out of date" || fail "national overview: no stale mark"
+grep -q "out of date" <(curl -sf "http://127.0.0.1:$NATIONAL/") || fail "national overview: no stale mark"
 [ "$(metric covmon_national_provinces_stale "$NATIONAL")" -eq 1 ] || fail "national: stale gauge"
 pass "south stopped: its last summary kept and shown out of date, lao-cai fresh"
 
