@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1230,6 +1232,25 @@ test_min_step(void **state)
 
 /* ---- rrdcached ---- */
 
+/* Whether a unix socket takes a connection now. */
+static bool
+accepts(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd == -1 || strlen(path) >= sizeof sa.sun_path) {
+		if (fd != -1)
+			close(fd);
+		return false;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+	close(fd);
+	return ok;
+}
+
 static int
 start_rrdcached(struct fixture *f)
 {
@@ -1267,8 +1288,11 @@ start_rrdcached(struct fixture *f)
 		_exit(127);
 	}
 	f->cached = pid;
-	for (int i = 0; i < 500; i++) {
-		if (stat(f->sock, &sb) == 0)
+	/* Up when it accepts a connection: the socket file exists from its
+	 * bind(), before listen() and before the journal is replayed (a
+	 * flush right after a restart was refused on a busy machine). */
+	for (int i = 0; i < 1000; i++) {
+		if (stat(f->sock, &sb) == 0 && accepts(f->sock))
 			return 0;
 		int status;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
