@@ -326,13 +326,7 @@ page_alerts(struct page *p)
 		pg_pf(p, "<tr><td class=\"name\" data-label=\"%s\">", pg_tr(p, T_HAMLET));
 		pg_link_hamlet(p, i);
 		pg_pf(p, "</td><td data-label=\"%s\">", pg_tr(p, T_STATE));
-		pg_badge(p, e->state);
-		if (e->state == HS_UNREACHABLE && e->root >= 0 &&
-		    (size_t)e->root < p->inv->nhamlets) {
-			pg_pf(p, " <small>%s ", pg_tr(p, T_CUT_OFF));
-			pg_link_hamlet(p, (size_t)e->root);
-			pg_put(p, "</small>");
-		}
+		pg_state_cut(p, e);
 		pg_pf(p, "</td><td data-label=\"%s\">", pg_tr(p, T_COMMUNE));
 		pg_link_commune(p, (size_t)p->inv->hamlets[i].commune);
 		pg_pf(p, "</td><td data-label=\"%s\">", pg_tr(p, T_SINCE_COL));

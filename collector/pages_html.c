@@ -58,6 +58,18 @@ pg_state_class(int st)
 	return st >= 0 && st < HS__COUNT ? hamlet_state_name[st] : "unmonitored";
 }
 
+/* A hamlet's state badge and, when unreachable, the site that cut it off. */
+void
+pg_state_cut(struct page *p, const struct hamlet_eval *e)
+{
+	pg_badge(p, e->state);
+	if (e->state == HS_UNREACHABLE && e->root >= 0 && (size_t)e->root < p->inv->nhamlets) {
+		pg_pf(p, " <small>%s ", pg_tr(p, T_CUT_OFF));
+		pg_link_hamlet(p, (size_t)e->root);
+		pg_put(p, "</small>");
+	}
+}
+
 void
 pg_badge(struct page *p, int st)
 {

@@ -108,6 +108,7 @@ void pg_esc(struct page *p, const char *s);
 const char *pg_state_word(const struct page *p, int st);
 const char *pg_state_class(int st);
 void pg_badge(struct page *p, int st);
+void pg_state_cut(struct page *p, const struct hamlet_eval *e);
 void pg_link(struct page *p, const char *kind, const char *id, const char *name);
 void pg_link_hamlet(struct page *p, size_t i);
 void pg_link_commune(struct page *p, size_t i);

@@ -119,13 +119,7 @@ page_commune(struct page *p, const char *path, size_t ci)
 		if (h->agent == NULL)
 			pg_pf(p, " <small class=\"muted\">(%s)</small>", pg_tr(p, T_NO_AGENT));
 		pg_pf(p, "</td><td data-label=\"%s\">", pg_tr(p, T_STATE));
-		pg_badge(p, e->state);
-		if (e->state == HS_UNREACHABLE && e->root >= 0 &&
-		    (size_t)e->root < p->inv->nhamlets) {
-			pg_pf(p, " <small>%s ", pg_tr(p, T_CUT_OFF));
-			pg_link_hamlet(p, (size_t)e->root);
-			pg_put(p, "</small>");
-		}
+		pg_state_cut(p, e);
 		pg_pf(p, "</td><td data-label=\"%s\">", pg_tr(p, T_LAST_SEEN));
 		pg_ago(p, e->last_seen);
 		pg_put(p, "</td>");

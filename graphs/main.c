@@ -79,7 +79,7 @@ usage(FILE *out)
 	    "      --help, --version\n");
 }
 
-static void __attribute__((format(printf, 1, 2)))
+void
 complain(const char *fmt, ...)
 {
 	va_list ap;

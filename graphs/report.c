@@ -55,18 +55,6 @@ static const char *const rmsgs[M__COUNT][2] = {
 struct report;
 static const char *R(const struct report *rp, enum rmsg m);
 
-static void __attribute__((format(printf, 1, 2)))
-complain(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("covmon-graph: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 struct report {
 	const struct report_opts *o;
 	const struct inventory *inv;

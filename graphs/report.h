@@ -11,6 +11,9 @@
 #define REPORT_RUNTIME	1	/* the exit codes of covmon-graph */
 #define REPORT_USAGE	2
 
+/* "covmon-graph: " and the message on stderr (main.c). */
+void	complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 struct report_opts {
 	const char *out;		/* the directory written */
 	const char *province;		/* only this province, or NULL */
