@@ -718,7 +718,11 @@ test_dead_host_v3(void **state)
 	print_message("dead host v3: '%s' after %.3f s (timeout x tries = %.3f s; seen at "
 	    "50 ms intervals), loop turn max %.1f ms while discovery ran\n", r.error, failed,
 	    limit, gap * 1000);
-	assert_true(failed > 0 && failed <= limit + 0.1);
+	/* Localising the keys (a megabyte of SHA each) comes on top of the
+	 * timeouts: a router's CPU does it in tens of ms, qemu-user in up to a
+	 * second (the cross tests set COVMON_TEST_EMULATED). */
+	assert_true(failed > 0 &&
+	    failed <= limit + (getenv("COVMON_TEST_EMULATED") ? 1.5 : 0.1));
 	assert_int_equal(r.stats.open_failed, 1);
 	assert_true(gap < 0.1);
 	/* No open under way (no interval started since): free() does not wait. */

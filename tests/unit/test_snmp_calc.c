@@ -156,11 +156,19 @@ test_value_wrong_lengths(void **state)
 	uint64_t u;
 	int bits;
 
+	/* Lengths wrong on every CPU: a long is 4 bytes on a 32-bit router,
+	 * 8 here, and a counter64 two of them. */
 	memset(buf, 0xff, sizeof buf);
-	assert_int_equal(snmp_value_double(SNMP_T_INTEGER, buf, 4, &d), SNMP_VAL_BADVALUE);
+	assert_int_equal(snmp_value_double(SNMP_T_INTEGER, buf, sizeof(long) - 1, &d),
+	    SNMP_VAL_BADVALUE);
+	assert_int_equal(snmp_value_double(SNMP_T_INTEGER, buf, sizeof(long) + 1, &d),
+	    SNMP_VAL_BADVALUE);
 	assert_int_equal(snmp_value_double(SNMP_T_INTEGER, NULL, sizeof(long), &d),
 	    SNMP_VAL_BADVALUE);
-	assert_int_equal(snmp_value_double(SNMP_T_COUNTER64, buf, 8, &d), SNMP_VAL_BADVALUE);
+	assert_int_equal(snmp_value_double(SNMP_T_COUNTER64, buf, sizeof(long), &d),
+	    SNMP_VAL_BADVALUE);
+	assert_int_equal(snmp_value_double(SNMP_T_COUNTER64, buf, 2 * sizeof(long) + 1, &d),
+	    SNMP_VAL_BADVALUE);
 	assert_int_equal(snmp_value_unsigned(SNMP_T_COUNTER64, buf, 3, &u, &bits),
 	    SNMP_VAL_BADVALUE);
 	assert_int_equal(snmp_value_unsigned(SNMP_T_GAUGE, buf, 0, &u, &bits),
