@@ -41,28 +41,52 @@ struct conf_reader {
 	const char *text;
 };
 
+/* A line longer than inih's buffer (num - 1 characters) must not go on as
+ * a line of its own: its tail could be "[section]" or "key = value". It is
+ * skipped to its end and handed to inih as a line inih refuses ("!"), so
+ * the load fails naming it. */
 static char *
 conf_read_line(char *str, int num, void *stream)
 {
 	struct conf_reader *r = stream;
 	char *res;
+	bool cut = false;
 
 	if (r->f != NULL) {
 		res = fgets(str, num, r->f);
+		int ch;
+		if (res != NULL && strchr(res, '\n') == NULL &&
+		    (ch = getc(r->f)) != EOF && ch != '\n') {
+			while ((ch = getc(r->f)) != EOF && ch != '\n')
+				;
+			cut = true;
+		}
 	} else {
 		if (*r->text == '\0')
 			return NULL;
 		const char *nl = strchr(r->text, '\n');
 		size_t len = nl ? (size_t)(nl - r->text) + 1 : strlen(r->text);
-		if (len > (size_t)num - 1)
-			len = (size_t)num - 1;
-		memcpy(str, r->text, len);
-		str[len] = '\0';
-		r->text += len;
+		size_t skip = len;
+		if (len > (size_t)num - 1) {
+			if (nl != NULL && len - 1 == (size_t)num - 1)
+				len--;          /* fits without its newline */
+			else
+				cut = true;
+		}
+		memcpy(str, r->text, cut ? 0 : len);
+		str[cut ? 0 : len] = '\0';
+		r->text += skip;
 		res = str;
 	}
-	if (res != NULL)
+	if (res != NULL) {
 		r->c->cur_line++;
+		if (cut) {
+			if (r->c->long_line == 0)
+				r->c->long_line = r->c->cur_line;
+			r->c->max_line = num - 1;
+			snprintf(str, (size_t)num, "!\n");
+		}
+	}
 	return res;
 }
 
@@ -117,6 +141,9 @@ conf_result(struct conf *c, int rc, char *err, size_t errlen)
 		return 0;
 	if (rc == -1)
 		snprintf(err, errlen, "%s: %s", c->path, strerror(errno));
+	else if (c->long_line == (unsigned)rc)
+		snprintf(err, errlen, "%s:%d: line longer than %d characters", c->path, rc,
+		    c->max_line);
 	else if (c->dup_line == (unsigned)rc)
 		snprintf(err, errlen, "%s:%d: key given twice in its section", c->path, rc);
 	else

@@ -29,6 +29,8 @@ struct conf {
 	size_t nsections;
 	unsigned cur_line;    /* while loading */
 	unsigned dup_line;    /* first key given twice */
+	unsigned long_line;   /* first line too long for inih's buffer */
+	int max_line;
 };
 
 /* Returns 0, or -1 with err set ("FILE:LINE: reason"). */

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,45 @@ test_errors(void **state)
 
 	assert_int_equal(conf_load(&c, "/nonexistent/covmon.conf", err, sizeof err), -1);
 	assert_non_null(strstr(err, "/nonexistent/covmon.conf"));
+}
+
+/* A line longer than inih's buffer: refused, naming it, from a string and
+ * from a file; its tail never becomes a section or a key of its own (it
+ * did: a long spool_dir ending in "[probe.pcap]" added that probe). */
+static void
+test_long_line(void **state)
+{
+	struct conf c;
+	char err[256], ln[1024], path[] = "/tmp/covmon-conf-XXXXXX";
+	int fd;
+	(void)state;
+
+	/* 195 characters of value and then a section on the same line. */
+	snprintf(ln, sizeof ln, "[agent]\nid = a\nspool_dir = /%0195d[probe.pcap]\n"
+	    "interface = eth0\n", 0);
+	assert_int_equal(conf_load_string(&c, "long.conf", ln, err, sizeof err), -1);
+	assert_non_null(strstr(err, "long.conf:3: line longer than"));
+
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_true(write(fd, ln, strlen(ln)) == (ssize_t)strlen(ln));
+	close(fd);
+	assert_int_equal(conf_load(&c, path, err, sizeof err), -1);
+	assert_non_null(strstr(err, ":3: line longer than"));
+
+	/* The longest line that fits (199 characters), with and without its
+	 * newline, is read whole. */
+	snprintf(ln, sizeof ln, "[agent]\nspool_dir = /%0186d\n", 0);
+	assert_int_equal(strlen(strchr(ln, 's')) - 1, 199);
+	assert_int_equal(conf_load_string(&c, "fit.conf", ln, err, sizeof err), 0);
+	assert_int_equal(strlen(conf_str(&c, "agent", "spool_dir", "")), 187);
+	conf_free(&c);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(write(fd, ln, strlen(ln) - 1) == (ssize_t)strlen(ln) - 1);
+	close(fd);
+	assert_int_equal(conf_load(&c, path, err, sizeof err), 0);
+	assert_int_equal(strlen(conf_str(&c, "agent", "spool_dir", "")), 187);
+	conf_free(&c);
+	unlink(path);
 }
 
 static void
@@ -179,6 +219,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_getters),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_collector_keys),
 	};
