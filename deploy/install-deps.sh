@@ -14,6 +14,8 @@ mosquitto mosquitto-clients rrdtool rrdcached snmpd snmp sqlite3
 iproute2 nftables procps python3 curl openssl clang
 python3-aiosmtpd faketime nginx gammu-smsd
 tshark mandoc shellcheck lintian debhelper dpkg-dev fakeroot
+qemu-user-static mmdebstrap file
+gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu gcc-mipsel-linux-gnu gcc-s390x-linux-gnu
 prometheus"
 case ${1:-} in
 --bench) PKGS="$PKGS collectd-core tcpdump wrk" ;;

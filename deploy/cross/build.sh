@@ -46,8 +46,8 @@ done
 if [ ${#want[@]} -gt 0 ]; then
 	echo "cross: installing ${want[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -q --no-install-recommends "${want[@]}" >/dev/null \
-	    || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${want[@]}" >/dev/null; }
+	apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${want[@]}" >/dev/null \
+	    || { apt-get update -q >/dev/null && apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${want[@]}" >/dev/null; }
 fi
 
 # The target's libraries: a sysroot of Debian's packages for ARCH, made
