@@ -39,6 +39,10 @@ struct probe_pcap_conf {
 
 struct probe_pcap;
 
+/* Whether this build has the probe (COVMON_AGENT_PCAP); without it,
+ * probe_pcap_conf_load refuses the section. */
+bool probe_pcap_built(void);
+
 /* Defaults for every key; interface empty. */
 void probe_pcap_conf_default(struct probe_pcap_conf *out);
 

@@ -19,7 +19,7 @@ trap 'rm -rf "$tmp"' EXIT
 # GNU extensions), so the figure is the agent's.
 # shellcheck disable=SC2046 # pkg-config's flags, a word each
 cc -O2 -g -DNDEBUG -std=gnu17 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -I"$src/common" -I"$src/agent" \
-	"$src/tests/bench/pcap_bench.c" "$src/agent/pcap_analyze.c" "$src/agent/probe_pcap.c" \
+	"$src/tests/bench/pcap_bench.c" "$src/agent/pcap_analyze.c" "$src/agent/probe_pcap.c" "$src/agent/probe_pcap_conf.c" \
 	"$src/common/conf.c" "$src/common/log.c" "$src/common/loop.c" "$src/common/clock.c" \
 	"$src/common/metric.c" $(pkg-config --cflags --libs libpcap inih) -lm -o "$tmp/pcap_bench"
 

@@ -20,7 +20,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # shellcheck disable=SC2046 # pkg-config's flags, a word each
 cc -O1 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -I"$src/common" -I"$src/agent" \
-	"$src/tests/bench/pcap_bench.c" "$src/agent/pcap_analyze.c" "$src/agent/probe_pcap.c" \
+	"$src/tests/bench/pcap_bench.c" "$src/agent/pcap_analyze.c" "$src/agent/probe_pcap.c" "$src/agent/probe_pcap_conf.c" \
 	"$src/common/conf.c" "$src/common/log.c" "$src/common/loop.c" "$src/common/clock.c" \
 	"$src/common/metric.c" $(pkg-config --cflags --libs libpcap inih) -lm -o "$tmp/pcap_bench"
 
