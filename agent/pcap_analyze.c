@@ -7,6 +7,7 @@
  * and a handshake array, each with a cap and an overflow counter.
  */
 #include "pcap_analyze.h"
+#include "hex.h"
 
 #include <pcap/dlt.h>
 
@@ -775,23 +776,11 @@ pcap_analyze_stats(const struct pcap_analyze *pa, struct pcap_analyze_stats *st)
 	st->flows_in_use = pa->nflows;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 pcap_parse_mac(const char *s, uint8_t mac[6])
 {
 	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+		int hi = hex_digit(s[0]), lo = hi < 0 ? -1 : hex_digit(s[1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

@@ -3,7 +3,7 @@
  * API and prints a table, or the API's JSON as it came with --json. */
 #include "cli.h"
 
-#include "alert.h"
+#include "alert_match.h"
 #include "id.h"
 #include "inventory.h"
 #include "metric.h"

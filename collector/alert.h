@@ -12,6 +12,7 @@
 #ifndef COVMON_ALERT_H
 #define COVMON_ALERT_H
 
+#include "alert_match.h"
 #include "id.h"
 
 #include <stdbool.h>
@@ -50,16 +51,6 @@ extern const char *const alert_state_name[3];
 #define ALERT_ROUTE_NOTIFY 8
 #define ALERT_REPEAT_CAP  86400.0            /* repeats back off to once a day */
 
-/* What a route or a silence matches: province:ID, commune:ID, hamlet:ID,
- * agent:ID or *. */
-enum match_type { MT_ANY, MT_PROVINCE, MT_COMMUNE, MT_HAMLET, MT_AGENT };
-struct alert_match {
-	enum match_type type;
-	char id[ID_MAX + 1];
-};
-/* Parses "province:lao-cai" or "*". Returns 0, or -1. */
-int alert_match_parse(const char *s, struct alert_match *m);
-void alert_match_str(const struct alert_match *m, char *buf, size_t len);
 
 enum group_by { GB_COMMUNE, GB_PROVINCE, GB_NONE };
 
@@ -268,9 +259,5 @@ const struct alert *alert_engine_at(const struct alert_engine *e, size_t i);
 const struct alert *alert_engine_find(const struct alert_engine *e, enum alert_kind kind,
     const char *scope);
 
-/* A silence's end: a duration from now ("2h", "30m", "90"), a Unix time
- * (> 10^9) or an ISO date-time ("2025-11-22T18:00", seconds and a zone
- * "Z"/"+07:00" optional; local time without one). Returns 0, or -1. */
-int alert_parse_until(const char *s, double now, double *out);
 
 #endif

@@ -11,10 +11,12 @@
  * an ack or a new silence shows at once, as in the API.
  */
 #include "pages.h"
+#include "alert_match.h"
 
 #include "clock.h"
 #include "log.h"
 
+#include <json-c/json.h>
 #include <sqlite3.h>
 
 #include <pthread.h>
@@ -58,18 +60,16 @@ static const char sql_hist[] =
 /*
  * The columns read_alert() takes; ?1 is now, ?2 the limit. "silenced" is
  * what the API says (api_alerts.c): for an open alert, whether a silence
- * in force matches it now — the rules of alert_silence_matches() on the
- * canonical match strings the API stores (alert_match_str) — and for a
+ * in force matches it now — covmon_silence_matches(), the engine's own
+ * rule (alert_match_hits) registered on the connection — and for a
  * resolved one, whether it was silenced then. count(*) OVER () is the
  * number of rows before LIMIT, for "N more".
  */
 #define ALERT_SELECT \
 	"SELECT a.id, a.kind, a.state, a.scope, a.summary, a.since, a.resolved_at, a.flapping," \
 	" CASE WHEN a.state = 'resolved' THEN a.silenced != 0 ELSE EXISTS (SELECT 1" \
-	" FROM silences s WHERE s.until > ?1 AND (s.match = '*'" \
-	" OR s.match = 'province:' || a.province OR s.match = 'commune:' || a.commune" \
-	" OR s.match = 'agent:' || a.agent" \
-	" OR s.match IN (SELECT 'hamlet:' || value FROM json_each(" HAMLETS ")))) END," \
+	" FROM silences s WHERE s.until > ?1 AND covmon_silence_matches(s.match," \
+	" a.province, a.commune, a.agent, " HAMLETS ")) END," \
 	" EXISTS (SELECT 1 FROM alert_acks k WHERE k.alert_id = a.id)," \
 	" count(*) OVER ()" \
 	" FROM alerts a"
@@ -144,6 +144,42 @@ sql_severity(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, pages_kind_severity(kind ? (const char *)kind : ""));
 }
 
+/* covmon_silence_matches(match, province, commune, agent, hamlets): a
+ * silence's match string against an alert's row (hamlets a JSON array of
+ * ids), by alert_match_hits, the rule the engine applies. */
+static void
+sql_silence_matches(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *f[4];
+	struct alert_match m;
+	char (*hamlets)[ID_MAX + 1] = NULL;
+	size_t n = 0;
+	json_object *arr = NULL;
+
+	for (int i = 0; i < 4; i++)
+		f[i] = (const char *)sqlite3_value_text(argv[i]);
+	if (argc != 5 || f[0] == NULL || alert_match_parse(f[0], &m) == -1) {
+		sqlite3_result_int(ctx, 0);
+		return;
+	}
+	if (m.type == MT_HAMLET && sqlite3_value_text(argv[4]) != NULL &&
+	    (arr = json_tokener_parse((const char *)sqlite3_value_text(argv[4]))) != NULL &&
+	    json_object_is_type(arr, json_type_array)) {
+		size_t len = json_object_array_length(arr);
+		if (len > 0 && (hamlets = calloc(len, sizeof *hamlets)) != NULL)
+			for (size_t i = 0; i < len; i++) {
+				const char *h = json_object_get_string(
+				    json_object_array_get_idx(arr, i));
+				if (h != NULL && strlen(h) <= ID_MAX)
+					memcpy(hamlets[n++], h, strlen(h) + 1);
+			}
+	}
+	sqlite3_result_int(ctx, alert_match_hits(&m, f[1], f[2], f[3],
+	    (const char (*)[ID_MAX + 1])hamlets, n));
+	free(hamlets);
+	json_object_put(arr);
+}
+
 /* Opens the connection when it is not open; false when it cannot now. */
 static bool
 db_ready(struct pages_db *db)
@@ -160,7 +196,10 @@ db_ready(struct pages_db *db)
 		goto fail;
 	sqlite3_busy_timeout(db->db, DB_BUSY_MS);
 	if (sqlite3_create_function_v2(db->db, "covmon_severity", 1,
-	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_severity, NULL, NULL, NULL) != SQLITE_OK)
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_severity, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function_v2(db->db, "covmon_silence_matches", 5,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_silence_matches, NULL, NULL,
+	    NULL) != SQLITE_OK)
 		goto fail;
 	if (sqlite3_prepare_v2(db->db, sql_down, -1, &db->down, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db->db, sql_hist, -1, &db->hist, NULL) != SQLITE_OK ||

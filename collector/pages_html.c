@@ -5,6 +5,7 @@
  * foot), the rollup summaries and the graph images.
  */
 #include "pages_int.h"
+#include "html.h"
 
 const char *
 pg_tr(const struct page *p, enum msg m)
@@ -29,21 +30,11 @@ pg_pf(struct page *p, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Text and attribute values: the five characters that mean something in
- * HTML are escaped, so a hamlet named <script> is shown as text. */
+/* Text and attribute values (common/html.c). */
 void
 pg_esc(struct page *p, const char *s)
 {
-	for (; s != NULL && *s != '\0'; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", p->f); break;
-		case '<': fputs("&lt;", p->f); break;
-		case '>': fputs("&gt;", p->f); break;
-		case '"': fputs("&quot;", p->f); break;
-		case '\'': fputs("&#39;", p->f); break;
-		default: fputc(*s, p->f); break;
-		}
-	}
+	html_escape(p->f, s);
 }
 
 const char *

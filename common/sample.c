@@ -6,6 +6,7 @@
  * to build the tree the fields are read from. Encoding is snprintf only.
  */
 #include "sample.h"
+#include "hex.h"
 
 #include <json-c/json.h>
 
@@ -206,18 +207,6 @@ scan_ws(struct scan *sc)
 		sc->p++;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Scans a string at sc->p (the opening quote). When key is not NULL it gets
  * the decoded text if that is short printable ASCII, else "" (a key we do
@@ -262,7 +251,7 @@ scan_string(struct scan *sc, char *key, size_t keylen)
 					return scan_fail(sc, SAMPLE_E_JSON, "short \\u escape");
 				cp = 0;
 				for (int i = 2; i < 6; i++) {
-					int h = hexval(sc->p[i]);
+					int h = hex_digit(sc->p[i]);
 					if (h < 0)
 						return scan_fail(sc, SAMPLE_E_JSON,
 						    "bad \\u escape (expected 4 hex digits)");

@@ -6,6 +6,7 @@
  */
 #include "report.h"
 
+#include "html.h"
 #include "id.h"
 #include "target.h"
 
@@ -68,22 +69,6 @@ R(const struct report *rp, enum rmsg m)
 	return rmsgs[m][rp->o->lang == GRAPH_VI ? 1 : 0];
 }
 
-/* Writes s into fp with the five HTML specials escaped. */
-static void
-html(FILE *fp, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", fp); break;
-		case '<': fputs("&lt;", fp); break;
-		case '>': fputs("&gt;", fp); break;
-		case '"': fputs("&quot;", fp); break;
-		case '\'': fputs("&#39;", fp); break;
-		default: fputc(*s, fp); break;
-		}
-	}
-}
-
 static FILE *
 page_open(struct report *rp, const char *name, const char *title)
 {
@@ -97,7 +82,7 @@ page_open(struct report *rp, const char *name, const char *title)
 	}
 	fprintf(fp, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">\n<title>",
 	    rp->o->lang == GRAPH_VI ? "vi" : "en");
-	html(fp, title);
+	html_escape(fp, title);
 	fputs(" — covmon</title>\n<style>body{font-family:'DejaVu Sans',sans-serif;margin:1.5em;"
 	    "color:#202020}table{border-collapse:collapse}td,th{padding:.2em .8em;text-align:left;"
 	    "border-bottom:1px solid #ddd}.green{color:#1b7a1b}.yellow{color:#9a7600}"
@@ -265,15 +250,15 @@ report_hamlet(struct report *rp, const struct inv_hamlet *h)
 		return -1;
 	fprintf(fp, "<p><a href=\"index.html\">%s</a> › <a href=\"province-%s.html\">",
 	    R(rp, M_PROVINCES), p->id);
-	html(fp, p->name);
+	html_escape(fp, p->name);
 	fprintf(fp, "</a> › <a href=\"commune-%s.html\">", c->id);
-	html(fp, c->name);
+	html_escape(fp, c->name);
 	fputs("</a></p>\n<h1>", fp);
-	html(fp, h->name);
+	html_escape(fp, h->name);
 	fputs("</h1>\n<p>", fp);
 	if (h->village[0] != '\0') {
 		fprintf(fp, "%s ", R(rp, M_VILLAGE));
-		html(fp, h->village);
+		html_escape(fp, h->village);
 		fputs(". ", fp);
 	}
 	if (h->agent != NULL)
@@ -314,9 +299,9 @@ report_commune(struct report *rp, const struct inv_commune *c)
 		return -1;
 	fprintf(fp, "<p><a href=\"index.html\">%s</a> › <a href=\"province-%s.html\">",
 	    R(rp, M_PROVINCES), p->id);
-	html(fp, p->name);
+	html_escape(fp, p->name);
 	fputs("</a></p>\n<h1>", fp);
-	html(fp, c->name);
+	html_escape(fp, c->name);
 	fputs("</h1>\n", fp);
 	report_coverage(rp, fp, p, c, "1m");
 	fprintf(fp, "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
@@ -329,9 +314,9 @@ report_commune(struct report *rp, const struct inv_commune *c)
 			continue;
 		inventory_date_str_lang(h->target_date, rp->o->lang == GRAPH_VI, day, sizeof day);
 		fprintf(fp, "<tr><td><a href=\"hamlet-%s.html\">", h->id);
-		html(fp, h->name);
+		html_escape(fp, h->name);
 		fputs("</a></td><td>", fp);
-		html(fp, h->village);
+		html_escape(fp, h->village);
 		fprintf(fp, "</td><td>%s</td><td>%s</td></tr>\n", h->agent != NULL ? h->agent : "—",
 		    day);
 	}
@@ -350,7 +335,7 @@ report_province(struct report *rp, const struct inv_province *p)
 	if ((fp = page_open(rp, page, p->name)) == NULL)
 		return -1;
 	fprintf(fp, "<p><a href=\"index.html\">%s</a></p>\n<h1>", R(rp, M_PROVINCES));
-	html(fp, p->name);
+	html_escape(fp, p->name);
 	fputs("</h1>\n", fp);
 	report_coverage(rp, fp, p, NULL, "1m");
 	fprintf(fp, "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
@@ -363,7 +348,7 @@ report_province(struct report *rp, const struct inv_province *p)
 		snprintf(path, sizeof path, "%s/rrd/%s/_commune_%s.rrd", rp->o->data_dir, p->id,
 		    c->id);
 		fprintf(fp, "<tr><td><a href=\"commune-%s.html\">", c->id);
-		html(fp, c->name);
+		html_escape(fp, c->name);
 		fprintf(fp, "</a></td><td>%zu</td>", c->nhamlets);
 		target_cell(rp, fp, rollup_last_pct(path), &c->effective);
 		fputs("</tr>\n", fp);
@@ -412,7 +397,7 @@ report_write(const struct report_opts *o, const struct inventory *inv)
 			continue;
 		snprintf(path, sizeof path, "%s/rrd/%s/_province.rrd", o->data_dir, p->id);
 		fprintf(fp, "<tr><td><a href=\"province-%s.html\">", p->id);
-		html(fp, p->name);
+		html_escape(fp, p->name);
 		fprintf(fp, "</a></td><td>%zu</td><td>%zu</td>", p->ncommunes, p->nhamlets);
 		target_cell(&rp, fp, rollup_last_pct(path), &p->target);
 		fputs("</tr>\n", fp);

@@ -7,10 +7,10 @@
  * day of backlog). One connection carries the whole fleet; one thread runs
  * the libmosquitto loop between publishes, so nothing needs a lock.
  */
-#include "csvread.h"
 #include "fleetsim.h"
 
 #include "clock.h"
+#include "inventory.h"
 #include "log.h"
 #include "topic.h"
 
@@ -354,13 +354,6 @@ parse_args(struct opts *o, int argc, char **argv)
 
 /* ---- inventory ---- */
 
-static const char *const inv_cols[] = {
-	"hamlet_id", "hamlet_name", "village", "commune_id", "commune_name",
-	"province_id", "province_name", "lat", "lon", "agent_id", "uplink_hamlet_id",
-	"target_date", "population",
-};
-enum { C_HAMLET, C_COMMUNE = 3, C_PROVINCE = 5, C_AGENT = 9, C_NCOLS = 13 };
-
 static int
 cmp_agent_id(const void *x, const void *y)
 {
@@ -381,78 +374,34 @@ find_agent(const char *id)
 	return r == NULL ? NULL : *r;
 }
 
-/* Loads every row with an agent_id. Returns 0, or -1 with err set. */
+/* Every hamlet with an agent, read by the collector's own loader
+ * (common/inventory.c): the same checks, the same FILE:LINE:COLUMN errors.
+ * Returns 0, or -1 with err set. */
 static int
 inventory_read(const char *path, char *err, size_t errlen)
 {
-	struct csvr c;
-	int col[C_NCOLS], r;
-	size_t cap = 0, i, j, hdr_n;
+	struct inventory *inv;
 
-	if (csvr_open(&c, path, err, errlen) == -1)
+	if (inventory_load(&inv, path, NULL, err, errlen) == -1)
 		return -1;
-	if ((r = csvr_next(&c, err, errlen)) <= 0) {
-		if (r == 0)
-			snprintf(err, errlen, "%s: empty, expected a header row", path);
-		goto fail;
+	if ((F.agents = calloc(inv->nagents ? inv->nagents : 1, sizeof(*F.agents))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		inventory_free(inv);
+		return -1;
 	}
-	hdr_n = c.nfields;
-	for (i = 0; i < C_NCOLS; i++) {
-		col[i] = -1;
-		for (j = 0; j < c.nfields; j++)
-			if (strcmp(c.fields[j], inv_cols[i]) == 0)
-				col[i] = (int)j;
-		if (col[i] == -1) {
-			snprintf(err, errlen, "%s:1: header has no column '%s'", path,
-			    inv_cols[i]);
-			goto fail;
-		}
-	}
-	while ((r = csvr_next(&c, err, errlen)) == 1) {
+	for (size_t i = 0; i < inv->nhamlets; i++) {
+		const struct inv_hamlet *h = &inv->hamlets[i];
 		struct agent *a;
-		const char *ag = c.fields[col[C_AGENT]];
 
-		if (c.nfields != hdr_n) {
-			snprintf(err, errlen, "%s:%zu: %zu fields, the header has %zu",
-			    path, c.rec_line, c.nfields, hdr_n);
-			goto fail;
-		}
-		for (i = 0; i < C_NCOLS; i++) {
-			const char *v = c.fields[col[i]];
-
-			if ((i == C_HAMLET || i == C_COMMUNE || i == C_PROVINCE ||
-			    (i == C_AGENT && *v != '\0')) && !id_valid(v)) {
-				snprintf(err, errlen, "%s:%zu: %s '%.80s' is not an id "
-				    "(1-64 of [a-z0-9._-], first [a-z0-9])", path,
-				    c.rec_line, inv_cols[i], v);
-				goto fail;
-			}
-		}
-		if (*ag == '\0')
+		if (h->agent == NULL)
 			continue;	/* no agent installed yet */
-		if (F.nagents == cap) {
-			struct agent *n;
-
-			cap = cap ? cap * 2 : 256;
-			if ((n = realloc(F.agents, cap * sizeof(*n))) == NULL) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				goto fail;
-			}
-			F.agents = n;
-		}
 		a = &F.agents[F.nagents++];
-		memset(a, 0, sizeof(*a));
-		snprintf(a->id, sizeof(a->id), "%s", ag);
-		snprintf(a->commune, sizeof(a->commune), "%s", c.fields[col[C_COMMUNE]]);
-		snprintf(a->province, sizeof(a->province), "%s", c.fields[col[C_PROVINCE]]);
+		snprintf(a->id, sizeof(a->id), "%s", h->agent);
+		snprintf(a->commune, sizeof(a->commune), "%s", inv->communes[h->commune].id);
+		snprintf(a->province, sizeof(a->province), "%s", inv->provinces[h->province].id);
 	}
-	if (r == -1)
-		goto fail;
-	csvr_close(&c);
+	inventory_free(inv);
 	return 0;
-fail:
-	csvr_close(&c);
-	return -1;
 }
 
 /* ---- spool ---- */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the RFC 4180 reader and the inventory loader behind it
- * (common/csv.c, collector/inventory.c), fed through a memory file. */
+ * (common/csv.c, common/inventory.c), fed through a memory file. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The inventory loader (collector/inventory.c): a good file queried, each
+/* The inventory loader (common/inventory.c): a good file queried, each
  * kind of error with its exact FILE:LINE:COLUMN, the example files of
  * tests/data/bad, and a country-sized inventory. */
 #include <stdarg.h>

@@ -850,14 +850,21 @@ test_alerts_from_db(void **state)
 	    "[\"suoi-chai\"]", "last week's cut", NOW - 9 * 86400, NOW - 8 * 86400, 0);
 	add_alert(&a, 7, "hamlet_down", "hamlet:ta-leng", "pending", "y-ty", "[\"ta-leng\"]",
 	    "not yet news", NOW - 30, 0, 0);
+	/* Sà Phìn down and Lũng Pô cut behind it, silenced through Lũng Pô:
+	 * a hamlet: silence matches any hamlet of the alert's list. */
+	add_alert(&a, 8, "hamlet_down", "hamlet:sa-phin", "firing", "y-ty",
+	    "[\"sa-phin\",\"lung-po\"]", "Sà Phìn down; also cut: Lũng Pô", NOW - 900, 0, 0);
 	sql(&a, "INSERT INTO silences (match, until, reason, created) VALUES"
 	    " ('commune:bat-xat', %.0f, 'tower work <b>all day</b>', %.0f),"
-	    " ('hamlet:ta-leng', %.0f, 'over', %.0f)", NOW + 7200, NOW - 60, NOW - 10, NOW - 600);
+	    " ('hamlet:ta-leng', %.0f, 'over', %.0f),"
+	    " ('hamlet:lung-po', %.0f, 'mast', %.0f)", NOW + 7200, NOW - 60, NOW - 10, NOW - 600,
+	    NOW + 600, NOW - 60);
 
 	/* The overview: the firing ones, most severe first, with their marks;
 	 * the commune's red apart, in the rollout. */
 	const char *b = get(f, "/", 200);
-	HAS(b, "<h2>Firing alerts <small>(3)</small></h2>");
+	HAS(b, "<h2>Firing alerts <small>(4)</small></h2>");
+	HAS(alert_row(b, 8), "silenced");
 	const char *r2 = strstr(b, "alert-2\""), *r1 = strstr(b, "alert-1\""),
 	    *r3 = strstr(b, "alert-3\""), *r4 = strstr(b, "alert-4\"");
 	const char *ro = strstr(b, "<h2 id=\"rollout\">Rollout <small>(1)</small></h2>");
@@ -887,7 +894,7 @@ test_alerts_from_db(void **state)
 
 	/* /alerts: firing, resolved this week, silences in force. */
 	b = get(f, "/alerts", 200);
-	HAS(b, "<h2>Firing alerts <small>(3)</small></h2>");
+	HAS(b, "<h2>Firing alerts <small>(4)</small></h2>");
 	const char *res = strstr(b, "Resolved in the last 7 days");
 	assert_non_null(res);
 	assert_true(strstr(b, "alert-4\"") < res);
