@@ -55,5 +55,7 @@ for svc in mosquitto rrdcached snmpd collectd nginx gammu-smsd prometheus; do
 	if command -v systemctl >/dev/null 2>&1; then
 		$SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 	fi
-	$SUDO pkill -x "$svc" >/dev/null 2>&1 || true
+	# Only the daemons the packages started (children of init, where no
+	# systemd runs): never a test's own broker or rrdcached running beside.
+	$SUDO pkill -x -P 1 "$svc" >/dev/null 2>&1 || true
 done
