@@ -8,6 +8,8 @@
 
 #include <json-c/json.h>
 
+#include "exitcode.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -15,9 +17,6 @@
 #define CLI_DEFAULT_URL		"http://127.0.0.1:8080"
 #define CLI_DEFAULT_CONF	"/etc/covmon/covmon.conf"
 
-/* Exit codes of the contract (DESIGN.md section 1). */
-#define EXIT_RUNTIME	1
-#define EXIT_USAGE	2
 
 struct cli {
 	/* From the command line. */

@@ -5,6 +5,7 @@
  * the API.
  */
 #include "collector.h"
+#include "exitcode.h"
 #include "clock.h"
 #include "log.h"
 #include "national.h"
@@ -113,7 +114,7 @@ main(int argc, char **argv)
 	};
 	const char *conf_path = "/etc/covmon/collector.conf";
 	bool check = false, daemonize = false;
-	int verbose = 0, ch, rc = 1;
+	int verbose = 0, ch, rc = EXIT_RUNTIME;
 	char err[1024];
 	struct collector_conf cc;
 	struct queue *q = NULL;
@@ -134,17 +135,17 @@ main(int argc, char **argv)
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("covmon-collector %s\n", COVMON_VERSION); return 0;
-		default: usage(stderr); return 2;
+		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
 	log_init("covmon-collector", verbose >= 2 ? LOG_LVL_DEBUG : LOG_LVL_INFO, daemonize);
 	if (collector_conf_load(&cc, conf_path, err, sizeof err) == -1) {
 		fprintf(stderr, "covmon-collector: %s\n", err);
-		return 2;
+		return EXIT_USAGE;
 	}
 	if (check) {
 		collector_conf_print(&cc, stdout);
@@ -178,7 +179,7 @@ main(int argc, char **argv)
 	/* Before any thread: the webhook and email notifiers use libcurl. */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "covmon-collector: cannot initialise libcurl\n");
-		return 1;
+		return EXIT_RUNTIME;
 	}
 	snapshot_box_init(&box);
 	if (make_dirs(&cc, err, sizeof err) == -1)

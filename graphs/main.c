@@ -25,8 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
 /* [coverage] yellow_margin_pct when no collector config says otherwise:
  * the collector's own default (collector/conf.c, collector_conf_load). */
 #define DEFAULT_YELLOW_MARGIN 10

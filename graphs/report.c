@@ -367,26 +367,26 @@ report_write(const struct report_opts *o, const struct inventory *inv)
 
 	if (inv == NULL || o->out == NULL) {
 		complain("report: needs --inventory and --out DIR");
-		return REPORT_USAGE;
+		return EXIT_USAGE;
 	}
 	if (o->province != NULL && inventory_province(inv, o->province) == NULL) {
 		complain("report: %s: no such province in %s", o->province, o->inventory);
-		return REPORT_USAGE;
+		return EXIT_USAGE;
 	}
 	if (strlen(o->out) >= sizeof rp.dir) {
 		complain("--out is too long (at most %zu bytes)", sizeof rp.dir - 1);
-		return REPORT_USAGE;
+		return EXIT_USAGE;
 	}
 	snprintf(rp.dir, sizeof rp.dir, "%s", o->out);
 	snprintf(path, sizeof path, "%s/img", rp.dir);
 	if ((mkdir(rp.dir, 0755) == -1 && errno != EEXIST) ||
 	    (mkdir(path, 0755) == -1 && errno != EEXIST)) {
 		complain("%s: %s", path, strerror(errno));
-		return REPORT_RUNTIME;
+		return EXIT_RUNTIME;
 	}
 
 	if ((fp = page_open(&rp, "index.html", R(&rp, M_COVERAGE_TITLE))) == NULL)
-		return REPORT_RUNTIME;
+		return EXIT_RUNTIME;
 	fprintf(fp, "<h1>%s</h1>\n<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
 	    "<th>%s</th></tr>\n", R(&rp, M_COVERAGE_TITLE), R(&rp, M_PROVINCE), R(&rp, M_COMMUNES),
 	    R(&rp, M_HAMLETS), R(&rp, M_COVERED), R(&rp, M_TARGET));
@@ -404,7 +404,7 @@ report_write(const struct report_opts *o, const struct inventory *inv)
 	}
 	fputs("</table>\n", fp);
 	if (page_close(&rp, fp, "index.html") == -1)
-		return REPORT_RUNTIME;
+		return EXIT_RUNTIME;
 
 	for (size_t i = 0; i < inv->nprovinces && rc == 0; i++)
 		if (o->province == NULL || strcmp(o->province, inv->provinces[i].id) == 0)
@@ -420,7 +420,7 @@ report_write(const struct report_opts *o, const struct inventory *inv)
 	fprintf(stderr, "covmon-graph: report in %s/index.html: %lu graphs, %lu left out (no "
 	    "data), %lu failed\n", rp.dir, rp.graphs, rp.missing, rp.failed);
 	if (rc == -1)
-		return REPORT_RUNTIME;
-	return rp.failed > 0 ? REPORT_RUNTIME : 0;
+		return EXIT_RUNTIME;
+	return rp.failed > 0 ? EXIT_RUNTIME : 0;
 }
 

@@ -5,11 +5,10 @@
 #ifndef COVMON_REPORT_H
 #define COVMON_REPORT_H
 
+#include "exitcode.h"
 #include "inventory.h"
 #include "templates.h"
 
-#define REPORT_RUNTIME	1	/* the exit codes of covmon-graph */
-#define REPORT_USAGE	2
 
 /* "covmon-graph: " and the message on stderr (main.c). */
 void	complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
