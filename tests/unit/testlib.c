@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The unit tests' shared fixtures (testlib.h). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "testlib.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *
+tl_tmpdir(char *buf, size_t len, const char *name)
+{
+	assert_true((size_t)snprintf(buf, len, "/tmp/covmon-%s-XXXXXX", name) < len);
+	assert_non_null(mkdtemp(buf));
+	return buf;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int
+tl_rmtree(const char *dir)
+{
+	if (dir == NULL || dir[0] == '\0')
+		return 0;
+	if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == -1 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+void
+tl_write_bytes(const char *path, const void *buf, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(buf, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+}
+
+void
+tl_write_file(const char *path, const char *text)
+{
+	tl_write_bytes(path, text, strlen(text));
+}
+
+void
+tl_write_in(const char *dir, const char *name, const char *text)
+{
+	char path[1024];
+
+	assert_true((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) < sizeof path);
+	tl_write_file(path, text);
+}

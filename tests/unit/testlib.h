@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the unit tests share: a temporary directory made and removed whole,
+ * and files written in one call. Every function fails the running cmocka
+ * test (assert_*) when the system refuses, so a test never goes on with a
+ * half-made fixture. Include after <cmocka.h>.
+ */
+#ifndef COVMON_TESTLIB_H
+#define COVMON_TESTLIB_H
+
+#include <stddef.h>
+
+/* Makes /tmp/covmon-NAME-XXXXXX into buf (len >= 64) and returns buf. */
+char *tl_tmpdir(char *buf, size_t len, const char *name);
+/* Removes dir and everything under it (symlinks not followed); quiet when
+ * it is already gone. Returns 0, or -1 (for a teardown's return). */
+int tl_rmtree(const char *dir);
+/* Writes text (a C string) or len bytes to path, replacing it. */
+void tl_write_file(const char *path, const char *text);
+void tl_write_bytes(const char *path, const void *buf, size_t len);
+/* The same under dir: dir/name. */
+void tl_write_in(const char *dir, const char *name, const char *text);
+
+#endif
