@@ -54,7 +54,7 @@ void agent_conf_clear(struct agent_conf *ac);
 /* The effective configuration, as --check-config prints it. */
 void agent_conf_print(const struct agent_conf *ac, FILE *out);
 
-/* MQTT publisher of the spool (agent/mqtt.c). */
+/* MQTT publisher of the spool (agent/publisher.c). */
 struct spool;
 struct publisher;
 struct publisher *publisher_new(struct loop *l, const struct agent_conf *ac, struct spool *sp,

@@ -9,7 +9,7 @@
  * mosquitto's  ingest.c        nothing but the decode   MQTT messages       queue.c items
  *              (its callbacks)
  * cm-writer    writer.c,       per-agent order state,   queue.c items       acks (MQTT),
- *              eval.c,         RRD store, state.db                          snapshots
+ *              evaluator.c,    RRD store, state.db                          snapshots
  *              alert_eval.c    (the group commit), the                      (snapshot.h),
  *                              evaluator, alert engine                      notifications
  *                              and digest                                   (state.db queue)
@@ -161,7 +161,7 @@ int writer_start(struct writer *w, char *err, size_t errlen);
 void writer_stop(struct writer *w);
 void writer_free(struct writer *w);
 
-/* The evaluation cycle and the inventory's owner (collector/eval.c); its
+/* The evaluation cycle and the inventory's owner (collector/evaluator.c); its
  * functions run on the writer thread, but for request_reload. */
 struct evaluator;
 struct snapshot_box;

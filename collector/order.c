@@ -234,7 +234,7 @@ order_duplicate(struct order_spool *sp, uint64_t seq, const char *province)
 	/* Everything of the spool up to last_seq is done with, in order: the
 	 * whole resent window is acked at once. An agent whose spool is a
 	 * copy (a restored backup: same id, seqs behind) gets an ack past
-	 * what it gave; it takes a new spool id then (agent/mqtt.c). */
+	 * what it gave; it takes a new spool id then (agent/publisher.c). */
 	if (sp->last_seq > sp->ack_upto)
 		sp->ack_upto = sp->last_seq;
 	snprintf(sp->ack_province, sizeof sp->ack_province, "%s", province);

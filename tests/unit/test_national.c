@@ -265,7 +265,7 @@ test_decode_oversize(void **state)
 
 /* What a province collector publishes is what the view accepts: a
  * province evaluated by coverage_evaluate(), rendered by api_render()
- * as eval.c does for the retained summary, decoded back. */
+ * as evaluator.c does for the retained summary, decoded back. */
 static const char inv_csv[] =
     "hamlet_id,hamlet_name,village,commune_id,commune_name,province_id,province_name,"
     "lat,lon,agent_id,uplink_hamlet_id,target_date,population\n"
