@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* CRC-32 (IEEE 802.3) for the spool and the undo record (crc32.h). */
 #include "crc32.h"
 
 #include <pthread.h>

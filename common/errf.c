@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* An error message into a caller's buffer (errf.h). */
 #include "errf.h"
 
 #include <stdarg.h>
