@@ -86,6 +86,7 @@ struct fleet {
 	double last_loop, last_scan;
 	unsigned since_loop;
 	uint64_t acks_bad, acks_unknown;
+	uint64_t acks_taken;     /* acks that freed samples: the end's progress */
 	uint64_t state_msgs;
 };
 
@@ -138,7 +139,8 @@ usage(FILE *f)
 "                          topics, keep every unacked sample, resend from the\n"
 "                          oldest unacked after --ack-timeout\n"
 "      --ack-timeout S     (10)\n"
-"      --ack-wait S        at the end, wait up to S for the last acks (30)\n"
+"      --ack-wait S        at the end, wait for the last acks until none came\n"
+"                          for S seconds (30)\n"
 "      --spool-max N       samples kept per agent; past it the oldest are\n"
 "                          dropped and counted (10000)\n"
 "      --burst N           spooled samples one agent sends per turn (100)\n"
@@ -572,6 +574,8 @@ on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg)
 		a->nacked++;
 		popped = true;
 	}
+	if (popped)
+		F.acks_taken++;
 	if (a->send_next < a->lo)
 		a->send_next = a->lo;
 	/* Progress restarts the wait for the next oldest. */
@@ -1021,14 +1025,22 @@ main(int argc, char **argv)
 	}
 
 	/* Drain what is spooled (and, with --ack, wait for the collector's
-	 * acks, resending as agents do) until done or out of time. */
+	 * acks, resending as agents do) until done, or until nothing moved for
+	 * the wait: an ack that frees samples starts it again, so a busy
+	 * collector that is still storing is waited for and a stuck one is not
+	 * (resends are not progress). */
 	double end_t = clock_mono();
 	double wait = o->ack ? o->ack_wait : o->broker_timeout;
+	uint64_t moved = F.acks_taken;
 	stop_flag = 0;
 	for (;;) {
 		scan(true);
 		if (spooled_total(true) == 0 && F.inflight == 0)
 			break;
+		if (o->ack && F.acks_taken != moved) {
+			moved = F.acks_taken;
+			end_t = clock_mono();
+		}
 		if (stop_flag || clock_mono() - end_t >= wait)
 			break;
 		service(50);
