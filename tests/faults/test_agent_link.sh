@@ -68,7 +68,7 @@ write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT"
 ip netns exec "$ns" "$COVMON_BUILD/covmon-collector" -c "$T/collector.conf" -vv > "$T/collector.log" 2>&1 &
 COLLECTOR_PID=$!; PIDS+=("$COLLECTOR_PID")
 stored() { grep -c "stored lc-link-01 seq" "$T/collector.log" || true; }
-wait_for 30 bash -c "[ \$(grep -c 'stored lc-link-01 seq' $T/collector.log) -ge $spooled ]" \
+PROGRESS_OK="[ \$v -ge $spooled ]" wait_progress 15 stored \
 	|| fail "spooled samples not delivered once the broker came"
 pass "broker refused at start: $spooled samples spooled meanwhile, delivered after it came"
 
@@ -115,8 +115,9 @@ PY
 kill -TERM "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null || true
 made=$(grep -o "sample [0-9]*: [0-9]* bytes spooled" "$T/agent.log" | awk '{print $2}' | tr -d : | sort -n | tail -1)
 # Samples made by the first (unresolvable) run were spooled too: all of
-# them must arrive. Give the last acks a moment.
-wait_for 20 bash -c "[ \$(grep -o 'stored lc-link-01 seq [0-9]*' $T/collector.log | sort -u | wc -l) -ge $made ]" || true
+# them must arrive: waited for while they keep coming.
+distinct() { grep -o 'stored lc-link-01 seq [0-9]*' "$T/collector.log" | sort -u | wc -l; }
+PROGRESS_OK="[ \$v -ge $made ]" wait_progress 10 distinct || true
 seqs=$(grep -o 'stored lc-link-01 seq [0-9]*' "$T/collector.log" | awk '{print $4}')
 total=$(echo "$seqs" | wc -l); uniq=$(echo "$seqs" | sort -nu | wc -l)
 [ "$total" -eq "$uniq" ] || fail "a seq stored twice ($total stores, $uniq distinct)"

@@ -76,7 +76,8 @@ made=$(grep -o "sample [0-9]*: [0-9]* bytes spooled" "$T/agent.log" | awk '{prin
 sed -i 's/^interval = 1$/interval = 3600/' "$T/agent.conf"
 ip netns exec "$a" "$COVMON_BUILD/covmon-agent" -c "$T/agent.conf" -v >> "$T/agent.log" 2>&1 &
 AGENT_PID=$!; PIDS+=("$AGENT_PID")
-wait_for 60 bash -c "[ \$(grep -o 'stored lc-lossy-01 seq [0-9]*' $T/collector.log | sort -u | wc -l) -ge $made ]" || true
+distinct() { grep -o 'stored lc-lossy-01 seq [0-9]*' "$T/collector.log" | sort -u | wc -l; }
+PROGRESS_OK="[ \$v -ge $made ]" wait_progress 15 distinct || true
 seqs=$(grep -o 'stored lc-lossy-01 seq [0-9]*' "$T/collector.log" | awk '{print $4}')
 total=$(echo "$seqs" | wc -l); uniq=$(echo "$seqs" | sort -nu | wc -l)
 dups=$(grep -c "already in the RRD" "$T/collector.log" || true)

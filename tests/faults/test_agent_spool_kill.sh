@@ -103,7 +103,7 @@ grep -q "$(printf 'COVMON_TEST_SPOOL_WRITE_DELAY_US=%s' "$DELAY_US")" "$T/agent.
 read -r last want < <(awk 'match($0, /samples waiting, next seq [0-9]+/) {
 	n = substr($0, RSTART + 26, RLENGTH - 26) - 1; if (/a torn last record/) b[n] = 1 }
 	END { w = n; while (w in b) w--; print n + 0, w + 0 }' "$T/agent.log")
-wait_for 60 bash -c "[ \$(awk -v a=$AGENT '\$3 == \"stored\" && \$4 == a && \$6 > m { m = \$6 } END { print m + 0 }' $T/collector.log) -ge $want ]" \
+PROGRESS_OK="[ \$v -ge $want ]" wait_progress 15 stored_upto \
 	|| fail "the spool was not drained: stored up to $(stored_upto), the agent gave up to $last"
 sleep 1
 kill -TERM "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null || true
