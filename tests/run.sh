@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Installs what is missing, builds covmon (normal and ASan+UBSan), and runs
-# every test: unit (cmocka), integration and fault tests with real peers.
+# every test: unit (cmocka), integration and fault tests with real peers,
+# the agent cross-built and run under qemu-user, then the fuzzers.
 #   tests/run.sh              everything
-#   COVMON_SANITIZE=0 ...     skip the sanitizer build (quicker, local use)
+#   COVMON_SANITIZE=0 ...     no sanitizer build: every test on the plain one
 #   COVMON_FUZZ=0 ...         skip the fuzzing stage (clang, libFuzzer)
 #   COVMON_FUZZ_SECONDS=N     seconds per fuzz target (default 15)
 #   tests/run.sh -L unit      extra arguments go to ctest
@@ -26,21 +27,22 @@ run_suite() {
 	(cd "$dir" && ctest --output-on-failure -j"$jobs" "$@")
 }
 
-echo "== build and test (build/)"
-run_suite "$src/build" OFF "$@"
-
+# Every test runs once, in the build that checks it best: under ASan and
+# UBSan, but for the "slow" ones (a browser, the demo, the soak whose memory
+# figures mean nothing under ASan's quarantine, the packages, timing-bound
+# network cases, Prometheus, the cross builds), which run on the plain
+# build. Both builds are made whole (and warning-free with CI=true).
 if [ "${COVMON_SANITIZE:-1}" != "0" ]; then
-	echo "== build and test with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
-	# The collector renders graphs (/graph/): librrd leaks a little per
-	# render and fontconfig/pango keep caches to exit (tests/lsan.supp).
-	# librrd has no frame pointers, so only the slow unwinder lets a
-	# suppression by library match.
+	echo "== build, and the slow tests (build/)"
+	run_suite "$src/build" OFF -L slow "$@"
+	echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer, and every other test (build-asan/)"
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0
 	export LSAN_OPTIONS=suppressions=$src/tests/lsan.supp
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-	# The "slow" tests (browser, demo, timing-bound network cases) ran
-	# above; their code is covered here by the others.
 	run_suite "$src/build-asan" ON -LE slow "$@"
+else
+	echo "== build and test (build/)"
+	run_suite "$src/build" OFF "$@"
 fi
 
 if [ "${COVMON_FUZZ:-1}" != "0" ] && command -v clang >/dev/null 2>&1; then

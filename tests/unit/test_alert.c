@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include <json-c/json.h>
 
 #include <limits.h>
@@ -16,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "alert.h"
 #include "alert_eval.h"
@@ -716,11 +717,11 @@ static bool cut;
 static struct inventory *
 load_inventory(const char *rows)
 {
-	char dir[] = "/tmp/covmon-alert-XXXXXX", path[128], err[1024];
+	char dir[64], path[128], err[1024];
 	struct inventory *inv;
 	FILE *fp;
 
-	assert_non_null(mkdtemp(dir));
+	tl_tmpdir(dir, sizeof dir, "alert");
 	snprintf(path, sizeof path, "%s/inventory.csv", dir);
 	assert_non_null(fp = fopen(path, "w"));
 	fputs(HDR, fp);
@@ -728,8 +729,7 @@ load_inventory(const char *rows)
 	assert_int_equal(fclose(fp), 0);
 	if (inventory_load(&inv, path, NULL, err, sizeof err) == -1)
 		fail_msg("%s", err);
-	unlink(path);
-	rmdir(dir);
+	tl_rmtree(dir);
 	return inv;
 }
 

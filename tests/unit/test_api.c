@@ -9,13 +9,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include <json-c/json.h>
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "api.h"
 #include "coverage.h"
@@ -48,16 +49,6 @@ struct fx {
 };
 
 static void
-write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, strlen(text), fp), strlen(text));
-	assert_int_equal(fclose(fp), 0);
-}
-
-static void
 rollup_add(struct rollup *ru, const struct hamlet_eval *e)
 {
 	ru->counts[e->state]++;
@@ -86,12 +77,11 @@ setup(void **state)
 	char path[128], tpath[128], err[2048];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/covmon-api-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	tl_tmpdir(f->dir, sizeof f->dir, "api");
 	snprintf(path, sizeof path, "%s/inventory.csv", f->dir);
 	snprintf(tpath, sizeof tpath, "%s/targets.csv", f->dir);
-	write_file(path, inv_csv);
-	write_file(tpath, tgt_csv);
+	tl_write_file(path, inv_csv);
+	tl_write_file(tpath, tgt_csv);
 	if (inventory_load(&inv, path, tpath, err, sizeof err) == -1)
 		fail_msg("%s", err);
 	assert_int_equal(inv->nhamlets, NH);
@@ -155,9 +145,7 @@ setup(void **state)
 
 	f->s = s;
 	f->cov = c;
-	unlink(path);
-	unlink(tpath);
-	rmdir(f->dir);
+	tl_rmtree(f->dir);
 	*state = f;
 	return 0;
 }

@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -45,8 +47,7 @@ setup(void **state)
 
 	assert_non_null(f);
 	assert_non_null(getcwd(f->cwd, sizeof f->cwd));
-	snprintf(f->dir, sizeof f->dir, "/tmp/covmon-coverage-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	tl_tmpdir(f->dir, sizeof f->dir, "coverage");
 	assert_int_equal(chdir(f->dir), 0);
 	*state = f;
 	return 0;
@@ -56,23 +57,12 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
+	int rc;
 
-	unlink("inventory.csv");
-	unlink("targets.csv");
 	assert_int_equal(chdir(f->cwd), 0);
-	rmdir(f->dir);
+	rc = tl_rmtree(f->dir);
 	free(f);
-	return 0;
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, strlen(text), fp), strlen(text));
-	assert_int_equal(fclose(fp), 0);
+	return rc;
 }
 
 static struct inventory *
@@ -81,9 +71,9 @@ load(const char *inv_text, const char *tgt_text)
 	struct inventory *inv;
 	char err[4096];
 
-	write_file("inventory.csv", inv_text);
+	tl_write_file("inventory.csv", inv_text);
 	if (tgt_text != NULL)
-		write_file("targets.csv", tgt_text);
+		tl_write_file("targets.csv", tgt_text);
 	if (inventory_load(&inv, "inventory.csv",
 	    tgt_text != NULL ? "targets.csv" : NULL, err, sizeof err) == -1)
 		fail_msg("inventory: %s", err);
@@ -466,7 +456,7 @@ test_colours(void **state)
 	commune_rows(fp, "free", "pnone", 10, 100);    /* no target at all */
 	commune_rows(fp, "full", "pnone", 3, 3);
 	assert_int_equal(fclose(fp), 0);
-	write_file("targets.csv", THDR
+	tl_write_file("targets.csv", THDR
 	    "province,p97,97,2025-12-31\n"
 	    "commune,own,50,2026-06-30\n");
 	if (inventory_load(&inv, "inventory.csv", "targets.csv", err,
@@ -777,7 +767,7 @@ test_since(void **state)
 
 	/* A reload: another inventory object, rows moved and one added. The
 	 * old inventory is alive as long as c2 is; hamlets match by id. */
-	write_file("inventory.csv", HDR
+	tl_write_file("inventory.csv", HDR
 	    H("new", "", "", "")
 	    H("c", "", "", "")
 	    H("b", "a-b", "", "")

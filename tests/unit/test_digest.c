@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include <json-c/json.h>
 #include <sqlite3.h>
 
@@ -65,16 +67,6 @@ local(int y, int mo, int d, int h, int mi)
 	return mktime(&tm);
 }
 
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, strlen(text), fp), strlen(text));
-	assert_int_equal(fclose(fp), 0);
-}
-
 static int
 setup(void **state)
 {
@@ -84,12 +76,11 @@ setup(void **state)
 	setenv("TZ", "Asia/Ho_Chi_Minh", 1);
 	tzset();
 	assert_non_null(f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/covmon-digest-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	tl_tmpdir(f->dir, sizeof f->dir, "digest");
 	snprintf(path, sizeof path, "%s/inventory.csv", f->dir);
 	snprintf(tpath, sizeof tpath, "%s/targets.csv", f->dir);
-	write_file(path, inv_csv);
-	write_file(tpath, tgt_csv);
+	tl_write_file(path, inv_csv);
+	tl_write_file(tpath, tgt_csv);
 	if (inventory_load(&f->inv, path, tpath, err, sizeof err) == -1)
 		fail_msg("%s", err);
 	assert_int_equal(f->inv->nhamlets, NH);
@@ -132,14 +123,12 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
+	int rc;
 
 	inventory_free(f->inv);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", f->dir);
+	rc = tl_rmtree(f->dir);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static struct digest_event

@@ -9,7 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <ftw.h>
+#include "testlib.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -32,13 +33,6 @@
 #define PLACE "Suối Chải, Bát Xát"
 
 static char dir[64];                 /* data_dir */
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb; (void)flag; (void)ftw;
-	return remove(path);
-}
 
 /* The default RRAs of DESIGN.md section 5 for a step. */
 static int
@@ -273,9 +267,7 @@ group_setup(void **state)
 	char p[256];
 
 	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/covmon-graphs-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
+	tl_tmpdir(dir, sizeof dir, "graphs");
 	mkdirs("rrd");
 	mkdirs("rrd/" PROVINCE);
 	mkdirs("rrd/" PROVINCE "/" AGENT);
@@ -317,9 +309,9 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	if (dir[0] != '\0' && getenv("COVMON_GRAPH_KEEP") == NULL)
-		(void)nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
+	if (getenv("COVMON_GRAPH_KEEP") != NULL)
+		return 0;
+	return tl_rmtree(dir);
 }
 
 static void

@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include <sys/resource.h>
 
 #include <limits.h>
@@ -43,8 +45,7 @@ setup(void **state)
 
 	assert_non_null(f);
 	assert_non_null(getcwd(f->cwd, sizeof f->cwd));
-	snprintf(f->dir, sizeof f->dir, "/tmp/covmon-inventory-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	tl_tmpdir(f->dir, sizeof f->dir, "inventory");
 	assert_int_equal(chdir(f->dir), 0);
 	*state = f;
 	return 0;
@@ -54,32 +55,21 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
+	int rc;
 
-	unlink("inventory.csv");
-	unlink("targets.csv");
 	assert_int_equal(chdir(f->cwd), 0);
-	rmdir(f->dir);
+	rc = tl_rmtree(f->dir);
 	free(f);
-	return 0;
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, strlen(text), fp), strlen(text));
-	assert_int_equal(fclose(fp), 0);
+	return rc;
 }
 
 static int
 load(const char *inv_text, const char *tgt_text, struct inventory **inv,
     char *err, size_t errlen)
 {
-	write_file("inventory.csv", inv_text);
+	tl_write_file("inventory.csv", inv_text);
 	if (tgt_text != NULL)
-		write_file("targets.csv", tgt_text);
+		tl_write_file("targets.csv", tgt_text);
 	return inventory_load(inv, "inventory.csv",
 	    tgt_text ? "targets.csv" : NULL, err, errlen);
 }
@@ -527,7 +517,7 @@ test_files(void **state)
 		assert_null(inv);
 		assert_string_equal(err, "missing.csv: cannot open: No such file "
 		    "or directory");
-		write_file("inventory.csv", good_inv);
+		tl_write_file("inventory.csv", good_inv);
 		assert_int_equal(inventory_load(&inv, "inventory.csv",
 		    "missing.csv", err, sizeof err), -1);
 		assert_string_equal(err, "missing.csv: cannot open: No such file "

@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include <mosquitto.h>
 
 #include <stdio.h>
@@ -28,44 +30,30 @@ static const struct mqtt_conf_defaults defs = {
 static char dir[64];
 static char ca[128], cert[128], key[128], secret[128], empty[128];
 
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-}
-
 static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/covmon-mqtt-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
+	tl_tmpdir(dir, sizeof dir, "mqtt");
 	snprintf(ca, sizeof ca, "%s/ca.pem", dir);
 	snprintf(cert, sizeof cert, "%s/client.pem", dir);
 	snprintf(key, sizeof key, "%s/client.key", dir);
 	snprintf(secret, sizeof secret, "%s/agent.secret", dir);
 	snprintf(empty, sizeof empty, "%s/empty.secret", dir);
 	/* Only opened at config time; the set-up test makes a real CA. */
-	write_file(ca, "-----BEGIN CERTIFICATE-----\n");
-	write_file(cert, "-----BEGIN CERTIFICATE-----\n");
-	write_file(key, "-----BEGIN PRIVATE KEY-----\n");
-	write_file(secret, "s3cret-pw\nsecond line\n");
-	write_file(empty, "");
+	tl_write_file(ca, "-----BEGIN CERTIFICATE-----\n");
+	tl_write_file(cert, "-----BEGIN CERTIFICATE-----\n");
+	tl_write_file(key, "-----BEGIN PRIVATE KEY-----\n");
+	tl_write_file(secret, "s3cret-pw\nsecond line\n");
+	tl_write_file(empty, "");
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tl_rmtree(dir);
 }
 
 /* Parses "[mqtt]\n" + body (printf-style): mqtt_conf_parse's result. */
@@ -255,7 +243,7 @@ test_setup(void **state)
 	snprintf(cmd, sizeof cmd, "openssl req -x509 -newkey rsa:2048 -nodes -days 1 "
 	    "-subj /CN=t -keyout %s/real-ca.key -out %s 2>/dev/null", dir, pem);
 	if (system(cmd) != 0)
-		write_file(pem, "-----BEGIN CERTIFICATE-----\n");
+		tl_write_file(pem, "-----BEGIN CERTIFICATE-----\n");
 
 	mosquitto_lib_init();
 	assert_non_null(mosq = mosquitto_new("t", true, NULL));
@@ -307,30 +295,30 @@ test_binaries(void **state)
 	assert_non_null(ac);
 	assert_non_null(cc);
 	snprintf(path, sizeof path, "%s/agent.conf", dir);
-	write_file(path, "[agent]\nid = lc-01\nprovince = lao-cai\n[mqtt]\ntls_cert = /c.pem\n"
+	tl_write_file(path, "[agent]\nid = lc-01\nprovince = lao-cai\n[mqtt]\ntls_cert = /c.pem\n"
 	    "tls_key = /c.key\n");
 	assert_int_equal(agent_conf_load(ac, path, err, sizeof err), -1);
 	assert_non_null(strstr(err, "agent.conf:5: [mqtt] tls_cert: needs tls_ca"));
 
 	snprintf(path, sizeof path, "%s/collector.conf", dir);
-	write_file(path, "[collector]\n[mqtt]\ntls_cert = /c.pem\ntls_key = /c.key\n");
+	tl_write_file(path, "[collector]\n[mqtt]\ntls_cert = /c.pem\ntls_key = /c.key\n");
 	assert_int_equal(collector_conf_load(cc, path, err, sizeof err), -1);
 	assert_non_null(strstr(err, "collector.conf:3: [mqtt] tls_cert: needs tls_ca"));
 
-	write_file(path, "[collector]\n[mqtt]\nport = 8883\n");
+	tl_write_file(path, "[collector]\n[mqtt]\nport = 8883\n");
 	assert_int_equal(collector_conf_load(cc, path, err, sizeof err), -1);
 	assert_non_null(strstr(err, "collector.conf:3: [mqtt] port = 8883 is a TLS port"));
 
 	/* The agent's own [mqtt] keys next to the shared ones. */
 	snprintf(path, sizeof path, "%s/agent.conf", dir);
-	write_file(path, "[agent]\nid = lc-01\nprovince = lao-cai\n[mqtt]\nwindow = 4\n"
+	tl_write_file(path, "[agent]\nid = lc-01\nprovince = lao-cai\n[mqtt]\nwindow = 4\n"
 	    "ack_timeout = 5\n");
 	assert_int_equal(agent_conf_load(ac, path, err, sizeof err), 0);
 	assert_int_equal(ac->window, 4);
 	assert_true(ac->ack_timeout == 5);
 	assert_int_equal(ac->mqtt.port, 1883);
 	snprintf(path, sizeof path, "%s/collector.conf", dir);
-	write_file(path, "[collector]\n[mqtt]\nclient_id = c-7\n");
+	tl_write_file(path, "[collector]\n[mqtt]\nclient_id = c-7\n");
 	assert_int_equal(collector_conf_load(cc, path, err, sizeof err), 0);
 	assert_string_equal(cc->client_id, "c-7");
 	assert_int_equal(cc->mqtt.port, 1883);

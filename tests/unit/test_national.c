@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include <json-c/json.h>
 
 #include <math.h>
@@ -309,19 +311,9 @@ no_query(void *arg, const char *key)
 }
 
 static void
-write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, strlen(text), fp), strlen(text));
-	assert_int_equal(fclose(fp), 0);
-}
-
-static void
 test_roundtrip(void **state)
 {
-	char dir[] = "/tmp/covmon-national-XXXXXX", ip[64], tp[64], err[2048];
+	char dir[64], ip[128], tp[128], err[2048];
 	struct inventory *inv;
 	struct coverage_conf cf = { 900, 180, 5, 300, 10 };
 	struct snapshot *s = calloc(1, sizeof *s);
@@ -329,16 +321,14 @@ test_roundtrip(void **state)
 
 	(void)state;
 	assert_non_null(s);
-	assert_non_null(mkdtemp(dir));
+	tl_tmpdir(dir, sizeof dir, "national");
 	snprintf(ip, sizeof ip, "%s/inv.csv", dir);
 	snprintf(tp, sizeof tp, "%s/tgt.csv", dir);
-	write_file(ip, inv_csv);
-	write_file(tp, tgt_csv);
+	tl_write_file(ip, inv_csv);
+	tl_write_file(tp, tgt_csv);
 	if (inventory_load(&inv, ip, tp, err, sizeof err) == -1)
 		fail_msg("%s", err);
-	unlink(ip);
-	unlink(tp);
-	rmdir(dir);
+	tl_rmtree(dir);
 	atomic_init(&s->refs, 1);
 	assert_non_null(s->inv = inv_ref_new(inv, "inv.csv", NOW));
 	assert_int_equal(coverage_evaluate(&s->cov, inv, &cf, view, NULL, NOW, NOW - 86400,
@@ -616,15 +606,15 @@ test_conf(void **state)
 	assert_non_null(cc);
 	assert_true(fd >= 0);
 	close(fd);
-	write_file(path, "[collector]\nnational = yes\nprovinces = *\n[mqtt]\nport = 1883\n");
+	tl_write_file(path, "[collector]\nnational = yes\nprovinces = *\n[mqtt]\nport = 1883\n");
 	assert_int_equal(collector_conf_load(cc, path, err, sizeof err), 0);
 	assert_true(cc->national);
-	write_file(path, "[collector]\nnational = yes\ninventory = /etc/covmon/inventory.csv\n");
+	tl_write_file(path, "[collector]\nnational = yes\ninventory = /etc/covmon/inventory.csv\n");
 	assert_int_equal(collector_conf_load(cc, path, err, sizeof err), -1);
 	assert_non_null(strstr(err, ":3: [collector] national = yes"));
-	write_file(path, "[collector]\nnational = maybe\n");
+	tl_write_file(path, "[collector]\nnational = maybe\n");
 	assert_int_equal(collector_conf_load(cc, path, err, sizeof err), -1);
-	write_file(path, "[collector]\ninventory = x.csv\n");
+	tl_write_file(path, "[collector]\ninventory = x.csv\n");
 	assert_int_equal(collector_conf_load(cc, path, err, sizeof err), 0);
 	assert_false(cc->national);
 	unlink(path);

@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include <rrd.h>
 
 #include <math.h>
@@ -62,16 +64,6 @@ struct fx {
 	struct pages_source src;
 	struct pages_env env;
 };
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, strlen(text), fp), strlen(text));
-	assert_int_equal(fclose(fp), 0);
-}
 
 static void
 rollup_add(struct rollup *ru, const struct hamlet_eval *e)
@@ -137,12 +129,11 @@ setup(void **state)
 	char path[128], tpath[128], err[2048];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/covmon-pages-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	tl_tmpdir(f->dir, sizeof f->dir, "pages");
 	snprintf(path, sizeof path, "%s/inventory.csv", f->dir);
 	snprintf(tpath, sizeof tpath, "%s/targets.csv", f->dir);
-	write_file(path, inv_csv);
-	write_file(tpath, tgt_csv);
+	tl_write_file(path, inv_csv);
+	tl_write_file(tpath, tgt_csv);
 	if (inventory_load(&inv, path, tpath, err, sizeof err) == -1)
 		fail_msg("%s", err);
 	assert_int_equal(inv->nhamlets, NH);
@@ -217,18 +208,10 @@ setup(void **state)
 }
 
 static int
-rm_tree(const char *dir)
-{
-	char cmd[200];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd);
-}
-
-static int
 teardown(void **state)
 {
 	struct fx *f = *state;
+	int rc;
 
 	free(f->cov->hamlets);
 	free(f->cov->communes);
@@ -236,9 +219,9 @@ teardown(void **state)
 	free(f->cov);
 	f->s->cov = NULL;
 	snapshot_put(f->s);
-	assert_int_equal(rm_tree(f->dir), 0);
+	rc = tl_rmtree(f->dir);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static const char *
@@ -512,17 +495,17 @@ test_map_tiles_conf(void **state)
 	snprintf(path, sizeof path, "/tmp/covmon-pages-conf-XXXXXX");
 	assert_true((fd = mkstemp(path)) >= 0);
 	close(fd);
-	write_file(path, "[collector]\n[http]\nlisten = 127.0.0.1:8080\n");
+	tl_write_file(path, "[collector]\n[http]\nlisten = 127.0.0.1:8080\n");
 	assert_int_equal(collector_conf_load(cc, path, err, sizeof err), 0);
 	assert_string_equal(cc->map_tiles, "");
-	write_file(path, "[collector]\n[http]\nmap_tiles = https://tile.openstreetmap.org/{z}/{x}/{y}.png\n");
+	tl_write_file(path, "[collector]\n[http]\nmap_tiles = https://tile.openstreetmap.org/{z}/{x}/{y}.png\n");
 	if (collector_conf_load(cc, path, err, sizeof err) != 0)
 		fail_msg("%s", err);
 	assert_string_equal(cc->map_tiles, "https://tile.openstreetmap.org/{z}/{x}/{y}.png");
 	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
 		char ini[512], where[96];
 		snprintf(ini, sizeof ini, "[collector]\n[http]\n\nmap_tiles = %s\n", bad[k].value);
-		write_file(path, ini);
+		tl_write_file(path, ini);
 		assert_int_equal(collector_conf_load(cc, path, err, sizeof err), -1);
 		snprintf(where, sizeof where, "%s:4: [http] map_tiles = ", path);
 		if (strstr(err, where) == NULL || strstr(err, bad[k].why) == NULL)

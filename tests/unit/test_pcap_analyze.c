@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include <pcap/pcap.h>
 
 #include <stdio.h>
@@ -70,10 +72,7 @@ setup_dir(void **state)
 static int
 teardown_dir(void **state)
 {
-	char cmd[512];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tl_rmtree(dir);
 }
 
 static void

@@ -9,10 +9,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "search.h"
 #include "snapshot.h"
@@ -50,15 +51,11 @@ setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
 	char err[2048];
-	FILE *fp;
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/covmon-search-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	tl_tmpdir(f->dir, sizeof f->dir, "search");
 	snprintf(f->path, sizeof f->path, "%s/inventory.csv", f->dir);
-	assert_non_null(fp = fopen(f->path, "wb"));
-	assert_int_equal(fwrite(inv_csv, 1, strlen(inv_csv), fp), strlen(inv_csv));
-	assert_int_equal(fclose(fp), 0);
+	tl_write_file(f->path, inv_csv);
 	if (inventory_load(&f->inv, f->path, NULL, err, sizeof err) == -1)
 		fail_msg("%s", err);
 	assert_int_equal(f->inv->nhamlets, NH);
@@ -71,13 +68,13 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
+	int rc;
 
 	search_index_free(f->idx);
 	inventory_free(f->inv);
-	unlink(f->path);
-	rmdir(f->dir);
+	rc = tl_rmtree(f->dir);
 	free(f);
-	return 0;
+	return rc;
 }
 
 /* "type:id:match" of each result, space-separated, for one comparison. */

@@ -8,10 +8,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -56,23 +57,11 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	DIR *d = opendir(f->dir);
-	struct dirent *de;
-	char path[PATH_MAX * 2];
+	int rc;
 
-	if (d != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(path, sizeof path, "%s/%s", f->dir, de->d_name);
-			unlink(path);
-		}
-		closedir(d);
-		rmdir(f->dir);
-	}
-	rmdir(f->base);
+	rc = tl_rmtree(f->base);
 	free(f);
-	return 0;
+	return rc;
 }
 
 /* Text, like the JSON samples, so never the record magic. */
@@ -157,16 +146,6 @@ read_file(const char *path, size_t *len)
 	close(fd);
 	*len = (size_t)st.st_size;
 	return buf;
-}
-
-static void
-write_file(const char *path, const unsigned char *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	assert_int_not_equal(fd, -1);
-	assert_int_equal(write(fd, buf, len), (ssize_t)len);
-	assert_int_equal(close(fd), 0);
 }
 
 static off_t
@@ -444,7 +423,7 @@ test_torn_tail(void **state)
 	assert_int_equal(olen, start + 24 + payload_len(N));
 
 	for (size_t cut = start + 1; cut < olen; cut++) {
-		write_file(f->data, orig, cut);
+		tl_write_bytes(f->data, orig, cut);
 		sp = open_ok(f, MB);
 		spool_stats(sp, &st);
 		assert_int_equal(st.depth, N - 1);
@@ -477,7 +456,7 @@ test_torn_tail(void **state)
 
 	/* The burnt seq is in no record: the compacted file must still
 	 * remember it. */
-	write_file(f->data, orig, olen - 1);
+	tl_write_bytes(f->data, orig, olen - 1);
 	sp = open_ok(f, MB);
 	assert_int_equal(spool_ack(sp, N - 1), 0);
 	assert_int_equal(spool_compact(sp, err, sizeof err), 0);
@@ -531,7 +510,7 @@ test_flipped_middle(void **state)
 		for (size_t i = off[victim - 1]; i < off[victim]; i++) {
 			memcpy(buf, orig, olen);
 			buf[i] ^= masks[m];
-			write_file(f->data, buf, olen);
+			tl_write_bytes(f->data, buf, olen);
 			sp = open_ok(f, MB);
 			spool_stats(sp, &st);
 			assert_int_equal(st.bad, 1);
@@ -565,7 +544,7 @@ test_flipped_last(void **state)
 	for (size_t i = off[N - 1]; i < olen; i++) {
 		memcpy(buf, orig, olen);
 		buf[i] ^= 0x10;
-		write_file(f->data, buf, olen);
+		tl_write_bytes(f->data, buf, olen);
 		sp = open_ok(f, MB);
 		spool_stats(sp, &st);
 		assert_int_equal(st.torn, 1);
@@ -617,7 +596,7 @@ test_random_damage(void **state)
 		} else {
 			len = (size_t)rand_r(&seed) % olen;
 		}
-		write_file(f->data, buf, len);
+		tl_write_bytes(f->data, buf, len);
 		sp = open_ok(f, 8 * 1024);
 		spool_stats(sp, &st);
 		assert_true(st.next_seq >= 1);
@@ -679,7 +658,7 @@ test_stale_tmp_and_lock(void **state)
 
 	/* A compaction cut short before its rename. */
 	snprintf(path, sizeof path, "%s/spool.tmp", f->dir);
-	write_file(path, (const unsigned char *)"garbage", 7);
+	tl_write_bytes(path, "garbage", 7);
 	sp = open_ok(f, MB);
 	assert_int_equal(access(path, F_OK), -1);
 	spool_stats(sp, &st);
@@ -982,7 +961,7 @@ test_sid_old_format(void **state)
 	spool_close(sp);
 	buf = read_file(f->data, &len);
 	assert_int_equal(buf[4], REC_SID);
-	write_file(f->data, buf + SID_REC, len - SID_REC);
+	tl_write_bytes(f->data, buf + SID_REC, len - SID_REC);
 	free(buf);
 	assert_int_equal(count_type(f->data, REC_SID, &last), 0);
 
@@ -1022,7 +1001,7 @@ test_sid_old_format(void **state)
 	spool_close(sp);
 	buf = read_file(f->data, &len);
 	assert_int_equal(len, SID_REC + 40);
-	write_file(f->data, buf + SID_REC, len - SID_REC);
+	tl_write_bytes(f->data, buf + SID_REC, len - SID_REC);
 	free(buf);
 	sp = open_ok(f, MB);
 	assert_string_not_equal(spool_sid(sp), sid2);
@@ -1055,7 +1034,7 @@ test_sid_damaged(void **state)
 	for (size_t i = 0; i < SID_REC; i++) {
 		memcpy(buf, orig, olen);
 		buf[i] ^= (unsigned char)(i % 2 ? 0x01 : 0x80);
-		write_file(f->data, buf, olen);
+		tl_write_bytes(f->data, buf, olen);
 		sp = open_ok(f, MB);
 		sid_copy(sp, sid2);
 		assert_string_not_equal(sid, sid2);
@@ -1098,7 +1077,7 @@ test_sid_torn(void **state)
 	spool_close(sp);
 	/* Cut anywhere in the samples, the first one included. */
 	for (size_t cut = SID_REC + 1; cut < olen; cut++) {
-		write_file(f->data, orig, cut);
+		tl_write_bytes(f->data, orig, cut);
 		sp = open_ok(f, MB);
 		assert_string_equal(spool_sid(sp), sid);
 		spool_stats(sp, &st);
@@ -1108,7 +1087,7 @@ test_sid_torn(void **state)
 		assert_int_equal(last, 0);
 	}
 	for (size_t cut = 1; cut < SID_REC; cut++) {
-		write_file(f->data, orig, cut);
+		tl_write_bytes(f->data, orig, cut);
 		sp = open_ok(f, MB);
 		assert_true(sid_valid(spool_sid(sp)));
 		assert_string_not_equal(spool_sid(sp), sid);

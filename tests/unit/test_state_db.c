@@ -7,12 +7,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <ftw.h>
+#include "testlib.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -24,13 +24,6 @@ struct fixture {
 	char path[128];
 	struct state_db *db;
 };
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb; (void)flag; (void)ftw;
-	return remove(path);
-}
 
 static void
 reopen(struct fixture *f)
@@ -49,8 +42,7 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof *f);
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/covmon-statedb-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	tl_tmpdir(f->dir, sizeof f->dir, "statedb");
 	snprintf(f->path, sizeof f->path, "%s/state.db", f->dir);
 	reopen(f);
 	*state = f;
@@ -61,11 +53,12 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
+	int rc;
 
 	state_db_close(f->db);
-	(void)nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	rc = tl_rmtree(f->dir);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static void
