@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "testlib.h"
+#include "target.h"
 
 #include <rrd.h>
 
@@ -80,14 +81,9 @@ rollup_finish(struct rollup *ru, const struct inv_target *t)
 	ru->covered_pct = ru->total ? 100.0 * ru->counts[HS_COVERED] / ru->total : NAN;
 	ru->target_pct = t->set ? t->pct : NAN;
 	ru->deadline = t->set ? t->deadline : INV_NO_DATE;
-	if (!t->set)
-		ru->colour = COLOUR_NONE;
-	else if (ru->covered_pct >= t->pct)
-		ru->colour = COLOUR_GREEN;
-	else if (ru->covered_pct >= t->pct - 10)
-		ru->colour = COLOUR_YELLOW;
-	else
-		ru->colour = COLOUR_RED;
+	/* The one colour rule (common/target.c), as the evaluator applies it. */
+	ru->colour = (int8_t)target_colour(ru->covered_pct, ru->target_pct,
+	    ru->deadline, 10, target_day(NOW));
 }
 
 /* A fake state DB: ta-leng down for 5 hours this week, and its history. */
