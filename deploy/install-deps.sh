@@ -10,7 +10,7 @@ set -eu
 PKGS="build-essential cmake pkg-config fonts-dejavu-core
 libmosquitto-dev librrd-dev libsnmp-dev libpcap-dev libjson-c-dev libsqlite3-dev
 libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev libinih-dev
-mosquitto mosquitto-clients rrdtool rrdcached snmpd snmp sqlite3
+mosquitto mosquitto-clients rrdtool rrdcached snmpd snmp snmpsim sqlite3
 iproute2 nftables procps python3 curl openssl clang
 python3-aiosmtpd faketime nginx gammu-smsd
 tshark mandoc shellcheck lintian debhelper dpkg-dev fakeroot
