@@ -175,9 +175,7 @@ agent_conf_print(const struct agent_conf *ac, FILE *out)
 		fprintf(out, "\ntimeout_ms = %.0f\n\n", ac->tcp.timeout * 1000);
 	}
 	if (ac->snmp_on)
-		fprintf(out, "[probe.snmp]\nhost = %s\nport = %d\n(see --check-config of the "
-		    "section's keys in docs/snmp.md; secrets are not printed)\n\n", ac->snmp.host,
-		    ac->snmp.port);
+		probe_snmp_conf_print(&ac->snmp, out);
 	if (ac->pcap_on) {
 		const struct probe_pcap_conf *pc = &ac->pcap;
 		fprintf(out, "[probe.pcap]\ninterface = %s\nfilter = %s\nbuffer_kb = %ld\n"

@@ -265,6 +265,42 @@ once_done(void *arg)
 	*(bool *)arg = true;
 }
 
+/*
+ * A rate needs two readings of the interface's counters. The daemon has
+ * the previous interval's; --once makes its own: the SNMP poll sent at the
+ * start of the measurement, once answered, is closed as the reference, and
+ * a second poll at the end gives the rates over the time between the two
+ * answers (if_rx_bps, if_tx_bps, if_errors).
+ */
+static void
+once_snmp_reference(struct probe_snmp *snmp)
+{
+	struct sample ref;
+
+	sample_init(&ref);
+	probe_snmp_finish(snmp, &ref, NULL);
+}
+
+/* The poll at the end of --once: waits for its answers, at most the
+ * probe's timeout x tries (the session may still be opening: then it
+ * waits no longer either). Returns -1 when interrupted. */
+static int
+once_snmp_end(struct agent *a, bool have_ref)
+{
+	const struct probe_snmp_conf *c = &a->conf.snmp;
+	double now = clock_mono();
+	double limit = now + c->timeout * (c->retries + 1) + 0.2;
+
+	/* A start poll still unanswered is given up: the end poll's answers
+	 * are the ones the report shows. */
+	if (!have_ref)
+		once_snmp_reference(a->snmp);
+	probe_snmp_start(a->snmp, now, now - a->interval_start);
+	while (!quit && !probe_snmp_done(a->snmp) && (now = clock_mono()) < limit)
+		loop_run_once(a->loop, limit - now);
+	return quit ? -1 : 0;
+}
+
 static int
 run_once(struct agent *a, double interval, bool json)
 {
@@ -277,7 +313,7 @@ run_once(struct agent *a, double interval, bool json)
 	struct sample s;
 	char err[512];
 	int nir, ntr;
-	bool done = false;
+	bool done = false, snmp_ref = false;
 
 	struct probes p;
 
@@ -304,9 +340,16 @@ run_once(struct agent *a, double interval, bool json)
 	if (broker)
 		probe_tcp_start(broker, a->interval_start, interval);
 	loop_timer_at(a->loop, a->interval_start + interval, once_done, &done);
-	while (!done && !quit)
+	while (!done && !quit) {
 		loop_run_once(a->loop, 1);
+		if (a->snmp != NULL && !snmp_ref && probe_snmp_done(a->snmp)) {
+			once_snmp_reference(a->snmp);
+			snmp_ref = true;
+		}
+	}
 	if (quit)
+		return 1;
+	if (a->snmp != NULL && once_snmp_end(a, snmp_ref) == -1)
 		return 1;
 
 	sample_init(&s);

@@ -127,6 +127,11 @@ static const int val_metric[PROBE_SNMP_NVAL] = {
 static const char *const val_key[PROBE_SNMP_NVAL] = {
 	"signal_oid", "noise_oid", "snr_oid", "ccq_oid", "power_oid", "battery_oid", "volts_oid"
 };
+/* The values with a scale key. power_oid has none: a scale changes no
+ * zero into non-zero, and power_mains_up is only that. */
+static const char *const scale_key[PROBE_SNMP_NVAL] = {
+	[PROBE_SNMP_BATTERY] = "battery_scale", [PROBE_SNMP_VOLTS] = "volts_scale"
+};
 
 const char *const probe_snmp_secret_keys[] = {
 	"community", "auth_password", "priv_password", NULL
@@ -676,14 +681,26 @@ static void
 take_val(struct probe_snmp *p, int val, const netsnmp_variable_list *vb)
 {
 	enum snmp_val v;
-	double d;
+	double raw, d;
 
-	v = snmp_value_double(vb->type, vb->val.string, vb->val_len, &d);
-	if (v == SNMP_VAL_OK && (val == PROBE_SNMP_CCQ || val == PROBE_SNMP_BATTERY) &&
-	    (d < 0 || d > 100))
-		v = SNMP_VAL_BADVALUE;
+	v = snmp_value_double(vb->type, vb->val.string, vb->val_len, &raw);
 	if (v != SNMP_VAL_OK) {
 		count_val(p, v, vb);
+		return;
+	}
+	/* In the metric's unit (volts_scale, battery_scale) before any check. */
+	d = snmp_scale_apply(&p->conf.scale[val], raw);
+	if ((val == PROBE_SNMP_CCQ || val == PROBE_SNMP_BATTERY) && (d < 0 || d > 100)) {
+		const struct snmp_scale *sc = &p->conf.scale[val];
+
+		count_val(p, SNMP_VAL_BADVALUE, vb);
+		if (sc->den != 0)
+			set_error(p, "%s: %g x battery_scale %g = %g: not a percentage "
+			    "(0 to 100)", val_key[val], raw, sc->num / sc->den, d);
+		else
+			set_error(p, "%s: %g: not a percentage (0 to 100)%s", val_key[val], raw,
+			    val == PROBE_SNMP_BATTERY ? "; a device that counts in other units "
+			    "needs battery_scale" : "");
 		return;
 	}
 	if (val == PROBE_SNMP_POWER)
@@ -886,6 +903,16 @@ probe_snmp_new(struct loop *l, const struct probe_snmp_conf *conf, char *err, si
 		snprintf(err, errlen, "snmp: version 3 needs a user");
 		return NULL;
 	}
+	for (int i = 0; i < PROBE_SNMP_NVAL; i++) {
+		const struct snmp_scale *sc = &conf->scale[i];
+
+		if (sc->den != 0 && !(sc->num > 0 && sc->den > 0 &&
+		    sc->num / sc->den <= SNMP_SCALE_MAX)) {
+			snprintf(err, errlen, "snmp: the scale of %s must be above 0 and at "
+			    "most %.0f", val_key[i], SNMP_SCALE_MAX);
+			return NULL;
+		}
+	}
 	if ((p = calloc(1, sizeof *p)) == NULL) {
 		snprintf(err, errlen, "snmp: out of memory");
 		return NULL;
@@ -1003,6 +1030,12 @@ probe_snmp_pending(const struct probe_snmp *p)
 		if (p->rq[i].reqid != 0)
 			n++;
 	return n;
+}
+
+bool
+probe_snmp_done(const struct probe_snmp *p)
+{
+	return p->in_interval && p->sent && probe_snmp_pending(p) == 0;
 }
 
 static void
@@ -1283,6 +1316,61 @@ conf_copy(struct conf *c, const char *key, const char *def, char *dst, size_t le
 	return 0;
 }
 
+void
+probe_snmp_conf_print(const struct probe_snmp_conf *c, FILE *out)
+{
+	static const char *const auth[] = { "", "MD5", "SHA", "SHA-224", "SHA-256",
+		"SHA-384", "SHA-512" };
+	static const char *const level[] = { "", "noAuthNoPriv", "authNoPriv", "authPriv" };
+
+	fprintf(out, "[%s]\nhost = %s\nport = %u\nversion = %s\n", SECTION, c->host, c->port,
+	    c->version == 1 ? "1" : c->version == 2 ? "2c" : "3");
+	if (c->version == 3 && c->level >= PROBE_SNMP_NOAUTH && c->level <= PROBE_SNMP_AUTHPRIV) {
+		fprintf(out, "user = %s\nsecurity_level = %s\n", c->user, level[c->level]);
+		if (c->auth > PROBE_SNMP_AUTH_NONE && c->auth <= PROBE_SNMP_AUTH_SHA512)
+			fprintf(out, "auth_protocol = %s\n", auth[c->auth]);
+		if (c->priv == PROBE_SNMP_PRIV_AES)
+			fprintf(out, "priv_protocol = AES\n");
+	}
+	fprintf(out, "if_index = %ld\ntimeout_ms = %.0f\nretries = %d\n", c->if_index,
+	    c->timeout * 1000, c->retries);
+	for (int i = 0; i < PROBE_SNMP_NVAL; i++) {
+		if (c->oid[i][0] == '\0')
+			continue;
+		fprintf(out, "%s = %s\n", val_key[i], c->oid[i]);
+		if (scale_key[i] != NULL && c->scale[i].den != 0)
+			fprintf(out, "%s = %.15g\n", scale_key[i], c->scale[i].num / c->scale[i].den);
+	}
+	fprintf(out, "(community and passwords are not printed)\n\n");
+}
+
+/*
+ * volts_scale, battery_scale: a decimal number that the value read is
+ * multiplied by. Nothing to scale without the OID (the sysfs values are in
+ * volts and percent already), so a scale alone is a mistake worth saying.
+ */
+static int
+scale_load(struct conf *c, struct probe_snmp_conf *o, int i, char *err, size_t errlen)
+{
+	const char *v = conf_str(c, SECTION, scale_key[i], "");
+	char why[224];
+
+	if (v[0] == '\0')
+		return 0;
+	if (snmp_scale_parse(v, &o->scale[i]) == -1) {
+		snprintf(why, sizeof why, "'%.40s': expected a decimal number above 0 and at "
+		    "most %.0f, such as 0.1 when the device counts tenths (no sign, no "
+		    "exponent, at most 15 digits)", v, SNMP_SCALE_MAX);
+		return conf_err(c, scale_key[i], err, errlen, why);
+	}
+	if (o->oid[i][0] == '\0') {
+		snprintf(why, sizeof why, "'%.40s' without %s: the scale applies to the value "
+		    "read at %s", v, val_key[i], val_key[i]);
+		return conf_err(c, scale_key[i], err, errlen, why);
+	}
+	return 0;
+}
+
 int
 probe_snmp_conf_load(struct conf *c, struct probe_snmp_conf *o, char *err, size_t errlen)
 {
@@ -1330,6 +1418,10 @@ probe_snmp_conf_load(struct conf *c, struct probe_snmp_conf *o, char *err, size_
 			    "1.3.6.1.4.1.41112.1.4.5.1.5.1 (MIB names are not loaded)", o->oid[i]);
 			return conf_err(c, val_key[i], err, errlen, why);
 		}
+	}
+	for (int i = 0; i < PROBE_SNMP_NVAL; i++) {
+		if (scale_key[i] != NULL && scale_load(c, o, i, err, errlen) == -1)
+			return -1;
 	}
 
 	/* Read every key whatever the version, so that a key of the other

@@ -12,8 +12,11 @@
 #include "conf.h"
 #include "loop.h"
 #include "sample.h"
+#include "snmp_calc.h"
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define SNMP_OID_STR	128
 #define SNMP_SECRET	128
@@ -51,6 +54,9 @@ struct probe_snmp_conf {
 	double	timeout;		/* seconds per try (1) */
 	int	retries;		/* tries after the first (1) */
 	char	oid[PROBE_SNMP_NVAL][SNMP_OID_STR];	/* numeric; "" not polled */
+	/* The value read x this: volts_scale and battery_scale; the others
+	 * have no key (zeroed: x 1). */
+	struct snmp_scale scale[PROBE_SNMP_NVAL];
 	/* SNMPv3 (USM) */
 	char	user[64];
 	int	level;			/* enum probe_snmp_level */
@@ -108,6 +114,9 @@ extern const char *const probe_snmp_secret_keys[];
 int probe_snmp_conf_load(struct conf *c, struct probe_snmp_conf *out, char *err,
     size_t errlen);
 
+/* The effective [probe.snmp], as --check-config prints it: no secret. */
+void probe_snmp_conf_print(const struct probe_snmp_conf *c, FILE *out);
+
 /*
  * Initialises net-snmp once per process (no MIB files, no snmp.conf, no
  * persistent state), checks the OIDs, registers a wake-up pipe with the
@@ -132,6 +141,11 @@ int probe_snmp_finish(struct probe_snmp *p, struct sample *s, struct probe_snmp_
 
 /* Requests still waiting for an answer or a timeout. */
 int probe_snmp_pending(const struct probe_snmp *p);
+
+/* Whether this interval's requests have all been sent and have each been
+ * answered or given up on; false while the session is still opening.
+ * --once waits on it to take its first poll as the reference of the rates. */
+bool probe_snmp_done(const struct probe_snmp *p);
 
 /* Closes the session. Waits for the helper thread when it is still
  * opening (at most the open timeout). NULL is ignored. */

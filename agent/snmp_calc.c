@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Counter deltas, restart detection, rates and value conversion for the
- * SNMP probe. No net-snmp calls: values arrive as (type, bytes, length).
+ * Counter deltas, restart detection, rates, value conversion and scales
+ * for the SNMP probe. No net-snmp calls: values arrive as (type, bytes,
+ * length).
  */
 #include "snmp_calc.h"
 
@@ -179,4 +180,46 @@ snmp_rate(uint64_t delta, double elapsed, double scale, double *out)
 		return -1;
 	*out = (double)delta * scale / elapsed;
 	return 0;
+}
+
+int
+snmp_scale_parse(const char *s, struct snmp_scale *out)
+{
+	double num = 0, den = 1;
+	int sig = 0, frac = 0, digits = 0;
+	bool point = false;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '.' && !point) {
+			point = true;
+			continue;
+		}
+		if (*s < '0' || *s > '9')
+			return -1;
+		digits++;
+		if (point && ++frac > 15)
+			return -1;
+		/* Leading zeros are not significant ("0.0054931640625"). */
+		if (sig > 0 || *s != '0')
+			sig++;
+		if (sig > 15)
+			return -1;
+		/* Exact: num < 10^15 < 2^53, den = 10^frac <= 10^15. */
+		num = num * 10 + (*s - '0');
+		if (point)
+			den *= 10;
+	}
+	if (digits == 0 || num == 0 || num / den > SNMP_SCALE_MAX)
+		return -1;
+	out->num = num;
+	out->den = den;
+	return 0;
+}
+
+double
+snmp_scale_apply(const struct snmp_scale *sc, double v)
+{
+	if (sc->den == 0)
+		return v;
+	return v * sc->num / sc->den;
 }

@@ -2,7 +2,8 @@
 /*
  * Arithmetic of the SNMP probe, kept apart from net-snmp's sessions so that
  * it can be tested and fuzzed alone: counter deltas across wraps and device
- * restarts, rates, and the conversion of a variable's value to a number.
+ * restarts, rates, the conversion of a variable's value to a number, and
+ * the scale that turns it into the metric's unit.
  */
 #ifndef COVMON_SNMP_CALC_H
 #define COVMON_SNMP_CALC_H
@@ -85,5 +86,29 @@ bool snmp_counter32_ambiguous(double speed_bps, double elapsed);
 /* delta * scale / elapsed (bits per second from octets: scale 8).
  * Returns 0, or -1 when elapsed is not a positive finite time. */
 int snmp_rate(uint64_t delta, double elapsed, double scale, double *out);
+
+/*
+ * The factor that turns a device's number into the metric's unit (the
+ * config's volts_scale, battery_scale): MikroTik's mtxrHlVoltage counts
+ * tenths of a volt ("0.1"), a Morningstar TriStar MPPT raw Modbus units
+ * ("0.0054931640625"). Kept as the decimal it was written in, num / den
+ * with den a power of ten, so that 126 x "0.1" is 12.6 (the double
+ * nearest to it), not 126 x 0.1 = 12.600000000000001 on the wire and the
+ * pages. A zeroed struct is the identity (x 1).
+ */
+struct snmp_scale {
+	double	num;	/* a whole number below 10^15 */
+	double	den;	/* 10^k, k <= 15; 0: no scale */
+};
+
+#define SNMP_SCALE_MAX	1000000.0
+
+/* Parses a scale: a decimal number (digits, optional fraction; no sign,
+ * exponent, hex, "inf") with at most 15 significant digits, greater than 0
+ * and at most SNMP_SCALE_MAX. Returns 0, or -1 when it is anything else. */
+int snmp_scale_parse(const char *s, struct snmp_scale *out);
+
+/* v x scale, rounded once (or twice when v x num exceeds 2^53). */
+double snmp_scale_apply(const struct snmp_scale *sc, double v);
 
 #endif

@@ -49,6 +49,10 @@
 #define OID_POWER	"1.3.6.1.4.1.99999.2.1.0"		/* integer 1 */
 #define OID_BATTERY	"1.3.6.1.4.1.99999.2.2.0"		/* unsigned 76 */
 #define OID_VOLTS	"1.3.6.1.4.1.99999.2.3.0"		/* octet_str "12.6" */
+/* As MikroTik's mtxrHlVoltage: Integer32 in tenths of a volt. */
+#define OID_VOLTS_D1	"1.3.6.1.4.1.99999.2.4.0"		/* integer 245 */
+/* A charge in tenths of a percent. */
+#define OID_BATTERY_D1	"1.3.6.1.4.1.99999.2.5.0"		/* unsigned 765 */
 
 struct fixture {
 	char	dir[256];
@@ -209,7 +213,9 @@ group_setup(void **state)
 	    "override " OID_GARBAGE " octet_str \"n/a\"\n"
 	    "override " OID_POWER " integer 1\n"
 	    "override " OID_BATTERY " unsigned 76\n"
-	    "override " OID_VOLTS " octet_str \"12.6\"\n", fx.port);
+	    "override " OID_VOLTS " octet_str \"12.6\"\n"
+	    "override " OID_VOLTS_D1 " integer 245\n"
+	    "override " OID_BATTERY_D1 " unsigned 765\n", fx.port);
 	fclose(f);
 	if (snmpd_start() == -1) {
 		snprintf(fx.why, sizeof fx.why, "snmpd did not start: see %s/snmpd.log", fx.dir);
@@ -379,6 +385,83 @@ test_conf_load(void **state)
 	}
 }
 
+/* volts_scale and battery_scale: read, and refused with file:line and the
+ * key when they are not a number the probe can use. */
+static void
+test_conf_scale(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *msg;	/* in the error */
+	} bad[] = {
+		{ "volts_oid = " OID_VOLTS_D1 "\nvolts_scale = 0\n",
+		    "agent.conf:4: [probe.snmp] volts_scale: '0': expected a decimal number above 0" },
+		{ "volts_oid = " OID_VOLTS_D1 "\nvolts_scale = -0.1\n",
+		    "agent.conf:4: [probe.snmp] volts_scale: '-0.1'" },
+		{ "volts_oid = " OID_VOLTS_D1 "\nvolts_scale = 1e-1\n",
+		    "agent.conf:4: [probe.snmp] volts_scale: '1e-1'" },
+		{ "volts_oid = " OID_VOLTS_D1 "\nvolts_scale = 0.1 V\n",
+		    "agent.conf:4: [probe.snmp] volts_scale: '0.1 V'" },
+		{ "volts_oid = " OID_VOLTS_D1 "\nvolts_scale = 2000000\n",
+		    "[probe.snmp] volts_scale: '2000000': expected a decimal number above 0 and "
+		    "at most 1000000" },
+		{ "volts_scale = 0.1\n",
+		    "agent.conf:3: [probe.snmp] volts_scale: '0.1' without volts_oid" },
+		{ "battery_oid = " OID_BATTERY_D1 "\nbattery_scale = tenths\n",
+		    "agent.conf:4: [probe.snmp] battery_scale: 'tenths'" },
+		{ "battery_scale = 0.1\n",
+		    "agent.conf:3: [probe.snmp] battery_scale: '0.1' without battery_oid" },
+		{ "power_oid = " OID_POWER "\npower_scale = 0.1\n", "power_scale" },
+	};
+	struct conf c;
+	struct probe_snmp_conf o;
+	char err[512], text[512];
+
+	memset(&c, 0, sizeof c);
+	assert_int_equal(conf_load_string(&c, "agent.conf",
+	    "[probe.snmp]\nhost = 192.168.88.1\ncommunity = public\n"
+	    "volts_oid = 1.3.6.1.4.1.14988.1.1.3.8.0\nvolts_scale = 0.1\n"
+	    "battery_oid = " OID_BATTERY_D1 "\nbattery_scale = 0.1\n", err, sizeof err), 0);
+	assert_int_equal(probe_snmp_conf_load(&c, &o, err, sizeof err), 0);
+	assert_int_equal(conf_unused(&c, err, sizeof err), 0);
+	assert_true(o.scale[PROBE_SNMP_VOLTS].num == 1 && o.scale[PROBE_SNMP_VOLTS].den == 10);
+	assert_true(o.scale[PROBE_SNMP_BATTERY].num == 1 &&
+	    o.scale[PROBE_SNMP_BATTERY].den == 10);
+	/* Unscaled values: x 1. */
+	assert_true(o.scale[PROBE_SNMP_SIGNAL].den == 0 && o.scale[PROBE_SNMP_POWER].den == 0);
+	conf_free(&c);
+
+	memset(&c, 0, sizeof c);
+	assert_int_equal(conf_load_string(&c, "agent.conf",
+	    "[probe.snmp]\nhost = 192.168.1.30\ncommunity = public\n"
+	    "volts_oid = 1.3.6.1.4.1.33333.2.36.0\nvolts_scale = 0.0054931640625\n",
+	    err, sizeof err), 0);
+	assert_int_equal(probe_snmp_conf_load(&c, &o, err, sizeof err), 0);
+	assert_true(snmp_scale_apply(&o.scale[PROBE_SNMP_VOLTS], 4800) == 26.3671875);
+	assert_true(o.scale[PROBE_SNMP_BATTERY].den == 0);
+	conf_free(&c);
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int rc;
+
+		snprintf(text, sizeof text, "[probe.snmp]\nhost = h\n%scommunity = s3cret\n",
+		    bad[i].text);
+		memset(&c, 0, sizeof c);
+		assert_int_equal(conf_load_string(&c, "agent.conf", text, err, sizeof err), 0);
+		err[0] = '\0';
+		rc = probe_snmp_conf_load(&c, &o, err, sizeof err);
+		if (rc == 0)
+			rc = conf_unused(&c, err, sizeof err);
+		if (rc != -1)
+			fail_msg("accepted:\n%s", text);
+		print_message("refused: %s\n", err);
+		if (strstr(err, bad[i].msg) == NULL)
+			fail_msg("'%s' does not say '%s'", err, bad[i].msg);
+		assert_null(strstr(err, "s3cret"));
+		conf_free(&c);
+	}
+}
+
 static void
 test_new_refuses_bad_oid(void **state)
 {
@@ -523,6 +606,65 @@ test_v2c(void **state)
 	assert_int_equal(r.stats.timeouts, 0);
 	assert_int_equal(r.stats.opens, 1);
 	probe_snmp_free(p);
+	loop_free(l);
+}
+
+/* Values in tenths, as MikroTik's mtxrHlVoltage: scaled into volts and
+ * percent; a charge out of 0..100 without its scale is refused, and says
+ * which key would fix it. */
+static void
+test_v2c_scaled(void **state)
+{
+	struct probe_snmp_conf c;
+	struct probe_snmp_result r;
+	struct sample s;
+	struct loop *l;
+	struct probe_snmp *p;
+	char err[256];
+
+	NEED_SNMPD();
+	base_conf(&c, 2);
+	snprintf(c.oid[PROBE_SNMP_VOLTS], SNMP_OID_STR, OID_VOLTS_D1);
+	snprintf(c.oid[PROBE_SNMP_BATTERY], SNMP_OID_STR, OID_BATTERY_D1);
+	assert_int_equal(snmp_scale_parse("0.1", &c.scale[PROBE_SNMP_VOLTS]), 0);
+	assert_int_equal(snmp_scale_parse("0.1", &c.scale[PROBE_SNMP_BATTERY]), 0);
+	c.power_sysfs[0] = '\0';
+	assert_non_null(l = loop_new());
+	assert_non_null(p = probe_snmp_new(l, &c, err, sizeof err));
+	run_interval(l, p, 0.7, &s, &r, NULL, NULL);
+	print_message("tenths x 0.1: supply_volts %.17g, battery_pct %.17g, state '%s'\n",
+	    metric(&s, M_SUPPLY_VOLTS), metric(&s, M_BATTERY_PCT), r.state);
+	assert_string_equal(r.state, "ok");
+	assert_true(metric(&s, M_SUPPLY_VOLTS) == 24.5);
+	assert_true(metric(&s, M_BATTERY_PCT) == 76.5);
+	probe_snmp_free(p);
+
+	/* The same charge without battery_scale: 765 is no percentage. */
+	memset(&c.scale[PROBE_SNMP_BATTERY], 0, sizeof c.scale[0]);
+	assert_non_null(p = probe_snmp_new(l, &c, err, sizeof err));
+	run_interval(l, p, 0.7, &s, &r, NULL, NULL);
+	print_message("no battery_scale: battery_pct %s, '%s'\n",
+	    sample_has(&s, M_BATTERY_PCT) ? "SET" : "missing", r.error);
+	assert_false(sample_has(&s, M_BATTERY_PCT));
+	assert_true(metric(&s, M_SUPPLY_VOLTS) == 24.5);
+	assert_string_equal(r.state, "partial");
+	assert_non_null(strstr(r.error, "battery_oid: 765: not a percentage"));
+	assert_non_null(strstr(r.error, "battery_scale"));
+	probe_snmp_free(p);
+
+	/* A scale that would make a percentage of it still checked after. */
+	assert_int_equal(snmp_scale_parse("0.2", &c.scale[PROBE_SNMP_BATTERY]), 0);
+	assert_non_null(p = probe_snmp_new(l, &c, err, sizeof err));
+	run_interval(l, p, 0.7, &s, &r, NULL, NULL);
+	assert_false(sample_has(&s, M_BATTERY_PCT));
+	assert_non_null(strstr(r.error, "765 x battery_scale 0.2 = 153"));
+	probe_snmp_free(p);
+
+	/* A struct made by hand with a zero or negative scale is refused. */
+	c.scale[PROBE_SNMP_VOLTS].num = -1;
+	c.scale[PROBE_SNMP_VOLTS].den = 10;
+	assert_null(probe_snmp_new(l, &c, err, sizeof err));
+	assert_non_null(strstr(err, "volts_oid"));
 	loop_free(l);
 }
 
@@ -951,9 +1093,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conf_load),
+		cmocka_unit_test(test_conf_scale),
 		cmocka_unit_test(test_new_refuses_bad_oid),
 		cmocka_unit_test(test_power_sysfs),
 		cmocka_unit_test(test_v2c),
+		cmocka_unit_test(test_v2c_scaled),
 		cmocka_unit_test(test_v1),
 		cmocka_unit_test(test_v3),
 		cmocka_unit_test(test_v3_wrong_password),

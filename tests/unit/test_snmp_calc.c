@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The SNMP probe's arithmetic (agent/snmp_calc.c): counter wraps at 2^32
- * and 2^64, device restarts, rates, and values of every type to numbers. */
+ * and 2^64, device restarts, rates, values of every type to numbers, and
+ * the scales of the power OIDs. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -8,6 +9,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -273,6 +275,88 @@ test_value_garbage(void **state)
 	}
 }
 
+/* The config's scales: what is accepted, and the arithmetic on the values
+ * the devices in docs/snmp.md send. */
+static void
+test_scale(void **state)
+{
+	static const char *const bad[] = {
+		"", ".", "0", "0.0", "000", "-0.1", "+0.1", "-1", "1e-1", "1E2", "0x10",
+		"inf", "nan", "0.1.2", "1,5", " 0.1", "0.1 ", "0.1V", "1000000.5", "1000001",
+		"10000000", "0.0000000000000001",	/* 16 decimals */
+		"1234567890.123456",			/* 16 significant digits */
+	};
+	static const struct {
+		const char *s;
+		double num, den, value;
+	} good[] = {
+		{ "0.1", 1, 10, 0.1 },
+		{ "1", 1, 1, 1 },
+		{ "1.", 1, 1, 1 },
+		{ ".5", 5, 10, 0.5 },
+		{ "0.001", 1, 1000, 0.001 },
+		{ "0.0054931640625", 54931640625.0, 1e13, 180.0 / 32768 },
+		{ "10", 10, 1, 10 },
+		{ "1000000", 1000000, 1, 1000000 },
+		{ "000.25", 25, 100, 0.25 },
+		{ "0.000000000000001", 1, 1e15, 1e-15 },
+		{ "999999.999999999", 999999999999999.0, 1e9, 999999.999999999 },
+	};
+	struct snmp_scale sc, id = { 0, 0 };
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		sc.num = sc.den = -1;
+		if (snmp_scale_parse(bad[i], &sc) != -1)
+			fail_msg("scale '%s' accepted", bad[i]);
+		/* Left alone on failure. */
+		assert_true(sc.num == -1 && sc.den == -1);
+	}
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		if (snmp_scale_parse(good[i].s, &sc) != 0)
+			fail_msg("scale '%s' refused", good[i].s);
+		assert_true(sc.num == good[i].num);
+		assert_true(sc.den == good[i].den);
+		assert_true(snmp_scale_apply(&sc, 1) == good[i].value);
+	}
+
+	/* MikroTik mtxrHlVoltage in tenths: the decimal result, exactly the
+	 * double nearest to it (126 x 0.1 in doubles is 12.600000000000001). */
+	assert_int_equal(snmp_scale_parse("0.1", &sc), 0);
+	assert_true(snmp_scale_apply(&sc, 154) == 15.4);
+	assert_true(snmp_scale_apply(&sc, 126) == 12.6);
+	volatile double tenth = 0.1;	/* not folded by the compiler */
+	assert_true(126 * tenth != 12.6);
+	assert_true(snmp_scale_apply(&sc, 245) == 24.5);
+	assert_true(snmp_scale_apply(&sc, 120) == 12.0);
+	assert_true(snmp_scale_apply(&sc, -3) == -0.3);
+	assert_true(snmp_scale_apply(&sc, 0) == 0);
+	for (int v = 0; v <= 100000; v++) {
+		char want[32];
+		double got = snmp_scale_apply(&sc, v);
+
+		/* The nearest double to v/10: what strtod makes of "v/10". */
+		snprintf(want, sizeof want, "%d.%d", v / 10, v % 10);
+		if (got != strtod(want, NULL))
+			fail_msg("%d x 0.1 = %.17g, not %s", v, got, want);
+	}
+	/* Morningstar TriStar MPPT batteryVoltage: raw x 180 / 32768, exact. */
+	assert_int_equal(snmp_scale_parse("0.0054931640625", &sc), 0);
+	assert_true(snmp_scale_apply(&sc, 4800) == 26.3671875);
+	assert_true(snmp_scale_apply(&sc, 32767) == 32767 * 180.0 / 32768);
+	/* Tenths of a percent of charge. */
+	assert_int_equal(snmp_scale_parse("0.1", &sc), 0);
+	assert_true(snmp_scale_apply(&sc, 765) == 76.5);
+	/* Millivolts. */
+	assert_int_equal(snmp_scale_parse("0.001", &sc), 0);
+	assert_true(snmp_scale_apply(&sc, 12600) == 12.6);
+	/* A whole Counter64 stays finite at the largest scale. */
+	assert_int_equal(snmp_scale_parse("1000000", &sc), 0);
+	assert_true(isfinite(snmp_scale_apply(&sc, 18446744073709551615.0)));
+	/* Zeroed (a conf made by memset): the value as it came. */
+	assert_true(snmp_scale_apply(&id, 154) == 154);
+	assert_true(snmp_scale_apply(&id, -67.5) == -67.5);
+}
+
 int
 main(void)
 {
@@ -287,6 +371,7 @@ main(void)
 		cmocka_unit_test(test_value_exceptions_and_types),
 		cmocka_unit_test(test_value_strings),
 		cmocka_unit_test(test_value_garbage),
+		cmocka_unit_test(test_scale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
