@@ -27,7 +27,25 @@
 #define QUOTE_MAX	80
 
 /* One rendering: the snapshot and whether an allocation failed. */
+/*
+ * What the API keeps between requests (one per HTTP server; NULL for a
+ * caller that keeps nothing, such as the evaluator rendering the retained
+ * summary): the rendered province list of the last snapshot, and where a
+ * hamlet's past is read from.
+ */
+struct api {
+	pthread_mutex_t	 lock;		/* protects provinces */
+	struct {
+		struct snapshot	*s;	/* a reference held while it is the key */
+		char		*body;
+		size_t		 len;
+	} provinces;
+	api_history_fn	 history_fn;	/* set once, before the first request */
+	void		*history_arg;
+};
+
 struct render {
+	struct api		*api;	/* or NULL */
 	const struct snapshot	*s;
 	const struct inventory	*inv;
 	const struct coverage	*cov;
@@ -326,15 +344,32 @@ hamlet_json(struct render *r, size_t hi)
 	return o;
 }
 
-/* Every response body is an object; this one says when it was evaluated. */
-static api_history_fn history_fn;
-static void *history_arg;
+struct api *
+api_new(void)
+{
+	struct api *a = calloc(1, sizeof *a);
+
+	if (a != NULL)
+		pthread_mutex_init(&a->lock, NULL);
+	return a;
+}
 
 void
-api_set_history(api_history_fn fn, void *harg)
+api_free(struct api *a)
 {
-	history_fn = fn;
-	history_arg = harg;
+	if (a == NULL)
+		return;
+	free(a->provinces.body);
+	snapshot_put(a->provinces.s);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}
+
+void
+api_set_history(struct api *a, api_history_fn fn, void *harg)
+{
+	a->history_fn = fn;
+	a->history_arg = harg;
 }
 
 /*
@@ -351,11 +386,13 @@ availability(struct render *r, json_object *o, const char *hamlet)
 	double sec[HS__COUNT];
 	json_object *av;
 
-	if (history_fn == NULL || (av = jnew(r, json_object_new_object())) == NULL)
+	if (r->api == NULL || r->api->history_fn == NULL ||
+	    (av = jnew(r, json_object_new_object())) == NULL)
 		return;
 	for (size_t i = 0; i < sizeof win / sizeof win[0]; i++) {
 		double to = r->s->cov->at;
-		if (history_fn(history_arg, hamlet, to - win[i].span, to, sec) == -1)
+		if (r->api->history_fn(r->api->history_arg, hamlet, to - win[i].span, to,
+		    sec) == -1)
 			return;
 		double up = sec[HS_COVERED] + sec[HS_DEGRADED];
 		double cut = sec[HS_DOWN] + sec[HS_UNREACHABLE];
@@ -621,42 +658,38 @@ filter_read(const struct render *r, api_query_fn query, void *qarg, struct filte
  * snapshot, so that no other snapshot can take its address while it is
  * the key; the old one goes at the first request after a new evaluation.
  */
-static pthread_mutex_t provinces_lock = PTHREAD_MUTEX_INITIALIZER; /* protects below */
-static struct {
-	struct snapshot *s;
-	char *body;
-	size_t len;
-} provinces_cache;
-
 static int
 provinces_cached(struct render *r, struct snapshot *s, char **body, size_t *len)
 {
+	struct api *a = r->api;
 	struct snapshot *old = NULL;
 	int rc = 0;
 
-	pthread_mutex_lock(&provinces_lock);
-	if (provinces_cache.s != s) {
+	if (a == NULL)
+		return finish(r, provinces_list(r), body, len);
+	pthread_mutex_lock(&a->lock);
+	if (a->provinces.s != s) {
 		char *b;
 		size_t n;
 		if (finish(r, provinces_list(r), &b, &n) == -1) {
 			rc = -1;
 			goto done;
 		}
-		free(provinces_cache.body);
-		old = provinces_cache.s;
+		free(a->provinces.body);
+		old = a->provinces.s;
 		atomic_fetch_add(&s->refs, 1);
-		provinces_cache.s = s;
-		provinces_cache.body = b;
-		provinces_cache.len = n;
+		a->provinces.s = s;
+		a->provinces.body = b;
+		a->provinces.len = n;
 	}
-	if ((*body = malloc(provinces_cache.len + 1)) == NULL) {
+	if ((*body = malloc(a->provinces.len + 1)) == NULL) {
 		rc = -1;
 		goto done;
 	}
-	memcpy(*body, provinces_cache.body, provinces_cache.len + 1);
-	*len = provinces_cache.len;
+	memcpy(*body, a->provinces.body, a->provinces.len + 1);
+	*len = a->provinces.len;
 done:
-	pthread_mutex_unlock(&provinces_lock);
+	pthread_mutex_unlock(&a->lock);
 	/* Outside the lock: the last reference frees a whole inventory. */
 	snapshot_put(old);
 	return rc;
@@ -777,10 +810,10 @@ route_of(const char *path, const char **id)
 }
 
 int
-api_render(struct snapshot *s, const char *url, api_query_fn query, void *qarg,
-    char **body, size_t *len, unsigned *status)
+api_render(struct api *api, struct snapshot *s, const char *url, api_query_fn query,
+    void *qarg, char **body, size_t *len, unsigned *status)
 {
-	struct render r = { 0 };
+	struct render r = { .api = api };
 	const char *id;
 	json_object *o = NULL;
 	struct filter f;

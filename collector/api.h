@@ -15,26 +15,34 @@
 /* The value of a query-string key, or NULL when absent. */
 typedef const char *(*api_query_fn)(void *qarg, const char *key);
 
+/* What the API keeps between requests (a cache, the history source): one
+ * per HTTP server; api_render() takes NULL for none. */
+struct api;
+struct api *api_new(void);
+void api_free(struct api *a);
+
 /*
  * Renders GET `url` (the path, without the query string) under /api/v1/
- * from snapshot `s` (NULL: no evaluation yet). Sets *body (allocated, the
+ * from snapshot `s` (NULL: no evaluation yet), with a's cache (a may be
+ * NULL). Sets *body (allocated, the
  * caller frees it), *len and *status: 200, 400 for a malformed id or
  * filter, 404 for an unknown path or id, 503 before the first evaluation
  * or without an inventory; every error body is {"error":"..."}.
  * /api/v1/health is not served here (see api_health()).
  * Returns 0, or -1 when out of memory (nothing to free then).
  */
-int api_render(struct snapshot *s, const char *url, api_query_fn query,
+int api_render(struct api *a, struct snapshot *s, const char *url, api_query_fn query,
     void *qarg, char **body, size_t *len, unsigned *status);
 
 /*
  * Where /api/v1/hamlets/<id> finds a hamlet's past: seconds spent in each
  * state (enum hamlet_state order) within [from, to). Set once at start by
- * the HTTP server; without it the hamlet object has no "availability".
+ * the HTTP server, on its struct api; without it the hamlet object has no
+ * "availability".
  */
 typedef int (*api_history_fn)(void *harg, const char *hamlet, double from, double to,
     double seconds[HS__COUNT]);
-void api_set_history(api_history_fn fn, void *harg);
+void api_set_history(struct api *a, api_history_fn fn, void *harg);
 
 /* What the collector knows of itself for /api/v1/health. */
 struct api_health {

@@ -105,7 +105,7 @@ publish_summaries(struct evaluator *ev, struct snapshot *s)
 		if (!collector_owns(ev->cc->provinces, ev->cc->nprovinces, id))
 			continue;
 		snprintf(url, sizeof url, "/api/v1/provinces/%s", id);
-		if (api_render(s, url, no_query, NULL, &body, &len, &status) == -1)
+		if (api_render(NULL, s, url, no_query, NULL, &body, &len, &status) == -1)
 			return;
 		if (status == 200 && topic_build(topic, sizeof topic, ev->cc->mqtt.topic_prefix, id,
 		    NULL, TOPIC_SUMMARY) == 0)

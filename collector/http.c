@@ -84,6 +84,7 @@ struct http {
 	struct MHD_Daemon *d;
 	struct http_ctx ctx;
 	struct graph_cache *graphs;
+	struct api *api;                /* the API's cache and history source */
 	struct pages_db *pdb;           /* the pages' reader */
 	struct pages_source src;
 	char csp_tiles[sizeof CSP_PAGE_TILES + 512];	/* "" without map_tiles */
@@ -252,7 +253,7 @@ handle_api(struct http *h, struct MHD_Connection *c, const char *url)
 	size_t len = 0;
 	unsigned status = 0;
 	struct snapshot *s = current(h);
-	int rc = api_render(s, url, query_arg, c, &buf, &len, &status);
+	int rc = api_render(h->api, s, url, query_arg, c, &buf, &len, &status);
 
 	snapshot_put(s);
 	if (rc == -1)
@@ -716,12 +717,13 @@ http_start(const struct http_ctx *ctx, char *err, size_t errlen)
 	pthread_cond_init(&h->wake, &ca);
 	pthread_condattr_destroy(&ca);
 	if ((h->graphs = graph_cache_new(GRAPH_CACHE_TTL, GRAPH_CACHE_ENTRIES,
-	    GRAPH_CACHE_BYTES)) == NULL || (h->pdb = pages_db_new(ctx->cc->data_dir)) == NULL) {
+	    GRAPH_CACHE_BYTES)) == NULL || (h->pdb = pages_db_new(ctx->cc->data_dir)) == NULL ||
+	    (h->api = api_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	pages_db_source(h->pdb, &h->src);
-	api_set_history(history, h);
+	api_set_history(h->api, history, h);
 	if (parse_listen(ctx->cc->http_listen, &ss, err, errlen) == -1)
 		goto fail;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
@@ -758,6 +760,7 @@ fail:
 	pthread_mutex_destroy(&h->dblock);
 	graph_cache_free(h->graphs);
 	pages_db_free(h->pdb);
+	api_free(h->api);
 	free(h);
 	return NULL;
 }
@@ -783,5 +786,6 @@ http_stop(struct http *h)
 	pthread_mutex_destroy(&h->dblock);
 	graph_cache_free(h->graphs);
 	pages_db_free(h->pdb);
+	api_free(h->api);
 	free(h);
 }

@@ -99,7 +99,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct query q = { nl ? nl + 1 : NULL };
 	if (nl)
 		*nl = '\0';
-	if (api_render(snap, text, query, &q, &body, &len, &status) == 0) {
+	if (api_render(NULL, snap, text, query, &q, &body, &len, &status) == 0) {
 		if (status < 200 || status > 599)
 			abort();
 		free(body);
