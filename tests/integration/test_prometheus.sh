@@ -23,7 +23,8 @@ start_broker
 HTTP_PORT=$(free_port)
 BASE="http://127.0.0.1:$HTTP_PORT"
 write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT" \
-    "[coverage]" "window = 20" "offline_after = 8" "[alerts]" "for = 2" "clear_for = 2"
+    "[coverage]" "window = 20" "offline_after = 8" "[alerts]" "for = 2" "clear_for = 2" \
+    "[rrd]" "retention = RRA:AVERAGE:0.5:1:600"
 sed -i "/^\[collector\]/a inventory = $COVMON_SRC/tests/data/inventory.csv\ntargets = $COVMON_SRC/tests/data/targets.csv\neval_interval = 1" \
     "$T/collector.conf"
 start_collector "$T/collector.conf" "$T/collector.log"
