@@ -30,7 +30,7 @@ run_suite() {
 # Every test runs once, in the build that checks it best: under ASan and
 # UBSan, but for the "slow" ones (a browser, the demo, the soak whose memory
 # figures mean nothing under ASan's quarantine, the packages, timing-bound
-# network cases, Prometheus, the cross builds), which run on the plain
+# network cases, the cross builds), which run on the plain
 # build. Both builds are made whole (and warning-free with CI=true).
 if [ "${COVMON_SANITIZE:-1}" != "0" ]; then
 	echo "== build, and the slow tests (build/)"
