@@ -12,6 +12,7 @@
 #include "mqtt_client.h"
 #include "probe_icmp.h"
 #include "probe_pcap.h"
+#include "probe_power.h"
 #include "probe_snmp.h"
 #include "probe_tcp.h"
 #include "sample.h"

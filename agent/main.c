@@ -152,7 +152,7 @@ interval_collect(struct agent *a, struct sample *s, struct icmp_target_result *i
 	if (a->snmp)
 		probe_snmp_finish(a->snmp, s, sr);
 	else
-		probe_snmp_power_sysfs(SNMP_POWER_SYSFS, s);
+		probe_power_sysfs(POWER_SYSFS_ROOT, s);
 	if (sysinfo(&si) == 0)
 		sample_set(s, M_UPTIME_S, (double)si.uptime);
 }

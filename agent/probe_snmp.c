@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "log.h"
 #include "metric.h"
+#include "probe_power.h"
 #include "snmp_calc.h"
 
 #include <net-snmp/net-snmp-config.h>
@@ -34,7 +35,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define SECTION		"probe.snmp"
 
 /* Closed and opened again (v3: engine discovered again) after this many
  * intervals without any answer: a replaced or factory-reset device has a
@@ -124,19 +124,6 @@ static const int val_metric[PROBE_SNMP_NVAL] = {
 	M_RADIO_SIGNAL_DBM, M_RADIO_NOISE_DBM, M_RADIO_SNR_DB, M_RADIO_CCQ_PCT,
 	M_POWER_MAINS_UP, M_BATTERY_PCT, M_SUPPLY_VOLTS
 };
-static const char *const val_key[PROBE_SNMP_NVAL] = {
-	"signal_oid", "noise_oid", "snr_oid", "ccq_oid", "power_oid", "battery_oid", "volts_oid"
-};
-/* The values with a scale key. power_oid has none: a scale changes no
- * zero into non-zero, and power_mains_up is only that. */
-static const char *const scale_key[PROBE_SNMP_NVAL] = {
-	[PROBE_SNMP_BATTERY] = "battery_scale", [PROBE_SNMP_VOLTS] = "volts_scale"
-};
-
-const char *const probe_snmp_secret_keys[] = {
-	"community", "auth_password", "priv_password", NULL
-};
-
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -158,38 +145,13 @@ lib_init(void)
 	init_snmp("covmon-agent");
 }
 
-/* "1.3.6.1.4.1.41112.1.4.5.1.5.1", with or without a leading dot. */
-static bool
-oid_syntax_ok(const char *s)
-{
-	int n = 0;
-
-	if (*s == '.')
-		s++;
-	while (*s) {
-		if (*s < '0' || *s > '9')
-			return false;
-		int digits = 0;
-		while (*s >= '0' && *s <= '9') {
-			if (++digits > 10)
-				return false;
-			s++;
-		}
-		n++;
-		if (*s == '.' && s[1] != '\0')
-			s++;
-		else if (*s != '\0')
-			return false;
-	}
-	return n >= 2 && n <= MAX_OID_LEN;
-}
 
 static int
 oid_parse(const char *s, oid *name, size_t *len)
 {
 	char buf[SNMP_OID_STR + 2];
 
-	if (!oid_syntax_ok(s))
+	if (!snmp_oid_syntax_ok(s))
 		return -1;
 	/* Absolute, so that net-snmp does not try a MIB-2 relative name. */
 	if (snprintf(buf, sizeof buf, "%s%s", *s == '.' ? "" : ".", s) >= (int)sizeof buf)
@@ -696,9 +658,9 @@ take_val(struct probe_snmp *p, int val, const netsnmp_variable_list *vb)
 		count_val(p, SNMP_VAL_BADVALUE, vb);
 		if (sc->den != 0)
 			set_error(p, "%s: %g x battery_scale %g = %g: not a percentage "
-			    "(0 to 100)", val_key[val], raw, sc->num / sc->den, d);
+			    "(0 to 100)", probe_snmp_oid_key[val], raw, sc->num / sc->den, d);
 		else
-			set_error(p, "%s: %g: not a percentage (0 to 100)%s", val_key[val], raw,
+			set_error(p, "%s: %g: not a percentage (0 to 100)%s", probe_snmp_oid_key[val], raw,
 			    val == PROBE_SNMP_BATTERY ? "; a device that counts in other units "
 			    "needs battery_scale" : "");
 		return;
@@ -879,6 +841,12 @@ on_send_timer(void *arg)
 
 /* ---- Public ---- */
 
+bool
+probe_snmp_built(void)
+{
+	return true;
+}
+
 struct probe_snmp *
 probe_snmp_new(struct loop *l, const struct probe_snmp_conf *conf, char *err, size_t errlen)
 {
@@ -909,7 +877,7 @@ probe_snmp_new(struct loop *l, const struct probe_snmp_conf *conf, char *err, si
 		if (sc->den != 0 && !(sc->num > 0 && sc->den > 0 &&
 		    sc->num / sc->den <= SNMP_SCALE_MAX)) {
 			snprintf(err, errlen, "snmp: the scale of %s must be above 0 and at "
-			    "most %.0f", val_key[i], SNMP_SCALE_MAX);
+			    "most %.0f", probe_snmp_oid_key[i], SNMP_SCALE_MAX);
 			return NULL;
 		}
 	}
@@ -960,7 +928,7 @@ probe_snmp_new(struct loop *l, const struct probe_snmp_conf *conf, char *err, si
 		r->val = i;
 		r->nvb = 1;
 		if (oid_parse(conf->oid[i], r->name[0], &r->namelen[0]) == -1) {
-			snprintf(err, errlen, "snmp: %s '%s': expected a numeric OID", val_key[i],
+			snprintf(err, errlen, "snmp: %s '%s': expected a numeric OID", probe_snmp_oid_key[i],
 			    conf->oid[i]);
 			goto fail;
 		}
@@ -1127,7 +1095,7 @@ probe_snmp_finish(struct probe_snmp *p, struct sample *s, struct probe_snmp_resu
 		}
 	}
 	if (!snmp_power && p->conf.power_sysfs[0] != '\0') {
-		int k = probe_snmp_power_sysfs(p->conf.power_sysfs, s);
+		int k = probe_power_sysfs(p->conf.power_sysfs, s);
 		if (k > 0)
 			power = "sysfs";
 		n += k;
@@ -1200,317 +1168,4 @@ probe_snmp_free(struct probe_snmp *p)
 		pthread_mutex_destroy(&p->mx);
 	explicit_bzero(&p->conf, sizeof p->conf);
 	free(p);
-}
-
-/* ---- Power from sysfs ---- */
-
-/* The first line of root/dev/file, without its newline. */
-static int
-sysfs_read(const char *root, const char *dev, const char *file, char *buf, size_t len)
-{
-	char path[768];
-	FILE *f;
-	int ok;
-
-	if (snprintf(path, sizeof path, "%s/%s/%s", root, dev, file) >= (int)sizeof path)
-		return -1;
-	if ((f = fopen(path, "re")) == NULL)
-		return -1;
-	ok = fgets(buf, (int)len, f) != NULL;
-	fclose(f);
-	if (!ok)
-		return -1;
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int
-sysfs_number(const char *root, const char *dev, const char *file, double *out)
-{
-	char buf[64];
-
-	if (sysfs_read(root, dev, file, buf, sizeof buf) == -1)
-		return -1;
-	return snmp_text_number(buf, strlen(buf), out);
-}
-
-int
-probe_snmp_power_sysfs(const char *root, struct sample *s)
-{
-	struct dirent **ents = NULL;
-	bool mains_seen = false, mains_up = false, have_bat = false;
-	double bat = NAN, volts = NAN, other_volts = NAN, d;
-	char type[32];
-	int nents, n = 0;
-
-	/* Sorted, so that "the first battery" is the same on every read. */
-	if ((nents = scandir(root, &ents, NULL, alphasort)) == -1)
-		return 0;
-	for (int i = 0; i < nents; i++) {
-		const char *dev = ents[i]->d_name;
-
-		if (dev[0] == '.' || sysfs_read(root, dev, "type", type, sizeof type) == -1)
-			continue;
-		if (strcmp(type, "Mains") == 0) {
-			if (sysfs_number(root, dev, "online", &d) == 0) {
-				mains_seen = true;
-				if (d != 0)
-					mains_up = true;
-			}
-		} else if (strcmp(type, "Battery") == 0 && !have_bat) {
-			have_bat = true;
-			if (sysfs_number(root, dev, "capacity", &d) == 0 && d >= 0 && d <= 100)
-				bat = d;
-			if (sysfs_number(root, dev, "voltage_now", &d) == 0 && d >= 0)
-				volts = d / 1e6;
-		} else if (isnan(other_volts) &&
-		    sysfs_number(root, dev, "voltage_now", &d) == 0 && d >= 0)
-			other_volts = d / 1e6;
-	}
-	for (int i = 0; i < nents; i++)
-		free(ents[i]);
-	free(ents);
-
-	if (mains_seen) {
-		sample_set(s, M_POWER_MAINS_UP, mains_up);
-		n++;
-	}
-	if (!isnan(bat)) {
-		sample_set(s, M_BATTERY_PCT, bat);
-		n++;
-	}
-	if (isnan(volts))
-		volts = other_volts;
-	if (!isnan(volts)) {
-		sample_set(s, M_SUPPLY_VOLTS, volts);
-		n++;
-	}
-	return n;
-}
-
-/* ---- Config ---- */
-
-/* An error about a key whose value must not be repeated (a secret), or
- * whose value is shown by the caller. */
-static int
-conf_err(struct conf *c, const char *key, char *err, size_t errlen, const char *why)
-{
-	const struct conf_entry *e = conf_get(c, SECTION, key);
-
-	if (e != NULL)
-		snprintf(err, errlen, "%s:%u: [%s] %s: %s", c->path, e->line, SECTION, key, why);
-	else
-		snprintf(err, errlen, "%s: [%s] %s: %s", c->path, SECTION, key, why);
-	return -1;
-}
-
-static int
-conf_copy(struct conf *c, const char *key, const char *def, char *dst, size_t len,
-    char *err, size_t errlen)
-{
-	const char *v = conf_str(c, SECTION, key, def);
-
-	if (strlen(v) >= len)
-		return conf_err(c, key, err, errlen, "too long");
-	memcpy(dst, v, strlen(v) + 1);
-	return 0;
-}
-
-void
-probe_snmp_conf_print(const struct probe_snmp_conf *c, FILE *out)
-{
-	static const char *const auth[] = { "", "MD5", "SHA", "SHA-224", "SHA-256",
-		"SHA-384", "SHA-512" };
-	static const char *const level[] = { "", "noAuthNoPriv", "authNoPriv", "authPriv" };
-
-	fprintf(out, "[%s]\nhost = %s\nport = %u\nversion = %s\n", SECTION, c->host, c->port,
-	    c->version == 1 ? "1" : c->version == 2 ? "2c" : "3");
-	if (c->version == 3 && c->level >= PROBE_SNMP_NOAUTH && c->level <= PROBE_SNMP_AUTHPRIV) {
-		fprintf(out, "user = %s\nsecurity_level = %s\n", c->user, level[c->level]);
-		if (c->auth > PROBE_SNMP_AUTH_NONE && c->auth <= PROBE_SNMP_AUTH_SHA512)
-			fprintf(out, "auth_protocol = %s\n", auth[c->auth]);
-		if (c->priv == PROBE_SNMP_PRIV_AES)
-			fprintf(out, "priv_protocol = AES\n");
-	}
-	fprintf(out, "if_index = %ld\ntimeout_ms = %.0f\nretries = %d\n", c->if_index,
-	    c->timeout * 1000, c->retries);
-	for (int i = 0; i < PROBE_SNMP_NVAL; i++) {
-		if (c->oid[i][0] == '\0')
-			continue;
-		fprintf(out, "%s = %s\n", val_key[i], c->oid[i]);
-		if (scale_key[i] != NULL && c->scale[i].den != 0)
-			fprintf(out, "%s = %.15g\n", scale_key[i], c->scale[i].num / c->scale[i].den);
-	}
-	fprintf(out, "(community and passwords are not printed)\n\n");
-}
-
-/*
- * volts_scale, battery_scale: a decimal number that the value read is
- * multiplied by. Nothing to scale without the OID (the sysfs values are in
- * volts and percent already), so a scale alone is a mistake worth saying.
- */
-static int
-scale_load(struct conf *c, struct probe_snmp_conf *o, int i, char *err, size_t errlen)
-{
-	const char *v = conf_str(c, SECTION, scale_key[i], "");
-	char why[224];
-
-	if (v[0] == '\0')
-		return 0;
-	if (snmp_scale_parse(v, &o->scale[i]) == -1) {
-		snprintf(why, sizeof why, "'%.40s': expected a decimal number above 0 and at "
-		    "most %.0f, such as 0.1 when the device counts tenths (no sign, no "
-		    "exponent, at most 15 digits)", v, SNMP_SCALE_MAX);
-		return conf_err(c, scale_key[i], err, errlen, why);
-	}
-	if (o->oid[i][0] == '\0') {
-		snprintf(why, sizeof why, "'%.40s' without %s: the scale applies to the value "
-		    "read at %s", v, val_key[i], val_key[i]);
-		return conf_err(c, scale_key[i], err, errlen, why);
-	}
-	return 0;
-}
-
-int
-probe_snmp_conf_load(struct conf *c, struct probe_snmp_conf *o, char *err, size_t errlen)
-{
-	const char *v, *user, *secname, *level;
-	long l;
-	char why[160];
-
-	memset(o, 0, sizeof *o);
-	snprintf(o->power_sysfs, sizeof o->power_sysfs, "%s", SNMP_POWER_SYSFS);
-
-	if (conf_require(c, SECTION, "host", &v, err, errlen) == -1)
-		return -1;
-	if (conf_copy(c, "host", NULL, o->host, sizeof o->host, err, errlen) == -1)
-		return -1;
-	if (conf_long(c, SECTION, "port", 161, 1, 65535, &l, err, errlen) == -1)
-		return -1;
-	o->port = (unsigned)l;
-
-	v = conf_str(c, SECTION, "version", "2c");
-	if (strcmp(v, "1") == 0)
-		o->version = 1;
-	else if (strcmp(v, "2c") == 0 || strcmp(v, "2") == 0)
-		o->version = 2;
-	else if (strcmp(v, "3") == 0)
-		o->version = 3;
-	else {
-		snprintf(why, sizeof why, "'%s': expected 1, 2c or 3", v);
-		return conf_err(c, "version", err, errlen, why);
-	}
-
-	if (conf_long(c, SECTION, "if_index", 0, 0, 2147483647, &o->if_index, err, errlen) == -1)
-		return -1;
-	if (conf_long(c, SECTION, "timeout_ms", 1000, 10, 60000, &l, err, errlen) == -1)
-		return -1;
-	o->timeout = (double)l / 1000;
-	if (conf_long(c, SECTION, "retries", 1, 0, 10, &l, err, errlen) == -1)
-		return -1;
-	o->retries = (int)l;
-
-	for (int i = 0; i < PROBE_SNMP_NVAL; i++) {
-		if (conf_copy(c, val_key[i], "", o->oid[i], sizeof o->oid[i], err, errlen) == -1)
-			return -1;
-		if (o->oid[i][0] != '\0' && !oid_syntax_ok(o->oid[i])) {
-			snprintf(why, sizeof why, "'%.64s': expected a numeric OID such as "
-			    "1.3.6.1.4.1.41112.1.4.5.1.5.1 (MIB names are not loaded)", o->oid[i]);
-			return conf_err(c, val_key[i], err, errlen, why);
-		}
-	}
-	for (int i = 0; i < PROBE_SNMP_NVAL; i++) {
-		if (scale_key[i] != NULL && scale_load(c, o, i, err, errlen) == -1)
-			return -1;
-	}
-
-	/* Read every key whatever the version, so that a key of the other
-	 * kind is an error that says so, not "unknown key". */
-	if (conf_copy(c, "community", "", o->community, sizeof o->community, err, errlen) == -1)
-		return -1;
-	user = conf_str(c, SECTION, "user", "");
-	secname = conf_str(c, SECTION, "security_name", "");
-	if (user[0] != '\0' && secname[0] != '\0')
-		return conf_err(c, "security_name", err, errlen,
-		    "give user or security_name, not both");
-	if (conf_copy(c, user[0] != '\0' ? "user" : "security_name", "", o->user,
-	    sizeof o->user, err, errlen) == -1)
-		return -1;
-	if (conf_copy(c, "auth_password", "", o->auth_pass, sizeof o->auth_pass, err,
-	    errlen) == -1)
-		return -1;
-	if (conf_copy(c, "priv_password", "", o->priv_pass, sizeof o->priv_pass, err,
-	    errlen) == -1)
-		return -1;
-
-	v = conf_str(c, SECTION, "auth_protocol", "SHA");
-	if (strcasecmp(v, "MD5") == 0)
-		o->auth = PROBE_SNMP_AUTH_MD5;
-	else if (strcasecmp(v, "SHA") == 0 || strcasecmp(v, "SHA1") == 0 ||
-	    strcasecmp(v, "SHA-1") == 0)
-		o->auth = PROBE_SNMP_AUTH_SHA;
-	else if (strcasecmp(v, "SHA-224") == 0 || strcasecmp(v, "SHA224") == 0)
-		o->auth = PROBE_SNMP_AUTH_SHA224;
-	else if (strcasecmp(v, "SHA-256") == 0 || strcasecmp(v, "SHA256") == 0)
-		o->auth = PROBE_SNMP_AUTH_SHA256;
-	else if (strcasecmp(v, "SHA-384") == 0 || strcasecmp(v, "SHA384") == 0)
-		o->auth = PROBE_SNMP_AUTH_SHA384;
-	else if (strcasecmp(v, "SHA-512") == 0 || strcasecmp(v, "SHA512") == 0)
-		o->auth = PROBE_SNMP_AUTH_SHA512;
-	else {
-		snprintf(why, sizeof why, "'%.32s': expected MD5, SHA, SHA-224, SHA-256, "
-		    "SHA-384 or SHA-512", v);
-		return conf_err(c, "auth_protocol", err, errlen, why);
-	}
-	v = conf_str(c, SECTION, "priv_protocol", "AES");
-	if (strcasecmp(v, "AES") == 0 || strcasecmp(v, "AES128") == 0 ||
-	    strcasecmp(v, "AES-128") == 0)
-		o->priv = PROBE_SNMP_PRIV_AES;
-	else {
-		snprintf(why, sizeof why, "'%.32s': expected AES (128-bit CFB, RFC 3826)", v);
-		return conf_err(c, "priv_protocol", err, errlen, why);
-	}
-
-	/* The level follows from the passwords given, unless it is set. */
-	level = conf_str(c, SECTION, "security_level", "");
-	if (level[0] == '\0')
-		o->level = o->priv_pass[0] ? PROBE_SNMP_AUTHPRIV :
-		    o->auth_pass[0] ? PROBE_SNMP_AUTHNOPRIV : PROBE_SNMP_NOAUTH;
-	else if (strcasecmp(level, "authPriv") == 0)
-		o->level = PROBE_SNMP_AUTHPRIV;
-	else if (strcasecmp(level, "authNoPriv") == 0)
-		o->level = PROBE_SNMP_AUTHNOPRIV;
-	else if (strcasecmp(level, "noAuthNoPriv") == 0)
-		o->level = PROBE_SNMP_NOAUTH;
-	else {
-		snprintf(why, sizeof why, "'%.32s': expected authPriv, authNoPriv or "
-		    "noAuthNoPriv", level);
-		return conf_err(c, "security_level", err, errlen, why);
-	}
-	if (o->level == PROBE_SNMP_NOAUTH)
-		o->auth = PROBE_SNMP_AUTH_NONE;
-	if (o->level != PROBE_SNMP_AUTHPRIV)
-		o->priv = PROBE_SNMP_PRIV_NONE;
-
-	if (o->version != 3) {
-		if (o->community[0] == '\0')
-			return conf_err(c, "community", err, errlen,
-			    "missing key (versions 1 and 2c need a community)");
-		if (o->user[0] || o->auth_pass[0] || o->priv_pass[0] || level[0])
-			return conf_err(c, o->user[0] ? "user" : o->auth_pass[0] ?
-			    "auth_password" : o->priv_pass[0] ? "priv_password" :
-			    "security_level", err, errlen, "only for version 3");
-		return 0;
-	}
-	if (o->community[0] != '\0')
-		return conf_err(c, "community", err, errlen, "only for versions 1 and 2c");
-	if (o->user[0] == '\0')
-		return conf_err(c, "user", err, errlen, "missing key (version 3 needs a user)");
-	if (o->level >= PROBE_SNMP_AUTHNOPRIV && strlen(o->auth_pass) < USM_LENGTH_P_MIN)
-		return conf_err(c, "auth_password", err, errlen, o->auth_pass[0] ?
-		    "at least 8 characters (RFC 3414)" : "missing key (needed by the security level)");
-	if (o->level == PROBE_SNMP_AUTHPRIV && strlen(o->priv_pass) < USM_LENGTH_P_MIN)
-		return conf_err(c, "priv_password", err, errlen, o->priv_pass[0] ?
-		    "at least 8 characters (RFC 3414)" : "missing key (needed by authPriv)");
-	return 0;
 }

@@ -20,7 +20,6 @@
 
 #define SNMP_OID_STR	128
 #define SNMP_SECRET	128
-#define SNMP_POWER_SYSFS "/sys/class/power_supply"
 
 /* The values read from configured OIDs, in conf.oid[] order. */
 enum probe_snmp_val {
@@ -103,6 +102,13 @@ struct probe_snmp_result {
 
 struct probe_snmp;
 
+/* Whether this build has the probe (COVMON_AGENT_SNMP); without it,
+ * probe_snmp_conf_load refuses the section. */
+bool probe_snmp_built(void);
+
+/* The config key of each value's OID, in enum probe_snmp_val order. */
+extern const char *const probe_snmp_oid_key[PROBE_SNMP_NVAL];
+
 /* Keys whose values conf_print must mask. */
 extern const char *const probe_snmp_secret_keys[];
 
@@ -151,12 +157,5 @@ bool probe_snmp_done(const struct probe_snmp *p);
  * opening (at most the open timeout). NULL is ignored. */
 void probe_snmp_free(struct probe_snmp *p);
 
-/*
- * Power from Linux sysfs (root: SNMP_POWER_SYSFS, or a test directory):
- * a supply of type Mains gives power_mains_up (1 when any is online), the
- * first Battery gives battery_pct (capacity) and supply_volts (voltage_now,
- * in microvolts; else any supply's). Returns the number of metrics set.
- */
-int probe_snmp_power_sysfs(const char *root, struct sample *s);
 
 #endif

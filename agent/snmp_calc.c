@@ -223,3 +223,29 @@ snmp_scale_apply(const struct snmp_scale *sc, double v)
 		return v;
 	return v * sc->num / sc->den;
 }
+
+/* "1.3.6.1.4.1.41112.1.4.5.1.5.1", with or without a leading dot. */
+bool
+snmp_oid_syntax_ok(const char *s)
+{
+	int n = 0;
+
+	if (*s == '.')
+		s++;
+	while (*s) {
+		if (*s < '0' || *s > '9')
+			return false;
+		int digits = 0;
+		while (*s >= '0' && *s <= '9') {
+			if (++digits > 10)
+				return false;
+			s++;
+		}
+		n++;
+		if (*s == '.' && s[1] != '\0')
+			s++;
+		else if (*s != '\0')
+			return false;
+	}
+	return n >= 2 && n <= SNMP_OID_MAX_SUBIDS;
+}

@@ -111,4 +111,10 @@ int snmp_scale_parse(const char *s, struct snmp_scale *out);
 /* v x scale, rounded once (or twice when v x num exceeds 2^53). */
 double snmp_scale_apply(const struct snmp_scale *sc, double v);
 
+/* A numeric OID, "1.3.6.1.4.1.41112.1.4.5.1.5.1" with or without a
+ * leading dot: 2 to SNMP_OID_MAX_SUBIDS (net-snmp's MAX_OID_LEN) parts of
+ * at most 10 digits. */
+#define SNMP_OID_MAX_SUBIDS	128
+bool snmp_oid_syntax_ok(const char *s);
+
 #endif
