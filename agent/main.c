@@ -5,6 +5,7 @@
  * collector has stored it. `--once` is the technician's check at the site.
  */
 #include "agent.h"
+#include "exitcode.h"
 #include "clock.h"
 #include "conf.h"
 #include "log.h"
@@ -320,7 +321,7 @@ run_once(struct agent *a, double interval, bool json)
 	a->conf.interval = interval;
 	if (open_probes(a, &a->conf, &p, err, sizeof err) == -1) {
 		fprintf(stderr, "covmon-agent: %s\n", err);
-		return 1;
+		return EXIT_RUNTIME;
 	}
 	use_probes(a, &p);
 	if (!json) {
@@ -334,7 +335,7 @@ run_once(struct agent *a, double interval, bool json)
 	}
 	if (privdrop(a->conf.user, err, sizeof err) == -1) {
 		fprintf(stderr, "covmon-agent: %s\n", err);
-		return 1;
+		return EXIT_RUNTIME;
 	}
 	interval_begin(a);
 	if (broker)
@@ -348,16 +349,16 @@ run_once(struct agent *a, double interval, bool json)
 		}
 	}
 	if (quit)
-		return 1;
+		return EXIT_RUNTIME;
 	if (a->snmp != NULL && once_snmp_end(a, snmp_ref) == -1)
-		return 1;
+		return EXIT_RUNTIME;
 
 	sample_init(&s);
 	interval_collect(a, &s, ir, &nir, tr, &ntr, &sr);
 	if (json) {
 		char buf[SAMPLE_MAX_BYTES];
 		if (sample_encode(&s, buf, sizeof buf) < 0)
-			return 1;
+			return EXIT_RUNTIME;
 		printf("%s\n", buf);
 		return 0;
 	}
@@ -389,12 +390,12 @@ run_pcap_file(const struct agent_conf *ac, const char *path, bool json)
 	snprintf(s.agent, sizeof s.agent, "%s", ac->id);
 	if (probe_pcap_run_file(&ac->pcap, path, &s, err, sizeof err) == -1) {
 		fprintf(stderr, "covmon-agent: %s\n", err);
-		return 2;
+		return EXIT_USAGE;
 	}
 	if (json) {
 		if (sample_encode(&s, buf, sizeof buf) < 0) {
 			fprintf(stderr, "covmon-agent: %s: cannot encode the sample\n", path);
-			return 1;
+			return EXIT_RUNTIME;
 		}
 		printf("%s\n", buf);
 		return 0;
@@ -416,17 +417,17 @@ run_daemon(struct agent *a)
 
 	if (open_probes(a, &a->conf, &p, err, sizeof err) == -1) {
 		log_warnx("%s", err);
-		return 1;
+		return EXIT_RUNTIME;
 	}
 	use_probes(a, &p);
 	if (privdrop_own_dir(a->conf.user, a->conf.spool_dir, err, sizeof err) == -1) {
 		log_warnx("spool: %s", err);
-		return 1;
+		return EXIT_RUNTIME;
 	}
 	if (spool_open(&a->spool, a->conf.spool_dir, a->conf.spool_max_bytes, err,
 	    sizeof err) == -1) {
 		log_warnx("spool: %s", err);
-		return 1;
+		return EXIT_RUNTIME;
 	}
 	struct spool_stats st;
 	spool_stats(a->spool, &st);
@@ -437,12 +438,12 @@ run_daemon(struct agent *a)
 	log_info("spool %s: spool id %s", a->conf.spool_dir, spool_sid(a->spool));
 	if ((a->pub = publisher_new(a->loop, &a->conf, a->spool, err, sizeof err)) == NULL) {
 		log_warnx("%s", err);
-		return 1;
+		return EXIT_RUNTIME;
 	}
 	/* Everything privileged is open: from here on nothing runs as root. */
 	if (privdrop(a->conf.user, err, sizeof err) == -1) {
 		log_warnx("%s", err);
-		return 1;
+		return EXIT_RUNTIME;
 	}
 
 	memset(&sa, 0, sizeof sa);
@@ -523,7 +524,7 @@ main(int argc, char **argv)
 			    once_interval > SAMPLE_MAX_INTERVAL) {
 				fprintf(stderr, "covmon-agent: --interval %s: expected 1 to 3600 seconds\n",
 				    optarg);
-				return 2;
+				return EXIT_USAGE;
 			}
 			break;
 		case 'j': json = true; break;
@@ -532,12 +533,12 @@ main(int argc, char **argv)
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("covmon-agent %s\n", COVMON_VERSION); return 0;
-		default: usage(stderr); return 2;
+		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
 	log_init("covmon-agent", verbose >= 2 ? LOG_LVL_DEBUG : LOG_LVL_INFO, daemonize);
 	if (once && !verbose)
@@ -546,7 +547,7 @@ main(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	if (agent_conf_load(&a.conf, conf_path, err, sizeof err) == -1) {
 		fprintf(stderr, "covmon-agent: %s\n", err);
-		return 2;
+		return EXIT_USAGE;
 	}
 	if (check) {
 		agent_conf_print(&a.conf, stdout);

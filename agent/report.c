@@ -5,6 +5,7 @@
  * enough to read on a phone at the site.
  */
 #include "agent.h"
+#include "exitcode.h"
 
 #include <math.h>
 #include <string.h>
@@ -162,5 +163,5 @@ report_print(FILE *out, const struct report_input *in, bool color)
 	fprintf(out, "\nverdict: %s  (thresholds: loss <= %.0f %%, rtt <= %.0f ms, jitter <= %.0f ms;"
 	    " warn above 80 %% of them)\n", vword(all, color), MAX_LOSS_PCT, MAX_RTT_MS,
 	    MAX_JITTER_MS);
-	return all == V_OK ? 0 : 1;
+	return all == V_OK ? 0 : EXIT_RUNTIME;
 }
