@@ -13,7 +13,7 @@
  *              alert_eval.c    (the group commit), the                      (snapshot.h),
  *                              evaluator, alert engine                      notifications
  *                              and digest                                   (state.db queue)
- * cm-flusher   store_rrd.c     its rrdcached connection  a pass of files    done count
+ * cm-flusher   store_cached.c  its rrdcached connection  a pass of files    done count
  *                                                        (under fl.mu)
  * cm-notify    notify*.c       its state.db connection   the notification   delivery
  *                                                        queue (state.db)   state (state.db)

@@ -90,6 +90,13 @@ counters_write(FILE *out)
 	fprintf(out, "# HELP covmon_rrd_errors_total RRD creates and updates that failed (the samples are not acked: their agents resend).\n"
 	    "# TYPE covmon_rrd_errors_total counter\ncovmon_rrd_errors_total %lu\n",
 	    C(rrd_errors));
+	fprintf(out, "# HELP covmon_rrd_replay_pending 1 while rrdcached failed (down, hung, "
+	    "restarted) and the write-ahead log waits to be written again: nothing is stored "
+	    "meanwhile (the agents resend).\n# TYPE covmon_rrd_replay_pending gauge\n"
+	    "covmon_rrd_replay_pending %ld\n", atomic_load(&counters.rrd_replay_pending));
+	fprintf(out, "# HELP covmon_rrd_replays_total Write-ahead log replays into rrdcached that "
+	    "passed.\n# TYPE covmon_rrd_replays_total counter\n"
+	    "covmon_rrd_replays_total %lu\n", C(rrd_replays));
 	fprintf(out, "# HELP covmon_rrd_restored_total RRD headers put back after an update "
 	    "cut short by a crash.\n# TYPE covmon_rrd_restored_total counter\n"
 	    "covmon_rrd_restored_total %lu\n", C(rrd_restored));

@@ -50,6 +50,9 @@ struct counters {
 	atomic_ulong rrd_tunes;      /* files whose heartbeat was raised for a longer interval */
 	atomic_ulong rrd_updates;
 	atomic_ulong rrd_update_usec; /* total time spent in RRD updates */
+	atomic_long rrd_replay_pending; /* 1 while rrdcached failed and the WAL waits to be
+	                                   written again before anything else */
+	atomic_ulong rrd_replays;     /* write-ahead log replays that passed */
 	atomic_ulong acks_sent;
 	atomic_ulong mqtt_connects;
 	atomic_ulong state_messages;

@@ -67,6 +67,19 @@ rrdc_batch_free(struct rrdc_batch *b)
 	free(b);
 }
 
+/* Every send and receive on the connection, and connect() itself, gives
+ * up after the timeout: a daemon that stops answering (SIGSTOP, a hung
+ * disk) must not hold the caller for ever. */
+static void
+rrdc_set_timeout(struct rrdc_batch *b)
+{
+	struct timeval tv = { .tv_sec = (time_t)b->timeout,
+		.tv_usec = (suseconds_t)((b->timeout - (double)(time_t)b->timeout) * 1e6) };
+
+	(void)setsockopt(b->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	(void)setsockopt(b->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
 static int
 rrdc_connect_unix(struct rrdc_batch *b, const char *path, char *err, size_t errlen)
 {
@@ -77,8 +90,14 @@ rrdc_connect_unix(struct rrdc_batch *b, const char *path, char *err, size_t errl
 		return -1;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if ((b->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    connect(b->fd, (struct sockaddr *)&sa, sizeof sa) == -1) {
+	if ((b->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		errf(err, errlen, "rrdcached %s: %s", b->addr, strerror(errno));
+		return -1;
+	}
+	/* A stopped daemon's listen queue fills, and connect() then waits
+	 * for room: on a unix socket too it gives up after SO_SNDTIMEO. */
+	rrdc_set_timeout(b);
+	if (connect(b->fd, (struct sockaddr *)&sa, sizeof sa) == -1) {
 		errf(err, errlen, "rrdcached %s: %s", b->addr, strerror(errno));
 		rrdc_close(b);
 		return -1;
@@ -118,15 +137,13 @@ rrdc_connect_tcp(struct rrdc_batch *b, char *err, size_t errlen)
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		struct timeval tv = { .tv_sec = (time_t)b->timeout,
-			.tv_usec = (suseconds_t)((b->timeout - (double)(time_t)b->timeout) * 1e6) };
 		if ((b->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 		    ai->ai_protocol)) == -1) {
 			saved = errno;
 			continue;
 		}
 		/* A blocking connect() gives up after SO_SNDTIMEO on Linux. */
-		(void)setsockopt(b->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+		rrdc_set_timeout(b);
 		if (connect(b->fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		saved = errno;
@@ -143,8 +160,6 @@ rrdc_connect_tcp(struct rrdc_batch *b, char *err, size_t errlen)
 static int
 rrdc_connect(struct rrdc_batch *b, char *err, size_t errlen)
 {
-	struct timeval tv = { .tv_sec = (time_t)b->timeout,
-		.tv_usec = (suseconds_t)((b->timeout - (double)(time_t)b->timeout) * 1e6) };
 	int rc;
 
 	if (b->fd != -1)
@@ -155,12 +170,7 @@ rrdc_connect(struct rrdc_batch *b, char *err, size_t errlen)
 		rc = rrdc_connect_unix(b, b->addr, err, errlen);
 	else
 		rc = rrdc_connect_tcp(b, err, errlen);
-	if (rc == -1)
-		return -1;
-	/* A daemon that stops answering must not hold the writer forever. */
-	(void)setsockopt(b->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	(void)setsockopt(b->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	return 0;
+	return rc;
 }
 
 static int
@@ -357,15 +367,17 @@ fail:
 }
 
 int
-rrdc_batch_command(struct rrdc_batch *b, const char *cmd, const char *file, char *msg,
-    size_t msglen)
+rrdc_batch_command(struct rrdc_batch *b, const char *cmd, const char *file, const char *arg,
+    char *msg, size_t msglen)
 {
 	size_t cl = strlen(cmd), fl = file != NULL ? strlen(file) : 0;
+	size_t al = arg != NULL ? strlen(arg) : 0;
 	const char *text;
 	long n;
 
 	if (b->ncmd != 0 || (file != NULL && strchr(file, '\n') != NULL) ||
-	    rrdc_reserve(b, cl + 1 + 2 * fl + 1) == -1) {
+	    (arg != NULL && strcspn(arg, " \n") != al) ||
+	    rrdc_reserve(b, cl + 1 + 2 * fl + 1 + al + 1) == -1) {
 		errf(msg, msglen, "rrdcached %s: %s: cannot be sent", b->addr, cmd);
 		return -1;
 	}
@@ -376,6 +388,11 @@ rrdc_batch_command(struct rrdc_batch *b, const char *cmd, const char *file, char
 	if (file != NULL) {
 		b->out[b->len++] = ' ';
 		rrdc_put_name(b, file, fl);
+	}
+	if (arg != NULL) {
+		b->out[b->len++] = ' ';
+		memcpy(b->out + b->len, arg, al);
+		b->len += al;
 	}
 	b->out[b->len++] = '\n';
 	int rc = rrdc_write(b, b->out, b->len, msg, msglen);
@@ -402,5 +419,5 @@ rrdc_batch_ping(struct rrdc_batch *b, char *msg, size_t msglen)
 		return 0;
 	/* Any answer will do, a refusal (rrdcached -P) too: it came over
 	 * this connection. */
-	return rrdc_batch_command(b, "PING", NULL, msg, msglen) == -1 ? -1 : 0;
+	return rrdc_batch_command(b, "PING", NULL, NULL, msg, msglen) == -1 ? -1 : 0;
 }

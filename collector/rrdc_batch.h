@@ -4,8 +4,9 @@
  * one exchange, answered by one error count and a line per failed command.
  * librrd 1.7.2's client has no batch call and pays a round trip (and a
  * realpath) per file update, which was the ingest limit with rrdcached
- * (docs/performance.md). One connection of our own; librrd's own stays for
- * FLUSH and FORGET.
+ * (docs/performance.md). Every exchange has a deadline (the timeout
+ * given to rrdc_batch_new): the collector never uses librrd's client,
+ * whose calls have none.
  */
 #ifndef COVMON_RRDC_BATCH_H
 #define COVMON_RRDC_BATCH_H
@@ -40,16 +41,17 @@ int rrdc_batch_send(struct rrdc_batch *b, void (*failed)(size_t cmd, const char 
     void *arg, char *err, size_t errlen);
 
 /*
- * One command on its own ("FLUSH <file>", or cmd alone when file is
- * NULL), its answer's text into msg. Returns 0 when rrdcached took it,
+ * One command on its own ("FLUSH <file>", "UPDATE <file> <arg>", or cmd
+ * alone when file is NULL; arg, when not NULL, is one field without
+ * spaces), its answer's text into msg. Returns 0 when rrdcached took it,
  * 1 when it refused it, -1 when the exchange failed (err in msg).
  * rrdc_batch_ping does not connect: -1 when the connection the batches
  * went over broke since the last exchange (the daemon went away); 0 when
  * it still answers, or is closed already (by a failure that was
  * reported) or was never opened.
  */
-int rrdc_batch_command(struct rrdc_batch *b, const char *cmd, const char *file, char *msg,
-    size_t msglen);
+int rrdc_batch_command(struct rrdc_batch *b, const char *cmd, const char *file, const char *arg,
+    char *msg, size_t msglen);
 int rrdc_batch_ping(struct rrdc_batch *b, char *msg, size_t msglen);
 
 #endif

@@ -2,27 +2,23 @@
 /*
  * RRD storage: one file per (province, agent, probe group) under
  * data_dir/rrd, written with librrd's thread-safe calls or through
- * rrdcached. Decides for every failure whether retrying can help.
+ * rrdcached (store_cached.c), each direct update guarded by the undo
+ * record (store_undo.c). Decides for every failure whether retrying can
+ * help.
  */
-#include "store_rrd.h"
+#include "store_int.h"
 
-#include "crc32.h"
 #include "errf.h"
 #include "log.h"
-#include "rrdc_batch.h"
 
-/* The on-disk header structs of rrd_format.h, for the undo record. */
+/* The on-disk header structs of rrd_format.h, for the heartbeats. */
 #define RRD_EXPORT_DEPRECATED
 #include <rrd.h>
-#include <rrd_client.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,30 +26,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#define DAY 86400L
-/* librrd creates every file 0644 whatever the umask: covmon's data is not
- * for others to read (DESIGN.md section 11). */
-#define STORE_FILE_MODE 0640
-#define STORE_MAX_RRA 32
-#define STORE_ARG_MAX 96            /* one DS or RRA definition */
-/* The first-touch cache: 100,000 agents x 6 groups fit; past that it is
- * cleared, which only costs each file one more check. */
-#define STORE_CACHE_MIN 4096
-#define STORE_CACHE_MAX ((size_t)1 << 21)
-/* The undo record of the direct update in flight (store_undo_save). */
-#define STORE_UNDO_NAME ".undo"
-#define STORE_UNDO_MAGIC 0x31554d43U     /* "CMU1" */
-#define STORE_UNDO_MAX_CNT 4096UL        /* DS or RRA: far above any file of ours */
-#define STORE_UNDO_PREALLOC (64 * 1024)   /* 10 RRAs x 8 DS take 7.5 kB */
-/* Seconds a batch exchange with rrdcached may take before it is given up
- * (and the samples left to the write-ahead log's replay). */
-#define STORE_CACHED_TIMEOUT 30.0
-/* A DS's heartbeat in steps: a longer gap stays UNKNOWN (DESIGN.md section 5). */
-#define STORE_HB_STEPS 3
-/* Before a tune through rrdcached: how long a write of its own may still
- * hold the file's lock (ms; its writes take a few). */
-#define STORE_LOCK_WAIT_MS 2000
 
 /*
  * Default RRAs (DESIGN.md section 5): rows follow from the step so that each
@@ -93,97 +65,6 @@ static const char *const store_bad_file_msgs[] = {
 	"rrd contains unknown DS type",
 	NULL
 };
-
-/* RRD refuses a time at or before the file's last update: the file already
- * has that sample (librrd and rrdcached word it the same way). */
-#define STORE_ALREADY_MSG "illegal attempt to update using time"
-
-struct store_slot {
-	uint64_t key;              /* hash of the file's path; 0: empty */
-	uint32_t flush_gen;        /* == store.flush_gen: on the flush list */
-	uint32_t heartbeat;        /* the file's shortest DS heartbeat, s */
-};
-
-/*
- * rrdcached: flush passes run on a thread of their own with a connection
- * of their own, so that the writer stores on while rrdcached writes the
- * files (a FLUSH is answered once its file is on disk: tens of ms each
- * when the files do not fit in RAM; 256 of them on the writer thread were
- * the p99 of the publish-to-stored lag).
- */
-struct store_flusher {
-	pthread_t thread;
-	bool started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct rrdc_batch *conn;
-	char **files;              /* the pass: the flusher's while busy */
-	size_t nfiles, done;       /* done: flushed (or gone), from the front */
-	bool busy;
-	atomic_bool stop;
-	int rc;                    /* of the last pass */
-	char err[1024];
-};
-
-/* A sample written in a batch, and what became of its file updates. */
-struct store_bsample {
-	char province[ID_MAX + 1];
-	struct sample s;
-	unsigned queued, already; /* file updates sent, and already held */
-	unsigned refused;         /* bit per group: rrdcached refused the update */
-	bool dropped;             /* store_write did not return STORE_OK */
-};
-
-struct store_bcmd {
-	uint32_t sample;          /* index into store.bs */
-	uint8_t group;
-};
-
-struct store {
-	struct store_conf conf;
-	char base[PATH_MAX];       /* realpath(data_dir)/rrd */
-	int cached;                /* writes go through rrdcached */
-	int cached_tcp;            /* rrdcached on TCP: paths relative to base */
-	char *rra[STORE_MAX_RRA];  /* [rrd] retention, split; NULL: defaults */
-	int nrra;
-	unsigned long tmp_seq;     /* names of files being created */
-
-	/* Files checked since open (symlinks, DS layout): a set of path
-	 * hashes. A collision only skips one check, never a write. */
-	struct store_slot *slots;
-	size_t cap, used;
-
-	/* rrdcached: files updated since the last store_flush. */
-	char **pending;
-	size_t npending, cappending;
-	bool in_pass;              /* a pass handed to the flusher, not yet collected */
-	uint32_t flush_gen;
-	struct store_flusher fl;
-
-	/* rrdcached: store_batch_begin .. store_batch_end queue the updates
-	 * of the samples written meanwhile and send them in one BATCH. */
-	struct rrdc_batch *rb;
-	bool batching;
-	bool no_batch;             /* rrdcached refused BATCH: updates one by one */
-	struct store_bsample *bs;  /* the samples of the batch */
-	size_t nbs, capbs;
-	struct store_bcmd *bc;     /* per queued command: whose and which file */
-	size_t nbc, capbc;
-
-	/* The undo record of the direct update in flight (see below). */
-	int undo_fd;
-	uint64_t undo_gen;
-	unsigned char *undo_buf;
-	size_t undo_cap;
-
-	struct store_stats stats;
-};
-
-static void store_undo_recover(struct store *st);
-static int store_flusher_start(struct store *st, char *err, size_t errlen);
-static void store_flusher_stop(struct store *st);
-static int store_pass_collect(struct store *st, char *err, size_t errlen);
-static int store_cached_alive(struct store *st, char *err, size_t errlen);
 
 static uint64_t
 store_hash(const char *s)
@@ -328,7 +209,7 @@ store_open(struct store **stp, const struct store_conf *conf, char *err, size_t 
 {
 	struct store *st;
 	struct stat sb;
-	char real[PATH_MAX], undo[PATH_MAX + 8];
+	char real[PATH_MAX];
 	int n;
 
 	*stp = NULL;
@@ -384,21 +265,8 @@ store_open(struct store **stp, const struct store_conf *conf, char *err, size_t 
 	}
 	if (store_parse_retention(st, err, errlen) == -1)
 		goto fail;
-	n = snprintf(undo, sizeof undo, "%s/%s", st->base, STORE_UNDO_NAME);
-	if (n < 0 || (size_t)n >= sizeof undo) {
-		errf(err, errlen, "data_dir %s: path too long", real);
+	if (store_undo_open(st, err, errlen) == -1)
 		goto fail;
-	}
-	if ((st->undo_fd = open(undo, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640)) == -1) {
-		errf(err, errlen, "%s: %s", undo, strerror(errno));
-		goto fail;
-	}
-	/* Before any write: an update the last run was killed inside. */
-	store_undo_recover(st);
-	/* Blocks held in advance, so that a full disk fails the updates that
-	 * need new space (creates), not every update for want of a record. */
-	if ((n = posix_fallocate(st->undo_fd, 0, STORE_UNDO_PREALLOC)) != 0)
-		log_warnx("%s: reserving %d bytes: %s", undo, STORE_UNDO_PREALLOC, strerror(n));
 
 	if (st->conf.rrdcached[0] != '\0') {
 		st->cached = 1;
@@ -409,15 +277,17 @@ store_open(struct store **stp, const struct store_conf *conf, char *err, size_t 
 				goto fail;
 			}
 		} else if (st->conf.rrdcached[0] != '/') {
-			/* librrd refuses absolute paths on a TCP connection: they
+			/* rrdcached refuses absolute paths on a TCP connection: they
 			 * go relative to rrdcached's -b, which must be data_dir/rrd. */
 			st->cached_tcp = 1;
 		}
-		if ((st->rb = rrdc_batch_new(st->conf.rrdcached, STORE_CACHED_TIMEOUT)) == NULL) {
+		if ((st->rb = rrdc_batch_new(st->conf.rrdcached, STORE_CACHED_TIMEOUT)) == NULL ||
+		    (st->cmd = rrdc_batch_new(st->conf.rrdcached,
+		    STORE_CACHED_CMD_TIMEOUT)) == NULL) {
 			errf(err, errlen, "store: out of memory");
 			goto fail;
 		}
-		if (store_flusher_start(st, err, errlen) == -1)
+		if (store_cached_flusher_start(st, err, errlen) == -1)
 			goto fail;
 	}
 	*stp = st;
@@ -437,9 +307,10 @@ store_close(struct store *st)
 	for (size_t i = 0; i < st->npending; i++)
 		free(st->pending[i]);
 	free(st->pending);
-	store_flusher_stop(st);
+	store_cached_flusher_stop(st);
 	free(st->slots);
 	rrdc_batch_free(st->rb);
+	rrdc_batch_free(st->cmd);
 	free(st->bs);
 	free(st->bc);
 	if (st->undo_fd != -1)
@@ -462,225 +333,6 @@ store_rrd_error(char *buf, size_t len)
 
 	snprintf(buf, len, "%s", e != NULL && *e != '\0' ? e : "unknown librrd error");
 	rrd_clear_error();
-}
-
-/*
- * The undo record of a direct update. librrd 1.7 updates a file in place
- * through a shared mmap: it writes the new rows and advances rra_ptr
- * first, and sets live_head.last_up last. A SIGKILL between the two
- * leaves rows that moved on under a last_up that did not; the resent
- * sample is then taken a second time and every older row of the file
- * shifts one step back in time. So before each direct update the part of
- * the header that an update changes (live_head up to the end of rra_ptr)
- * is copied to data_dir/rrd/.undo; at open, a record whose file still has
- * last_up before the record's time was cut short, and its header is
- * written back, so that the resent sample lands where it belongs. Only
- * one update is ever in flight (one store per writer thread, one writer),
- * so one record is enough. Not fsynced: it guards against a killed
- * process, as librrd (which never fsyncs) does against nothing more.
- */
-
-/*
- * The record: this header, the file's path, the saved bytes, and the
- * header's gen again. The CRC covers the header and the path; the saved
- * bytes need none: a write cut short is a prefix, so a record whose
- * trailing gen matches its header's was written whole (gens only grow).
- */
-struct store_undo_hdr {
-	uint32_t magic;
-	uint32_t crc;                    /* of the header and path, this field 0 */
-	uint32_t path_len;               /* with its NUL */
-	uint32_t tail_len;
-	uint64_t gen;                    /* of this record; repeated after the bytes */
-	uint64_t dev, ino;
-	uint64_t tail_off;
-	int64_t ts;                      /* the update's time */
-};
-
-/* Where the mutable part of an RRD header lies (rrd_format.h, version 3
- * and later: live_head, pdp_prep[ds], cdp_prep[rra * ds], rra_ptr[rra]).
- * -1: not an RRD file this code knows; librrd will say what is wrong. */
-static int
-store_rrd_tail(int fd, off_t size, uint64_t *off, uint32_t *len)
-{
-	stat_head_t sh;
-	char version[sizeof sh.version + 1];
-	uint64_t o, l;
-
-	if (pread(fd, &sh, sizeof sh, 0) != (ssize_t)sizeof sh)
-		return -1;
-	memcpy(version, sh.version, sizeof sh.version);
-	version[sizeof sh.version] = '\0';
-	if (memcmp(sh.cookie, RRD_COOKIE, sizeof RRD_COOKIE) != 0 ||
-	    sh.float_cookie != FLOAT_COOKIE || atoi(version) < 3 ||
-	    sh.ds_cnt == 0 || sh.ds_cnt > STORE_UNDO_MAX_CNT ||
-	    sh.rra_cnt == 0 || sh.rra_cnt > STORE_UNDO_MAX_CNT)
-		return -1;
-	o = sizeof(stat_head_t) + sh.ds_cnt * sizeof(ds_def_t) +
-	    sh.rra_cnt * sizeof(rra_def_t);
-	l = sizeof(live_head_t) + sh.ds_cnt * sizeof(pdp_prep_t) +
-	    sh.rra_cnt * sh.ds_cnt * sizeof(cdp_prep_t) + sh.rra_cnt * sizeof(rra_ptr_t);
-	if (size < 0 || o + l > (uint64_t)size)
-		return -1;
-	*off = o;
-	*len = (uint32_t)l;
-	return 0;
-}
-
-static int
-store_undo_reserve(struct store *st, size_t need)
-{
-	unsigned char *nb;
-
-	if (need <= st->undo_cap)
-		return 0;
-	if ((nb = realloc(st->undo_buf, need)) == NULL)
-		return -1;
-	st->undo_buf = nb;
-	st->undo_cap = need;
-	return 0;
-}
-
-/* Saves the header of path before an update at ts. 0, or -1 with msg set
- * (the update must not go ahead unguarded). A file that is missing or not
- * an RRD needs no record: librrd fails on it without writing. */
-static int
-store_undo_save(struct store *st, const char *path, int64_t ts, char *msg, size_t len)
-{
-	struct store_undo_hdr h;
-	struct stat sb;
-	size_t plen = strlen(path) + 1, total;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT || errno == ELOOP)
-			return 0;
-		errf(msg, len, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	memset(&h, 0, sizeof h);
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    store_rrd_tail(fd, sb.st_size, &h.tail_off, &h.tail_len) == -1) {
-		close(fd);
-		return 0;
-	}
-	h.magic = STORE_UNDO_MAGIC;
-	h.path_len = (uint32_t)plen;
-	h.dev = (uint64_t)sb.st_dev;
-	h.ino = (uint64_t)sb.st_ino;
-	h.ts = ts;
-	h.gen = ++st->undo_gen;
-	total = sizeof h + plen + h.tail_len + sizeof h.gen;
-	if (store_undo_reserve(st, total) == -1) {
-		close(fd);
-		errf(msg, len, "undo record: out of memory");
-		return -1;
-	}
-	memcpy(st->undo_buf + sizeof h, path, plen);
-	errno = 0;
-	if (pread(fd, st->undo_buf + sizeof h + plen, h.tail_len, (off_t)h.tail_off) !=
-	    (ssize_t)h.tail_len) {
-		errf(msg, len, "%s: reading its header: %s", path,
-		    errno ? strerror(errno) : "short read");
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	memcpy(st->undo_buf + sizeof h + plen + h.tail_len, &h.gen, sizeof h.gen);
-	memcpy(st->undo_buf, &h, sizeof h);
-	h.crc = crc32_ieee(st->undo_buf, sizeof h + plen);
-	memcpy(st->undo_buf, &h, sizeof h);
-	errno = 0;
-	if (pwrite(st->undo_fd, st->undo_buf, total, 0) != (ssize_t)total) {
-		errf(msg, len, "%s/%s: %s", st->base, STORE_UNDO_NAME,
-		    errno ? strerror(errno) : "short write");
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Puts back the header of an update that was cut short: called at open
- * and after a direct update failed. A record that is torn, stale (its
- * file already has the update) or of another file is left alone.
- */
-static void
-store_undo_recover(struct store *st)
-{
-	struct store_undo_hdr h;
-	struct stat sb;
-	struct flock lk;
-	live_head_t lh;
-	uint64_t off;
-	uint64_t gen;
-	uint32_t tlen, crc;
-	unsigned char *cur = NULL;
-	size_t total, blen = strlen(st->base);
-	const char *path;
-	int fd;
-
-	if (pread(st->undo_fd, &h, sizeof h, 0) != (ssize_t)sizeof h ||
-	    h.magic != STORE_UNDO_MAGIC || h.path_len < 2 || h.path_len > PATH_MAX ||
-	    h.tail_len > (64U << 20))
-		return;
-	/* The next record's gen is above every one written before. */
-	if (h.gen >= st->undo_gen)
-		st->undo_gen = h.gen + 1;
-	total = sizeof h + h.path_len + h.tail_len + sizeof gen;
-	if (store_undo_reserve(st, total) == -1 ||
-	    pread(st->undo_fd, st->undo_buf, total, 0) != (ssize_t)total)
-		return;
-	crc = h.crc;
-	h.crc = 0;
-	memcpy(st->undo_buf, &h, sizeof h);
-	memcpy(&gen, st->undo_buf + total - sizeof gen, sizeof gen);
-	if (crc32_ieee(st->undo_buf, sizeof h + h.path_len) != crc || gen != h.gen)
-		return;
-	path = (const char *)st->undo_buf + sizeof h;
-	if (path[h.path_len - 1] != '\0' || strlen(path) != h.path_len - 1 ||
-	    strncmp(path, st->base, blen) != 0 || path[blen] != '/' || strstr(path, "/../"))
-		return;
-	if ((fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return;
-	if (fstat(fd, &sb) == -1 || (uint64_t)sb.st_dev != h.dev ||
-	    (uint64_t)sb.st_ino != h.ino ||
-	    store_rrd_tail(fd, sb.st_size, &off, &tlen) == -1 ||
-	    off != h.tail_off || tlen != h.tail_len ||
-	    pread(fd, &lh, sizeof lh, (off_t)off) != (ssize_t)sizeof lh ||
-	    (int64_t)lh.last_up >= h.ts)
-		goto out;
-	/* An update that failed before it wrote anything (the file could not
-	 * be opened or locked, say) has nothing to undo. */
-	if ((cur = malloc(h.tail_len)) != NULL &&
-	    pread(fd, cur, h.tail_len, (off_t)off) == (ssize_t)h.tail_len &&
-	    memcmp(cur, st->undo_buf + sizeof h + h.path_len, h.tail_len) == 0)
-		goto out;
-	/* librrd's own lock (fcntl, whole file), so no other writer is inside. */
-	memset(&lk, 0, sizeof lk);
-	lk.l_type = F_WRLCK;
-	lk.l_whence = SEEK_SET;
-	if (fcntl(fd, F_SETLK, &lk) == -1) {
-		log_warnx("rrd %s: an update at %lld was cut short, but the file is locked: "
-		    "header not restored", path, (long long)h.ts);
-		goto out;
-	}
-	errno = 0;
-	if (pwrite(fd, st->undo_buf + sizeof h + h.path_len, h.tail_len, (off_t)off) !=
-	    (ssize_t)h.tail_len) {
-		log_warnx("rrd %s: restoring the header of an update cut short: %s", path,
-		    errno ? strerror(errno) : "short write");
-		goto out;
-	}
-	st->stats.restored++;
-	log_warnx("rrd %s: the update at %lld was cut short (last update still %lld): "
-	    "header restored, the sample is stored again when it is resent", path,
-	    (long long)h.ts, (long long)lh.last_up);
-	h.magic = 0;
-	if (pwrite(st->undo_fd, &h.magic, sizeof h.magic, 0) != (ssize_t)sizeof h.magic)
-		log_warnx("%s/%s: %s", st->base, STORE_UNDO_NAME, strerror(errno));
-out:
-	free(cur);
-	close(fd);
 }
 
 /* One direct update, guarded by the undo record. */
@@ -711,100 +363,13 @@ store_is_bad_file_msg(const char *msg)
 	return 0;
 }
 
-/*
- * librrd's rrdcached client writes with send() and no MSG_NOSIGNAL: a
- * daemon that went away would kill the collector with SIGPIPE. Block it in
- * this thread around each call and swallow one raised meanwhile.
- */
-struct store_sigpipe {
-	sigset_t old;
-	int was_pending;
-	int blocked;
-};
-
-static void
-store_sigpipe_block(struct store_sigpipe *sp)
-{
-	sigset_t set, pending;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGPIPE);
-	sp->was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
-	sp->blocked = pthread_sigmask(SIG_BLOCK, &set, &sp->old) == 0;
-}
-
-static void
-store_sigpipe_unblock(struct store_sigpipe *sp)
-{
-	sigset_t set, pending;
-	struct timespec zero = { 0, 0 };
-
-	if (!sp->blocked)
-		return;
-	sigemptyset(&set);
-	sigaddset(&set, SIGPIPE);
-	if (!sp->was_pending && sigpending(&pending) == 0 &&
-	    sigismember(&pending, SIGPIPE) == 1)
-		while (sigtimedwait(&set, NULL, &zero) == -1 && errno == EINTR)
-			;
-	(void)pthread_sigmask(SIG_SETMASK, &sp->old, NULL);
-}
-
-/* The path rrdcached is given: absolute on a unix socket, relative to its
- * base directory on TCP. */
-static const char *
-store_cached_path(const struct store *st, const char *path)
-{
-	size_t n = strlen(st->base);
-
-	if (st->cached_tcp && strncmp(path, st->base, n) == 0 && path[n] == '/')
-		return path + n + 1;
-	return path;
-}
-
-/*
- * (Re)connects to rrdcached. librrd keeps one process-wide connection with
- * its own lock around each call; it is a no-op when already connected.
- */
-static int
-store_cached_connect(struct store *st, char *msg, size_t len)
-{
-	int rc;
-
-	rrd_clear_error();
-	if ((rc = rrdc_connect(st->conf.rrdcached)) != 0) {
-		store_rrd_error(msg, len);
-		return -1;
-	}
-	return 0;
-}
-
-/* Drops rrdcached's memory of a file (its last update time) after the file
- * was replaced; errors do not matter: a daemon that is down has forgotten. */
-static void
-store_cached_forget(struct store *st, const char *path)
-{
-	struct store_sigpipe sp;
-	char msg[256];
-
-	if (!st->cached)
-		return;
-	store_sigpipe_block(&sp);
-	if (store_cached_connect(st, msg, sizeof msg) == 0) {
-		rrd_clear_error();
-		(void)rrdc_forget(store_cached_path(st, path));
-		rrd_clear_error();
-	}
-	store_sigpipe_unblock(&sp);
-}
-
 /* Renames a corrupt or foreign file to <name>.bad-<unix time>: kept for
  * the operator, out of the way of the next sample. */
 static enum store_result
 store_move_aside(struct store *st, const char *path, const char *why, char *err,
     size_t errlen)
 {
-	char bad[PATH_MAX];
+	char bad[PATH_MAX], msg[256];
 	int n;
 
 	n = snprintf(bad, sizeof bad, "%s.bad-%lld", path, (long long)time(NULL));
@@ -817,7 +382,8 @@ store_move_aside(struct store *st, const char *path, const char *why, char *err,
 		    strerror(errno));
 		return STORE_RETRY;
 	}
-	store_cached_forget(st, path);
+	/* Best effort: the file made in its place is forgotten again. */
+	(void)store_cached_forget(st, path, msg, sizeof msg);
 	st->stats.bad_files++;
 	log_warnx("rrd %s: %s: moved aside to %s", path, why, bad);
 	errf(err, errlen, "%s: %s: moved aside to %s", path, why, bad);
@@ -1004,15 +570,11 @@ store_create(struct store *st, const char *path, int group, const struct sample 
 		return STORE_REFUSED;
 	}
 	(void)unlink(tmp);   /* a leftover of a crashed process with our pid */
+	/* librrd's own client stays closed (store_tune), so librrd does not
+	 * FORGET the file on it: store_cached_forget does, with a deadline. */
 	rrd_clear_error();
-	/* librrd tells rrdcached of a new file (FORGET) over its connection,
-	 * which may be to a daemon gone since. */
-	struct store_sigpipe sp;
-	store_sigpipe_block(&sp);
-	int crc = rrd_create_r2(tmp, step, (time_t)(s->ts - (int64_t)s->interval), 1, NULL,
-	    NULL, argc, argv);
-	store_sigpipe_unblock(&sp);
-	if (crc == -1) {
+	if (rrd_create_r2(tmp, step, (time_t)(s->ts - (int64_t)s->interval), 1, NULL, NULL,
+	    argc, argv) == -1) {
 		store_rrd_error(msg, sizeof msg);
 		errf(err, errlen, "rrd create %s: %s", path, msg);
 		(void)unlink(tmp);
@@ -1030,11 +592,18 @@ store_create(struct store *st, const char *path, int group, const struct sample 
 	}
 	if (unlink(tmp) == -1)
 		log_warn("rrd: unlink %s", tmp);
+	/* rrdcached may remember an older file of that name (its last update
+	 * time would make it refuse ours as already held). A daemon that does
+	 * not answer may still remember it: the new file, which holds nothing
+	 * yet, goes again, and is made again (and forgotten) on the retry. */
+	if (store_cached_forget(st, path, msg, sizeof msg) == -1) {
+		(void)unlink(path);
+		errf(err, errlen, "rrd create %s: rrdcached must forget the file first: %s",
+		    path, msg);
+		return STORE_RETRY;
+	}
 	st->stats.creates++;
 	*heartbeat = (uint32_t)(STORE_HB_STEPS * step);
-	/* rrdcached may remember an older file of that name (its last update
-	 * time would make it refuse ours). */
-	store_cached_forget(st, path);
 	return STORE_OK;
 }
 
@@ -1088,134 +657,6 @@ store_prepare(struct store *st, const char *province, const char *agent, int gro
 	return store_check_layout(st, path, group, heartbeat, err, errlen);
 }
 
-/* Remembers a file for the next store_flush (rrdcached). */
-static void
-store_pending_add(struct store *st, struct store_slot *slot, const char *path)
-{
-	struct store_sigpipe sp;
-	char *p, **np;
-	size_t ncap;
-
-	if (slot != NULL && slot->flush_gen == st->flush_gen)
-		return;
-	if (st->npending == st->cappending) {
-		ncap = st->cappending ? st->cappending * 2 : 256;
-		if ((np = realloc(st->pending, ncap * sizeof *np)) == NULL)
-			goto oom;
-		st->pending = np;
-		st->cappending = ncap;
-	}
-	if ((p = strdup(path)) == NULL)
-		goto oom;
-	st->pending[st->npending++] = p;
-	if (slot != NULL)
-		slot->flush_gen = st->flush_gen;
-	return;
-oom:
-	/* Without the entry store_flush would miss this file: flush it now. */
-	log_warnx("rrd %s: out of memory for the flush list, flushing now", path);
-	store_sigpipe_block(&sp);
-	rrd_clear_error();
-	(void)rrdc_flush(store_cached_path(st, path));
-	rrd_clear_error();
-	store_sigpipe_unblock(&sp);
-}
-
-/* One update of one file. Returns 0, or -1 with msg set. */
-static int
-store_update(struct store *st, const char *path, const char *tmplt, const char *vals,
-    int64_t ts, char *msg, size_t len)
-{
-	const char *argv[1] = { vals };
-	struct store_sigpipe sp;
-	int rc;
-
-	if (!st->cached)
-		return store_update_direct(st, path, tmplt, vals, ts, msg, len);
-	store_sigpipe_block(&sp);
-	if ((rc = store_cached_connect(st, msg, len)) == 0) {
-		rrd_clear_error();
-		if ((rc = rrdc_update(store_cached_path(st, path), 1, argv)) != 0) {
-			if (rrd_test_error())
-				store_rrd_error(msg, len);
-			else
-				snprintf(msg, len, "rrdcached %s: update failed (%d)",
-				    st->conf.rrdcached, rc);
-		}
-	}
-	store_sigpipe_unblock(&sp);
-	return rc == 0 ? 0 : -1;
-}
-
-/*
- * A write of rrdcached's that began before our FLUSH is not waited for by
- * it (its values left rrdcached's cache as the write began): wait until no
- * other process holds librrd's lock on the file. 0, or -1 with msg set.
- */
-static int
-store_wait_unlocked(const char *path, char *msg, size_t len)
-{
-	struct timespec pause = { 0, 10 * 1000 * 1000 };
-	struct flock lk;
-	int fd, rc = -1;
-
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		errf(msg, len, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	for (int waited = 0;; waited += 10) {
-		memset(&lk, 0, sizeof lk);
-		lk.l_type = F_WRLCK;
-		lk.l_whence = SEEK_SET;
-		if (fcntl(fd, F_GETLK, &lk) == -1) {
-			errf(msg, len, "%s: %s", path, strerror(errno));
-			break;
-		}
-		if (lk.l_type == F_UNLCK) {
-			rc = 0;
-			break;
-		}
-		if (waited >= STORE_LOCK_WAIT_MS) {
-			errf(msg, len, "%s: still locked by process %ld after %d ms", path,
-			    (long)lk.l_pid, STORE_LOCK_WAIT_MS);
-			break;
-		}
-		(void)nanosleep(&pause, NULL);
-	}
-	close(fd);
-	return rc;
-}
-
-/*
- * With rrdcached, before a file is changed behind its back: every update
- * it holds for the file written (FLUSH answers once they are on disk, and
- * says "nothing to flush" for a file it does not hold), and no write of
- * its own still in progress. On librrd's connection, not the batch one,
- * which may be in the middle of queueing a batch. 0, or -1 with msg set.
- */
-static int
-store_cached_settle(struct store *st, const char *path, char *msg, size_t len)
-{
-	struct store_sigpipe sp;
-	int rc;
-
-	store_sigpipe_block(&sp);
-	if ((rc = store_cached_connect(st, msg, len)) == 0) {
-		rrd_clear_error();
-		if ((rc = rrdc_flush(store_cached_path(st, path))) != 0) {
-			if (rrd_test_error())
-				store_rrd_error(msg, len);
-			else
-				errf(msg, len, "rrdcached %s: flush failed (%d)",
-				    st->conf.rrdcached, rc);
-		}
-	}
-	store_sigpipe_unblock(&sp);
-	if (rc != 0)
-		return -1;
-	return store_wait_unlocked(path, msg, len);
-}
-
 /*
  * Raises the heartbeat of every DS of a file from `from` to hb, for a
  * sample whose interval grew (10 s to 60 s, say): under the old heartbeat
@@ -1234,10 +675,11 @@ store_cached_settle(struct store *st, const char *path, char *msg, size_t len)
  * rrdcached has no TUNE, and librrd's lock does not wait: were rrdcached
  * writing the file while we tune it, one of the two would fail, the tune
  * (a retry) or rrdcached's write (its values lost). So the file is
- * settled first (store_cached_settle), which also keeps rrd_tune's own
- * FORGET, sent when librrd's connection is open, from dropping updates
- * rrdcached still held. Nothing reaches rrdcached for the file after
- * that but what this thread, its only writer, sends. In a batch, the
+ * settled first (store_cached_settle, with a deadline). rrd_tune is told
+ * --daemon '' so that it never opens librrd's own client (whose calls
+ * have no deadline), whatever RRDCACHED_ADDRESS says. Nothing reaches
+ * rrdcached for the file after that but what this thread, its only
+ * writer, sends. In a batch, the
  * updates already queued for the file have not been sent: they go after
  * the tune, in their order, ahead of the sample that asked for it. They
  * need not go first: a longer heartbeat loses none of their values (at
@@ -1249,14 +691,15 @@ store_tune(struct store *st, const char *path, int group, uint32_t from, uint32_
     const struct sample *s, char *err, size_t errlen)
 {
 	char defs[METRIC_COUNT][STORE_ARG_MAX], opts[METRIC_COUNT][3], file[PATH_MAX];
-	char prog[] = "tune", msg[1024];
-	char *argv[2 + 2 * METRIC_COUNT + 1];
-	struct store_sigpipe sp;
+	char prog[] = "tune", daemon_opt[] = "--daemon", no_daemon[] = "", msg[1024];
+	char *argv[4 + 2 * METRIC_COUNT + 1];
 	int argc = 0, n = 0, rc;
 
 	snprintf(file, sizeof file, "%s", path);
 	argv[argc++] = prog;
 	argv[argc++] = file;
+	argv[argc++] = daemon_opt;
+	argv[argc++] = no_daemon;
 	for (int m = 0; m < METRIC_COUNT; m++) {
 		if ((int)metric_table[m].group != group)
 			continue;
@@ -1273,14 +716,11 @@ store_tune(struct store *st, const char *path, int group, uint32_t from, uint32_
 		errf(err, errlen, "rrd %s: before raising its heartbeat: %s", path, msg);
 		return STORE_RETRY;
 	}
-	/* rrd_tune talks to rrdcached over librrd's connection when it is open. */
-	store_sigpipe_block(&sp);
 	rrd_clear_error();
 	rc = rrd_tune(argc, argv);
 	if (rc != 0)
 		store_rrd_error(msg, sizeof msg);
 	rrd_clear_error();
-	store_sigpipe_unblock(&sp);
 	if (rc != 0) {
 		if (store_is_bad_file_msg(msg))
 			return store_move_aside(st, path, msg, err, errlen);
@@ -1312,39 +752,17 @@ store_fit_interval(struct store *st, const char *path, int group, uint32_t *hear
 	return STORE_OK;
 }
 
-/* In a batch: queues the update of one file of the last sample of st->bs. */
-static enum store_result
-store_queue(struct store *st, struct store_slot *slot, const char *path, int group,
-    const char *vals, char *err, size_t errlen)
+/* One update of one file, outside a batch. Returns 0, or -1 with msg set. */
+static int
+store_update(struct store *st, const char *path, const char *tmplt, const char *vals,
+    int64_t ts, char *msg, size_t len)
 {
-	if (st->nbc == st->capbc) {
-		size_t ncap = st->capbc ? st->capbc * 2 : 1024;
-		struct store_bcmd *n = realloc(st->bc, ncap * sizeof *n);
-		if (n == NULL) {
-			errf(err, errlen, "rrd %s: out of memory for the batch", path);
-			return STORE_RETRY;
-		}
-		st->bc = n;
-		st->capbc = ncap;
-	}
-	if (rrdc_batch_update(st->rb, store_cached_path(st, path), vals) == 0) {
-		if (strchr(path, '\n') != NULL) {
-			errf(err, errlen, "rrd %s: a newline in the path cannot be sent to "
-			    "rrdcached: refused", path);
-			return STORE_REFUSED;
-		}
-		errf(err, errlen, "rrd %s: out of memory for the batch", path);
-		return STORE_RETRY;
-	}
-	st->bc[st->nbc].sample = (uint32_t)(st->nbs - 1);
-	st->bc[st->nbc].group = (uint8_t)group;
-	st->nbc++;
-	st->bs[st->nbs - 1].queued++;
-	store_pending_add(st, slot, path);
-	return STORE_OK;
+	if (st->cached)
+		return store_cached_update(st, path, vals, msg, len);
+	return store_update_direct(st, path, tmplt, vals, ts, msg, len);
 }
 
-static enum store_result
+enum store_result
 store_write_group(struct store *st, const char *province, const struct sample *s,
     int group, char *err, size_t errlen)
 {
@@ -1410,7 +828,7 @@ store_write_group(struct store *st, const char *province, const struct sample *s
 	if (slot != NULL)
 		slot->heartbeat = hb;
 	if (st->batching)
-		return store_queue(st, slot, path, group, vals, err, errlen);
+		return store_cached_queue(st, slot, path, group, vals, err, errlen);
 
 	for (int attempt = 0;; attempt++) {
 		if (store_update(st, path, st->cached ? NULL : tmplt, vals, s->ts, msg,
@@ -1447,7 +865,7 @@ store_write_group(struct store *st, const char *province, const struct sample *s
 		return STORE_RETRY;
 	}
 	if (st->cached)
-		store_pending_add(st, slot, path);
+		store_cached_pending_add(st, slot, path);
 	return STORE_OK;
 }
 
@@ -1544,117 +962,43 @@ store_batch_open(const struct store *st)
 	return st->batching;
 }
 
-static void
-store_batch_refused(size_t cmd, const char *msg, void *arg)
-{
-	struct store *st = arg;
-	const struct store_bcmd *c = &st->bc[cmd - 1];
-	struct store_bsample *b = &st->bs[c->sample];
-
-	if (strstr(msg, STORE_ALREADY_MSG) != NULL)
-		b->already++;
-	else
-		b->refused |= 1U << c->group;
-}
-
 int
 store_batch_end(struct store *st, store_batch_done_fn *done, void *arg, char *err,
     size_t errlen)
 {
-	char gerr[1024];
-	int rc = 0, n;
-
 	if (!st->batching)
 		return 0;
 	st->batching = false;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	n = rrdc_batch_send(st->rb, store_batch_refused, st, gerr, sizeof gerr);
-	if (n == -2) {
-		/* rrdcached -P without BATCH: every update alone, from now on. */
-		log_warnx("%s; writing one update at a time (allow BATCH in rrdcached's -P for "
-		    "batches)", gerr);
-		st->no_batch = true;
-		for (size_t i = 0; i < st->nbc; i++)
-			st->bs[st->bc[i].sample].refused |= 1U << st->bc[i].group;
-		n = (int)st->nbc;
-	}
-	if (n == -1) {
-		/* Any of them may be missing: the caller replays them. */
-		st->stats.retries++;
-		errf(err, errlen, "%s", gerr);
-		rc = -1;
-	} else {
-		st->stats.updates += st->nbc - (size_t)n;
-	}
-	for (size_t i = 0; i < st->nbs; i++) {
-		struct store_bsample *b = &st->bs[i];
-		unsigned updates = b->queued - b->already - (unsigned)__builtin_popcount(b->refused);
-
-		if (b->dropped)
-			continue;
-		st->stats.already += b->already;
-		/* Refused otherwise (the file went away, a bad file, ...): once
-		 * more alone, which settles each case as a single write does. */
-		for (int g = 0; rc == 0 && b->refused != 0 && g < GROUP_COUNT; g++) {
-			if (!(b->refused & (1U << g)))
-				continue;
-			struct store_stats before = st->stats;
-			enum store_result r = store_write_group(st, b->province, &b->s, g, gerr,
-			    sizeof gerr);
-			if (r == STORE_BAD_FILE)
-				r = store_write_group(st, b->province, &b->s, g, gerr, sizeof gerr);
-			if (r != STORE_OK) {
-				errf(err, errlen, "%s", gerr);
-				rc = -1;
-			} else if (st->stats.already != before.already) {
-				b->already++;
-			} else {
-				updates++;
-			}
-		}
-		if (done != NULL)
-			done(&b->s, updates, b->already, arg);
-	}
-	st->nbs = st->nbc = 0;
-	return rc;
+	return store_cached_batch_end(st, done, arg, err, errlen);
 }
 
-/* Waits for the flush thread to finish the pass it has. */
-static void
-store_pass_wait(struct store *st)
+int
+store_ping(struct store *st, char *err, size_t errlen)
 {
-	pthread_mutex_lock(&st->fl.mu);
-	while (st->fl.busy)
-		pthread_cond_wait(&st->fl.cv, &st->fl.mu);
-	pthread_mutex_unlock(&st->fl.mu);
+	if (!st->cached)
+		return 0;
+	return store_cached_ping(st, err, errlen);
 }
 
-/*
- * A whole pass, waited for: FLUSH per file (rrdcached answers it once the
- * file is written; FLUSHALL only starts a flush, and librrd 1.7.2 does not
- * export rrdc_flushall anyway), on the flush thread like the passes of
- * store_flush_poll, so there is one flush loop.
- */
 int
 store_flush(struct store *st, char *err, size_t errlen)
 {
-	bool complete = false;
-
 	if (!st->cached)
 		return 0;
-	/* A pass under way: what it did not flush goes back on the list,
-	 * which the pass below takes whole. */
-	if (st->in_pass) {
-		store_pass_wait(st);
-		(void)store_pass_collect(st, NULL, 0);
+	return store_cached_flush(st, err, errlen);
+}
+
+int
+store_flush_poll(struct store *st, bool *complete, char *err, size_t errlen)
+{
+	*complete = false;
+	if (!st->cached) {
+		*complete = true;
+		return 0;
 	}
-	/* The first call hands the list over, the second (the pass done)
-	 * collects it and checks the daemon. */
-	if (store_flush_poll(st, &complete, err, errlen) == -1)
-		return -1;
-	store_pass_wait(st);
-	return store_flush_poll(st, &complete, err, errlen);
+	return store_cached_flush_poll(st, complete, err, errlen);
 }
 
 /* The DS of a rollup file, in the order of the values given. */
@@ -1751,205 +1095,4 @@ store_rollup(struct store *st, const char *province, const char *commune, unsign
 		return STORE_RETRY;
 	}
 	return STORE_OK;
-}
-
-/*
- * Has the daemon the batches went to been there all along? A pass can
- * only vouch for files rrdcached still had to write: one that restarted
- * (and lost what it confirmed) answers "nothing to flush". The batch
- * connection breaks when it goes; a send that met the break said so.
- */
-static int
-store_cached_alive(struct store *st, char *err, size_t errlen)
-{
-	char msg[512];
-
-	if (rrdc_batch_ping(st->rb, msg, sizeof msg) == -1) {
-		errf(err, errlen, "%s: the daemon the updates went to is gone", msg);
-		return -1;
-	}
-	return 0;
-}
-
-static void *
-store_flusher_main(void *arg)
-{
-	struct store *st = arg;
-	struct store_flusher *f = &st->fl;
-	char msg[512], err[sizeof f->err];
-
-	pthread_setname_np(pthread_self(), "cm-flusher");
-
-	pthread_mutex_lock(&f->mu);
-	for (;;) {
-		while (!f->busy && !atomic_load(&f->stop))
-			pthread_cond_wait(&f->cv, &f->mu);
-		if (atomic_load(&f->stop))
-			break;
-		char **files = f->files;
-		size_t n = f->nfiles, i;
-		int rc = 0;
-		pthread_mutex_unlock(&f->mu);
-
-		err[0] = '\0';
-		for (i = 0; i < n; i++) {
-			struct stat sb;
-			if (atomic_load(&f->stop)) {
-				snprintf(err, sizeof err, "rrdcached flush: stopped");
-				rc = -1;
-				break;
-			}
-			int r = rrdc_batch_command(f->conn, "FLUSH", store_cached_path(st, files[i]),
-			    msg, sizeof msg);
-			/* The connection of an earlier pass may be to a daemon
-			 * gone since (which the batch connection's PING judges):
-			 * a pass starts on a fresh one. */
-			if (r == -1 && i == 0)
-				r = rrdc_batch_command(f->conn, "FLUSH",
-				    store_cached_path(st, files[i]), msg, sizeof msg);
-			/* A file moved aside or removed has nothing to flush. */
-			if (r == 1 && lstat(files[i], &sb) == -1 && errno == ENOENT)
-				r = 0;
-			if (r != 0) {
-				snprintf(err, sizeof err, "rrdcached flush %s: %s", files[i], msg);
-				rc = -1;
-				break;
-			}
-		}
-		pthread_mutex_lock(&f->mu);
-		f->done = i;
-		f->rc = rc;
-		memcpy(f->err, err, sizeof f->err);
-		f->busy = false;
-		pthread_cond_broadcast(&f->cv);
-	}
-	pthread_mutex_unlock(&f->mu);
-	return NULL;
-}
-
-static int
-store_flusher_start(struct store *st, char *err, size_t errlen)
-{
-	struct store_flusher *f = &st->fl;
-	sigset_t all, old;
-
-	if ((f->conn = rrdc_batch_new(st->conf.rrdcached, STORE_CACHED_TIMEOUT)) == NULL) {
-		errf(err, errlen, "store: out of memory");
-		return -1;
-	}
-	pthread_mutex_init(&f->mu, NULL);
-	pthread_cond_init(&f->cv, NULL);
-	/* Signals are for the main thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&f->thread, NULL, store_flusher_main, st);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		errf(err, errlen, "store: cannot start the flush thread: %s", strerror(rc));
-		return -1;
-	}
-	f->started = true;
-	return 0;
-}
-
-static void
-store_flusher_stop(struct store *st)
-{
-	struct store_flusher *f = &st->fl;
-
-	if (f->started) {
-		pthread_mutex_lock(&f->mu);
-		atomic_store(&f->stop, true);
-		pthread_cond_broadcast(&f->cv);
-		pthread_mutex_unlock(&f->mu);
-		pthread_join(f->thread, NULL);
-		pthread_mutex_destroy(&f->mu);
-		pthread_cond_destroy(&f->cv);
-		f->started = false;
-	}
-	if (st->in_pass) {
-		for (size_t i = 0; i < f->nfiles; i++)
-			free(f->files[i]);
-		free(f->files);
-		st->in_pass = false;
-	}
-	rrdc_batch_free(f->conn);
-	f->conn = NULL;
-}
-
-/* Takes back a pass the flusher finished: what it did not flush goes on
- * the list again. Returns the pass's result. */
-static int
-store_pass_collect(struct store *st, char *err, size_t errlen)
-{
-	struct store_flusher *f = &st->fl;
-	size_t i;
-
-	for (i = 0; i < f->done; i++)
-		free(f->files[i]);
-	for (; i < f->nfiles; i++) {
-		if (st->npending == st->cappending) {
-			size_t ncap = st->cappending ? st->cappending * 2 : 256;
-			char **np = realloc(st->pending, ncap * sizeof *np);
-			if (np == NULL) {
-				/* Lost from the list: the pass failed, so the log
-				 * it guards is kept and replayed anyway. */
-				free(f->files[i]);
-				continue;
-			}
-			st->pending = np;
-			st->cappending = ncap;
-		}
-		st->pending[st->npending++] = f->files[i];
-	}
-	free(f->files);
-	f->files = NULL;
-	f->nfiles = f->done = 0;
-	st->in_pass = false;
-	if (f->rc != 0)
-		errf(err, errlen, "%s", f->err);
-	return f->rc;
-}
-
-/*
- * A flush pass without waiting: the first call hands the files touched so
- * far to the flush thread (later updates start a new list), later ones
- * see whether it is done. *complete once every file it took is flushed
- * and the daemon is the one the updates went to; a failure puts the rest
- * back for the next pass.
- */
-int
-store_flush_poll(struct store *st, bool *complete, char *err, size_t errlen)
-{
-	struct store_flusher *f = &st->fl;
-	int rc;
-
-	*complete = false;
-	if (!st->cached) {
-		*complete = true;
-		return 0;
-	}
-	pthread_mutex_lock(&f->mu);
-	if (st->in_pass) {
-		if (f->busy) {
-			pthread_mutex_unlock(&f->mu);
-			return 0;
-		}
-		pthread_mutex_unlock(&f->mu);
-		if ((rc = store_pass_collect(st, err, errlen)) == 0 &&
-		    (rc = store_cached_alive(st, err, errlen)) == 0)
-			*complete = true;
-		return rc;
-	}
-	f->files = st->pending;
-	f->nfiles = st->npending;
-	f->done = 0;
-	st->pending = NULL;
-	st->npending = st->cappending = 0;
-	st->flush_gen++;
-	st->in_pass = true;
-	f->busy = true;
-	pthread_cond_broadcast(&f->cv);
-	pthread_mutex_unlock(&f->mu);
-	return 0;
 }

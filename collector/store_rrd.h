@@ -68,6 +68,11 @@ bool store_batch_open(const struct store *st);
 int store_batch_end(struct store *st, store_batch_done_fn *done, void *arg, char *err,
     size_t errlen);
 
+/* With rrdcached: whether it answers a PING within a short deadline (a
+ * hung daemon would hold a replay for the batch deadline). Direct writes:
+ * 0. Returns 0, or -1 with err set. */
+int store_ping(struct store *st, char *err, size_t errlen);
+
 /* With rrdcached: asks it to write every pending update of the files this
  * store touched to disk (FLUSH per file, or FLUSHALL), and waits. Direct
  * writes: no-op. Returns 0 or -1. */

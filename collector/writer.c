@@ -79,6 +79,8 @@ struct writer {
 	bool wal;                    /* rrdcached mode */
 	bool replay;                 /* rrdcached failed: it may have lost what it
 	                                confirmed; replay the WAL before writing on */
+	double replay_at;            /* monotonic: not tried again before this */
+	double replay_backoff;       /* seconds to the next try after a failure */
 	int64_t wal_last;            /* last WAL id written */
 	double next_flush;
 	bool flushing;               /* a sliced flush pass is under way */
@@ -257,6 +259,25 @@ log_refused(const struct sample *s, enum reject_extra why)
 	    (long long)s->ts, s->sid[0] ? s->sid : "-", reject_extra_reason(why));
 }
 
+/* Seconds between tries of the replay while rrdcached fails: doubled at
+ * each failure up to the most. A hung daemon costs a try the PING's
+ * deadline (store_ping), not a batch's per sample. */
+#define REPLAY_BACKOFF_MIN 0.5
+#define REPLAY_BACKOFF_MAX 8.0
+
+/* rrdcached failed: nothing is written before the write-ahead log was
+ * written again, which is tried after a pause. */
+static void
+replay_later(struct writer *w)
+{
+	if (!w->replay)
+		w->replay_backoff = REPLAY_BACKOFF_MIN;
+	w->replay = true;
+	w->replay_at = clock_mono() + w->replay_backoff;
+	w->replay_backoff = fmin(w->replay_backoff * 2, REPLAY_BACKOFF_MAX);
+	atomic_store(&counters.rrd_replay_pending, 1);
+}
+
 /* Sends the batch of rrdcached updates under way. A failed exchange may
  * have lost any of them: they are in the write-ahead log, which is
  * replayed before anything else is written. */
@@ -270,7 +291,7 @@ batch_send(struct writer *w, store_batch_done_fn *done)
 		atomic_fetch_add(&counters.rrd_errors, 1);
 		log_limited(&w->lim, "rrdcached: %s; the write-ahead log is written again first",
 		    err);
-		w->replay = true;
+		replay_later(w);
 	}
 	atomic_fetch_add(&counters.rrd_update_usec, (unsigned long)((clock_mono() - t0) * 1e6));
 }
@@ -345,13 +366,26 @@ replay_all(struct writer *w, struct replay *r)
  * restarted) it may have lost updates it confirmed, and the next update of
  * a file would move the file past them for good (RRD refuses older times).
  * So every WAL entry is written again first; RRD refuses what it has.
- * Returns 0, or -1 while rrdcached still fails (nothing may be written).
+ * Returns 0, or -1 while rrdcached still fails or its next try is not due
+ * (unless now): nothing may be written meanwhile.
  */
 static int
-wal_replay(struct writer *w)
+wal_replay(struct writer *w, bool now)
 {
 	struct replay r = { .w = w };
-	bool open = store_batch_open(w->store);
+	bool open;
+
+	if (!now && clock_mono() < w->replay_at)
+		return -1;
+	/* A daemon that does not answer a PING would hold the replay's
+	 * batch for its whole deadline. */
+	if (store_ping(w->store, r.err, sizeof r.err) == -1) {
+		log_limited(&w->lim, "write-ahead log replay: %s; nothing is written until it "
+		    "passes (next try in %.1f s)", r.err, w->replay_backoff);
+		replay_later(w);
+		return -1;
+	}
+	open = store_batch_open(w->store);
 
 	/* What this batch queued before goes first (the log holds it too). */
 	if (open)
@@ -362,14 +396,18 @@ wal_replay(struct writer *w)
 	if (rc == -1 && !r.retry) {
 		log_limited(&w->lim, "state db: reading the write-ahead log: %s",
 		    state_db_errmsg(w->db));
+		replay_later(w);
 		return -1;
 	}
 	if (r.retry) {
 		log_limited(&w->lim, "write-ahead log replay: %s; nothing is written until "
-		    "it passes", r.err);
+		    "it passes (next try in %.1f s)", r.err, w->replay_backoff);
+		replay_later(w);
 		return -1;
 	}
 	w->replay = false;
+	atomic_store(&counters.rrd_replay_pending, 0);
+	atomic_fetch_add(&counters.rrd_replays, 1);
 	log_info("write-ahead log: %zu samples written again to rrdcached (%zu refused)", r.n,
 	    r.failed);
 	return 0;
@@ -412,7 +450,7 @@ apply(struct writer *w, struct agent_rt *rt, struct order_spool *sp, const struc
 		consume(rt, sp, it, REJ_STALE);
 		return true;
 	}
-	if (w->wal && w->replay && wal_replay(w) == -1) {
+	if (w->wal && w->replay && wal_replay(w, false) == -1) {
 		atomic_fetch_add(&counters.rrd_errors, 1);
 		return false;
 	}
@@ -445,7 +483,7 @@ apply(struct writer *w, struct agent_rt *rt, struct order_spool *sp, const struc
 		/* Not stored and not acked: the agent sends it again. */
 		atomic_fetch_add(&counters.rrd_errors, 1);
 		if (w->wal)
-			w->replay = true;
+			replay_later(w);
 		log_limited(&w->lim, "agent %s seq %llu: not stored: %s", s->agent,
 		    (unsigned long long)s->seq, err);
 		return false;
@@ -766,11 +804,11 @@ wal_flush(struct writer *w)
 		return;
 	/* A flush that passes after rrdcached came back says nothing of what
 	 * it lost: replay first, or the trim would forget it. */
-	if (w->replay && wal_replay(w) == -1)
+	if (w->replay && wal_replay(w, true) == -1)
 		return;
 	if (store_flush(w->store, err, sizeof err) == -1) {
 		log_limited(&w->lim, "rrdcached flush: %s; the write-ahead log is kept", err);
-		w->replay = true;
+		replay_later(w);
 		return;
 	}
 	if (state_db_wal_trim(w->db, upto) == -1)
@@ -794,14 +832,14 @@ wal_flush_step(struct writer *w, double now)
 	if (!w->flushing) {
 		if (now < w->next_flush || w->wal_last <= 0)
 			return;
-		if (w->replay && wal_replay(w) == -1)
+		if (w->replay && wal_replay(w, false) == -1)
 			return;
 		w->flushing = true;
 		w->flush_upto = w->wal_last;
 	}
 	if (store_flush_poll(w->store, &complete, err, sizeof err) == -1) {
 		log_limited(&w->lim, "rrdcached flush: %s; the write-ahead log is kept", err);
-		w->replay = true;
+		replay_later(w);
 		w->flushing = false;
 		w->next_flush = now + 1;
 		return;
@@ -1049,11 +1087,12 @@ writer_new(const struct collector_conf *cc, struct queue *q, struct ingest *in,
 			 * written before the replay passes. */
 			log_warnx("write-ahead log replay: %s; replayed again before the first "
 			    "write", r.err);
-			w->replay = w->wal;
+			if (w->wal)
+				replay_later(w);
 		} else if (w->wal && store_flush(w->store, err, errlen) == -1) {
 			log_warnx("write-ahead log replay: flush: %s; replayed again before the "
 			    "first write", err);
-			w->replay = true;
+			replay_later(w);
 		} else {
 			state_db_wal_trim(w->db, INT64_MAX);
 		}

@@ -84,6 +84,7 @@ stop_rrdcached(struct fixture *f)
 
 	if (f->cached <= 0)
 		return;
+	kill(f->cached, SIGCONT);   /* a stopped one keeps SIGTERM pending */
 	kill(f->cached, SIGTERM);
 	waitpid(f->cached, &status, 0);
 	f->cached = 0;
@@ -1880,11 +1881,112 @@ test_rrdcached_interval_grows(void **state)
 	store_close(st);
 }
 
+static double
+mono(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* SIGSTOP to pid, waited for: the signal is delivered after kill()
+ * returns, and a daemon on the other core could still answer. */
+static void
+stop_process(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	kill(pid, SIGSTOP);
+	for (int i = 0; i < 500; i++) {
+		FILE *fp = fopen(path, "r");
+		size_t n = fp != NULL ? fread(buf, 1, sizeof buf - 1, fp) : 0;
+		if (fp != NULL)
+			fclose(fp);
+		buf[n] = '\0';
+		if ((p = strrchr(buf, ')')) != NULL && p[1] == ' ' && p[2] == 'T')
+			return;
+		usleep(10000);
+	}
+	fail_msg("process %ld not stopped in 5 s", (long)pid);
+}
+
+/*
+ * A hung rrdcached (SIGSTOP): every exchange gives up at its deadline, a
+ * command's (PING, FORGET) within a few seconds, a batch's within its
+ * own; a file made while it hangs is not kept (it could not be
+ * forgotten), and all goes through once it runs again.
+ */
+static void
+test_rrdcached_stopped(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct store_conf conf = f->conf;
+	struct sample s;
+	char err[1024], path[PATH_MAX];
+	double t0;
+
+	if (!open_cached(f, &conf, &st))
+		return;
+	store_batch_begin(st);
+	sample_at(&s, "c1", T0);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 100);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	assert_int_equal(store_batch_end(st, NULL, NULL, err, sizeof err), 0);
+	assert_int_equal(store_ping(st, err, sizeof err), 0);
+
+	stop_process(f->cached);
+	t0 = mono();
+	assert_int_equal(store_ping(st, err, sizeof err), -1);
+	assert_true(mono() - t0 < 5);
+	assert_non_null(strstr(err, "timed out"));
+
+	/* A new agent: its file is made, cannot be forgotten, goes again. */
+	store_batch_begin(st);
+	sample_at(&s, "c2", T0);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 50);
+	t0 = mono();
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_RETRY);
+	assert_true(mono() - t0 < 5);
+	assert_non_null(strstr(err, "forget"));
+	file_path(f, "p1", "c2", "icmp", path, sizeof path);
+	assert_int_equal(access(path, F_OK), -1);
+	/* An agent whose files exist: queued, and the exchange times out. */
+	sample_at(&s, "c1", T0 + STEP);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 101);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	t0 = mono();
+	assert_int_equal(store_batch_end(st, NULL, NULL, err, sizeof err), -1);
+	assert_true(mono() - t0 < 15);
+	assert_non_null(strstr(err, "timed out"));
+
+	/* Running again: the same writes go through. */
+	kill(f->cached, SIGCONT);
+	store_batch_begin(st);
+	sample_at(&s, "c2", T0);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 50);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	sample_at(&s, "c1", T0 + STEP);
+	sample_set(&s, M_ICMP_RTT_AVG_MS, 101);
+	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
+	assert_int_equal(store_batch_end(st, NULL, NULL, err, sizeof err), 0);
+	assert_int_equal(store_flush(st, err, sizeof err), 0);
+	assert_int_equal(last_update(path), T0);
+	file_path(f, "p1", "c1", "icmp", path, sizeof path);
+	assert_int_equal(last_update(path), T0 + STEP);
+	/* librrd's own client (no deadlines) was never opened. */
+	assert_false(rrdc_is_any_connected());
+	store_close(st);
+}
+
 int
 main(void)
 {
-	/* librrd's rrdcached client writes without MSG_NOSIGNAL: the store
-	 * must survive that with SIGPIPE at its default (fatal) action. */
+	/* The store never uses librrd's rrdcached client (which writes
+	 * without MSG_NOSIGNAL): it must survive a daemon gone with SIGPIPE
+	 * at its default (fatal) action. */
 	signal(SIGPIPE, SIG_DFL);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_first, setup, teardown),
@@ -1909,6 +2011,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rrdcached_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rrdcached_no_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rrdcached_interval_grows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rrdcached_stopped, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
