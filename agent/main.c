@@ -5,6 +5,7 @@
  * collector has stored it. `--once` is the technician's check at the site.
  */
 #include "agent.h"
+#include "cycle.h"
 #include "exitcode.h"
 #include "clock.h"
 #include "conf.h"
@@ -17,29 +18,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysinfo.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t quit;
 static volatile sig_atomic_t reload;
-
-struct agent {
-	struct agent_conf conf;
-	struct loop *loop;
-	struct probe_icmp *icmp;
-	struct probe_tcp *tcp;
-	struct probe_pcap *pcap;
-	struct probe_snmp *snmp;
-	struct spool *spool;
-	struct publisher *pub;
-	double interval_start;     /* monotonic */
-	bool interval_done;
-};
 
 static void
 usage(FILE *out)
@@ -67,175 +53,6 @@ on_signal(int sig)
 		reload = 1;
 	else
 		quit = 1;
-}
-
-struct probes {
-	struct probe_icmp *icmp;
-	struct probe_tcp *tcp;
-	struct probe_pcap *pcap;
-	struct probe_snmp *snmp;
-};
-
-static void
-close_probes(struct probes *p)
-{
-	probe_icmp_free(p->icmp);
-	probe_tcp_free(p->tcp);
-	probe_pcap_free(p->pcap);
-	probe_snmp_free(p->snmp);
-	memset(p, 0, sizeof *p);
-}
-
-/* Opens every configured probe (as root: raw sockets, capture handle). */
-static int
-open_probes(struct agent *a, const struct agent_conf *ac, struct probes *p, char *err,
-    size_t errlen)
-{
-	memset(p, 0, sizeof *p);
-	if (ac->icmp_on && (p->icmp = probe_icmp_new(a->loop, &ac->icmp, err, errlen)) == NULL)
-		goto fail;
-	if (ac->tcp_on && (p->tcp = probe_tcp_new(a->loop, &ac->tcp, err, errlen)) == NULL)
-		goto fail;
-	if (ac->pcap_on && (p->pcap = probe_pcap_new(a->loop, &ac->pcap, err, errlen)) == NULL)
-		goto fail;
-	if (ac->snmp_on && (p->snmp = probe_snmp_new(a->loop, &ac->snmp, err, errlen)) == NULL)
-		goto fail;
-	return 0;
-fail:
-	close_probes(p);
-	return -1;
-}
-
-static void
-use_probes(struct agent *a, const struct probes *p)
-{
-	a->icmp = p->icmp;
-	a->tcp = p->tcp;
-	a->pcap = p->pcap;
-	a->snmp = p->snmp;
-}
-
-static void
-interval_begin(struct agent *a)
-{
-	a->interval_start = clock_mono();
-	if (a->icmp)
-		probe_icmp_start(a->icmp, a->interval_start, a->conf.interval);
-	if (a->tcp)
-		probe_tcp_start(a->tcp, a->interval_start, a->conf.interval);
-	if (a->pcap)
-		probe_pcap_start(a->pcap, a->interval_start, a->conf.interval);
-	if (a->snmp)
-		probe_snmp_start(a->snmp, a->interval_start, a->conf.interval);
-}
-
-/* Collects this interval's measurements into s (seq and ts are the caller's). */
-static void
-interval_collect(struct agent *a, struct sample *s, struct icmp_target_result *ir, int *nir,
-    struct tcp_target_result *tr, int *ntr, struct probe_snmp_result *sr)
-{
-	struct sysinfo si;
-
-	*nir = *ntr = 0;
-	snprintf(s->agent, sizeof s->agent, "%s", a->conf.id);
-	s->interval = (uint32_t)lround(a->conf.interval);
-	if (s->interval == 0)
-		s->interval = 1;
-	s->ts = (int64_t)clock_now();
-	if (a->icmp)
-		*nir = probe_icmp_finish(a->icmp, s, ir, ICMP_MAX_TARGETS);
-	if (a->tcp)
-		*ntr = probe_tcp_finish(a->tcp, s, tr, TCP_MAX_TARGETS);
-	if (a->pcap)
-		probe_pcap_finish(a->pcap, s);
-	/* The site's power: from the radio's OIDs when configured, else from
-	 * the device's own supply (a power cut is the first cause of outages). */
-	if (a->snmp)
-		probe_snmp_finish(a->snmp, s, sr);
-	else
-		probe_power_sysfs(POWER_SYSFS_ROOT, s);
-	if (sysinfo(&si) == 0)
-		sample_set(s, M_UPTIME_S, (double)si.uptime);
-}
-
-static void
-interval_end(void *arg)
-{
-	struct agent *a = arg;
-	struct icmp_target_result ir[ICMP_MAX_TARGETS];
-	struct tcp_target_result tr[TCP_MAX_TARGETS];
-	struct probe_snmp_result sr;
-	struct spool_stats st;
-	struct sample s;
-	char buf[SAMPLE_MAX_BYTES], err[256];
-	int nir, ntr;
-
-	sample_init(&s);
-	interval_collect(a, &s, ir, &nir, tr, &ntr, &sr);
-	spool_stats(a->spool, &st);
-	sample_set(&s, M_SPOOL_DEPTH, (double)st.depth);
-	sample_set(&s, M_SPOOL_DROPPED, (double)st.dropped);
-	s.seq = st.next_seq;
-	/* The next interval starts now, so probing keeps its cadence
-	 * whatever the disk or the broker do. */
-	interval_begin(a);
-	loop_timer_at(a->loop, a->interval_start + a->conf.interval, interval_end, a);
-
-	int n = sample_encode(&s, buf, sizeof buf);
-	if (n < 0) {
-		log_warnx("sample %llu: cannot encode", (unsigned long long)s.seq);
-		return;
-	}
-	if (spool_append(a->spool, buf, (size_t)n, err, sizeof err) == 0) {
-		log_warnx("spool: %s", err);
-		return;
-	}
-	log_debug("sample %llu: %d bytes spooled (%llu waiting)", (unsigned long long)s.seq, n,
-	    (unsigned long long)st.depth + 1);
-	publisher_kick(a->pub);
-}
-
-static void
-apply_reload(struct agent *a)
-{
-	struct agent_conf nc;
-	struct probes np, old = { a->icmp, a->tcp, a->pcap, a->snmp };
-	char err[512];
-
-	if (agent_conf_reload(&nc, a->conf.path, err, sizeof err) == -1) {
-		log_warnx("reload: %s; keeping the running configuration", err);
-		return;
-	}
-	/* The reload does not read password_file: compare the rest. */
-	memcpy(nc.mqtt.password, a->conf.mqtt.password, sizeof nc.mqtt.password);
-	if (strcmp(nc.id, a->conf.id) || strcmp(nc.province, a->conf.province) ||
-	    strcmp(nc.spool_dir, a->conf.spool_dir) ||
-	    memcmp(&nc.mqtt, &a->conf.mqtt, sizeof nc.mqtt) != 0 || nc.interval != a->conf.interval ||
-	    nc.ack_timeout != a->conf.ack_timeout || nc.window != a->conf.window)
-		log_warnx("reload: [agent] and [mqtt] changes take effect at the next restart; "
-		    "probes are reloaded now");
-	agent_conf_clear(&nc);
-	/* Without root (systemd gives the agent CAP_NET_RAW instead) the raw
-	 * sockets open again; after a drop from root they may not: then the
-	 * running probes stay. */
-	if (open_probes(a, &nc, &np, err, sizeof err) == -1) {
-		log_warnx("reload: %s; keeping the running probes", err);
-		return;
-	}
-	/* The running interval is cut short: its figures would mix old and
-	 * new targets. */
-	close_probes(&old);
-	use_probes(a, &np);
-	a->conf.icmp_on = nc.icmp_on;
-	a->conf.icmp = nc.icmp;
-	a->conf.tcp_on = nc.tcp_on;
-	a->conf.tcp = nc.tcp;
-	a->conf.pcap_on = nc.pcap_on;
-	a->conf.pcap = nc.pcap;
-	a->conf.snmp_on = nc.snmp_on;
-	a->conf.snmp = nc.snmp;
-	interval_begin(a);
-	log_info("reload: probes reloaded from %s", a->conf.path);
 }
 
 static long long
@@ -319,11 +136,11 @@ run_once(struct agent *a, double interval, bool json)
 	struct probes p;
 
 	a->conf.interval = interval;
-	if (open_probes(a, &a->conf, &p, err, sizeof err) == -1) {
+	if (cycle_probes_open(a, &a->conf, &p, err, sizeof err) == -1) {
 		fprintf(stderr, "covmon-agent: %s\n", err);
 		return EXIT_RUNTIME;
 	}
-	use_probes(a, &p);
+	cycle_probes_use(a, &p);
 	if (!json) {
 		memset(&bc, 0, sizeof bc);
 		snprintf(bc.targets[0], sizeof bc.targets[0],
@@ -337,7 +154,7 @@ run_once(struct agent *a, double interval, bool json)
 		fprintf(stderr, "covmon-agent: %s\n", err);
 		return EXIT_RUNTIME;
 	}
-	interval_begin(a);
+	cycle_begin(a);
 	if (broker)
 		probe_tcp_start(broker, a->interval_start, interval);
 	loop_timer_at(a->loop, a->interval_start + interval, once_done, &done);
@@ -354,7 +171,7 @@ run_once(struct agent *a, double interval, bool json)
 		return EXIT_RUNTIME;
 
 	sample_init(&s);
-	interval_collect(a, &s, ir, &nir, tr, &ntr, &sr);
+	cycle_collect(a, &s, ir, &nir, tr, &ntr, &sr);
 	if (json) {
 		char buf[SAMPLE_MAX_BYTES];
 		if (sample_encode(&s, buf, sizeof buf) < 0)
@@ -415,11 +232,11 @@ run_daemon(struct agent *a)
 
 	struct probes p;
 
-	if (open_probes(a, &a->conf, &p, err, sizeof err) == -1) {
+	if (cycle_probes_open(a, &a->conf, &p, err, sizeof err) == -1) {
 		log_warnx("%s", err);
 		return EXIT_RUNTIME;
 	}
-	use_probes(a, &p);
+	cycle_probes_use(a, &p);
 	if (privdrop_own_dir(a->conf.user, a->conf.spool_dir, err, sizeof err) == -1) {
 		log_warnx("spool: %s", err);
 		return EXIT_RUNTIME;
@@ -458,15 +275,15 @@ run_daemon(struct agent *a)
 	 * them in the same second. */
 	double delay = a->conf.start_delay * ((double)(rand() % 10000) / 10000.0);
 	publisher_start(a->pub, delay);
-	interval_begin(a);
-	loop_timer_at(a->loop, a->interval_start + a->conf.interval, interval_end, a);
+	cycle_begin(a);
+	loop_timer_at(a->loop, a->interval_start + a->conf.interval, cycle_end, a);
 	log_info("agent %s (%s): probing every %g s", a->conf.id, a->conf.province,
 	    a->conf.interval);
 
 	while (!quit) {
 		if (reload) {
 			reload = 0;
-			apply_reload(a);
+			cycle_reload(a);
 		}
 		publisher_tick(a->pub);
 		if (loop_run_once(a->loop, 1) == -1)
@@ -573,7 +390,7 @@ main(int argc, char **argv)
 		mosquitto_lib_cleanup();
 	}
 	struct probes p = { a.icmp, a.tcp, a.pcap, a.snmp };
-	close_probes(&p);
+	cycle_probes_close(&p);
 	loop_free(a.loop);
 	return rc;
 }
