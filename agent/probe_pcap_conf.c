@@ -40,13 +40,9 @@ probe_pcap_conf_load(struct conf *c, struct probe_pcap_conf *out, char *err, siz
 
 	probe_pcap_conf_default(out);
 	if (!probe_pcap_built()) {
-		unsigned line = 0;
-		for (size_t i = 0; i < c->nsections; i++)
-			if (strcmp(c->sections[i], SECTION) == 0)
-				line = c->section_line[i];
 		snprintf(err, errlen, "%s:%u: [%s]: this covmon-agent was built without the "
 		    "capture probe (COVMON_AGENT_PCAP=OFF): remove the section, or install a "
-		    "build with it", c->path, line, SECTION);
+		    "build with it", c->path, conf_section_line(c, SECTION), SECTION);
 		return -1;
 	}
 	if (conf_require(c, SECTION, "interface", &v, err, errlen) == -1)

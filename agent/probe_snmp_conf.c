@@ -119,13 +119,9 @@ probe_snmp_conf_load(struct conf *c, struct probe_snmp_conf *o, char *err, size_
 	char why[160];
 
 	if (!probe_snmp_built()) {
-		unsigned line = 0;
-		for (size_t i = 0; i < c->nsections; i++)
-			if (strcmp(c->sections[i], SECTION) == 0)
-				line = c->section_line[i];
 		snprintf(err, errlen, "%s:%u: [%s]: this covmon-agent was built without the "
 		    "SNMP probe (COVMON_AGENT_SNMP=OFF): remove the section, or install a "
-		    "build with it", c->path, line, SECTION);
+		    "build with it", c->path, conf_section_line(c, SECTION), SECTION);
 		return -1;
 	}
 	memset(o, 0, sizeof *o);

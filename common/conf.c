@@ -41,6 +41,31 @@ struct conf_reader {
 	const char *text;
 };
 
+/* Notes a "[section]" line where it stands, for conf_section_line(): the
+ * handler only sees a section with its first key. A name inih would not
+ * take (no closing bracket) is not noted; inih reports the line. */
+static void
+conf_note_header(struct conf *c, const char *line)
+{
+	const char *p = line, *end;
+	struct conf_header *h;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p++ != '[' || (end = strchr(p, ']')) == NULL)
+		return;
+	if ((h = realloc(c->headers, (c->nheaders + 1) * sizeof *h)) == NULL)
+		return;
+	c->headers = h;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if ((h[c->nheaders].name = strndup(p, (size_t)(end - p))) == NULL)
+		return;
+	h[c->nheaders++].line = c->cur_line;
+}
+
 /* A line longer than inih's buffer (num - 1 characters) must not go on as
  * a line of its own: its tail could be "[section]" or "key = value". It is
  * skipped to its end and handed to inih as a line inih refuses ("!"), so
@@ -80,6 +105,8 @@ conf_read_line(char *str, int num, void *stream)
 	}
 	if (res != NULL) {
 		r->c->cur_line++;
+		if (!cut)
+			conf_note_header(r->c, str);
 		if (cut) {
 			if (r->c->long_line == 0)
 				r->c->long_line = r->c->cur_line;
@@ -187,6 +214,11 @@ conf_free(struct conf *c)
 	}
 	for (size_t i = 0; i < c->nsections; i++)
 		free(c->sections[i]);
+	for (size_t i = 0; i < c->nheaders; i++)
+		free(c->headers[i].name);
+	free(c->headers);
+	c->headers = NULL;
+	c->nheaders = 0;
 	free(c->v);
 	free(c->sections);
 	free(c->section_line);
@@ -479,5 +511,14 @@ conf_read_token(const char *path, size_t min_len, char *buf, size_t len, char *e
 		explicit_bzero(buf, len);
 		return -1;
 	}
+	return 0;
+}
+
+unsigned
+conf_section_line(const struct conf *c, const char *section)
+{
+	for (size_t i = 0; i < c->nheaders; i++)
+		if (strcmp(c->headers[i].name, section) == 0)
+			return c->headers[i].line;
 	return 0;
 }

@@ -20,6 +20,11 @@ struct conf_entry {
 	bool used;
 };
 
+struct conf_header {
+	char *name;
+	unsigned line;
+};
+
 struct conf {
 	char path[512];
 	struct conf_entry *v;
@@ -30,6 +35,8 @@ struct conf {
 	unsigned cur_line;    /* while loading */
 	unsigned dup_line;    /* first key given twice */
 	unsigned long_line;   /* first line too long for inih's buffer */
+	struct conf_header *headers;  /* each [section] line, as read */
+	size_t nheaders;
 	int max_line;
 };
 
@@ -39,6 +46,8 @@ int conf_load_string(struct conf *c, const char *name, const char *text, char *e
 void conf_free(struct conf *c);
 
 bool conf_has_section(const struct conf *c, const char *section);
+/* The line of the section's first [header], or 0 when it has none. */
+unsigned conf_section_line(const struct conf *c, const char *section);
 /* The entry, marked used, or NULL. */
 const struct conf_entry *conf_get(struct conf *c, const char *section, const char *key);
 

@@ -120,6 +120,23 @@ test_long_line(void **state)
 	unlink(path);
 }
 
+/* A section's line is its [header]'s, not its first key's. */
+static void
+test_section_line(void **state)
+{
+	struct conf c;
+	char err[256];
+	(void)state;
+
+	assert_int_equal(conf_load_string(&c, "s.conf", "[agent]\nid = a\n\n ; note\n"
+	    "[ probe.snmp ]\n\n; the radio\nhost = 10.0.0.2\n[empty]\n", err, sizeof err), 0);
+	assert_int_equal(conf_section_line(&c, "agent"), 1);
+	assert_int_equal(conf_section_line(&c, "probe.snmp"), 5);
+	assert_int_equal(conf_section_line(&c, "empty"), 9);
+	assert_int_equal(conf_section_line(&c, "probe.pcap"), 0);
+	conf_free(&c);
+}
+
 static void
 test_duration(void **state)
 {
@@ -220,6 +237,7 @@ main(void)
 		cmocka_unit_test(test_getters),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_section_line),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_collector_keys),
 	};
