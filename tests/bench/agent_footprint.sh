@@ -6,8 +6,9 @@
 # through the sysroot of Debian's packages (sizes of Debian's glibc builds:
 # OpenWrt's musl builds of the same libraries are smaller; the ratios
 # between the probes hold). Then the agent's resident memory, measured
-# natively on this machine after 20 intervals, and under qemu-user beside it
-# (the emulator's own memory included: not a router's figure).
+# natively on this machine (median of 3, beside a bare libmosquitto client
+# measured in the same run), and under qemu-user beside it (the emulator's
+# own memory included: not a router's figure).
 # Not run by ctest.  Usage: tests/bench/agent_footprint.sh [ARCH...]
 set -euo pipefail
 
@@ -82,8 +83,9 @@ for arch in "${archs[@]}"; do
 	done
 done
 
-# Resident memory after 20 intervals of 1 s: ICMP and TCP probes against a
-# broker on loopback, natively and (for the first ARCH) under qemu-user.
+# Peak resident memory after 15 intervals of 1 s: ICMP and TCP probes
+# against a broker on loopback, natively and (for the first ARCH) under
+# qemu-user.
 command -v mosquitto >/dev/null || { echo "no mosquitto: memory not measured"; exit 0; }
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$port" > "$tmp/m.conf"
@@ -106,21 +108,28 @@ timeout_ms = 500
 [probe.tcp]
 targets = 127.0.0.1:$port
 CONF
-rss() {
-	"$@" -c "$tmp/agent.conf" -vv > "$tmp/agent.log" 2>&1 &
-	local pid=$! n=0
-	while [ "$(grep -c 'sample\|stored\|spooled' "$tmp/agent.log" 2>/dev/null || true)" -lt 1 ] && [ $n -lt 200 ]; do
-		sleep 0.1; n=$((n + 1))
-	done
-	sleep 20
-	awk '/VmHWM|VmRSS/ { printf "%s %s KiB  ", $1, $2 }' "/proc/$pid/status"
+# hwm CMD...: the peak resident set (VmHWM, KiB) of CMD after 15 s.
+hwm() {
+	"$@" > "$tmp/run.log" 2>&1 &
+	local pid=$!
+	sleep 15
+	awk '/VmHWM/ { print $2 }' "/proc/$pid/status"
 	kill "$pid"; wait "$pid" 2>/dev/null || true
 	rm -rf "$tmp/spool"
-	echo
+}
+# median3 CMD...: the median of three hwm runs, and the three.
+median3() {
+	local a b c
+	a=$(hwm "$@"); b=$(hwm "$@"); c=$(hwm "$@")
+	echo "$(printf '%s\n' "$a" "$b" "$c" | sort -n | sed -n 2p) ($a $b $c)"
 }
 native=${COVMON_BUILD:-$src/build}/covmon-agent
-echo "== resident memory after 20 s (1 s interval, ICMP + TCP)"
-printf 'x86-64 native:            '; rss "$native"
+echo "== peak resident memory after 15 s, KiB (1 s interval, ICMP + TCP), median of 3 (the runs)"
+ag=$(median3 "$native" -c "$tmp/agent.conf" -vv)
+peer=$(median3 mosquitto_sub -h 127.0.0.1 -p "$port" -t 'covmon/#')
+echo "x86-64 covmon-agent:       $ag"
+echo "x86-64 mosquitto_sub:      $peer (a bare libmosquitto client, the peer)"
+echo "ratio agent/mosquitto_sub: $(echo "${ag%% *} ${peer%% *}" | awk '{ printf "%.2f", $1 / $2 }')"
 a=${archs[0]}
 q=qemu-$(case $a in armhf) echo arm ;; arm64) echo aarch64 ;; *) echo "$a" ;; esac)-static
-printf '%-8s under %s: ' "$a" "$q"; rss "$q" -L "$out/$a/sysroot" "$out/$a/covmon-agent"
+echo "$a covmon-agent under $q (qemu's own memory included): $(median3 "$q" -L "$out/$a/sysroot" "$out/$a/covmon-agent" -c "$tmp/agent.conf" -vv)"
