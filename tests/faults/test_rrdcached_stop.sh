@@ -32,11 +32,9 @@ FLEET_PID=$!
 PIDS+=("$FLEET_PID")
 
 # Storing through rrdcached: every agent's files made, samples stored.
-PROGRESS_OK='[ "$v" -ge $AGENTS ]'
-wait_progress 20 bash -c "find '$T/data/rrd' -name if.rrd | wc -l" \
+PROGRESS_OK='[ "$v" -ge $AGENTS ]' wait_progress 20 bash -c "find '$T/data/rrd' -name if.rrd | wc -l" \
     || fail "not every agent's files created"
-PROGRESS_OK='[ "$v" -ge 1000 ]'
-wait_progress 20 metric covmon_samples_stored_total || fail "nothing stored through rrdcached"
+PROGRESS_OK='[ "$v" -ge 1000 ]' wait_progress 20 metric covmon_samples_stored_total || fail "nothing stored through rrdcached"
 
 # /proc/PID/stat's state: T once every thread has stopped.
 proc_state() { sed 's/.*) \(.\).*/\1/' "/proc/$1/stat"; }
@@ -47,8 +45,7 @@ pass "rrdcached stopped (SIGSTOP) after $(metric covmon_samples_stored_total) sa
 
 # The writer meets the hung daemon at its next exchange, and gives up at
 # its deadline: the replay path, while the input keeps moving.
-PROGRESS_OK='[ "${v##* }" = 1 ]'
-wait_progress 30 bash -c "echo \$(curl -sf -m 5 http://127.0.0.1:$HTTP_PORT/metrics | \
+PROGRESS_OK='[ "${v##* }" = 1 ]' wait_progress 30 bash -c "echo \$(curl -sf -m 5 http://127.0.0.1:$HTTP_PORT/metrics | \
     awk '\$1==\"covmon_samples_received_total\"||\$1==\"covmon_rrd_replay_pending\"{print \$2}')" \
     || fail "the collector did not turn to the replay path while rrdcached hung"
 stored_stop=$(metric covmon_samples_stored_total)
