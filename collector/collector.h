@@ -15,6 +15,9 @@
  *                              and digest                                   (state.db queue)
  * cm-flusher   store_cached.c  its rrdcached connection  a pass of files    done count
  *                                                        (under fl.mu)
+ * cm-creator   creator.c       a store of its own (new   requests: an       results: agent,
+ *                              agents' files; with       agent's first      files made (both
+ *                              rrdcached its FORGETs)    sample (cr->mu)    under cr->mu)
  * cm-notify    notify*.c       its state.db connection   the notification   delivery
  *                                                        queue (state.db)   state (state.db)
  * cm-pacer     pace.c          the rollups' slopes       the snapshot's     pace_table
@@ -25,7 +28,8 @@
  * cm-sweep     http.c          the connection table      (every second)     shutdown() of
  *                              (under connlock)                             late requests
  *
- * The writer is the only thread that stores samples; the snapshot box
+ * The writer is the only thread that stores samples (the creator makes
+ * new agents' files, while the writer holds their samples); the snapshot box
  * (snapshot.h) is how everything it evaluates reaches the others.
  */
 #ifndef COVMON_COLLECTOR_H

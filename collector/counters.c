@@ -55,10 +55,10 @@ counters_write(FILE *out)
 	for (int i = 0; i < REJ_EXTRA_COUNT; i++)
 		fprintf(out, "covmon_samples_rejected_total{reason=\"%s\"} %lu\n",
 		    extra_reason[i], C(rejected_extra[i]));
-	fprintf(out, "# HELP covmon_samples_held_back_total Samples that waited for a gap in their agent's seqs to fill.\n"
+	fprintf(out, "# HELP covmon_samples_held_back_total Samples that waited for a gap in their agent's seqs to fill, or for their agent's RRD files to be created.\n"
 	    "# TYPE covmon_samples_held_back_total counter\n"
 	    "covmon_samples_held_back_total %lu\n", C(held_back));
-	fprintf(out, "# HELP covmon_samples_held Samples waiting now for a gap to fill.\n"
+	fprintf(out, "# HELP covmon_samples_held Samples waiting now for a gap to fill or for their files (at most 64 per agent's spool: past it the agent resends).\n"
 	    "# TYPE covmon_samples_held gauge\n"
 	    "covmon_samples_held %ld\n", C(held));
 	fprintf(out, "# HELP covmon_samples_held_dropped_total Samples let go from the hold (full, or their spool forgotten); not acked, the agent resends them.\n"
@@ -90,6 +90,18 @@ counters_write(FILE *out)
 	fprintf(out, "# HELP covmon_rrd_errors_total RRD creates and updates that failed (the samples are not acked: their agents resend).\n"
 	    "# TYPE covmon_rrd_errors_total counter\ncovmon_rrd_errors_total %lu\n",
 	    C(rrd_errors));
+	fprintf(out, "# HELP covmon_agents_awaiting_files Agents whose RRD files are being created "
+	    "(on the creator thread); their samples wait in their held queue "
+	    "(covmon_samples_held), bounded, and are stored in order once the files exist.\n"
+	    "# TYPE covmon_agents_awaiting_files gauge\ncovmon_agents_awaiting_files %ld\n",
+	    atomic_load(&counters.agents_awaiting_files));
+	fprintf(out, "# HELP covmon_rrd_files_created_total RRD files created for new agents.\n"
+	    "# TYPE covmon_rrd_files_created_total counter\ncovmon_rrd_files_created_total %lu\n",
+	    C(rrd_creates));
+	fprintf(out, "# HELP covmon_rrd_create_seconds An agent's file creation, from the request "
+	    "to its files made.\n# TYPE covmon_rrd_create_seconds summary\n"
+	    "covmon_rrd_create_seconds_sum %.6f\ncovmon_rrd_create_seconds_count %lu\n",
+	    (double)C(create_usec) / 1e6, C(create_count));
 	fprintf(out, "# HELP covmon_rrd_replay_pending 1 while rrdcached failed (down, hung, "
 	    "restarted) and the write-ahead log waits to be written again: nothing is stored "
 	    "meanwhile (the agents resend).\n# TYPE covmon_rrd_replay_pending gauge\n"

@@ -53,6 +53,10 @@ struct counters {
 	atomic_long rrd_replay_pending; /* 1 while rrdcached failed and the WAL waits to be
 	                                   written again before anything else */
 	atomic_ulong rrd_replays;     /* write-ahead log replays that passed */
+	atomic_long agents_awaiting_files; /* agents whose files the creator is making */
+	atomic_ulong rrd_creates;     /* files made by the creator thread */
+	atomic_ulong create_usec;     /* request to files made, summed */
+	atomic_ulong create_count;
 	atomic_ulong acks_sent;
 	atomic_ulong mqtt_connects;
 	atomic_ulong state_messages;

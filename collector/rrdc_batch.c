@@ -201,22 +201,37 @@ rrdc_put_name(struct rrdc_batch *b, const char *file, size_t fl)
 }
 
 size_t
-rrdc_batch_update(struct rrdc_batch *b, const char *file, const char *vals)
+rrdc_batch_update_n(struct rrdc_batch *b, const char *file, const char *const *vals, size_t n)
 {
-	size_t fl = strlen(file), vl = strlen(vals);
+	size_t fl = strlen(file), vl = 0;
 
+	if (n == 0 || strchr(file, '\n') != NULL)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcspn(vals[i], " \n") != strlen(vals[i]))
+			return 0;
+		vl += strlen(vals[i]) + 1;
+	}
 	/* Worst case every byte of the name quoted. */
-	if (strchr(file, '\n') != NULL || strchr(vals, '\n') != NULL ||
-	    strchr(vals, ' ') != NULL || rrdc_reserve(b, 7 + 2 * fl + 1 + vl + 1) == -1)
+	if (rrdc_reserve(b, 7 + 2 * fl + vl + 1) == -1)
 		return 0;
 	memcpy(b->out + b->len, "UPDATE ", 7);
 	b->len += 7;
 	rrdc_put_name(b, file, fl);
-	b->out[b->len++] = ' ';
-	memcpy(b->out + b->len, vals, vl);
-	b->len += vl;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(vals[i]);
+		b->out[b->len++] = ' ';
+		memcpy(b->out + b->len, vals[i], l);
+		b->len += l;
+	}
 	b->out[b->len++] = '\n';
 	return ++b->ncmd;
+}
+
+size_t
+rrdc_batch_update(struct rrdc_batch *b, const char *file, const char *vals)
+{
+	return rrdc_batch_update_n(b, file, &vals, 1);
 }
 
 size_t

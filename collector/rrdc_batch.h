@@ -23,6 +23,10 @@ void rrdc_batch_free(struct rrdc_batch *b);
 /* Queues "UPDATE <file> <vals>". Returns the command's number in the batch
  * (1 for the first), or 0 when out of memory or file holds a newline. */
 size_t rrdc_batch_update(struct rrdc_batch *b, const char *file, const char *vals);
+/* "UPDATE <file> <vals[0]> ... <vals[n-1]>": one command, n values in
+ * order (rrdcached takes them up to the first it refuses). */
+size_t rrdc_batch_update_n(struct rrdc_batch *b, const char *file, const char *const *vals,
+    size_t n);
 size_t rrdc_batch_count(const struct rrdc_batch *b);
 /* Forgets what is queued (nothing is sent). */
 void rrdc_batch_clear(struct rrdc_batch *b);

@@ -170,7 +170,7 @@ store_cached_settle(struct store *st, const char *path, char *msg, size_t len)
 /* In a batch: queues the update of one file of the last sample of st->bs. */
 enum store_result
 store_cached_queue(struct store *st, struct store_slot *slot, const char *path, int group,
-    const char *vals, char *err, size_t errlen)
+    const char *const *vals, size_t nvals, char *err, size_t errlen)
 {
 	if (st->nbc == st->capbc) {
 		size_t ncap = st->capbc ? st->capbc * 2 : 1024;
@@ -182,7 +182,7 @@ store_cached_queue(struct store *st, struct store_slot *slot, const char *path, 
 		st->bc = n;
 		st->capbc = ncap;
 	}
-	if (rrdc_batch_update(st->rb, store_cached_path(st, path), vals) == 0) {
+	if (rrdc_batch_update_n(st->rb, store_cached_path(st, path), vals, nvals) == 0) {
 		if (strchr(path, '\n') != NULL) {
 			errf(err, errlen, "rrd %s: a newline in the path cannot be sent to "
 			    "rrdcached: refused", path);
@@ -191,10 +191,13 @@ store_cached_queue(struct store *st, struct store_slot *slot, const char *path, 
 		errf(err, errlen, "rrd %s: out of memory for the batch", path);
 		return STORE_RETRY;
 	}
-	st->bc[st->nbc].sample = (uint32_t)(st->nbs - 1);
+	st->bc[st->nbc].sample = (uint32_t)st->bcur;
+	st->bc[st->nbc].span = (uint32_t)st->bspan;
 	st->bc[st->nbc].group = (uint8_t)group;
 	st->nbc++;
-	st->bs[st->nbs - 1].queued++;
+	for (size_t i = st->bcur; i < st->bcur + st->bspan; i++)
+		if (store_sample_groups(&st->bs[i].s) & (1U << group))
+			st->bs[i].queued++;
 	store_cached_pending_add(st, slot, path);
 	return STORE_OK;
 }
@@ -206,10 +209,15 @@ store_cached_batch_refused(size_t cmd, const char *msg, void *arg)
 	const struct store_bcmd *c = &st->bc[cmd - 1];
 	struct store_bsample *b = &st->bs[c->sample];
 
-	if (strstr(msg, STORE_ALREADY_MSG) != NULL)
+	if (c->span == 1 && strstr(msg, STORE_ALREADY_MSG) != NULL) {
 		b->already++;
-	else
-		b->refused |= 1U << c->group;
+		return;
+	}
+	/* A run's values are taken up to the one refused: each of them is
+	 * settled alone (a value taken is then "already there"). */
+	for (size_t i = c->sample; i < c->sample + c->span; i++)
+		if (store_sample_groups(&st->bs[i].s) & (1U << c->group))
+			st->bs[i].refused |= 1U << c->group;
 }
 
 /* Sends the batch (store_batch_end, which has cleared err). */

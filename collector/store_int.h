@@ -87,7 +87,9 @@ struct store_bsample {
 };
 
 struct store_bcmd {
-	uint32_t sample;          /* index into store.bs */
+	uint32_t sample;          /* index into store.bs: the first sample */
+	uint32_t span;            /* samples from it the command may hold values of
+	                             (those that have the group): 1, or a run's */
 	uint8_t group;
 };
 
@@ -122,6 +124,7 @@ struct store {
 	size_t nbs, capbs;
 	struct store_bcmd *bc;     /* per queued command: whose and which file */
 	size_t nbc, capbc;
+	size_t bcur, bspan;        /* the samples (in bs) being queued now */
 
 	/* The undo record of the direct update in flight (see below). */
 	int undo_fd;
@@ -139,12 +142,16 @@ struct store {
 enum store_result store_write_group(struct store *st, const char *province,
     const struct sample *s, int group, char *err, size_t errlen);
 
+/* The groups of the metrics s holds (bit per group). */
+unsigned store_sample_groups(const struct sample *s);
+
 /* store_undo.c: the undo record of a direct update (see there). */
 /* Opens data_dir/rrd/.undo and puts back an update the last run was
  * killed inside. 0, or -1 with err set. */
 int store_undo_open(struct store *st, char *err, size_t errlen);
 /* Saves the header of path before an update at ts. 0, or -1 with msg set. */
-int store_undo_save(struct store *st, const char *path, int64_t ts, char *msg, size_t len);
+int store_undo_save(struct store *st, const char *path, int64_t ts, int64_t *last_up, char *msg,
+    size_t len);
 /* Puts back the header of an update that was cut short. */
 void store_undo_recover(struct store *st);
 
@@ -164,9 +171,10 @@ int store_cached_update(struct store *st, const char *path, const char *vals, ch
 /* Every update rrdcached holds for path written, before the file is
  * changed behind its back. 0, or -1 with msg set. */
 int store_cached_settle(struct store *st, const char *path, char *msg, size_t len);
-/* In a batch: queues the update of one file of the last sample of st->bs. */
+/* In a batch: queues one update of one file with n values, of the samples
+ * st->bs[bcur .. bcur + bspan) that have the group. */
 enum store_result store_cached_queue(struct store *st, struct store_slot *slot,
-    const char *path, int group, const char *vals, char *err, size_t errlen);
+    const char *path, int group, const char *const *vals, size_t n, char *err, size_t errlen);
 int store_cached_batch_end(struct store *st, store_batch_done_fn *done, void *arg, char *err,
     size_t errlen);
 int store_cached_flush(struct store *st, char *err, size_t errlen);

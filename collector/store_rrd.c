@@ -204,8 +204,11 @@ store_parse_retention(struct store *st, char *err, size_t errlen)
 	return 0;
 }
 
-int
-store_open(struct store **stp, const struct store_conf *conf, char *err, size_t errlen)
+/* creator: a store that only makes files (store_create_files): no undo
+ * record (it updates nothing), no batches, no flush thread. */
+static int
+store_open_as(struct store **stp, const struct store_conf *conf, bool creator, char *err,
+    size_t errlen)
 {
 	struct store *st;
 	struct stat sb;
@@ -265,7 +268,7 @@ store_open(struct store **stp, const struct store_conf *conf, char *err, size_t 
 	}
 	if (store_parse_retention(st, err, errlen) == -1)
 		goto fail;
-	if (store_undo_open(st, err, errlen) == -1)
+	if (!creator && store_undo_open(st, err, errlen) == -1)
 		goto fail;
 
 	if (st->conf.rrdcached[0] != '\0') {
@@ -281,13 +284,17 @@ store_open(struct store **stp, const struct store_conf *conf, char *err, size_t 
 			 * go relative to rrdcached's -b, which must be data_dir/rrd. */
 			st->cached_tcp = 1;
 		}
-		if ((st->rb = rrdc_batch_new(st->conf.rrdcached, STORE_CACHED_TIMEOUT)) == NULL ||
-		    (st->cmd = rrdc_batch_new(st->conf.rrdcached,
+		if ((st->cmd = rrdc_batch_new(st->conf.rrdcached,
 		    STORE_CACHED_CMD_TIMEOUT)) == NULL) {
 			errf(err, errlen, "store: out of memory");
 			goto fail;
 		}
-		if (store_cached_flusher_start(st, err, errlen) == -1)
+		if (!creator && ((st->rb = rrdc_batch_new(st->conf.rrdcached,
+		    STORE_CACHED_TIMEOUT)) == NULL)) {
+			errf(err, errlen, "store: out of memory");
+			goto fail;
+		}
+		if (!creator && store_cached_flusher_start(st, err, errlen) == -1)
 			goto fail;
 	}
 	*stp = st;
@@ -295,6 +302,19 @@ store_open(struct store **stp, const struct store_conf *conf, char *err, size_t 
 fail:
 	store_close(st);
 	return -1;
+}
+
+int
+store_open(struct store **stp, const struct store_conf *conf, char *err, size_t errlen)
+{
+	return store_open_as(stp, conf, false, err, errlen);
+}
+
+int
+store_open_creator(struct store **stp, const struct store_conf *conf, char *err,
+    size_t errlen)
+{
+	return store_open_as(stp, conf, true, err, errlen);
 }
 
 void
@@ -342,7 +362,7 @@ store_update_direct(struct store *st, const char *path, const char *tmplt, const
 {
 	const char *argv[1] = { vals };
 
-	if (store_undo_save(st, path, ts, msg, len) == -1)
+	if (store_undo_save(st, path, ts, NULL, msg, len) == -1)
 		return -1;
 	rrd_clear_error();
 	if (rrd_updatex_r(path, tmplt, 0, 1, argv) == -1) {
@@ -827,8 +847,10 @@ store_write_group(struct store *st, const char *province, const struct sample *s
 	}
 	if (slot != NULL)
 		slot->heartbeat = hb;
-	if (st->batching)
-		return store_cached_queue(st, slot, path, group, vals, err, errlen);
+	if (st->batching) {
+		const char *one = vals;
+		return store_cached_queue(st, slot, path, group, &one, 1, err, errlen);
+	}
 
 	for (int attempt = 0;; attempt++) {
 		if (store_update(st, path, st->cached ? NULL : tmplt, vals, s->ts, msg,
@@ -882,9 +904,346 @@ store_result_rank(enum store_result r)
 	case STORE_REFUSED:
 		return 1;
 	case STORE_OK:
+	case STORE_MISSING:
 		break;
 	}
 	return 0;
+}
+
+unsigned
+store_sample_groups(const struct sample *s)
+{
+	unsigned groups = 0;
+
+	for (int m = 0; m < METRIC_COUNT; m++)
+		if (sample_has(s, m))
+			groups |= 1U << metric_table[m].group;
+	return groups;
+}
+
+/* The path of an agent's group file under base; -1 when too long. */
+static int
+store_group_path(const struct store *st, const char *province, const char *agent, int group,
+    char *path, size_t len)
+{
+	int n = snprintf(path, len, "%s/%s/%s/%s.rrd", st->base, province, agent,
+	    metric_group_name[group]);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+enum store_result
+store_files_ready(struct store *st, const char *province, const struct sample *s, char *err,
+    size_t errlen)
+{
+	char path[PATH_MAX];
+	struct store_slot *slot;
+	struct stat sb;
+	enum store_result r;
+	unsigned groups = store_sample_groups(s);
+	uint32_t hb = 0;
+	uint64_t key;
+
+	if (!id_valid(province) || !id_valid(s->agent))
+		return STORE_OK;     /* store_write says why */
+	for (int g = 0; g < GROUP_COUNT; g++) {
+		if (!(groups & (1U << g)))
+			continue;
+		if (store_group_path(st, province, s->agent, g, path, sizeof path) == -1)
+			return STORE_OK;
+		key = store_hash(path);
+		if (store_cache_find(st, key) != NULL)
+			continue;
+		if (lstat(path, &sb) == -1 && errno == ENOENT)
+			return STORE_MISSING;
+		/* There: its first touch now, as store_write would make it. */
+		if ((r = store_prepare(st, province, s->agent, g, path, s, &hb, err,
+		    errlen)) != STORE_OK)
+			return r;
+		if ((slot = store_cache_add(st, key)) != NULL)
+			slot->heartbeat = hb;
+	}
+	return STORE_OK;
+}
+
+enum store_result
+store_create_files(struct store *st, const char *province, const struct sample *s, char *err,
+    size_t errlen)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	enum store_result r;
+	unsigned groups = store_sample_groups(s);
+	uint32_t hb;
+
+	if (!id_valid(province) || !id_valid(s->agent)) {
+		errf(err, errlen, "invalid province or agent id: refused");
+		return STORE_REFUSED;
+	}
+	for (int g = 0; g < GROUP_COUNT; g++) {
+		if (!(groups & (1U << g)))
+			continue;
+		if (store_group_path(st, province, s->agent, g, path, sizeof path) == -1) {
+			errf(err, errlen, "%s/%s/%s: path too long", st->base, province,
+			    s->agent);
+			return STORE_REFUSED;
+		}
+		/* One that is there is the writer's to check. */
+		if (lstat(path, &sb) == 0)
+			continue;
+		if ((r = store_prepare(st, province, s->agent, g, path, s, &hb, err,
+		    errlen)) != STORE_OK)
+			return r;
+	}
+	return STORE_OK;
+}
+
+/* In a batch: s joins the samples whose updates are queued. 0, or -1
+ * without memory. */
+static int
+store_batch_add(struct store *st, const char *province, const struct sample *s)
+{
+	if (st->nbs == st->capbs) {
+		size_t ncap = st->capbs ? st->capbs * 2 : 256;
+		struct store_bsample *n = realloc(st->bs, ncap * sizeof *n);
+		if (n == NULL)
+			return -1;
+		st->bs = n;
+		st->capbs = ncap;
+	}
+	struct store_bsample *b = &st->bs[st->nbs++];
+	memset(b, 0, sizeof *b);
+	snprintf(b->province, sizeof b->province, "%s", province);
+	b->s = *s;
+	return 0;
+}
+
+/* Whether store_write would refuse s outright (its err said so). */
+static bool
+store_sample_bad(const char *province, const struct sample *s, char *err, size_t errlen)
+{
+	if (!id_valid(province) || !id_valid(s->agent)) {
+		errf(err, errlen, "invalid province or agent id: refused");
+		return true;
+	}
+	if (s->interval < 1 || s->interval > SAMPLE_MAX_INTERVAL ||
+	    s->ts <= (int64_t)s->interval) {
+		errf(err, errlen, "agent %s: bad interval %u or ts %lld: refused",
+		    s->agent, s->interval, (long long)s->ts);
+		return true;
+	}
+	return false;
+}
+
+/* One sample's values for a group's file, every DS in file order and U
+ * where absent (no template: the layout check made the order certain).
+ * -1 when it does not fit. */
+static int
+store_group_line(const struct sample *s, int group, char *vals, size_t len)
+{
+	size_t vl = (size_t)snprintf(vals, len, "%lld", (long long)s->ts);
+
+	for (int m = 0; m < METRIC_COUNT && vl < len; m++) {
+		if ((int)metric_table[m].group != group)
+			continue;
+		if (sample_has(s, m) && isfinite(s->m[m]))
+			vl += (size_t)snprintf(vals + vl, len - vl, ":%.17g", s->m[m]);
+		else
+			vl += (size_t)snprintf(vals + vl, len - vl, ":U");
+	}
+	return vl < len ? 0 : -1;
+}
+
+/* The samples of a run one at a time, for one group (each settles its own
+ * case as store_write does): the index of the first that failed, or n. */
+static size_t
+store_run_alone(struct store *st, const char *province, const struct sample *const *ss,
+    const size_t *idx, size_t n, int group, struct store_run_result *res,
+    enum store_result *r, char *err, size_t errlen)
+{
+	for (size_t k = 0; k < n; k++) {
+		struct store_stats before = st->stats;
+		*r = store_write_group(st, province, ss[idx[k]], group, err, errlen);
+		if (*r == STORE_BAD_FILE)   /* moved aside: a new file */
+			*r = store_write_group(st, province, ss[idx[k]], group, err, errlen);
+		if (*r != STORE_OK)
+			return k;
+		res[idx[k]].updates += (unsigned)(st->stats.updates - before.updates);
+		res[idx[k]].already += (unsigned)(st->stats.already - before.already);
+	}
+	return n;
+}
+
+/*
+ * The n samples of a run that have one group, in one update of the
+ * group's file: rrd_updatex_r with n values, or one rrdcached command
+ * with n values in the batch. Returns how many of the n were stored
+ * before the first that failed (n: all), *r its result.
+ */
+static size_t
+store_run_group(struct store *st, const char *province, const struct sample *const *ss,
+    const size_t *idx, size_t n, int group, struct store_run_result *res,
+    enum store_result *r, char *err, size_t errlen)
+{
+	char path[PATH_MAX], msg[1024];
+	const struct sample *s0 = ss[idx[0]];
+	struct store_slot *slot;
+	uint32_t hb = 0;
+	uint64_t key;
+	size_t take, from = 0;
+	int64_t last_up = -1;
+
+	if (n == 1)
+		return store_run_alone(st, province, ss, idx, n, group, res, r, err, errlen);
+	if (store_group_path(st, province, s0->agent, group, path, sizeof path) == -1) {
+		errf(err, errlen, "%s/%s/%s: path too long", st->base, province, s0->agent);
+		*r = STORE_REFUSED;
+		return 0;
+	}
+	key = store_hash(path);
+	if ((slot = store_cache_find(st, key)) == NULL) {
+		if ((*r = store_prepare(st, province, s0->agent, group, path, s0, &hb, err,
+		    errlen)) != STORE_OK)
+			return 0;
+		if ((slot = store_cache_add(st, key)) != NULL)
+			slot->heartbeat = hb;
+	} else {
+		hb = slot->heartbeat;
+	}
+	/* Raised once for the longest interval of the run, before all of it. */
+	for (size_t k = 0; k < n; k++)
+		if ((*r = store_fit_interval(st, path, group, &hb, ss[idx[k]], err,
+		    errlen)) != STORE_OK) {
+			store_cache_del(st, key);
+			return 0;
+		}
+	if (slot != NULL)
+		slot->heartbeat = hb;
+
+	char (*lines)[METRIC_COUNT * 32] = malloc(n * sizeof *lines);
+	const char **argv = malloc(n * sizeof *argv);
+	if (lines == NULL || argv == NULL) {
+		free(lines);
+		free(argv);
+		return store_run_alone(st, province, ss, idx, n, group, res, r, err, errlen);
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (store_group_line(ss[idx[k]], group, lines[k], sizeof lines[k]) == -1) {
+			free(lines);
+			free(argv);
+			return store_run_alone(st, province, ss, idx, n, group, res, r, err,
+			    errlen);
+		}
+		argv[k] = lines[k];
+	}
+	*r = STORE_OK;
+	if (st->batching) {
+		*r = store_cached_queue(st, slot, path, group, argv, n, err, errlen);
+		take = *r == STORE_OK ? n : 0;
+		goto out;
+	}
+	/* The undo record (and the file's last update: what it already has
+	 * is left out, as a single update would be refused). */
+	if (store_undo_save(st, path, ss[idx[n - 1]]->ts, &last_up, msg, sizeof msg) == -1) {
+		errf(err, errlen, "rrd %s: %s", path, msg);
+		st->stats.retries++;
+		*r = STORE_RETRY;
+		take = 0;
+		goto out;
+	}
+	while (from < n && ss[idx[from]]->ts <= last_up) {
+		res[idx[from]].already++;
+		st->stats.already++;
+		from++;
+	}
+	take = n;
+	if (from == n)
+		goto out;
+	rrd_clear_error();
+	if (rrd_updatex_r(path, NULL, 0, (int)(n - from), argv + from) == 0) {
+		st->stats.updates += n - from;
+		for (size_t k = from; k < n; k++)
+			res[idx[k]].updates++;
+		goto out;
+	}
+	/* Failed part way (librrd keeps what it wrote before the value it
+	 * refused): the header goes back to before all of it, and each sample
+	 * is written alone, which says what was wrong and where. */
+	store_rrd_error(msg, sizeof msg);
+	store_undo_recover(st);
+	take = from + store_run_alone(st, province, ss, idx + from, n - from, group, res, r,
+	    err, errlen);
+out:
+	free(lines);
+	free(argv);
+	return take;
+}
+
+size_t
+store_write_run(struct store *st, const char *province, const struct sample *const *ss,
+    size_t n, struct store_run_result *res, enum store_result *result, char *err,
+    size_t errlen)
+{
+	size_t ok, first = st->nbs, *idx;
+	unsigned groups = 0;
+	char gerr[1024];
+
+	*result = STORE_OK;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	memset(res, 0, n * sizeof *res);
+	for (size_t i = 0; i < n; i++) {
+		if (store_sample_bad(province, ss[i], err, errlen)) {
+			*result = STORE_REFUSED;
+			n = i;
+			break;
+		}
+		groups |= store_sample_groups(ss[i]);
+	}
+	ok = n;
+	if (n == 0)
+		return 0;
+	if ((idx = malloc(n * sizeof *idx)) == NULL) {
+		errf(err, errlen, "agent %s: out of memory", ss[0]->agent);
+		*result = STORE_RETRY;
+		return 0;
+	}
+	if (st->batching) {
+		for (size_t i = 0; i < n; i++)
+			if (store_batch_add(st, province, ss[i]) == -1) {
+				errf(err, errlen, "agent %s: out of memory for the batch",
+				    ss[i]->agent);
+				*result = STORE_RETRY;
+				n = ok = i;
+				break;
+			}
+		st->bcur = first;
+		st->bspan = n;
+	}
+	for (int g = 0; g < GROUP_COUNT && n > 0; g++) {
+		size_t m = 0, done;
+		enum store_result r;
+		if (!(groups & (1U << g)))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (store_sample_groups(ss[i]) & (1U << g))
+				idx[m++] = i;
+		if (m == 0)
+			continue;
+		done = store_run_group(st, province, ss, idx, m, g, res, &r, gerr, sizeof gerr);
+		if (done < m && idx[done] < ok) {
+			ok = idx[done];
+			*result = r;
+			errf(err, errlen, "%s", gerr);
+		}
+	}
+	/* Not stored: what was queued of them goes (harmless) but is not
+	 * reported as stored. */
+	if (st->batching)
+		for (size_t i = ok; i < n; i++)
+			st->bs[first + i].dropped = true;
+	free(idx);
+	return ok;
 }
 
 enum store_result
@@ -897,35 +1256,16 @@ store_write(struct store *st, const char *province, const struct sample *s,
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	if (!id_valid(province) || !id_valid(s->agent)) {
-		errf(err, errlen, "invalid province or agent id: refused");
+	if (store_sample_bad(province, s, err, errlen))
 		return STORE_REFUSED;
-	}
-	if (s->interval < 1 || s->interval > SAMPLE_MAX_INTERVAL ||
-	    s->ts <= (int64_t)s->interval) {
-		errf(err, errlen, "agent %s: bad interval %u or ts %lld: refused",
-		    s->agent, s->interval, (long long)s->ts);
-		return STORE_REFUSED;
-	}
-	for (int m = 0; m < METRIC_COUNT; m++)
-		if (sample_has(s, m))
-			groups |= 1U << metric_table[m].group;
+	groups = store_sample_groups(s);
 	if (st->batching) {
-		if (st->nbs == st->capbs) {
-			size_t ncap = st->capbs ? st->capbs * 2 : 256;
-			struct store_bsample *n = realloc(st->bs, ncap * sizeof *n);
-			if (n == NULL) {
-				errf(err, errlen, "agent %s: out of memory for the batch",
-				    s->agent);
-				return STORE_RETRY;
-			}
-			st->bs = n;
-			st->capbs = ncap;
+		if (store_batch_add(st, province, s) == -1) {
+			errf(err, errlen, "agent %s: out of memory for the batch", s->agent);
+			return STORE_RETRY;
 		}
-		struct store_bsample *b = &st->bs[st->nbs++];
-		memset(b, 0, sizeof *b);
-		snprintf(b->province, sizeof b->province, "%s", province);
-		b->s = *s;
+		st->bcur = st->nbs - 1;
+		st->bspan = 1;
 	}
 
 	/* Every group is tried even after one failed, so that a retry finds

@@ -32,11 +32,31 @@ enum store_result {
 	STORE_RETRY,         /* transient (disk full, I/O error, rrdcached down): not stored, try later */
 	STORE_BAD_FILE,      /* a file is corrupt or foreign: it was moved aside (<name>.bad-<time>), counted */
 	STORE_REFUSED,       /* the sample can never be stored (bad path id, ...) */
+	STORE_MISSING,       /* store_files_ready: a file must be created first */
 };
 
 struct store;
 
 int store_open(struct store **st, const struct store_conf *conf, char *err, size_t errlen);
+/* A store that only creates files (store_create_files), for a thread of
+ * its own: no undo record, no batches, no flush thread; with rrdcached a
+ * connection of its own for the FORGET of each new file. */
+int store_open_creator(struct store **st, const struct store_conf *conf, char *err,
+    size_t errlen);
+
+/*
+ * Whether every file s needs is there, without creating any: STORE_OK
+ * (each checked at its first touch, as store_write does), STORE_MISSING
+ * when one must be created first (store_create_files, on another
+ * thread), or what store_write would return for a file that is there
+ * but wrong (store_write then says it again, and acts).
+ */
+enum store_result store_files_ready(struct store *st, const char *province,
+    const struct sample *s, char *err, size_t errlen);
+/* Creates the files of s that are missing (and their directories), with
+ * the step and start s gives; writes no update. STORE_OK, or why not. */
+enum store_result store_create_files(struct store *st, const char *province,
+    const struct sample *s, char *err, size_t errlen);
 void store_close(struct store *st);
 
 /*
@@ -48,6 +68,23 @@ void store_close(struct store *st);
  */
 enum store_result store_write(struct store *st, const char *province, const struct sample *s,
     char *err, size_t errlen);
+
+/*
+ * A run of one agent's samples (ts increasing), each group's file updated
+ * once with the values of every sample that has the group (librrd's
+ * rrd_updatex_r with several values, or one rrdcached command with several
+ * values in the batch) instead of once per sample. res[i]: sample i's
+ * file updates written and already held (direct writes; in a batch the
+ * done() of store_batch_end says it). Returns how many samples from the
+ * first were stored whole; when fewer than n, *result is why the next one
+ * was not (as store_write would say), err its message.
+ */
+struct store_run_result {
+	unsigned updates, already;
+};
+size_t store_write_run(struct store *st, const char *province, const struct sample *const *ss,
+    size_t n, struct store_run_result *res, enum store_result *result, char *err,
+    size_t errlen);
 
 /*
  * With rrdcached, between store_batch_begin and store_batch_end store_write

@@ -100,11 +100,13 @@ store_undo_reserve(struct store *st, size_t need)
 	return 0;
 }
 
-/* Saves the header of path before an update at ts. 0, or -1 with msg set
- * (the update must not go ahead unguarded). A file that is missing or not
- * an RRD needs no record: librrd fails on it without writing. */
+/* Saves the header of path before an update up to ts. 0, or -1 with msg
+ * set (the update must not go ahead unguarded). A file that is missing or
+ * not an RRD needs no record: librrd fails on it without writing. The
+ * file's last update into *last_up when not NULL (-1: not read). */
 int
-store_undo_save(struct store *st, const char *path, int64_t ts, char *msg, size_t len)
+store_undo_save(struct store *st, const char *path, int64_t ts, int64_t *last_up, char *msg,
+    size_t len)
 {
 	struct store_undo_hdr h;
 	struct stat sb;
@@ -145,6 +147,14 @@ store_undo_save(struct store *st, const char *path, int64_t ts, char *msg, size_
 		return -1;
 	}
 	close(fd);
+	/* The saved bytes start with live_head_t, last_up first. */
+	if (last_up != NULL) {
+		live_head_t lh;
+		if (h.tail_len >= sizeof lh) {
+			memcpy(&lh, st->undo_buf + sizeof h + plen, sizeof lh);
+			*last_up = (int64_t)lh.last_up;
+		}
+	}
 	memcpy(st->undo_buf + sizeof h + plen + h.tail_len, &h.gen, sizeof h.gen);
 	memcpy(st->undo_buf, &h, sizeof h);
 	h.crc = crc32_ieee(st->undo_buf, sizeof h + plen);

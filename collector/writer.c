@@ -5,11 +5,14 @@
  * the batch to the state DB in one transaction (group commit), and only
  * then publishes the acks. With rrdcached the same transaction records the
  * samples in the DB's write-ahead log, trimmed once rrdcached has flushed
- * them to the files, and replayed at start.
+ * them to the files, and replayed at start. The files of a new agent are
+ * made on the creator thread (creator.c) while its samples wait, held in
+ * order, and the writer stores the others.
  */
 #include "collector.h"
 #include "clock.h"
 #include "counters.h"
+#include "creator.h"
 #include "log.h"
 #include "order.h"
 #include "snapshot.h"
@@ -20,6 +23,14 @@
 #include <string.h>
 
 #define BATCH_MAX 512
+/* Agents whose files are being made at once (requests queued on the
+ * creator thread); past it their samples wait their turn, held. */
+#define CREATE_MAX 4096
+/* Samples of one agent stored as one run (store_write_run) at most. */
+#define RUN_MAX 64
+/* Agents whose files came drained per writer turn: a rollout's burst of
+ * new agents is stored between the turns of everyone else's samples. */
+#define DRAIN_CREATED_MAX 128
 /* A gap older than [collector] gap_timeout (600 s) is reported and passed. */
 
 /* Fresh samples of the coverage window: enough for 15 minutes at 60 s. */
@@ -41,6 +52,9 @@ struct agent_rt {
 	                                and when (wall); 0 none */
 	uint64_t saved_seq;          /* before the batch, to undo on a failed commit */
 	int64_t saved_ts;
+	bool creating;               /* its files are being made: samples held */
+	bool waiting;                /* on the writer's list of agents waiting for files */
+	double create_after;         /* monotonic: no new request before (after a failure) */
 };
 
 /* An ack for a sample refused before it had an agent_rt (unknown_agent_limit). */
@@ -62,6 +76,9 @@ struct writer {
 	unsigned long restored;      /* store's stats.restored already counted */
 	unsigned long tunes;         /* and stats.tunes */
 	struct state_db *db;
+	struct creator *cr;          /* makes new agents' files (cm-creator) */
+	struct agent_rt **waiting;   /* agents whose samples wait for their files */
+	size_t nwaiting, capwaiting;
 	pthread_t thread;
 	bool running;
 	atomic_bool stop;
@@ -87,6 +104,10 @@ struct writer {
 	int64_t flush_upto;          /* WAL ids it covers once complete */
 	struct log_limit lim;
 	struct item batch[BATCH_MAX];
+	struct batch_key {           /* the batch's order: by agent, then arrival */
+		uint64_t h;
+		uint32_t i;
+	} order[BATCH_MAX];
 };
 
 static uint64_t
@@ -413,89 +434,63 @@ wal_replay(struct writer *w, bool now)
 	return 0;
 }
 
-/* Stores one sample whose predecessor is stored. Returns true when it is
- * done with (stored, or refused for good), false when it was not stored
- * for a transient error (not acked: the agent sends it again). */
+/* Remembers an agent whose samples wait for its files (once). */
+static void
+wait_files(struct writer *w, struct agent_rt *rt)
+{
+	if (rt->waiting)
+		return;
+	if (w->nwaiting == w->capwaiting) {
+		size_t ncap = w->capwaiting ? w->capwaiting * 2 : 256;
+		struct agent_rt **n = realloc(w->waiting, ncap * sizeof *n);
+		if (n == NULL)
+			return;     /* tried again when its next sample comes */
+		w->waiting = n;
+		w->capwaiting = ncap;
+	}
+	w->waiting[w->nwaiting++] = rt;
+	rt->waiting = true;
+}
+
+/*
+ * Whether the sample must wait for its files: they are being made, or
+ * one is missing and is now asked of the creator thread (or will be,
+ * once it has room or after a failure's pause). The writer makes no file
+ * of an agent's samples itself.
+ */
 static bool
-apply(struct writer *w, struct agent_rt *rt, struct order_spool *sp, const struct item *it)
+files_wait(struct writer *w, struct agent_rt *rt, const struct item *it)
+{
+	char err[512];
+
+	if (rt->creating)
+		return true;
+	if (store_files_ready(w->store, it->province, &it->s, err, sizeof err) != STORE_MISSING)
+		return false;     /* there (or wrong: store_write says so) */
+	wait_files(w, rt);
+	if (clock_mono() < rt->create_after ||
+	    creator_submit(w->cr, it->province, &it->s) == -1)
+		return true;      /* asked again from the waiting list */
+	rt->creating = true;
+	atomic_fetch_add(&counters.agents_awaiting_files, 1);
+	return true;
+}
+
+/* What follows a sample stored: counted, its ledger line (direct writes;
+ * in a batch, once rrdcached answered), its seq done, the agent's row. */
+static void
+stored(struct writer *w, struct agent_rt *rt, struct order_spool *sp, const struct item *it,
+    bool known, unsigned updates, unsigned already)
 {
 	const struct sample *s = &it->s;
-	struct store_stats before, after;
-	char err[512];
-	enum store_result r;
 
-	if (it->kind == ITEM_CONSUME) {
-		consume(rt, sp, it, (enum reject_extra)it->reject);
-		return true;
-	}
-	/* The current inventory says where an agent belongs (an agent moved
-	 * there is taken under its new province at once); an agent it does
-	 * not know keeps the province its first stored sample came under. A
-	 * state message never decides it. */
-	bool known;
-	const char *want = evaluator_agent_province(w->ev, s->agent, &known);
-	if (!known)
-		want = rt->row.last_ts != 0 ? rt->row.province : it->province;
-	if (strcmp(want, it->province) != 0) {
-		log_limited(&w->lim, "agent %s: sample under province %s, belongs to %s: refused "
-		    "(province_mismatch)", s->agent, it->province, want);
-		consume(rt, sp, it, REJ_PROVINCE_MISMATCH);
-		return true;
-	}
-	if (rt->row.last_ts != 0 && s->ts <= rt->row.last_ts) {
-		/* The agent's clock went back: RRD cannot take it. */
-		log_limited(&w->lim, "agent %s: seq %llu has ts %lld, not after the last stored %lld: "
-		    "refused as stale", s->agent, (unsigned long long)s->seq, (long long)s->ts,
-		    (long long)rt->row.last_ts);
-		consume(rt, sp, it, REJ_STALE);
-		return true;
-	}
-	if (w->wal && w->replay && wal_replay(w, false) == -1) {
-		atomic_fetch_add(&counters.rrd_errors, 1);
-		return false;
-	}
-	if (w->wal) {
-		int64_t id = state_db_wal_add(w->db, it->province, s);
-		if (id < 0) {
-			log_limited(&w->lim, "state db: write-ahead log: %s", state_db_errmsg(w->db));
-			return false;
-		}
-		w->wal_last = id;
-	}
-	double t0 = clock_mono();
-	store_get_stats(w->store, &before);
-	r = store_write(w->store, it->province, s, err, sizeof err);
-	if (r == STORE_BAD_FILE) {
-		log_warnx("agent %s: %s; file set aside, creating a new one", s->agent, err);
-		r = store_write(w->store, it->province, s, err, sizeof err);
-	}
-	store_get_stats(w->store, &after);
-	atomic_fetch_add(&counters.rrd_updates, 1);
-	atomic_fetch_add(&counters.rrd_update_usec, (unsigned long)((clock_mono() - t0) * 1e6));
-	switch (r) {
-	case STORE_OK:
-		break;
-	case STORE_REFUSED:
-		log_limited(&w->lim, "agent %s: %s", s->agent, err);
-		consume(rt, sp, it, REJ_STORE);
-		return true;
-	default:
-		/* Not stored and not acked: the agent sends it again. */
-		atomic_fetch_add(&counters.rrd_errors, 1);
-		if (w->wal)
-			replay_later(w);
-		log_limited(&w->lim, "agent %s seq %llu: not stored: %s", s->agent,
-		    (unsigned long long)s->seq, err);
-		return false;
-	}
 	atomic_fetch_add(&counters.stored, 1);
 	rt->samples++;
 	if (!known && evaluator_has_inventory(w->ev))
 		atomic_fetch_add(&counters.unknown_agent_samples, 1);
 	/* In a batch the line comes once rrdcached answered (batch_send). */
 	if (!store_batch_open(w->store))
-		log_stored(s, (unsigned)(after.updates - before.updates),
-		    (unsigned)(after.already - before.already), w);
+		log_stored(s, updates, already, w);
 	advance(rt, sp, it);
 	snprintf(rt->row.province, sizeof rt->row.province, "%s", it->province);
 	rt->row.last_ts = s->ts;
@@ -519,7 +514,92 @@ apply(struct writer *w, struct agent_rt *rt, struct order_spool *sp, const struc
 		atomic_fetch_add(&counters.lag_usec_sum, (unsigned long)(fmax(done, 0) * 1e6));
 		atomic_fetch_add(&counters.lag_count, 1);
 	}
-	return true;
+}
+
+enum apply_result {
+	APPLY_DONE,          /* stored, or refused for good */
+	APPLY_NOT_STORED,    /* a transient error: not acked, the agent resends */
+	APPLY_WAIT_FILES,    /* its files are being made: hold it */
+};
+
+/* Stores one sample whose predecessor is stored. */
+static enum apply_result
+apply(struct writer *w, struct agent_rt *rt, struct order_spool *sp, const struct item *it)
+{
+	const struct sample *s = &it->s;
+	struct store_stats before, after;
+	char err[512];
+	enum store_result r;
+
+	if (it->kind == ITEM_CONSUME) {
+		consume(rt, sp, it, (enum reject_extra)it->reject);
+		return APPLY_DONE;
+	}
+	/* The current inventory says where an agent belongs (an agent moved
+	 * there is taken under its new province at once); an agent it does
+	 * not know keeps the province its first stored sample came under. A
+	 * state message never decides it. */
+	bool known;
+	const char *want = evaluator_agent_province(w->ev, s->agent, &known);
+	if (!known)
+		want = rt->row.last_ts != 0 ? rt->row.province : it->province;
+	if (strcmp(want, it->province) != 0) {
+		log_limited(&w->lim, "agent %s: sample under province %s, belongs to %s: refused "
+		    "(province_mismatch)", s->agent, it->province, want);
+		consume(rt, sp, it, REJ_PROVINCE_MISMATCH);
+		return APPLY_DONE;
+	}
+	if (rt->row.last_ts != 0 && s->ts <= rt->row.last_ts) {
+		/* The agent's clock went back: RRD cannot take it. */
+		log_limited(&w->lim, "agent %s: seq %llu has ts %lld, not after the last stored %lld: "
+		    "refused as stale", s->agent, (unsigned long long)s->seq, (long long)s->ts,
+		    (long long)rt->row.last_ts);
+		consume(rt, sp, it, REJ_STALE);
+		return APPLY_DONE;
+	}
+	if (files_wait(w, rt, it))
+		return APPLY_WAIT_FILES;
+	if (w->wal && w->replay && wal_replay(w, false) == -1) {
+		atomic_fetch_add(&counters.rrd_errors, 1);
+		return APPLY_NOT_STORED;
+	}
+	if (w->wal) {
+		int64_t id = state_db_wal_add(w->db, it->province, s);
+		if (id < 0) {
+			log_limited(&w->lim, "state db: write-ahead log: %s", state_db_errmsg(w->db));
+			return APPLY_NOT_STORED;
+		}
+		w->wal_last = id;
+	}
+	double t0 = clock_mono();
+	store_get_stats(w->store, &before);
+	r = store_write(w->store, it->province, s, err, sizeof err);
+	if (r == STORE_BAD_FILE) {
+		log_warnx("agent %s: %s; file set aside, creating a new one", s->agent, err);
+		r = store_write(w->store, it->province, s, err, sizeof err);
+	}
+	store_get_stats(w->store, &after);
+	atomic_fetch_add(&counters.rrd_updates, 1);
+	atomic_fetch_add(&counters.rrd_update_usec, (unsigned long)((clock_mono() - t0) * 1e6));
+	switch (r) {
+	case STORE_OK:
+		break;
+	case STORE_REFUSED:
+		log_limited(&w->lim, "agent %s: %s", s->agent, err);
+		consume(rt, sp, it, REJ_STORE);
+		return APPLY_DONE;
+	default:
+		/* Not stored and not acked: the agent sends it again. */
+		atomic_fetch_add(&counters.rrd_errors, 1);
+		if (w->wal)
+			replay_later(w);
+		log_limited(&w->lim, "agent %s seq %llu: not stored: %s", s->agent,
+		    (unsigned long long)s->seq, err);
+		return APPLY_NOT_STORED;
+	}
+	stored(w, rt, sp, it, known, (unsigned)(after.updates - before.updates),
+	    (unsigned)(after.already - before.already));
+	return APPLY_DONE;
 }
 
 /* Every sample that comes here ends counted once: held (the gauge, until
@@ -561,7 +641,7 @@ drain_held(struct writer *w, struct agent_rt *rt, struct order_spool *sp)
 		const struct item *h = order_ready(sp, &dups);
 		atomic_fetch_add(&counters.duplicates, dups);
 		atomic_fetch_sub(&counters.held, (long)dups);
-		if (h == NULL || !apply(w, rt, sp, h))
+		if (h == NULL || apply(w, rt, sp, h) != APPLY_DONE)
 			break;     /* not stored: stays held, tried again later */
 		order_pop(sp, clock_mono());
 		atomic_fetch_sub(&counters.held, 1);
@@ -737,8 +817,18 @@ process(struct writer *w, const struct item *it)
 	case ORDER_STORE:
 		break;
 	}
-	if (!apply(w, rt, sp, it))
+	switch (apply(w, rt, sp, it)) {
+	case APPLY_WAIT_FILES:
+		/* In order, but its files are being made: held like a sample
+		 * past a gap, and stored in order from the hold. */
+		hold(w, sp, it);
+		return;
+	case APPLY_NOT_STORED:
 		atomic_fetch_add(&counters.not_stored, 1);
+		break;
+	case APPLY_DONE:
+		break;
+	}
 	drain_held(w, rt, sp);
 }
 
@@ -792,6 +882,68 @@ pass_gaps(struct writer *w)
 			drain_held(w, rt, sp);
 		}
 	}
+}
+
+/* The creator's results: each agent's files made (or why not). */
+static void
+creations_done(struct writer *w)
+{
+	struct creator_result res[64];
+	size_t n;
+
+	while ((n = creator_results(w->cr, res, 64)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct agent_rt *rt = agent_find(w, res[i].agent);
+			atomic_fetch_add(&counters.rrd_creates, res[i].created);
+			atomic_fetch_add(&counters.create_usec,
+			    (unsigned long)(res[i].seconds * 1e6));
+			atomic_fetch_add(&counters.create_count, 1);
+			if (rt == NULL || !rt->creating)
+				continue;
+			rt->creating = false;
+			atomic_fetch_sub(&counters.agents_awaiting_files, 1);
+			if (res[i].r != STORE_OK) {
+				/* Disk full, say: asked again after a pause. */
+				atomic_fetch_add(&counters.rrd_errors, 1);
+				rt->create_after = clock_mono() + 1.0;
+				log_limited(&w->lim, "agent %s: creating its files: %s; its samples "
+				    "wait (held)", res[i].agent, res[i].err);
+			}
+		}
+	}
+}
+
+/*
+ * Stores the held samples of the agents whose files are there now, in
+ * order (the writer's own turn, inside its batch: acks after the commit).
+ * An agent still waiting (being made, a pause after a failure, the
+ * creator full, or a file of another group now missing) stays listed.
+ */
+static void
+drain_created(struct writer *w)
+{
+	size_t n0 = w->nwaiting, k = 0, drained = 0;
+	double now = clock_mono();
+
+	creations_done(w);
+	for (size_t i = 0; i < n0; i++) {
+		struct agent_rt *rt = w->waiting[i];
+		if (rt->creating || now < rt->create_after || drained == DRAIN_CREATED_MAX ||
+		    !touch(w, rt)) {
+			w->waiting[k++] = rt;
+			continue;
+		}
+		/* Off the list: a sample that still has to wait puts it back
+		 * (appended past n0). */
+		rt->waiting = false;
+		drained++;
+		for (int s = 0; s < rt->ord.nsp; s++)
+			if (rt->ord.sp[s].nheld > 0)
+				drain_held(w, rt, &rt->ord.sp[s]);
+	}
+	/* Keep what was appended meanwhile after the kept ones. */
+	memmove(w->waiting + k, w->waiting + n0, (w->nwaiting - n0) * sizeof *w->waiting);
+	w->nwaiting = k + (w->nwaiting - n0);
 }
 
 static void
@@ -855,6 +1007,164 @@ wal_flush_step(struct writer *w, double now)
 		    state_db_errmsg(w->db));
 }
 
+static int
+batch_key_cmp(const void *a, const void *b)
+{
+	const struct batch_key *x = a, *y = b;
+
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The batch by agent, each agent's items in the order they came: an
+ * agent's samples side by side can go to its files together (runs). */
+static void
+order_batch(struct writer *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		w->order[i].h = hash(w->batch[i].s.agent);
+		w->order[i].i = (uint32_t)i;
+	}
+	qsort(w->order, n, sizeof w->order[0], batch_key_cmp);
+}
+
+static const struct item *
+batch_item(const struct writer *w, size_t k)
+{
+	return &w->batch[w->order[k].i];
+}
+
+/* The agent's spool of that id, if it has one already (no side effect). */
+static struct order_spool *
+spool_known(struct agent_rt *rt, const char *sid)
+{
+	for (int k = 0; k < rt->ord.nsp; k++)
+		if (strcmp(rt->ord.sp[k].sid, sid) == 0)
+			return &rt->ord.sp[k];
+	return NULL;
+}
+
+/*
+ * How many items from k on make a run: samples of one agent and spool,
+ * each the successor of the one before (prev), times increasing, the
+ * first in order now with nothing held. 1 when there is no run: the item
+ * goes the ordinary way (process).
+ */
+static size_t
+run_length(struct writer *w, size_t k, size_t n)
+{
+	const struct item *a = batch_item(w, k);
+	struct agent_rt *rt;
+	struct order_spool *sp;
+	size_t len = 1;
+
+	if (a->kind != ITEM_SAMPLE || k + 1 >= n ||
+	    (rt = agent_find(w, a->s.agent)) == NULL || rt->creating ||
+	    (sp = spool_known(rt, a->s.sid)) == NULL || sp->nheld > 0 ||
+	    order_check(sp, &a->s) != ORDER_STORE ||
+	    (rt->row.last_ts != 0 && a->s.ts <= rt->row.last_ts))
+		return 1;
+	while (k + len < n && len < RUN_MAX) {
+		const struct item *p = batch_item(w, k + len - 1), *b = batch_item(w, k + len);
+		if (b->kind != ITEM_SAMPLE || strcmp(b->s.agent, a->s.agent) != 0 ||
+		    strcmp(b->s.sid, a->s.sid) != 0 || strcmp(b->province, a->province) != 0 ||
+		    !b->s.has_prev || b->s.prev != p->s.seq || b->s.ts <= p->s.ts)
+			break;
+		len++;
+	}
+	return len;
+}
+
+/*
+ * Whether a run can be stored as one: the agent's province, no replay
+ * pending, every file there. Otherwise its items go one by one, which
+ * refuses, holds or retries each as it must.
+ */
+static bool
+run_ok(struct writer *w, struct agent_rt *rt, const struct item *const *its, size_t len,
+    bool *known)
+{
+	char err[512];
+	const char *want = evaluator_agent_province(w->ev, its[0]->s.agent, known);
+
+	if (!*known)
+		want = rt->row.last_ts != 0 ? rt->row.province : its[0]->province;
+	if (strcmp(want, its[0]->province) != 0 || (w->wal && w->replay) || rt->creating)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (store_files_ready(w->store, its[i]->province, &its[i]->s, err,
+		    sizeof err) != STORE_OK)
+			return false;
+	return true;
+}
+
+/*
+ * A run of one agent's samples stored together: each file updated once
+ * with all of its values (store_write_run), then each sample counted,
+ * logged and its seq done in order, as apply does one by one. A sample
+ * the store could not take, and those after it, go the ordinary way.
+ */
+static void
+store_run(struct writer *w, size_t k, size_t len)
+{
+	const struct item *its[RUN_MAX];
+	const struct sample *ss[RUN_MAX];
+	struct store_run_result res[RUN_MAX];
+	enum store_result r;
+	char err[512];
+	bool known;
+	size_t i, done;
+
+	if (len == 0 || len > RUN_MAX)
+		return;
+	for (i = 0; i < len; i++) {
+		its[i] = batch_item(w, k + i);
+		ss[i] = &its[i]->s;
+	}
+	struct agent_rt *rt = agent_of(w, its[0]);
+	struct order_spool *sp = rt != NULL ? spool_known(rt, ss[0]->sid) : NULL;
+	if (sp == NULL || !touch(w, rt) || !run_ok(w, rt, its, len, &known)) {
+		for (i = 0; i < len; i++)
+			process(w, its[i]);
+		return;
+	}
+	for (i = 0; w->wal && i < len; i++) {
+		int64_t id = state_db_wal_add(w->db, its[i]->province, ss[i]);
+		if (id < 0) {
+			log_limited(&w->lim, "state db: write-ahead log: %s", state_db_errmsg(w->db));
+			for (size_t j = 0; j < len; j++)
+				process(w, its[j]);
+			return;
+		}
+		w->wal_last = id;
+	}
+	double t0 = clock_mono();
+	done = store_write_run(w->store, its[0]->province, ss, len, res, &r, err, sizeof err);
+	atomic_fetch_add(&counters.rrd_updates, len);
+	atomic_fetch_add(&counters.rrd_update_usec, (unsigned long)((clock_mono() - t0) * 1e6));
+	for (i = 0; i < done; i++)
+		stored(w, rt, sp, its[i], known, res[i].updates, res[i].already);
+	if (done < len && r == STORE_REFUSED) {
+		log_limited(&w->lim, "agent %s: %s", ss[done]->agent, err);
+		consume(rt, sp, its[done], REJ_STORE);
+		done++;
+	} else if (done < len && r != STORE_BAD_FILE) {
+		/* Not stored and not acked: the agent sends it again; those
+		 * after it wait for it, held. */
+		atomic_fetch_add(&counters.rrd_errors, 1);
+		atomic_fetch_add(&counters.not_stored, 1);
+		if (w->wal)
+			replay_later(w);
+		log_limited(&w->lim, "agent %s seq %llu: not stored: %s", ss[done]->agent,
+		    (unsigned long long)ss[done]->seq, err);
+		done++;
+	}
+	for (i = done; i < len; i++)
+		process(w, its[i]);
+	drain_held(w, rt, sp);
+}
+
 static void
 run_batch(struct writer *w, size_t n, bool gaps)
 {
@@ -868,8 +1178,15 @@ run_batch(struct writer *w, size_t n, bool gaps)
 	 * commit; its samples are in the write-ahead log of this commit. */
 	if (w->wal)
 		store_batch_begin(w->store);
-	for (size_t i = 0; i < n; i++)
-		process(w, &w->batch[i]);
+	order_batch(w, n);
+	for (size_t k = 0, len; k < n; k += len) {
+		if ((len = run_length(w, k, n)) > 1)
+			store_run(w, k, len);
+		else
+			process(w, batch_item(w, k));
+	}
+	if (w->nwaiting > 0)
+		drain_created(w);
 	if (gaps)
 		pass_gaps(w);
 	if (w->wal)
@@ -1017,14 +1334,15 @@ writer_main(void *arg)
 	pthread_setname_np(pthread_self(), "cm-writer");
 
 	while (!atomic_load(&w->stop)) {
-		size_t n = queue_pop(w->q, w->batch, BATCH_MAX, 0.5);
+		/* Agents waiting for their files are looked at often. */
+		size_t n = queue_pop(w->q, w->batch, BATCH_MAX, w->nwaiting > 0 ? 0.05 : 0.5);
 		double now = clock_mono();
 		bool gaps = false;
 		if (now >= next_gap_check) {
 			gaps = gaps_due(w, now);
 			next_gap_check = now + gap_every;
 		}
-		if (n > 0 || gaps)
+		if (n > 0 || gaps || w->nwaiting > 0)
 			run_batch(w, n, gaps);
 		if (w->wal)
 			wal_flush_step(w, now);
@@ -1067,6 +1385,8 @@ writer_new(const struct collector_conf *cc, struct queue *q, struct ingest *in,
 		goto fail;
 	if (store_open(&w->store, &cc->store, err, errlen) == -1)
 		goto fail;
+	if ((w->cr = creator_new(&cc->store, CREATE_MAX, err, errlen)) == NULL)
+		goto fail;
 	count_restored(w);
 	if (state_db_each_agent(w->db, load_agent, w) == -1) {
 		snprintf(err, errlen, "%s: reading agents: %s", path, state_db_errmsg(w->db));
@@ -1108,6 +1428,8 @@ int
 writer_start(struct writer *w, char *err, size_t errlen)
 {
 	w->next_flush = clock_mono() + w->cc->wal_flush_interval;
+	if (creator_start(w->cr, err, errlen) == -1)
+		return -1;
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		snprintf(err, errlen, "cannot start the writer thread");
 		return -1;
@@ -1138,6 +1460,9 @@ writer_free(struct writer *w)
 		}
 	}
 	free(w->tab);
+	free(w->waiting);
+	/* Before the store: its requests are the writer's agents'. */
+	creator_free(w->cr);
 	free(w->touched);
 	free(w->refused);
 	if (w->store)

@@ -6,6 +6,11 @@
  *   collectd  the values fleetsim would send, one MQTT message per value in
  *             collectd's format (collectd/HOST/PLUGIN-INST/TYPE-INST,
  *             payload "TIME:VALUE"), paced like fleetsim (--rate samples/s)
+ *   backlog   a fleet back from an outage: each agent sends its ROUNDS
+ *             spooled samples of 12 metrics (icmp 7, if 3, radio 2: three
+ *             covmon files, twelve collectd ones) one agent after the
+ *             other, as fast as the broker takes them; as covmon v1
+ *             samples or as collectd values (the same values)
  *   probe     a few extra covmon agents sending one v1 sample per second
  *             each with ts = now, printing "agent seq publish_time" lines:
  *             joined with the collector's "stored" debug lines they give the
@@ -127,6 +132,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: bench_pub collectd PORT AGENTS_FILE RATE COUNT START_TS SEQ_START [SEED]\n"
 	    "       bench_pub probe PORT PROVINCE PROBES SECONDS [SEQ_START]\n"
+	    "       bench_pub backlog covmon|collectd PORT AGENTS_FILE ROUNDS START_TS SEQ_START\n"
 	    "       bench_pub values AGENTS_FILE START_TS SEQ  (mean values per sample)\n");
 	exit(2);
 }
@@ -219,6 +225,80 @@ run_collectd(int argc, char **argv)
 	return 0;
 }
 
+/* The 12 metrics of the backlog bench. */
+static const int backlog_metrics[] = {
+	M_ICMP_RTT_MIN_MS, M_ICMP_RTT_AVG_MS, M_ICMP_RTT_MAX_MS, M_ICMP_RTT_P50_MS,
+	M_ICMP_RTT_P90_MS, M_ICMP_JITTER_MS, M_ICMP_LOSS_PCT, M_IF_RX_BPS, M_IF_TX_BPS,
+	M_IF_OPER_UP, M_RADIO_SIGNAL_DBM, M_RADIO_SNR_DB,
+};
+#define BACKLOG_METRICS (sizeof backlog_metrics / sizeof backlog_metrics[0])
+
+/* Agent by agent, each one's ROUNDS samples oldest first (its spool). */
+static int
+run_backlog(int argc, char **argv)
+{
+	if (argc < 8)
+		usage();
+	bool collectd = strcmp(argv[2], "collectd") == 0;
+	int port = atoi(argv[3]);
+	size_t n;
+	struct agent *ag = read_agents(argv[4], &n);
+	long rounds = atol(argv[5]);
+	int64_t start_ts = strtoll(argv[6], NULL, 10);
+	uint64_t seq0 = strtoull(argv[7], NULL, 10);
+	struct mosquitto *m = connect_to(port, collectd ? "bench-pub-collectd" : "bench-pub-covmon");
+	char topic[TOPIC_MAX], buf[SAMPLE_MAX_BYTES];
+	uint64_t msgs = 0;
+	struct sample s, full;
+
+	for (size_t i = 0; i < n && !stop; i++) {
+		model_profile(&ag[i], 1, (double)start_ts);
+		for (long r = 0; r < rounds && !stop; r++) {
+			int64_t ts = start_ts + r * 60;
+			model_sample(&ag[i], seq0 + (uint64_t)r, ts, 60, false, &full);
+			sample_init(&s);
+			snprintf(s.agent, sizeof s.agent, "%s", ag[i].id);
+			s.seq = seq0 + (uint64_t)r;
+			s.prev = s.seq - 1;
+			s.has_prev = true;
+			s.ts = ts;
+			s.interval = 60;
+			for (size_t k = 0; k < BACKLOG_METRICS; k++) {
+				int mi = backlog_metrics[k];
+				/* A metric the model left out gets a value of its own. */
+				sample_set(&s, mi, sample_has(&full, mi) ? full.m[mi] :
+				    (double)((ag[i].key + (uint64_t)r + k) % 100));
+			}
+			if (collectd) {
+				for (size_t k = 0; k < BACKLOG_METRICS; k++) {
+					int mi = backlog_metrics[k];
+					snprintf(topic, sizeof topic, "collectd/%s/covmon-%s/gauge-%s",
+					    ag[i].id, metric_group_name[metric_table[mi].group],
+					    metric_table[mi].name);
+					int len = snprintf(buf, sizeof buf, "%lld:%.17g",
+					    (long long)ts, s.m[mi]);
+					pub(m, topic, buf, len, 1, 1000);
+					msgs++;
+				}
+				continue;
+			}
+			if (topic_build(topic, sizeof topic, "covmon/v1", ag[i].province, ag[i].id,
+			    TOPIC_SAMPLE) == -1)
+				usage();
+			int len = sample_encode(&s, buf, sizeof buf);
+			if (len < 0)
+				exit(3);
+			pub(m, topic, buf, len, 1, 1000);
+			msgs++;
+		}
+	}
+	drain(m);
+	printf("bench_pub: backlog %s agents=%zu rounds=%ld messages=%" PRIu64
+	    " values=%zu\n", argv[2], n, rounds, msgs, n * (size_t)rounds * BACKLOG_METRICS);
+	free(ag);
+	return 0;
+}
+
 /* PROBES agents, one sample per second each, spread over the second. */
 static int
 run_probe(int argc, char **argv)
@@ -283,6 +363,8 @@ main(int argc, char **argv)
 		return run_collectd(argc, argv);
 	if (strcmp(argv[1], "probe") == 0)
 		return run_probe(argc, argv);
+	if (strcmp(argv[1], "backlog") == 0)
+		return run_backlog(argc, argv);
 	if (strcmp(argv[1], "values") == 0 && argc >= 5) {
 		/* What fleetsim's samples carry on average (spool fields included). */
 		size_t n, v = 0;

@@ -305,6 +305,72 @@ test_update_many_and_absent(void **state)
 	assert_int_equal(stats.checks, 2);   /* the cache spares the rest */
 }
 
+/* Samples of one agent as runs (store_write_run): the same files and
+ * values as one write at a time, each file updated once per run; what a
+ * file already holds is counted so, and a run goes on after it. */
+static void
+test_write_run(void **state)
+{
+	struct fixture *f = *state;
+	struct sample s[40];
+	const struct sample *ss[40];
+	struct store_run_result res[40];
+	struct store_stats stats;
+	enum store_result r;
+	char path[PATH_MAX], site[PATH_MAX], err[1024];
+
+	for (int i = 0; i < 40; i++) {
+		sample_at(&s[i], "a1", T0 + i * STEP);
+		sample_set(&s[i], M_ICMP_RTT_AVG_MS, 10 + i);
+		if (i % 2 == 0)
+			sample_set(&s[i], M_ICMP_RTT_MAX_MS, 1000 + i);
+		if (i % 3 == 0)    /* site.rrd in every third sample only */
+			sample_set(&s[i], M_UPTIME_S, 5000 + i * STEP);
+		ss[i] = &s[i];
+	}
+	/* The first 5 alone (files created), then 25 in one run. */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(put(f, "p1", &s[i]), STORE_OK);
+	assert_int_equal(store_write_run(f->st, "p1", ss + 5, 25, res, &r, err, sizeof err), 25);
+	assert_int_equal(r, STORE_OK);
+	for (int i = 0; i < 25; i++) {
+		assert_int_equal(res[i].updates, (5 + i) % 3 == 0 ? 2 : 1);
+		assert_int_equal(res[i].already, 0);
+	}
+	store_get_stats(f->st, &stats);
+	assert_int_equal(stats.updates, 5 + 2 + 25 + 8);
+	/* Again from 20: 20..29 already there, 30..39 new, in one run. */
+	assert_int_equal(store_write_run(f->st, "p1", ss + 20, 20, res, &r, err, sizeof err), 20);
+	for (int i = 0; i < 20; i++) {
+		unsigned files = (20 + i) % 3 == 0 ? 2 : 1;
+		assert_int_equal(res[i].updates, i < 10 ? 0 : files);
+		assert_int_equal(res[i].already, i < 10 ? files : 0);
+	}
+	file_path(f, "p1", "a1", "icmp", path, sizeof path);
+	file_path(f, "p1", "a1", "site", site, sizeof site);
+	assert_int_equal(last_update(path), T0 + 39 * STEP);
+	assert_int_equal(last_update(site), T0 + 39 * STEP);
+	for (int i = 0; i < 40; i++) {
+		time_t t = (time_t)(T0 + i * STEP);
+		assert_dbl(fetch_at(path, 1, t), 10 + i, 1e-9);
+		if (i % 2 == 0)
+			assert_dbl(fetch_at(path, 2, t), 1000 + i, 1e-9);
+		else
+			assert_true(isnan(fetch_at(path, 2, t)));
+	}
+	/* A bad sample ends the run: those before it are stored. */
+	struct sample bad[3];
+	const struct sample *bs[3] = { &bad[0], &bad[1], &bad[2] };
+	for (int i = 0; i < 3; i++) {
+		sample_at(&bad[i], "a1", T0 + (40 + i) * STEP);
+		sample_set(&bad[i], M_ICMP_RTT_AVG_MS, 1);
+	}
+	bad[1].interval = 0;
+	assert_int_equal(store_write_run(f->st, "p1", bs, 3, res, &r, err, sizeof err), 1);
+	assert_int_equal(r, STORE_REFUSED);
+	assert_int_equal(last_update(path), T0 + 40 * STEP);
+}
+
 static void
 test_duplicate(void **state)
 {
@@ -1976,6 +2042,41 @@ test_rrdcached_stopped(void **state)
 	assert_int_equal(last_update(path), T0);
 	file_path(f, "p1", "c1", "icmp", path, sizeof path);
 	assert_int_equal(last_update(path), T0 + STEP);
+	/* A run in a batch: one command of 10 values per file; then a run of
+	 * which rrdcached holds the first half: each value settled alone. */
+	struct sample run[20];
+	const struct sample *rp[20];
+	struct store_run_result res[20];
+	struct done_log d = { 0 };
+	enum store_result r;
+	for (int i = 0; i < 20; i++) {
+		sample_at(&run[i], "c9", T0 + i * STEP);
+		run[i].seq = (uint64_t)i + 1;
+		sample_set(&run[i], M_ICMP_RTT_AVG_MS, 300 + i);
+		rp[i] = &run[i];
+	}
+	store_batch_begin(st);
+	assert_int_equal(store_write_run(st, "p1", rp, 10, res, &r, err, sizeof err), 10);
+	assert_int_equal(store_batch_end(st, note_done, &d, err, sizeof err), 0);
+	assert_int_equal(d.n, 10);
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(d.updates[i], 1);
+		assert_int_equal(d.already[i], 0);
+	}
+	d.n = 0;
+	store_batch_begin(st);
+	assert_int_equal(store_write_run(st, "p1", rp + 5, 15, res, &r, err, sizeof err), 15);
+	assert_int_equal(store_batch_end(st, note_done, &d, err, sizeof err), 0);
+	assert_int_equal(d.n, 15);
+	for (int i = 0; i < 15; i++) {
+		assert_int_equal(d.updates[i], i < 5 ? 0 : 1);
+		assert_int_equal(d.already[i], i < 5 ? 1 : 0);
+	}
+	assert_int_equal(store_flush(st, err, sizeof err), 0);
+	file_path(f, "p1", "c9", "icmp", path, sizeof path);
+	assert_int_equal(last_update(path), T0 + 19 * STEP);
+	for (int i = 0; i < 20; i++)
+		assert_dbl(fetch_at(path, 1, (time_t)(T0 + i * STEP)), 300 + i, 1e-9);
 	/* librrd's own client (no deadlines) was never opened. */
 	assert_false(rrdc_is_any_connected());
 	store_close(st);
@@ -1991,6 +2092,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_many_and_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gap_unknown, setup, teardown),

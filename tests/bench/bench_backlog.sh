@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A fleet back after a regional outage (issue 22): AGENTS agents each send
+# ROUNDS spooled samples of 12 metrics at once, agent after agent, as fast
+# as the broker takes them; covmon and collectd side by side in one
+# invocation, on the same values:
+#   direct     covmon writing the files itself
+#   collectd   collectd's mqtt + rrdtool plugins
+#   rrdcached  covmon through rrdcached
+#   cd-cached  collectd's mqtt + rrdcached plugins, to the same rrdcached
+# Each run starts on an empty data_dir (files created on the way), and is
+# timed from the first publish until every file holds the last round
+# (rrdcached -w 1: its flush to the files is part of the time). Then, with
+# --existing R, a second backlog of R rounds on the files the first left.
+# A benchmark, not a test: ctest does not run it. Prints values/s, medians
+# of the runs (min-max), and covmon / collectd per run, paired.
+#
+#   tests/bench/bench_backlog.sh [--agents N] [--rounds R] [--existing R2]
+#       [--runs K] [--modes "direct collectd rrdcached cd-cached"]
+set -euo pipefail
+
+AGENTS=1000 ROUNDS=10 EXISTING=0 RUNS=3 MODES="direct collectd rrdcached cd-cached"
+usage() { sed -n '17,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--agents) AGENTS=$2; shift 2 ;;
+	--rounds) ROUNDS=$2; shift 2 ;;
+	--existing) EXISTING=$2; shift 2 ;;
+	--runs) RUNS=$2; shift 2 ;;
+	--modes) MODES=$2; shift 2 ;;
+	-h|--help) usage ;;
+	*) echo "bench_backlog: unknown option $1" >&2; usage ;;
+	esac
+done
+
+export TEST_LIMIT=36000
+. "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
+CLEANUPS+=("rm -rf '$T/data'")
+need mosquitto cc curl python3 rrdcached
+SRC=$COVMON_SRC B=$COVMON_BUILD
+[ -x "$B/covmon-collector" ] || fail "no build in $B"
+for m in $MODES; do case $m in collectd|cd-cached) need collectd ;; esac; done
+say() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+now() { date +%s.%N; }
+RES=$T/results.txt
+: > "$RES"
+
+cc -O2 -D_GNU_SOURCE -I"$SRC/common" -I"$SRC/tests/fleetsim" "$SRC/tests/bench/bench_pub.c" \
+    "$SRC/tests/fleetsim/model.c" "$B/libcovmon_common.a" -lmosquitto -ljson-c -lm \
+    -o "$T/bench_pub" || fail "cannot build bench_pub"
+cc -O2 "$SRC/tests/bench/bench_rrd_raw.c" -lrrd -o "$T/bench_rrd_raw" ||
+	fail "cannot build bench_rrd_raw"
+python3 "$SRC/tests/data/gen-inventory.py" --hamlets "$AGENTS" \
+    --communes $(( AGENTS / 10 > 0 ? AGENTS / 10 : 1 )) --agent-pct 100 \
+    --out-dir "$T/inv" > /dev/null
+python3 - "$T/inv/inventory.csv" "$AGENTS" > "$T/agents.txt" <<'PY'
+import csv, sys
+n = int(sys.argv[2])
+for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
+    if r["agent_id"] and n > 0:
+        print(r["province_id"], r["agent_id"]); n -= 1
+PY
+TS0=$(( ($(date +%s) - 20 * 86400) / 60 * 60 ))
+
+start_broker_b() {
+	MQTT_PORT=$(free_port)
+	cat > "$T/mosquitto.conf" <<EOF
+listener $MQTT_PORT 127.0.0.1
+allow_anonymous true
+persistence false
+max_queued_messages 0
+max_inflight_messages 100
+EOF
+	mosquitto -c "$T/mosquitto.conf" > "$T/mosquitto.log" 2>&1 &
+	BROKER=$!
+	PIDS+=("$BROKER")
+	wait_for 10 bash -c "echo > /dev/tcp/127.0.0.1/$MQTT_PORT" || fail "mosquitto did not start"
+}
+
+start_rrdcached_b() {
+	mkdir -p "$T/journal" "$1"
+	rm -f "$T/rrdcached.sock"
+	# -w 1: every file written within a second of its first pending value.
+	rrdcached -g -l "unix:$T/rrdcached.sock" -p "$T/rrdcached.pid" -b "$1" -B \
+	    -j "$T/journal" -w 1 -z 0 -f 3600 -F > "$T/rrdcached.log" 2>&1 &
+	CACHED=$!
+	PIDS+=("$CACHED")
+	wait_for 10 test -S "$T/rrdcached.sock" || fail "rrdcached did not start"
+}
+
+stop_b() {
+	for p in "$@"; do
+		[ -n "$p" ] || continue
+		kill "$p" 2>/dev/null || true
+		for _ in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+}
+
+# files_at DIR TS N: waits until N files under DIR hold a last update >= TS
+# (progress: fails when the count stood still for 120 s); prints the time.
+files_at() {
+	local last=-1 t=$SECONDS ge
+	while :; do
+		t1=$(now)
+		read -r _ ge < <("$T/bench_rrd_raw" count "$1" "$2")
+		[ "$ge" -ge "$3" ] && break
+		if [ "$ge" != "$last" ]; then last=$ge; t=$SECONDS; fi
+		[ $((SECONDS - t)) -lt 120 ] || fail "$ge of $3 files at ts $2 in $1, none more for 120 s"
+		sleep 0.2
+	done
+	echo "$t1"
+}
+
+# One backlog of R rounds from TS on, with the daemon(s) of MODE already
+# up; prints values/s.
+backlog() {
+	local mode=$1 r=$2 ts=$3 seq=$4 dir=$5 nfiles=$6 fmt=covmon t0 t1
+	case $mode in collectd|cd-cached) fmt=collectd ;; esac
+	sync; sleep 1
+	t0=$(now)
+	"$T/bench_pub" backlog $fmt "$MQTT_PORT" "$T/agents.txt" "$r" "$ts" "$seq" > "$T/pub.out"
+	t1=$(files_at "$dir" $(( ts + (r - 1) * 60 )) "$nfiles")
+	python3 -c "print('%.0f' % ($AGENTS * $r * 12 / ($t1 - $t0)))"
+}
+
+# One run of MODE: a fresh data_dir, ROUNDS (files created on the way),
+# then EXISTING rounds on those files.
+run_mode() {
+	local mode=$1 run=$2 data=$T/data dpid='' cached='' nfiles
+	rm -rf "$data" "$T/journal"; mkdir -p "$data/rrd"
+	start_broker_b
+	case $mode in
+	direct|rrdcached)
+		nfiles=$(( AGENTS * 3 ))
+		local extra=()
+		if [ "$mode" = rrdcached ]; then
+			start_rrdcached_b "$data/rrd"; cached=$CACHED
+			extra=("[rrd]" "rrdcached = unix:$T/rrdcached.sock")
+		fi
+		HTTP_PORT=$(free_port)
+		write_collector_conf "$T/collector.conf" "$data" "$HTTP_PORT" \
+		    "[collector]" "inventory = $T/inv/inventory.csv" "queue_size = 65536" "${extra[@]}"
+		sed -i 's/^max_clock_skew = .*/max_clock_skew = 86400/' "$T/collector.conf"
+		"$B/covmon-collector" -c "$T/collector.conf" > "$T/collector-$mode.log" 2>&1 &
+		dpid=$!
+		PIDS+=("$dpid")
+		wait_for 10 curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" || fail "collector did not start"
+		;;
+	collectd|cd-cached)
+		nfiles=$(( AGENTS * 12 ))
+		local plugin
+		if [ "$mode" = cd-cached ]; then
+			start_rrdcached_b "$data/rrd"; cached=$CACHED
+			plugin="LoadPlugin rrdcached
+<Plugin rrdcached>
+  DaemonAddress \"unix:$T/rrdcached.sock\"
+  DataDir \"$data/rrd\"
+  CreateFiles true
+  CreateFilesAsync false
+  StepSize 60
+  HeartBeat 180
+  XFF 0.5
+  RRATimespan 86400
+  RRATimespan 604800
+  RRATimespan 7776000
+  RRATimespan 63072000
+</Plugin>"
+		else
+			plugin="LoadPlugin rrdtool
+<Plugin rrdtool>
+  DataDir \"$data/rrd\"
+  StepSize 60
+  HeartBeat 180
+  XFF 0.5
+  RRATimespan 86400 604800 7776000 63072000
+</Plugin>"
+		fi
+		cat > "$T/collectd.conf" <<EOF
+Hostname "bench"
+FQDNLookup false
+BaseDir "$T"
+PIDFile "$T/collectd.pid"
+PluginDir "/usr/lib/collectd"
+TypesDB "/usr/share/collectd/types.db"
+AutoLoadPlugin false
+Interval 60
+LoadPlugin mqtt
+<Plugin mqtt>
+  <Subscribe "bench">
+    Host "127.0.0.1"
+    Port "$MQTT_PORT"
+    ClientId "bench-collectd"
+    QoS 1
+    Topic "collectd/#"
+    CleanSession true
+  </Subscribe>
+</Plugin>
+$plugin
+EOF
+		collectd -f -C "$T/collectd.conf" > "$T/collectd-$mode.log" 2>&1 &
+		dpid=$!
+		PIDS+=("$dpid")
+		sleep 2
+		kill -0 "$dpid" 2>/dev/null || fail "collectd did not start: $(tail -3 "$T/collectd-$mode.log")"
+		;;
+	esac
+	local vps vps2=nan
+	vps=$(backlog "$mode" "$ROUNDS" "$TS0" 1 "$data/rrd" "$nfiles")
+	if [ "$EXISTING" -gt 0 ]; then
+		vps2=$(backlog "$mode" "$EXISTING" $(( TS0 + ROUNDS * 60 )) $(( ROUNDS + 1 )) \
+		    "$data/rrd" "$nfiles")
+	fi
+	echo "$mode $run created=$vps existing=$vps2 files=$nfiles disk_mb=$(du -sm "$data/rrd" | cut -f1)" |
+	    tee -a "$RES" >&2
+	stop_b "$dpid" "$cached" "$BROKER"
+	rm -rf "$data" "$T/journal"
+}
+
+for run in $(seq 1 "$RUNS"); do
+	for m in $MODES; do
+		say "run $run: $m ($AGENTS agents x $ROUNDS rounds, then $EXISTING on existing files)"
+		run_mode "$m" "$run"
+	done
+done
+
+python3 - "$RES" "$AGENTS" "$ROUNDS" "$EXISTING" <<'PY'
+import statistics as st, sys
+runs = {}
+for l in open(sys.argv[1]):
+    f = l.split()
+    kv = dict(x.split("=", 1) for x in f[2:])
+    runs.setdefault(f[0], {})[int(f[1])] = {k: float(kv[k]) for k in ("created", "existing")}
+agents, rounds, existing = sys.argv[2:5]
+def fmt(xs):
+    xs = [x for x in xs if x == x]
+    return "%8.0f (%.0f-%.0f)" % (st.median(xs), min(xs), max(xs)) if xs else "       -"
+print("\n== backlog: %s agents x 12 metrics x %s rounds (files created on the way)%s; values/s, median (min-max) of %d runs ==" %
+      (agents, rounds, ", then %s rounds on the existing files" % existing if existing != "0" else "",
+       max(len(v) for v in runs.values())))
+for k in ("created", "existing"):
+    if k == "existing" and existing == "0":
+        continue
+    print("%s:" % ("files created on the way" if k == "created" else "existing files"))
+    for m in ("direct", "collectd", "rrdcached", "cd-cached"):
+        if m in runs:
+            print("  %-10s %s" % (m, fmt([r[k] for r in runs[m].values()])))
+    for a, b in (("direct", "collectd"), ("rrdcached", "cd-cached")):
+        if a in runs and b in runs:
+            rs = [runs[a][i][k] / runs[b][i][k] for i in runs[a] if i in runs[b] and runs[b][i][k] > 0]
+            if rs:
+                print("  %s / %s, paired per run: median %.2f (%.2f-%.2f)" % (a, b, st.median(rs), min(rs), max(rs)))
+PY
+cp "$RES" "/tmp/bench_backlog-$(date +%s).txt"
