@@ -7,6 +7,7 @@
 #   COVMON_SANITIZE=0 ...     no sanitizer build: every test on the plain one
 #   COVMON_FUZZ=0 ...         skip the fuzzing stage (clang, libFuzzer)
 #   COVMON_FUZZ_SECONDS=N     seconds per fuzz target (default 15)
+#   COVMON_JOBS=N             build jobs (2); COVMON_TEST_JOBS=N tests at a time (3)
 #   tests/run.sh -L unit      extra arguments go to ctest
 set -euo pipefail
 
@@ -16,6 +17,11 @@ cd "$src"
 ./deploy/install-deps.sh
 
 jobs=${COVMON_JOBS:-2}
+# Tests at a time: most of a test's time is waiting on its peers (an alert's
+# for=, an agent's interval), not CPU, so one more than the cores; every
+# test waits on progress, not on a fixed total, so a busy machine only
+# makes them slower.
+test_jobs=${COVMON_TEST_JOBS:-$((jobs + 1))}
 werror=OFF
 if [ "${CI:-}" = "true" ]; then werror=ON; fi
 
@@ -24,7 +30,7 @@ run_suite() {
 	local san=$1; shift
 	cmake -S "$src" -B "$dir" -DCOVMON_WERROR="$werror" -DCOVMON_SANITIZE="$san" >/dev/null
 	cmake --build "$dir" -j"$jobs"
-	(cd "$dir" && ctest --output-on-failure -j"$jobs" "$@")
+	(cd "$dir" && ctest --output-on-failure -j"$test_jobs" "$@")
 }
 
 # Every test runs once, in the build that checks it best: under ASan and
