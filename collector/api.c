@@ -344,6 +344,14 @@ hamlet_json(struct render *r, size_t hi)
 	return o;
 }
 
+const char *
+api_no_query(void *qarg, const char *key)
+{
+	(void)qarg;
+	(void)key;
+	return NULL;
+}
+
 struct api *
 api_new(void)
 {

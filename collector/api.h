@@ -14,6 +14,8 @@
 
 /* The value of a query-string key, or NULL when absent. */
 typedef const char *(*api_query_fn)(void *qarg, const char *key);
+/* A query string with no keys, for a render that is not a request. */
+const char *api_no_query(void *qarg, const char *key);
 
 /* What the API keeps between requests (a cache, the history source): one
  * per HTTP server; api_render() takes NULL for none. */

@@ -79,14 +79,6 @@ load(struct evaluator *ev, char *err, size_t errlen)
  * /api/v1/provinces/<id>), so that a national dashboard — a collector of
  * its own — can read the provinces' collectors over MQTT.
  */
-static const char *
-no_query(void *arg, const char *key)
-{
-	(void)arg;
-	(void)key;
-	return NULL;
-}
-
 static void
 publish_summaries(struct evaluator *ev, struct snapshot *s)
 {
@@ -105,7 +97,7 @@ publish_summaries(struct evaluator *ev, struct snapshot *s)
 		if (!collector_owns(ev->cc->provinces, ev->cc->nprovinces, id))
 			continue;
 		snprintf(url, sizeof url, "/api/v1/provinces/%s", id);
-		if (api_render(NULL, s, url, no_query, NULL, &body, &len, &status) == -1)
+		if (api_render(NULL, s, url, api_no_query, NULL, &body, &len, &status) == -1)
 			return;
 		if (status == 200 && topic_build(topic, sizeof topic, ev->cc->mqtt.topic_prefix, id,
 		    NULL, TOPIC_SUMMARY) == 0)

@@ -302,14 +302,6 @@ view(const char *agent, void *arg)
 	return strcmp(agent, "a3") == 0 ? &v[2] : NULL;
 }
 
-static const char *
-no_query(void *arg, const char *key)
-{
-	(void)arg;
-	(void)key;
-	return NULL;
-}
-
 static void
 test_roundtrip(void **state)
 {
@@ -342,7 +334,7 @@ test_roundtrip(void **state)
 		    inv->provinces];
 
 		snprintf(url, sizeof url, "/api/v1/provinces/%s", ids[i]);
-		assert_int_equal(api_render(NULL, s, url, no_query, NULL, &body, &len, &status), 0);
+		assert_int_equal(api_render(NULL, s, url, api_no_query, NULL, &body, &len, &status), 0);
 		assert_int_equal(status, 200);
 		assert_int_equal(decode(ids[i], body, &out), NAT_OK);
 		for (int k = 0; k < HS__COUNT; k++)
