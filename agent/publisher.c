@@ -314,22 +314,6 @@ on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *m)
 	pub_pump(p);
 }
 
-/*
- * libmosquitto says why a TLS handshake failed ("certificate verify
- * failed", "host name verification failed") only through its log; without
- * it the agent would log "A TLS error occurred." and nothing an operator can
- * act on. Its errors come once per connection attempt, which the backoff
- * spaces out. Called from the loop or the connect thread (log.c locks).
- */
-static void
-on_log(struct mosquitto *mosq, void *arg, int level, const char *str)
-{
-	(void)mosq;
-	(void)arg;
-	if (level == MOSQ_LOG_ERR)
-		log_warnx("mqtt: %s", str);
-}
-
 static void *
 pub_connect_thread(void *arg)
 {
@@ -507,7 +491,6 @@ publisher_new(struct loop *l, const struct agent_conf *ac, struct spool *sp, cha
 	mosquitto_connect_callback_set(p->mosq, on_connect);
 	mosquitto_disconnect_callback_set(p->mosq, on_disconnect);
 	mosquitto_message_callback_set(p->mosq, on_message);
-	mosquitto_log_callback_set(p->mosq, on_log);
 	if (mqtt_client_setup(p->mosq, m, err, errlen) == -1)
 		goto fail;
 	if (loop_io_add(l, p->wake[0], POLLIN, pub_wake, p) == -1) {

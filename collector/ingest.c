@@ -176,19 +176,6 @@ on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *m)
 	enqueue(in, &it);
 }
 
-/* libmosquitto says why a TLS handshake failed ("certificate verify
- * failed") only through its log; without it the collector would log "A
- * TLS error occurred." Once per connection attempt, spaced by the
- * reconnect backoff. */
-static void
-on_log(struct mosquitto *mosq, void *arg, int level, const char *str)
-{
-	(void)mosq;
-	(void)arg;
-	if (level == MOSQ_LOG_ERR)
-		log_warnx("mqtt: %s", str);
-}
-
 struct ingest *
 ingest_new(const struct collector_conf *cc, struct queue *q, char *err, size_t errlen)
 {
@@ -212,7 +199,6 @@ ingest_new(const struct collector_conf *cc, struct queue *q, char *err, size_t e
 	mosquitto_connect_callback_set(in->mosq, on_connect);
 	mosquitto_disconnect_callback_set(in->mosq, on_disconnect);
 	mosquitto_message_callback_set(in->mosq, on_message);
-	mosquitto_log_callback_set(in->mosq, on_log);
 	if ((rc = mosquitto_reconnect_delay_set(in->mosq, 1, 60, true)) != MOSQ_ERR_SUCCESS) {
 		snprintf(err, errlen, "mosquitto_reconnect_delay_set: %s", mosquitto_strerror(rc));
 		goto fail;

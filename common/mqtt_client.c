@@ -7,6 +7,7 @@
  * every return checked.
  */
 #include "mqtt_client.h"
+#include "log.h"
 #include "conf.h"
 #include "errf.h"
 
@@ -181,11 +182,29 @@ mosq_reason(int rc)
 	return rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc);
 }
 
+/*
+ * libmosquitto says why a TLS handshake failed ("certificate verify
+ * failed", "host name verification failed") only through its log; without
+ * it a program would log "A TLS error occurred." and nothing an operator can
+ * act on. Its errors come once per connection attempt, which the backoff
+ * spaces out. Called from libmosquitto's thread or the caller's (log.c
+ * locks).
+ */
+static void
+on_log(struct mosquitto *mosq, void *arg, int level, const char *str)
+{
+	(void)mosq;
+	(void)arg;
+	if (level == MOSQ_LOG_ERR)
+		log_warnx("mqtt: %s", str);
+}
+
 int
 mqtt_client_setup(struct mosquitto *mosq, const struct mqtt_conf *m, char *err, size_t errlen)
 {
 	int rc;
 
+	mosquitto_log_callback_set(mosq, on_log);
 	if ((rc = mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311)) !=
 	    MOSQ_ERR_SUCCESS) {
 		errf(err, errlen, "mosquitto_int_option(MQTT 3.1.1): %s", mosq_reason(rc));

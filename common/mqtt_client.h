@@ -61,8 +61,9 @@ void mqtt_conf_clear(struct mqtt_conf *m);
 void mqtt_conf_print(const struct mqtt_conf *m, const char *extra, FILE *out);
 
 /*
- * Applies m to a new client: MQTT 3.1.1, username and password, and with
- * tls_ca the CA, the client certificate, TLS 1.2 or later with the
+ * Applies m to a new client: its libmosquitto errors to our log (a TLS
+ * handshake's reason is only there), MQTT 3.1.1, username and password,
+ * and with tls_ca the CA, the client certificate, TLS 1.2 or later with the
  * broker's certificate and name verified. Returns 0, or -1 with err naming
  * the libmosquitto call that failed and why.
  */
