@@ -238,14 +238,24 @@ current_values(struct page *p, size_t i)
 	pg_pf(p, "<div class=\"scroll\"><table class=\"values%s\"><thead><tr><th>%s</th>"
 	    "<th class=\"num\">%s</th><th>%s</th></tr></thead><tbody>\n", stale ? " stale" : "",
 	    pg_tr(p, T_MEASURE), pg_tr(p, T_VALUE), pg_tr(p, T_VERDICT));
-	/* Loss and RTT: the window's figures, judged as the collector does. */
-	snprintf(buf, sizeof buf, isfinite(e->loss_pct) ? "%.1f&nbsp;%%" : "—", e->loss_pct);
+	/* Loss and RTT: the window's figures, judged as the collector does;
+	 * once the window holds none (down for longer than it), the last
+	 * sample's, as of its time, rather than nothing. */
+	double loss = e->loss_pct, rtt = e->rtt_ms, l_at = w_at, r_at = w_at;
+	if (!isfinite(loss) && stale && isfinite(x = last_value(p, i, M_ICMP_LOSS_PCT))) {
+		loss = x;
+		l_at = m_at;
+	}
+	if (!isfinite(rtt) && stale && isfinite(x = last_value(p, i, M_ICMP_RTT_AVG_MS))) {
+		rtt = x;
+		r_at = m_at;
+	}
+	snprintf(buf, sizeof buf, isfinite(loss) ? "%.1f&nbsp;%%" : "—", loss);
 	snprintf(note, sizeof note, "(%s, ≤ %g&nbsp;%%)", pg_tr(p, T_WINDOW), max_loss);
-	value_row(p, T_LOSS, buf, judge_max(e->loss_pct, max_loss), note, w_at);
-	snprintf(buf, sizeof buf, isfinite(e->rtt_ms) ? "%.*f&nbsp;ms" : "—",
-	    pg_ms_dec(e->rtt_ms), e->rtt_ms);
+	value_row(p, T_LOSS, buf, judge_max(loss, max_loss), note, l_at);
+	snprintf(buf, sizeof buf, isfinite(rtt) ? "%.*f&nbsp;ms" : "—", pg_ms_dec(rtt), rtt);
 	snprintf(note, sizeof note, "(%s, ≤ %g&nbsp;ms)", pg_tr(p, T_WINDOW), max_rtt);
-	value_row(p, T_RTT, buf, judge_max(e->rtt_ms, max_rtt), note, w_at);
+	value_row(p, T_RTT, buf, judge_max(rtt, max_rtt), note, r_at);
 	if (isfinite(x = last_value(p, i, M_ICMP_JITTER_MS))) {
 		snprintf(buf, sizeof buf, "%.1f&nbsp;ms", x);
 		snprintf(note, sizeof note, "(≤ %g&nbsp;ms)", MAX_JITTER_MS);
