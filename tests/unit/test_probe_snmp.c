@@ -71,7 +71,7 @@ struct fixture {
 static double
 emu_slack(void)
 {
-	return getenv("COVMON_TEST_EMULATED") ? 1.5 : 0.0;
+	return getenv("COVMON_TEST_EMULATED") ? 3.0 : 0.0;
 }
 
 static struct fixture fx;
