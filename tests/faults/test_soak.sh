@@ -20,7 +20,7 @@ need mosquitto curl python3
 [ "$SOAK" -ge 60 ] || fail "COVMON_SOAK_SECONDS=$SOAK: at least 60 s"
 
 LEAK=100               # bytes per sample the test must be able to see
-PERIOD=3               # seconds between memory samples
+PERIOD=1.5             # seconds between memory samples (the API read every other)
 # The MQTT -> writer queue is one ring allocated at start (512 bytes a
 # slot) whose pages the kernel gives on first touch: its first pass looks
 # exactly like a leak of 512 bytes per sample (33.5 MB at the default
@@ -47,14 +47,20 @@ FLEET_PID=$!; PIDS+=("$FLEET_PID")
 kb() { awk -v k="$1:" '$1 == k { print $2 }' "$2"; }
 t0=$(date +%s.%N)
 echo "t,stored,vmrss_kb,rssanon_kb,private_kb" > "$T/mem.csv"
+n=0
 while kill -0 "$FLEET_PID" 2>/dev/null; do
 	st=/proc/$COLLECTOR_PID/status
 	[ -r "$st" ] || fail "the collector is gone"
 	priv=$(awk '$1 ~ /^Private_(Clean|Dirty):$/ { s += $2 } END { print s + 0 }' "/proc/$COLLECTOR_PID/smaps_rollup")
 	echo "$(python3 -c "print('%.1f' % ($(date +%s.%N) - $t0))"),$(metric covmon_samples_stored_total),$(kb VmRSS "$st"),$(kb RssAnon "$st"),$priv" >> "$T/mem.csv"
-	for u in /api/v1/health /api/v1/provinces "/api/v1/hamlets?state=down" /api/v1/alerts; do
-		curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT$u" || fail "GET $u failed during the soak"
-	done
+	# The API as a user reads it, every other sample: on a loaded machine
+	# its four requests took the samples so far apart that too few fell
+	# after the warm-up to judge (CI: 8).
+	if [ $((++n % 2)) = 0 ]; then
+		for u in /api/v1/health /api/v1/provinces "/api/v1/hamlets?state=down" /api/v1/alerts; do
+			curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT$u" || fail "GET $u failed during the soak"
+		done
+	fi
 	sleep "$PERIOD"
 done
 wait "$FLEET_PID" || fail "fleetsim failed: $(tail -3 "$T/fleetsim.log")"
