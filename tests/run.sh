@@ -28,9 +28,10 @@ if [ "${CI:-}" = "true" ]; then werror=ON; fi
 run_suite() {
 	local dir=$1; shift
 	local san=$1; shift
+	local tj=$1; shift
 	cmake -S "$src" -B "$dir" -DCOVMON_WERROR="$werror" -DCOVMON_SANITIZE="$san" >/dev/null
 	cmake --build "$dir" -j"$jobs"
-	(cd "$dir" && ctest --output-on-failure -j"$test_jobs" "$@")
+	(cd "$dir" && ctest --output-on-failure -j"$tj" "$@")
 }
 
 # Every test runs once, in the build that checks it best: under ASan and
@@ -40,15 +41,16 @@ run_suite() {
 # build. Both builds are made whole (and warning-free with CI=true).
 if [ "${COVMON_SANITIZE:-1}" != "0" ]; then
 	echo "== build, and the slow tests (build/)"
-	run_suite "$src/build" OFF -L slow "$@"
+	# (the slow ones are CPU-bound: emulated CPUs, a browser, the demo)
+	run_suite "$src/build" OFF "$jobs" -L slow "$@"
 	echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer, and every other test (build-asan/)"
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0
 	export LSAN_OPTIONS=suppressions=$src/tests/lsan.supp
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-	run_suite "$src/build-asan" ON -LE slow "$@"
+	run_suite "$src/build-asan" ON "$test_jobs" -LE slow "$@"
 else
 	echo "== build and test (build/)"
-	run_suite "$src/build" OFF "$@"
+	run_suite "$src/build" OFF "$test_jobs" "$@"
 fi
 
 if [ "${COVMON_FUZZ:-1}" != "0" ] && command -v clang >/dev/null 2>&1; then
