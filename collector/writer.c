@@ -884,6 +884,26 @@ pass_gaps(struct writer *w)
 	}
 }
 
+/* Every sample held for an agent whose files are refused, in order:
+ * store_error, acked (consume), out of the hold. */
+static void
+refuse_held(struct agent_rt *rt)
+{
+	for (int k = 0; k < rt->ord.nsp; k++) {
+		struct order_spool *sp = &rt->ord.sp[k];
+		const struct item *h;
+		unsigned dups;
+
+		while ((h = order_ready(sp, &dups)) != NULL) {
+			atomic_fetch_add(&counters.duplicates, dups);
+			atomic_fetch_sub(&counters.held, (long)dups);
+			consume(rt, sp, h, REJ_STORE);
+			order_pop(sp, clock_mono());
+			atomic_fetch_sub(&counters.held, 1);
+		}
+	}
+}
+
 /* The creator's results: each agent's files made (or why not). */
 static void
 creations_done(struct writer *w)
@@ -902,6 +922,14 @@ creations_done(struct writer *w)
 				continue;
 			rt->creating = false;
 			atomic_fetch_sub(&counters.agents_awaiting_files, 1);
+			if (res[i].r == STORE_REFUSED) {
+				/* Never to be made (a symlink where its folder would
+				 * be, say): its held samples are refused and acked,
+				 * as the writer refuses one it cannot store. */
+				log_limited(&w->lim, "agent %s: %s", res[i].agent, res[i].err);
+				refuse_held(rt);
+				continue;
+			}
 			if (res[i].r != STORE_OK) {
 				/* Disk full, say: asked again after a pause. */
 				atomic_fetch_add(&counters.rrd_errors, 1);

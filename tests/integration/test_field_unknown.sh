@@ -32,6 +32,9 @@ for i in $(seq 1 10); do
 done
 limit() { metric 'covmon_samples_rejected_total{reason="unknown_agent_limit"}'; }
 PROGRESS_OK='[ "$v" -ge 7 ]' wait_progress 10 limit || fail "$(limit) refused as unknown_agent_limit, want 7"
+# The three taken are stored once their files are made (on the creator
+# thread): waited for, then exactly three.
+PROGRESS_OK='[ "$v" -ge 3 ]' wait_progress 10 metric covmon_samples_stored_total || true
 [ "$(metric covmon_samples_stored_total)" -eq 3 ] || fail "stored $(metric covmon_samples_stored_total), want 3"
 dirs=$(find "$T/data/rrd/$PROV" -mindepth 1 -maxdepth 1 -type d | wc -l)
 [ "$dirs" -eq 3 ] || fail "$dirs agent directories for 10 unknown ids"
