@@ -54,8 +54,11 @@ creator_make(struct creator *cr, const struct creator_req *q, struct creator_res
 
 	memset(out, 0, sizeof *out);
 	snprintf(out->agent, sizeof out->agent, "%s", q->s.agent);
+	snprintf(out->province, sizeof out->province, "%s", q->province);
+	out->interval = q->s.interval;
 	store_get_stats(cr->st, &before);
-	out->r = store_create_files(cr->st, q->province, &q->s, out->err, sizeof out->err);
+	out->r = store_create_files(cr->st, q->province, &q->s, &out->made, out->err,
+	    sizeof out->err);
 	store_get_stats(cr->st, &after);
 	out->created = (unsigned)(after.creates - before.creates);
 	out->seconds = clock_mono() - q->at;

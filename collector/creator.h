@@ -23,7 +23,10 @@ struct creator;
 struct creator_result {
 	char agent[ID_MAX + 1];
 	enum store_result r;        /* STORE_OK: every file of the sample is there */
+	char province[ID_MAX + 1];
 	unsigned created;           /* files made */
+	unsigned made;              /* their groups, a bit each */
+	unsigned interval;          /* of the sample they were made for */
 	double seconds;             /* from submit to done */
 	char err[256];
 };

@@ -31,6 +31,7 @@ struct order_spool {
 	                            recently used spool is forgotten first */
 	struct item *held;       /* ascending seq, ORDER_HELD_MAX at most */
 	int nheld;
+	int heldcap;             /* room in held: grown as needed, freed when empty */
 	double held_since;       /* monotonic time the hold last moved */
 	/* For the batch under way (cleared by the writer after it). */
 	uint64_t ack_upto;       /* ack this seq after the commit; 0 none */

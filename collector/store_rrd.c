@@ -967,8 +967,8 @@ store_files_ready(struct store *st, const char *province, const struct sample *s
 }
 
 enum store_result
-store_create_files(struct store *st, const char *province, const struct sample *s, char *err,
-    size_t errlen)
+store_create_files(struct store *st, const char *province, const struct sample *s,
+    unsigned *made, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	struct stat sb;
@@ -976,6 +976,7 @@ store_create_files(struct store *st, const char *province, const struct sample *
 	unsigned groups = store_sample_groups(s);
 	uint32_t hb;
 
+	*made = 0;
 	if (!id_valid(province) || !id_valid(s->agent)) {
 		errf(err, errlen, "invalid province or agent id: refused");
 		return STORE_REFUSED;
@@ -994,8 +995,27 @@ store_create_files(struct store *st, const char *province, const struct sample *
 		if ((r = store_prepare(st, province, s->agent, g, path, s, &hb, err,
 		    errlen)) != STORE_OK)
 			return r;
+		*made |= 1U << g;
 	}
 	return STORE_OK;
+}
+
+void
+store_files_made(struct store *st, const char *province, const char *agent, unsigned groups,
+    unsigned interval)
+{
+	char path[PATH_MAX];
+	struct store_slot *slot;
+
+	if (!id_valid(province) || !id_valid(agent))
+		return;
+	for (int g = 0; g < GROUP_COUNT; g++) {
+		if (!(groups & (1U << g)) ||
+		    store_group_path(st, province, agent, g, path, sizeof path) == -1)
+			continue;
+		if ((slot = store_cache_add(st, store_hash(path))) != NULL)
+			slot->heartbeat = (uint32_t)(STORE_HB_STEPS * store_step(st, interval));
+	}
 }
 
 /* In a batch: s joins the samples whose updates are queued. 0, or -1

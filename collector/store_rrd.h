@@ -54,9 +54,15 @@ int store_open_creator(struct store **st, const struct store_conf *conf, char *e
 enum store_result store_files_ready(struct store *st, const char *province,
     const struct sample *s, char *err, size_t errlen);
 /* Creates the files of s that are missing (and their directories), with
- * the step and start s gives; writes no update. STORE_OK, or why not. */
+ * the step and start s gives; writes no update. STORE_OK, or why not;
+ * the groups whose files it made in *made (a bit per group). */
 enum store_result store_create_files(struct store *st, const char *province,
-    const struct sample *s, char *err, size_t errlen);
+    const struct sample *s, unsigned *made, char *err, size_t errlen);
+/* The files of those groups were just made (store_create_files, another
+ * store) for samples of this interval: they are taken as checked, which
+ * spares their first touch (two opens and reads of the header each). */
+void store_files_made(struct store *st, const char *province, const char *agent,
+    unsigned groups, unsigned interval);
 void store_close(struct store *st);
 
 /*

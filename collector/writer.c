@@ -914,6 +914,9 @@ creations_done(struct writer *w)
 	while ((n = creator_results(w->cr, res, 64)) > 0) {
 		for (size_t i = 0; i < n; i++) {
 			struct agent_rt *rt = agent_find(w, res[i].agent);
+			/* Made by the creator: no first touch needed here. */
+			store_files_made(w->store, res[i].province, res[i].agent, res[i].made,
+			    res[i].interval);
 			atomic_fetch_add(&counters.rrd_creates, res[i].created);
 			atomic_fetch_add(&counters.create_usec,
 			    (unsigned long)(res[i].seconds * 1e6));

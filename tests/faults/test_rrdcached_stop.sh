@@ -47,7 +47,8 @@ pass "rrdcached stopped (SIGSTOP) after $(metric covmon_samples_stored_total) sa
 # its deadline: the replay path, while the input keeps moving.
 PROGRESS_OK='[ "${v##* }" = 1 ]' wait_progress 30 bash -c "echo \$(curl -sf -m 5 http://127.0.0.1:$HTTP_PORT/metrics | \
     awk '\$1==\"covmon_samples_received_total\"||\$1==\"covmon_rrd_replay_pending\"{print \$2}')" \
-    || fail "the collector did not turn to the replay path while rrdcached hung"
+    || fail "the collector did not turn to the replay path while rrdcached hung" \
+    "(rrdcached's state now: $(proc_state "$RRDCACHED_PID"), T = stopped)"
 stored_stop=$(metric covmon_samples_stored_total)
 received_stop=$(metric covmon_samples_received_total)
 # Hung for STOP_FOR seconds: /metrics answers every time within 2 s.

@@ -75,6 +75,9 @@ test_create(void **state)
 	assert_string_equal(res[1].agent, "a2");
 	assert_int_equal(res[0].r, STORE_OK);
 	assert_int_equal(res[0].created, 2);      /* icmp.rrd and if.rrd */
+	assert_int_equal(__builtin_popcount(res[0].made), 2);
+	assert_int_equal(res[0].interval, 60);
+	assert_string_equal(res[0].province, "p1");
 	assert_false(creator_has_results(cr));
 	assert_int_equal(creator_depth(cr), 0);
 	snprintf(path, sizeof path, "%s/rrd/p1/a2/if.rrd", dir);

@@ -278,6 +278,10 @@ test_gap_passed(void **state)
 	order_pop(sp, 700);
 	assert_null(order_ready(sp, &dups));
 	assert_true(sp->ack_upto == 11);
+	/* An empty hold keeps no memory (every new agent is held a moment
+	 * while its files are made). */
+	assert_int_equal(sp->nheld, 0);
+	assert_null(sp->held);
 	/* Nothing held: nothing to pass. */
 	assert_false(order_pass_gap(&a, sp, 10000, 9000, 600, &from, &to));
 	/* A second gap behind the first waits its own gap_timeout. */
