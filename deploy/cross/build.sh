@@ -26,13 +26,10 @@ if [ $# -lt 2 ]; then
 fi
 arch=$1 out=$2
 shift 2
-case $arch in
-	armhf) triplet=arm-linux-gnueabihf qemu=qemu-arm-static ;;
-	arm64) triplet=aarch64-linux-gnu qemu=qemu-aarch64-static ;;
-	mipsel) triplet=mipsel-linux-gnu qemu=qemu-mipsel-static ;;
-	s390x) triplet=s390x-linux-gnu qemu=qemu-s390x-static ;;
-	*) echo "$0: unknown ARCH '$arch' (armhf, arm64, mipsel, s390x)" >&2; exit 2 ;;
-esac
+# shellcheck source=deploy/cross/arch.sh
+. "$(dirname "$0")/arch.sh"
+cross_arch "$arch" || { echo "$0: unknown ARCH '$arch' (armhf, arm64, mipsel, s390x)" >&2; exit 2; }
+triplet=$TRIPLET qemu=$QEMU
 src=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)

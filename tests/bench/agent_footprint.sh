@@ -19,12 +19,8 @@ archs=("$@")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/covmon-footprint-XXXXXX")
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
-triplet_of() {
-	case $1 in
-		armhf) echo arm-linux-gnueabihf ;; arm64) echo aarch64-linux-gnu ;;
-		mipsel) echo mipsel-linux-gnu ;; s390x) echo s390x-linux-gnu ;;
-	esac
-}
+# shellcheck source=deploy/cross/arch.sh
+. "$src/deploy/cross/arch.sh"
 
 # needed BINARY SYSROOT TRIPLET: every shared library in the closure, one
 # "name path" per line.
@@ -49,7 +45,8 @@ needed() {
 kib() { echo $(( ($1 + 1023) / 1024 )); }
 
 for arch in "${archs[@]}"; do
-	tr=$(triplet_of "$arch")
+	cross_arch "$arch" || { echo "unknown ARCH $arch" >&2; exit 2; }
+	tr=$TRIPLET
 	echo "== $arch ($tr)"
 	for variant in all no-snmp no-pcap minimal; do
 		case $variant in
@@ -131,5 +128,5 @@ echo "x86-64 covmon-agent:       $ag"
 echo "x86-64 mosquitto_sub:      $peer (a bare libmosquitto client, the peer)"
 echo "ratio agent/mosquitto_sub: $(echo "${ag%% *} ${peer%% *}" | awk '{ printf "%.2f", $1 / $2 }')"
 a=${archs[0]}
-q=qemu-$(case $a in armhf) echo arm ;; arm64) echo aarch64 ;; *) echo "$a" ;; esac)-static
+cross_arch "$a"; q=$QEMU
 echo "$a covmon-agent under $q (qemu's own memory included): $(median3 "$q" -L "$out/$a/sysroot" "$out/$a/covmon-agent" -c "$tmp/agent.conf" -vv)"

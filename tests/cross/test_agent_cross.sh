@@ -12,13 +12,9 @@
 need mosquitto curl python3
 
 ARCH=${1:?usage: test_agent_cross.sh ARCH}
-case $ARCH in
-	armhf) QEMU=qemu-arm-static ;;
-	arm64) QEMU=qemu-aarch64-static ;;
-	mipsel) QEMU=qemu-mipsel-static ;;
-	s390x) QEMU=qemu-s390x-static ;;
-	*) fail "unknown ARCH $ARCH" ;;
-esac
+# shellcheck source=deploy/cross/arch.sh
+. "$COVMON_SRC/deploy/cross/arch.sh"
+cross_arch "$ARCH" || fail "unknown ARCH $ARCH"
 OUT=${COVMON_CROSS_OUT:-$COVMON_BUILD/cross}/$ARCH
 
 # What qemu-user cannot do, left out and said so. Each still runs natively
