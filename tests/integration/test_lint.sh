@@ -68,3 +68,17 @@ done < "$T/files"
 grep -q 'GNU GENERAL PUBLIC LICENSE' LICENSE && grep -q 'Version 2, June 1991' LICENSE \
     || fail "LICENSE is not the GPL version 2"
 pass "SPDX GPL-2.0-or-later in every C, Python and shell file; LICENSE is the GPL v2"
+
+# ---- Text files end with a newline: the fuzz build's clang refuses a C
+# file without one (-Wnewline-eof under -Werror), which gcc lets through.
+noeol=()
+while IFS= read -r f; do
+	[ -f "$f" ] || continue
+	case $f in
+	*.c|*.h|*.sh|*.md|*.txt|*.cmake) ;;
+	*) continue ;;
+	esac
+	[ -s "$f" ] && [ -n "$(tail -c 1 "$f")" ] && noeol+=("$f")
+done < "$T/files"
+[ ${#noeol[@]} -eq 0 ] || fail "no newline at the end of: ${noeol[*]}"
+pass "every C, header, shell, Markdown and CMake file ends with a newline"
