@@ -10,10 +10,13 @@
 #   COVMON_JOBS=N             build jobs (2); COVMON_TEST_JOBS=N tests at a time (2)
 #   tests/run.sh -L unit      extra arguments go to ctest
 set -euo pipefail
+# Each stage says how long the run has taken so far (CI's budget is the whole).
+stage() { echo "== [$((SECONDS / 60)) min $((SECONDS % 60)) s] $*"; }
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
 
+stage "what is missing, installed (deploy/install-deps.sh)"
 ./deploy/install-deps.sh
 
 jobs=${COVMON_JOBS:-2}
@@ -39,22 +42,23 @@ run_suite() {
 # network cases, the cross builds), which run on the plain
 # build. Both builds are made whole (and warning-free with CI=true).
 if [ "${COVMON_SANITIZE:-1}" != "0" ]; then
-	echo "== build, and the slow tests (build/)"
+	stage "build, and the slow tests (build/)"
 	# (the slow ones are CPU-bound: emulated CPUs, a browser, the demo)
 	run_suite "$src/build" OFF "$jobs" -L slow "$@"
-	echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer, and every other test (build-asan/)"
+	stage "build with AddressSanitizer + UndefinedBehaviorSanitizer, and every other test (build-asan/)"
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0
 	export LSAN_OPTIONS=suppressions=$src/tests/lsan.supp
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 	run_suite "$src/build-asan" ON "$test_jobs" -LE slow "$@"
 else
-	echo "== build and test (build/)"
+	stage "build and test (build/)"
 	run_suite "$src/build" OFF "$test_jobs" "$@"
 fi
 
 if [ "${COVMON_FUZZ:-1}" != "0" ] && command -v clang >/dev/null 2>&1; then
-	echo "== fuzz targets with libFuzzer + ASan + UBSan, ${COVMON_FUZZ_SECONDS:-15} s each, corpus replayed (build-fuzz/)"
+	stage "fuzz targets with libFuzzer + ASan + UBSan, ${COVMON_FUZZ_SECONDS:-15} s each, corpus replayed (build-fuzz/)"
 	CC=clang cmake -S "$src" -B "$src/build-fuzz" -DCOVMON_WERROR=$werror -DCOVMON_FUZZ=ON >/dev/null
 	cmake --build "$src/build-fuzz" -j"$jobs" --target fuzz_all
 	(cd "$src/build-fuzz" && ctest --output-on-failure -j"$jobs" -L fuzz)
 fi
+stage "done"
