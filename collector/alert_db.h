@@ -2,7 +2,8 @@
 /*
  * The alert tables of the state DB (schema in state_db.c): alerts and
  * their history, acks, silences, and the queue of notifications. Each
- * thread calls these on its own connection.
+ * thread reads on its own connection; only the writer writes (other
+ * threads ask it: state_req.h).
  */
 #ifndef COVMON_ALERT_DB_H
 #define COVMON_ALERT_DB_H

@@ -77,12 +77,17 @@ int api_alerts_get(struct state_db *db, api_query_fn query, void *qarg, double n
     char **body, size_t *len, unsigned *status);
 int api_silences_get(struct state_db *db, double now, char **body, size_t *len,
     unsigned *status);
-/* body: {"match":"commune:bat-xat","until":"2h","reason":"…"} */
-int api_silence_post(struct state_db *db, const char *in, size_t inlen, double now,
+/* The write actions: asked of the writer, state.db's one writer
+ * (state_req.h), waiting at most API_WRITE_WAIT s for it; NULL reqs (a
+ * national view) answers 503. body: {"match":"commune:bat-xat",
+ * "until":"2h","reason":"…"} */
+#define API_WRITE_WAIT 5.0
+struct state_reqs;
+int api_silence_post(struct state_reqs *reqs, const char *in, size_t inlen, double now,
     char **body, size_t *len, unsigned *status);
-int api_silence_delete(struct state_db *db, const char *id, char **body, size_t *len,
+int api_silence_delete(struct state_reqs *reqs, const char *id, char **body, size_t *len,
     unsigned *status);
-int api_alert_ack(struct state_db *db, const char *id, double now, char **body,
+int api_alert_ack(struct state_reqs *reqs, const char *id, double now, char **body,
     size_t *len, unsigned *status);
 /*
  * /api/v1/digest?province=P&lang=en|vi (api_alerts.c): the rollout digest

@@ -3,9 +3,10 @@
  * The alerts part of the API (DESIGN.md section 8): /api/v1/alerts (open
  * alerts, ?state=…, ?all=1 for the history), /api/v1/silences, and the
  * write actions (silence add/rm, ack) that http.c lets through only with
- * the bearer token. Read from and written to the state DB on the calling
- * thread's connection; "silenced" is worked out at read time, so a new
- * silence shows at once. Also /api/v1/digest, the rollout digest of the
+ * the bearer token. Read from the state DB on the calling thread's
+ * read-only connection, written by the writer thread (state_req.h), which
+ * answers before the reply goes; "silenced" is worked out at read time, so
+ * a new silence shows at once. Also /api/v1/digest, the rollout digest of the
  * last 24 h (digest.c) as it would be sent now.
  */
 #include "api.h"
@@ -14,6 +15,7 @@
 #include "digest.h"
 #include "id.h"
 #include "snapshot.h"
+#include "state_req.h"
 
 #include <json-c/json.h>
 
@@ -187,8 +189,30 @@ num_id(const char *s, int64_t *out)
 	return *end == '\0' && *out > 0;
 }
 
+/* Asks the writer; 0 with req->result set, or an error reply made (1). */
+static int
+ask_writer(struct state_reqs *reqs, struct state_req *req, char **body, size_t *len,
+    unsigned *status)
+{
+	switch (state_reqs_call(reqs, req, API_WRITE_WAIT)) {
+	case 0:
+		if (req->result != -1)
+			return 0;
+		(void)err_reply(503, status, body, len, "the state database cannot be written");
+		return 1;
+	case -1:
+		(void)err_reply(503, status, body, len, "the collector is busy storing samples: "
+		    "not recorded, try again");
+		return 1;
+	default:
+		(void)err_reply(503, status, body, len, reqs == NULL ? "this collector keeps no "
+		    "alerts (a national view)" : "the collector is stopping: not recorded");
+		return 1;
+	}
+}
+
 int
-api_silence_post(struct state_db *db, const char *in, size_t inlen, double now, char **body,
+api_silence_post(struct state_reqs *reqs, const char *in, size_t inlen, double now, char **body,
     size_t *len, unsigned *status)
 {
 	json_object *o = NULL, *v;
@@ -229,12 +253,14 @@ api_silence_post(struct state_db *db, const char *in, size_t inlen, double now, 
 		return err_reply(400, status, body, len, "reason: expected text (1 to %d bytes): "
 		    "say why, for whoever reads the silence list", REASON_MAX);
 	}
-	char canon[ALERT_SCOPE_MAX + 16];
-	alert_match_str(&m, canon, sizeof canon);
-	int64_t sid = alert_db_silence_add(db, canon, until, reason, now);
+	struct state_req rq = { .kind = SR_SILENCE_ADD, .until = until, .now = now };
+	alert_match_str(&m, rq.match, sizeof rq.match);
+	snprintf(rq.text, sizeof rq.text, "%s", reason);
 	json_object_put(o);
-	if (sid < 0)
-		return err_reply(503, status, body, len, "the state database cannot be written");
+	if (ask_writer(reqs, &rq, body, len, status) != 0)
+		return *body != NULL ? 0 : -1;
+	int64_t sid = rq.result;
+	const char *canon = rq.match;
 	o = json_object_new_object();
 	snprintf(id, sizeof id, "%lld", (long long)sid);
 	json_object_object_add(o, "id", json_object_new_string(id));
@@ -246,17 +272,17 @@ api_silence_post(struct state_db *db, const char *in, size_t inlen, double now, 
 }
 
 int
-api_silence_delete(struct state_db *db, const char *idstr, char **body, size_t *len,
+api_silence_delete(struct state_reqs *reqs, const char *idstr, char **body, size_t *len,
     unsigned *status)
 {
-	int64_t id;
-	int rc;
+	struct state_req rq = { .kind = SR_SILENCE_RM };
 
-	if (!num_id(idstr, &id))
+	if (!num_id(idstr, &rq.id))
 		return err_reply(400, status, body, len, "bad silence id: expected a number");
-	if ((rc = alert_db_silence_rm(db, id)) == -1)
-		return err_reply(503, status, body, len, "the state database cannot be written");
-	if (rc == 1)
+	if (ask_writer(reqs, &rq, body, len, status) != 0)
+		return *body != NULL ? 0 : -1;
+	int64_t id = rq.id;
+	if (rq.result == 1)
 		return err_reply(404, status, body, len, "no silence %lld", (long long)id);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "deleted", json_object_new_string(idstr));
@@ -264,17 +290,17 @@ api_silence_delete(struct state_db *db, const char *idstr, char **body, size_t *
 }
 
 int
-api_alert_ack(struct state_db *db, const char *idstr, double now, char **body, size_t *len,
+api_alert_ack(struct state_reqs *reqs, const char *idstr, double now, char **body, size_t *len,
     unsigned *status)
 {
-	int64_t id;
-	int rc;
+	struct state_req rq = { .kind = SR_ACK, .now = now };
 
-	if (!num_id(idstr, &id))
+	if (!num_id(idstr, &rq.id))
 		return err_reply(400, status, body, len, "bad alert id: expected a number");
-	if ((rc = alert_db_ack(db, id, now)) == -1)
-		return err_reply(503, status, body, len, "the state database cannot be written");
-	if (rc == 1)
+	if (ask_writer(reqs, &rq, body, len, status) != 0)
+		return *body != NULL ? 0 : -1;
+	int64_t id = rq.id;
+	if (rq.result == 1)
 		return err_reply(404, status, body, len, "no alert %lld", (long long)id);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "acked", json_object_new_string(idstr));

@@ -8,29 +8,34 @@
  * main         main.c          signals, config reloads  SIGHUP, SIGTERM     reload flags
  * mosquitto's  ingest.c        nothing but the decode   MQTT messages       queue.c items
  *              (its callbacks)
- * cm-writer    writer.c,       per-agent order state,   queue.c items       acks (MQTT),
- *              evaluator.c,    RRD store, state.db                          snapshots
- *              alert_eval.c    (the group commit), the                      (snapshot.h),
- *                              evaluator, alert engine                      notifications
- *                              and digest                                   (state.db queue)
+ * cm-writer    writer.c,       per-agent order state,   queue.c items;      acks (MQTT),
+ *              evaluator.c,    RRD store, state.db      state_req.c         snapshots
+ *              alert_eval.c,   (its one writer: the     requests (acks,     (snapshot.h),
+ *              state_req.c     group commit), the       silences,           notifications
+ *                              evaluator, alert engine  deliveries)         (state.db queue),
+ *                              and digest                                   request answers
  * cm-flusher   store_cached.c  its rrdcached connection  a pass of files    done count
  *                                                        (under fl.mu)
  * cm-creator   creator.c       a store of its own (new   requests: an       results: agent,
  *                              agents' files; with       agent's first      files made (both
  *                              rrdcached its FORGETs)    sample (cr->mu)    under cr->mu)
- * cm-notify    notify*.c       its state.db connection   the notification   delivery
- *                                                        queue (state.db)   state (state.db)
+ * cm-notify    notify*.c       a read-only state.db      the notification   deliveries to
+ *                              connection                queue (state.db)   the writer
+ *                                                                           (state_req.c)
  * cm-pacer     pace.c          the rollups' slopes       the snapshot's     pace_table
  *                                                        inventory          (pacer_get)
  * MHD's        http.c, api*.c, nothing shared:           HTTP requests      replies; acks and
- *              pages*.c        snapshots are immutable,                     silences to
- *                              a read-only state.db                         state.db
+ *              pages*.c        snapshots are immutable,                     silences to the
+ *                              read-only state.db                           writer (state_req.c)
  * cm-sweep     http.c          the connection table      (every second)     shutdown() of
  *                              (under connlock)                             late requests
  *
  * The writer is the only thread that stores samples (the creator makes
- * new agents' files, while the writer holds their samples); the snapshot box
- * (snapshot.h) is how everything it evaluates reaches the others.
+ * new agents' files, while the writer holds their samples) and the only
+ * one that writes state.db: the others read it on read-only connections
+ * and ask it for their writes (state_req.h), which it does between two
+ * batches. The snapshot box (snapshot.h) is how everything it evaluates
+ * reaches the others.
  */
 #ifndef COVMON_COLLECTOR_H
 #define COVMON_COLLECTOR_H
@@ -130,6 +135,9 @@ int queue_push(struct queue *q, const struct item *it, double wait);
 size_t queue_pop(struct queue *q, struct item *out, size_t max, double wait);
 size_t queue_depth(struct queue *q);
 void queue_close(struct queue *q);   /* wakes the writer for shutdown */
+/* The writer's next (or current) pop returns at once, with what there is:
+ * a request for it waits (state_req.h). Takes a struct queue *. */
+void queue_wake(void *q);
 
 /* MQTT side (collector/ingest.c). */
 struct ingest;
@@ -162,8 +170,12 @@ struct evaluator;
 struct writer *writer_new(const struct collector_conf *cc, struct queue *q, struct ingest *in,
     struct evaluator *ev, char *err, size_t errlen);
 int writer_start(struct writer *w, char *err, size_t errlen);
-void writer_stop(struct writer *w);
+void writer_stop(struct writer *w);   /* then requests are answered -2 */
 void writer_free(struct writer *w);
+/* Where other threads ask the writer to write state.db (state_req.h);
+ * NULL for NULL (a national view keeps no state). */
+struct state_reqs;
+struct state_reqs *writer_reqs(struct writer *w);
 
 /* The evaluation cycle and the inventory's owner (collector/evaluator.c); its
  * functions run on the writer thread, but for request_reload. */
@@ -208,6 +220,7 @@ struct http_ctx {
 	double started;
 	struct snapshot_box *snapshots;   /* what the API reads */
 	struct national *national;        /* the national view, or NULL */
+	struct state_reqs *reqs;          /* acks and silences: the writer's */
 };
 struct http *http_start(const struct http_ctx *ctx, char *err, size_t errlen);
 void http_stop(struct http *h);

@@ -271,7 +271,7 @@ db_lock(struct http *h)
 	pthread_mutex_lock(&h->dblock);
 	if (h->db == NULL) {
 		snprintf(path, sizeof path, "%s/state.db", h->ctx.cc->data_dir);
-		if (state_db_open(&h->db, path, err, sizeof err) == -1) {
+		if (state_db_open_reader(&h->db, path, err, sizeof err) == -1) {
 			log_warnx("http: %s", err);
 			h->db = NULL;
 		}
@@ -333,21 +333,19 @@ handle_alerts(struct http *h, struct MHD_Connection *c, const char *url, const c
 	else if (get && strcmp(url, "/api/v1/digest") == 0)
 		rc = api_digest_get(h->ctx.snapshots, db, h->ctx.cc, query_arg, c, now, &buf, &len,
 		    &status);
-	else if (db == NULL)
-		rc = api_error(503, "the state database cannot be opened", &buf, &len, &status);
 	else if (strcmp(method, "POST") == 0 && strcmp(url, sil) == 0)
-		rc = api_silence_post(db, up ? up->buf : "", up ? up->len : 0, now, &buf, &len,
+		rc = api_silence_post(h->ctx.reqs, up ? up->buf : "", up ? up->len : 0, now, &buf, &len,
 		    &status);
 	else if (strcmp(method, "DELETE") == 0 && strncmp(url, sil, strlen(sil)) == 0 &&
 	    url[strlen(sil)] == '/')
-		rc = api_silence_delete(db, url + strlen(sil) + 1, &buf, &len, &status);
+		rc = api_silence_delete(h->ctx.reqs, url + strlen(sil) + 1, &buf, &len, &status);
 	else if (strcmp(method, "POST") == 0 && strncmp(url, al, strlen(al)) == 0 &&
 	    strlen(url) > strlen(al) + 4 && strcmp(url + strlen(url) - 4, "/ack") == 0) {
 		char id[32];
 		size_t n = strlen(url) - strlen(al) - 4;
 		snprintf(id, sizeof id, "%.*s", (int)(n < sizeof id ? n : sizeof id - 1),
 		    url + strlen(al));
-		rc = api_alert_ack(db, id, now, &buf, &len, &status);
+		rc = api_alert_ack(h->ctx.reqs, id, now, &buf, &len, &status);
 	} else if (get)
 		rc = api_error(404, "not found", &buf, &len, &status);
 	else

@@ -204,13 +204,13 @@ main(int argc, char **argv)
 		goto done;
 	if (!cc.national && (w = writer_new(&cc, q, in, ev, err, sizeof err)) == NULL)
 		goto done;
-	struct http_ctx hc = { &cc, in, q, clock_now(), &box, nat };
+	struct http_ctx hc = { &cc, in, q, clock_now(), &box, nat, writer_reqs(w) };
 	if ((h = http_start(&hc, err, sizeof err)) == NULL)
 		goto done;
 	if (w != NULL && writer_start(w, err, sizeof err) == -1)
 		goto done;
 	/* After writer_new(): the state DB has its schema. */
-	if (w != NULL && (nt = notifier_start(&cc, in, err, sizeof err)) == NULL)
+	if (w != NULL && (nt = notifier_start(&cc, in, writer_reqs(w), err, sizeof err)) == NULL)
 		goto done;
 	if (ingest_start(in, err, sizeof err) == -1)
 		goto done;
@@ -246,11 +246,12 @@ done:
 	 * the writer stores and acks what is queued; then MQTT goes. */
 	if (q)
 		queue_close(q);
+	/* The notifier before the writer, which records its last delivery. */
+	notifier_stop(nt);
 	if (w)
 		writer_stop(w);
 	if (w)
 		evaluator_shutdown(ev);
-	notifier_stop(nt);
 	if (in)
 		ingest_stop(in);
 	http_stop(h);

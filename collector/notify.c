@@ -5,12 +5,16 @@
  * unsent row goes first and blocks the later ones, so a resolve never
  * overtakes its firing; a failure is retried with capped backoff
  * ([alerts] retry_max), and a row survives restarts until it is sent.
+ * It reads the queue on a read-only connection and has the writer record
+ * each delivery (state_req.h), so a notification is marked sent before the
+ * next pass reads the queue again.
  */
 #include "notify.h"
 #include "alert_db.h"
 #include "collector.h"
 #include "clock.h"
 #include "log.h"
+#include "state_req.h"
 #include "topic.h"
 
 #include <json-c/json.h>
@@ -34,7 +38,8 @@ struct notifier {
 	pthread_mutex_t lock;            /* protects next */
 	struct alert_conf_ref *next;     /* SIGHUP's, taken at the next pass */
 	struct ingest *in;
-	struct state_db *db;
+	struct state_db *db;             /* read-only */
+	struct state_reqs *reqs;         /* the writer, which records deliveries */
 	pthread_t thread;
 	atomic_bool stop;
 	struct log_limit lim;
@@ -110,6 +115,44 @@ notifier_set_conf(struct notifier *nt, struct alert_conf_ref *r)
 	alert_conf_ref_put(old);
 }
 
+/* Has the writer record a delivery (or a failure), waiting until it did:
+ * the next pass must not read the row as unsent. Returns -1 only when the
+ * writer has stopped, or the database refused it. */
+static int
+record(struct notifier *nt, struct state_req *rq)
+{
+	int rc;
+
+	while ((rc = state_reqs_call(nt->reqs, rq, 5.0)) == -1) {
+		if (atomic_load(&nt->stop)) {
+			log_warnx("notification %lld: stopping before the writer recorded it; "
+			    "it is sent again at the next start", (long long)rq->id);
+			return -1;
+		}
+		log_limited(&nt->lim, "notification %lld: the writer is busy; still waiting to "
+		    "record it", (long long)rq->id);
+	}
+	return rc == 0 && rq->result != -1 ? 0 : -1;
+}
+
+static int
+record_sent(struct notifier *nt, int64_t id, double now)
+{
+	struct state_req rq = { .kind = SR_QUEUE_SENT, .id = id, .now = now };
+
+	return record(nt, &rq);
+}
+
+static int
+record_failed(struct notifier *nt, int64_t id, int attempts, double next_try, const char *error)
+{
+	struct state_req rq = { .kind = SR_QUEUE_FAILED, .id = id, .attempts = attempts,
+	    .next_try = next_try };
+
+	snprintf(rq.text, sizeof rq.text, "%s", error);
+	return record(nt, &rq);
+}
+
 /* One pass over the heads of the queue. */
 static void
 pass(struct notifier *nt)
@@ -145,8 +188,8 @@ pass(struct notifier *nt)
 			/* Its notifier left the config: nobody can take it. */
 			log_warnx("notification %lld for notifier '%s', no longer configured: "
 			    "dropped", (long long)q->id, q->notifier);
-			alert_db_queue_failed(nt->db, q->id, q->attempts, now, "not configured");
-			alert_db_queue_sent(nt->db, q->id, now);
+			(void)record_failed(nt, q->id, q->attempts, now, "not configured");
+			(void)record_sent(nt, q->id, now);
 			continue;
 		}
 		err[0] = '\0';
@@ -154,7 +197,7 @@ pass(struct notifier *nt)
 			atomic_fetch_add(&sent_total, 1);
 			log_info("notifier %s: sent %s %s (queue id %lld, attempt %d)", c->name,
 			    q->state, q->scope, (long long)q->id, q->attempts + 1);
-			if (alert_db_queue_sent(nt->db, q->id, clock_now()) == -1)
+			if (record_sent(nt, q->id, clock_now()) == -1)
 				log_limited(&nt->lim, "state db: marking notification %lld sent",
 				    (long long)q->id);
 			continue;
@@ -165,7 +208,7 @@ pass(struct notifier *nt)
 		    RETRY_FIRST * pow(2, fmin(attempts - 1, 30)));
 		log_limited(&nt->lim, "notifier %s: %s; retry %d in %.0f s", c->name, err,
 		    attempts, delay);
-		if (alert_db_queue_failed(nt->db, q->id, attempts, clock_now() + delay, err) == -1)
+		if (record_failed(nt, q->id, attempts, clock_now() + delay, err) == -1)
 			log_limited(&nt->lim, "state db: notification %lld", (long long)q->id);
 	}
 	alert_db_queued_free(v, n);
@@ -188,7 +231,8 @@ notifier_main(void *arg)
 }
 
 struct notifier *
-notifier_start(const struct collector_conf *cc, struct ingest *in, char *err, size_t errlen)
+notifier_start(const struct collector_conf *cc, struct ingest *in, struct state_reqs *reqs,
+    char *err, size_t errlen)
 {
 	struct notifier *nt = calloc(1, sizeof *nt);
 	char path[600];
@@ -200,9 +244,10 @@ notifier_start(const struct collector_conf *cc, struct ingest *in, char *err, si
 	nt->cc = cc;
 	nt->ac = &cc->alerts;
 	nt->in = in;
+	nt->reqs = reqs;
 	nt->lim = (struct log_limit)LOG_LIMIT_INIT(5, 60);
 	snprintf(path, sizeof path, "%s/state.db", cc->data_dir);
-	if (state_db_open(&nt->db, path, err, errlen) == -1) {
+	if (state_db_open_reader(&nt->db, path, err, errlen) == -1) {
 		free(nt);
 		return NULL;
 	}

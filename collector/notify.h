@@ -42,8 +42,9 @@ int notify_email_text(const struct notifier_conf *n, const struct notify_msg *m,
 int notify_split(const char *cmd, char *buf, size_t buflen, char **argv, int max);
 
 struct notifier;
+struct state_reqs;
 struct notifier *notifier_start(const struct collector_conf *cc, struct ingest *in,
-    char *err, size_t errlen);
+    struct state_reqs *reqs, char *err, size_t errlen);
 void notifier_stop(struct notifier *nt);
 /* Any thread (SIGHUP): the notifiers to use from the next pass on (takes
  * the reference). A queued notification whose notifier left is dropped. */

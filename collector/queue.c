@@ -19,6 +19,7 @@ struct queue {
 	struct item *ring;
 	size_t cap, head, len;
 	bool closed;
+	bool woken;                /* queue_wake: the next pop returns at once */
 };
 
 static void
@@ -111,10 +112,11 @@ queue_pop(struct queue *q, struct item *out, size_t max, double wait)
 
 	deadline(&ts, wait);
 	pthread_mutex_lock(&q->lock);
-	while (q->len == 0 && !q->closed) {
+	while (q->len == 0 && !q->closed && !q->woken) {
 		if (pthread_cond_timedwait(&q->not_empty, &q->lock, &ts) == ETIMEDOUT)
 			break;
 	}
+	q->woken = false;
 	while (n < max && q->len > 0) {
 		out[n++] = q->ring[q->head];
 		q->head = (q->head + 1) % q->cap;
@@ -134,6 +136,17 @@ queue_depth(struct queue *q)
 	size_t n = q->len;
 	pthread_mutex_unlock(&q->lock);
 	return n;
+}
+
+void
+queue_wake(void *arg)
+{
+	struct queue *q = arg;
+
+	pthread_mutex_lock(&q->lock);
+	q->woken = true;
+	pthread_cond_signal(&q->not_empty);
+	pthread_mutex_unlock(&q->lock);
 }
 
 void

@@ -295,7 +295,7 @@ state_db_exec(struct state_db *db, const char *sql)
 
 /* PRAGMA user_version: 0 on a new file, STATE_DB_VERSION once created. */
 static int
-state_db_schema_check(struct state_db *db)
+state_db_schema_check(struct state_db *db, bool writer)
 {
 	sqlite3_stmt *st = NULL;
 	int version, rc;
@@ -317,6 +317,11 @@ state_db_schema_check(struct state_db *db)
 		    version, STATE_DB_VERSION);
 		return -1;
 	}
+	if (!writer) {
+		state_db_seterr(db, "schema version %d, not %d: the writer has not opened it yet",
+		    version, STATE_DB_VERSION);
+		return -1;
+	}
 	/* New file (version 0), or an older one (version 1: no alert tables;
 	 * 2: no notify_groups; 3: no spools; 4: no meta): the schema, every statement of which creates
 	 * only what is missing, and its version in one transaction. */
@@ -335,8 +340,8 @@ state_db_schema_check(struct state_db *db)
 	return 0;
 }
 
-int
-state_db_open(struct state_db **dbp, const char *path, char *err, size_t errlen)
+static int
+open_conn(struct state_db **dbp, const char *path, bool writer, char *err, size_t errlen)
 {
 	struct state_db *db;
 	sqlite3_stmt *st = NULL;
@@ -349,8 +354,8 @@ state_db_open(struct state_db **dbp, const char *path, char *err, size_t errlen)
 	}
 	/* One connection per thread: no mutex of sqlite's own needed. A
 	 * planted symlink in data_dir is not followed. */
-	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db->db, (writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE :
+	    SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path,
 		    db->db != NULL ? sqlite3_errmsg(db->db) : "out of memory");
 		goto fail;
@@ -360,6 +365,9 @@ state_db_open(struct state_db **dbp, const char *path, char *err, size_t errlen)
 		state_db_fail(db, "busy_timeout");
 		goto fail_err;
 	}
+	/* A reader finds the file as the writer made it (WAL mode, schema). */
+	if (!writer)
+		goto check;
 	/* journal_mode answers with the mode in force: a filesystem without
 	 * shared memory would silently keep "delete". */
 	if (sqlite3_prepare_v2(db->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK ||
@@ -380,7 +388,8 @@ state_db_open(struct state_db **dbp, const char *path, char *err, size_t errlen)
 	 * and a commit here stands for samples already acked. */
 	if (state_db_exec(db, "PRAGMA synchronous = FULL") == -1)
 		goto fail_err;
-	if (state_db_schema_check(db) == -1)
+check:
+	if (state_db_schema_check(db, writer) == -1)
 		goto fail_err;
 	for (int i = 0; i < Q_COUNT; i++) {
 		if (sqlite3_prepare_v3(db->db, state_db_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
@@ -396,6 +405,18 @@ fail_err:
 fail:
 	state_db_close(db);
 	return -1;
+}
+
+int
+state_db_open(struct state_db **dbp, const char *path, char *err, size_t errlen)
+{
+	return open_conn(dbp, path, true, err, errlen);
+}
+
+int
+state_db_open_reader(struct state_db **dbp, const char *path, char *err, size_t errlen)
+{
+	return open_conn(dbp, path, false, err, errlen);
 }
 
 void

@@ -30,6 +30,9 @@ struct agent_row {
 
 /* Opens or creates the database (schema created or checked). */
 int state_db_open(struct state_db **db, const char *path, char *err, size_t errlen);
+/* A read-only connection (HTTP, the notifier) to the file the writer
+ * opened: any write on it fails. state.db has one writer (state_req.h). */
+int state_db_open_reader(struct state_db **db, const char *path, char *err, size_t errlen);
 void state_db_close(struct state_db *db);
 
 /* Group commit: the writer wraps a batch of puts in begin/commit. */

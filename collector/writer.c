@@ -17,6 +17,7 @@
 #include "order.h"
 #include "snapshot.h"
 #include "state_db.h"
+#include "state_req.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -75,7 +76,8 @@ struct writer {
 	struct store *store;
 	unsigned long restored;      /* store's stats.restored already counted */
 	unsigned long tunes;         /* and stats.tunes */
-	struct state_db *db;
+	struct state_db *db;         /* the one writer of state.db */
+	struct state_reqs *reqs;     /* other threads' writes to it (state_req.h) */
 	struct creator *cr;          /* makes new agents' files (cm-creator) */
 	struct agent_rt **waiting;   /* agents whose samples wait for their files */
 	size_t nwaiting, capwaiting;
@@ -1375,6 +1377,9 @@ writer_main(void *arg)
 		}
 		if (n > 0 || gaps || w->nwaiting > 0)
 			run_batch(w, n, gaps);
+		/* Acks, silences, deliveries: between two batches, so none of
+		 * them waits for more than one. */
+		state_reqs_run(w->reqs, w->db);
 		if (w->wal)
 			wal_flush_step(w, now);
 		evaluate(w);
@@ -1386,6 +1391,7 @@ writer_main(void *arg)
 		run_batch(w, n, false);
 	if (w->wal)
 		wal_flush(w);
+	state_reqs_run(w->reqs, w->db);
 	return NULL;
 }
 
@@ -1414,6 +1420,10 @@ writer_new(const struct collector_conf *cc, struct queue *q, struct ingest *in,
 	snprintf(path, sizeof path, "%s/state.db", cc->data_dir);
 	if (state_db_open(&w->db, path, err, errlen) == -1)
 		goto fail;
+	if ((w->reqs = state_reqs_new(queue_wake, q)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (store_open(&w->store, &cc->store, err, errlen) == -1)
 		goto fail;
 	if ((w->cr = creator_new(&cc->store, CREATE_MAX, err, errlen)) == NULL)
@@ -1472,11 +1482,19 @@ writer_start(struct writer *w, char *err, size_t errlen)
 void
 writer_stop(struct writer *w)
 {
-	if (!w->running)
-		return;
-	atomic_store(&w->stop, true);
-	pthread_join(w->thread, NULL);
-	w->running = false;
+	if (w->running) {
+		atomic_store(&w->stop, true);
+		pthread_join(w->thread, NULL);
+		w->running = false;
+	}
+	/* Nobody is left to write what other threads ask. */
+	state_reqs_close(w->reqs);
+}
+
+struct state_reqs *
+writer_reqs(struct writer *w)
+{
+	return w != NULL ? w->reqs : NULL;
 }
 
 void
@@ -1500,5 +1518,6 @@ writer_free(struct writer *w)
 		store_close(w->store);
 	if (w->db)
 		state_db_close(w->db);
+	state_reqs_free(w->reqs);
 	free(w);
 }
