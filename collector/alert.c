@@ -521,14 +521,11 @@ scope_url(const struct alert_conf *ac, const char *scope, const char *hamlet,
 static json_object *
 alert_json(const struct alert_conf *ac, const struct alert *a, char *summary, size_t slen)
 {
-	json_object *o = json_object_new_object(), *h = json_object_new_array();
+	json_object *o = json_object_new_object();
 	char id[32], url[ALERT_SCOPE_MAX + sizeof ac->public_url + 16];
 
-	if (o == NULL || h == NULL) {
-		json_object_put(o);
-		json_object_put(h);
+	if (o == NULL)
 		return NULL;
-	}
 	char vi[ALERT_TEXT_MAX * 2 + 64];
 	alert_summary(a, summary, slen);
 	alert_summary_lang(a, true, vi, sizeof vi);
@@ -549,14 +546,7 @@ alert_json(const struct alert_conf *ac, const struct alert *a, char *summary, si
 	    alert_severity_name[alert_kind_severity(a->kind)]));
 	json_object_object_add(o, "state", json_object_new_string(
 	    a->state == AS_RESOLVED ? "resolved" : "firing"));
-	json_object_object_add(o, "scope", json_object_new_string(a->scope));
-	json_object_object_add(o, "province", a->province[0] ?
-	    json_object_new_string(a->province) : NULL);
-	json_object_object_add(o, "commune", a->commune[0] ?
-	    json_object_new_string(a->commune) : NULL);
-	for (size_t i = 0; i < a->nhamlets; i++)
-		json_object_array_add(h, json_object_new_string(a->hamlets[i]));
-	json_object_object_add(o, "hamlets", h);
+	alert_json_place(o, a);
 	json_object_object_add(o, "since", json_object_new_int64((int64_t)floor(a->since)));
 	json_object_object_add(o, "summary", json_object_new_string(summary));
 	if (a->agent[0])
@@ -1089,3 +1079,17 @@ alert_end(struct alert_engine *e, double now, const struct alert_silence *sil,
 
 /* --- silences' end --- */
 
+void
+alert_json_place(struct json_object *o, const struct alert *a)
+{
+	json_object *h = json_object_new_array();
+
+	json_object_object_add(o, "scope", json_object_new_string(a->scope));
+	json_object_object_add(o, "province", a->province[0] ?
+	    json_object_new_string(a->province) : NULL);
+	json_object_object_add(o, "commune", a->commune[0] ?
+	    json_object_new_string(a->commune) : NULL);
+	for (size_t i = 0; i < a->nhamlets; i++)
+		json_object_array_add(h, json_object_new_string(a->hamlets[i]));
+	json_object_object_add(o, "hamlets", h);
+}

@@ -179,6 +179,10 @@ struct alert {
  * one line: "Lùng Thắng (Mường Khương) and 4 hamlets behind it: back after
  * 2 min, at <local time>". */
 void alert_summary(const struct alert *a, char *buf, size_t len);
+/* Where an alert is, as its payload and the API both say it: scope,
+ * province, commune (null when none), hamlets, added to the object o. */
+struct json_object;
+void alert_json_place(struct json_object *o, const struct alert *a);
 /* The same in Vietnamese when vi (English where no Vietnamese is kept). */
 void alert_summary_lang(const struct alert *a, bool vi, char *buf, size_t len);
 /* "2026-12-07 21:12 UTC+7"; vi: "21:12 ngày 07/12/2026 (UTC+7)" (the

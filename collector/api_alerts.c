@@ -77,7 +77,7 @@ static json_object *
 alert_obj(const struct alert_row *r, const struct alert_silence *sil, size_t nsil, double now)
 {
 	const struct alert *a = &r->a;
-	json_object *o = json_object_new_object(), *h = json_object_new_array();
+	json_object *o = json_object_new_object();
 	char id[32];
 	bool silenced = a->state == AS_RESOLVED ? a->silenced : false;
 
@@ -87,14 +87,7 @@ alert_obj(const struct alert_row *r, const struct alert_silence *sil, size_t nsi
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "kind", json_object_new_string(alert_kind_name[a->kind]));
 	json_object_object_add(o, "state", json_object_new_string(alert_state_name[a->state]));
-	json_object_object_add(o, "scope", json_object_new_string(a->scope));
-	json_object_object_add(o, "province", a->province[0] ?
-	    json_object_new_string(a->province) : NULL);
-	json_object_object_add(o, "commune", a->commune[0] ?
-	    json_object_new_string(a->commune) : NULL);
-	for (size_t i = 0; i < a->nhamlets; i++)
-		json_object_array_add(h, json_object_new_string(a->hamlets[i]));
-	json_object_object_add(o, "hamlets", h);
+	alert_json_place(o, a);
 	json_object_object_add(o, "since", jtime(a->since));
 	json_object_object_add(o, "silenced", json_object_new_boolean(silenced));
 	json_object_object_add(o, "acked", json_object_new_boolean(r->acked));
@@ -271,40 +264,37 @@ api_silence_post(struct state_reqs *reqs, const char *in, size_t inlen, double n
 	return rc;
 }
 
+/* A write on one row by its id (a silence removed, an alert acked):
+ * 400 for a bad id, 404 when there is no such row, else {key: id}. */
+static int
+by_id(struct state_reqs *reqs, enum state_req_kind kind, const char *what, const char *key,
+    const char *idstr, double now, char **body, size_t *len, unsigned *status)
+{
+	struct state_req rq = { .kind = kind, .now = now };
+
+	if (!num_id(idstr, &rq.id))
+		return err_reply(400, status, body, len, "bad %s id: expected a number", what);
+	if (ask_writer(reqs, &rq, body, len, status) != 0)
+		return *body != NULL ? 0 : -1;
+	if (rq.result == 1)
+		return err_reply(404, status, body, len, "no %s %lld", what, (long long)rq.id);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, key, json_object_new_string(idstr));
+	return reply(o, 200, status, body, len);
+}
+
 int
 api_silence_delete(struct state_reqs *reqs, const char *idstr, char **body, size_t *len,
     unsigned *status)
 {
-	struct state_req rq = { .kind = SR_SILENCE_RM };
-
-	if (!num_id(idstr, &rq.id))
-		return err_reply(400, status, body, len, "bad silence id: expected a number");
-	if (ask_writer(reqs, &rq, body, len, status) != 0)
-		return *body != NULL ? 0 : -1;
-	int64_t id = rq.id;
-	if (rq.result == 1)
-		return err_reply(404, status, body, len, "no silence %lld", (long long)id);
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "deleted", json_object_new_string(idstr));
-	return reply(o, 200, status, body, len);
+	return by_id(reqs, SR_SILENCE_RM, "silence", "deleted", idstr, 0, body, len, status);
 }
 
 int
 api_alert_ack(struct state_reqs *reqs, const char *idstr, double now, char **body, size_t *len,
     unsigned *status)
 {
-	struct state_req rq = { .kind = SR_ACK, .now = now };
-
-	if (!num_id(idstr, &rq.id))
-		return err_reply(400, status, body, len, "bad alert id: expected a number");
-	if (ask_writer(reqs, &rq, body, len, status) != 0)
-		return *body != NULL ? 0 : -1;
-	int64_t id = rq.id;
-	if (rq.result == 1)
-		return err_reply(404, status, body, len, "no alert %lld", (long long)id);
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "acked", json_object_new_string(idstr));
-	return reply(o, 200, status, body, len);
+	return by_id(reqs, SR_ACK, "alert", "acked", idstr, now, body, len, status);
 }
 
 int
