@@ -136,6 +136,14 @@ print_json(const struct reply *r)
 		fputc('\n', stdout);
 }
 
+/* Says how the command is used, on stderr, for an exit with EXIT_USAGE. */
+static int
+usage_error(const char *usage)
+{
+	fprintf(stderr, "usage: covmon %s\n", usage);
+	return EXIT_USAGE;
+}
+
 /* Parses a command's options: the command's own (handled by `own`, which
  * returns 0 when it took the option) and the common ones. Returns 0, or
  * EXIT_USAGE after printing the command's usage; 'h' prints it to stdout
@@ -157,10 +165,44 @@ parse(struct cli *c, int argc, char **argv, const struct option *opts, const cha
 			continue;
 		if (own && own(arg, ch, optarg) == 0)
 			continue;
-		fprintf(stderr, "usage: covmon %s\n", usage);
-		return EXIT_USAGE;
+		return usage_error(usage);
 	}
 	return 0;
+}
+
+/* GET path for a command that prints a table of the reply: 0 with the
+ * reply in r; -1 when --json printed it as it came (exit 0); EXIT_RUNTIME
+ * when the collector did not answer with it. */
+static int
+get_listing(const struct cli *c, const char *path, struct reply *r)
+{
+	if (cli_get_ok(c, path, r) == -1)
+		return EXIT_RUNTIME;
+	if (!c->json)
+		return 0;
+	print_json(r);
+	reply_free(r);
+	return -1;
+}
+
+/* The reply's array `key` in t, a row each by row() (the time now given
+ * so that every row's "ago" is from the same instant), then how many there
+ * are ("3 hamlets"). No table when there are none. Frees t. */
+static void
+print_list(const struct cli *c, const struct reply *r, const char *key, struct table *t,
+    void (*row)(struct table *, json_object *, double), const char *noun)
+{
+	json_object *list = jarray(r->json, key);
+	size_t n = list ? json_object_array_length(list) : 0;
+	double tnow = now();
+
+	for (size_t i = 0; i < n; i++)
+		row(t, json_object_array_get_idx(list, i), tnow);
+	if (n > 0)
+		table_print(t, stdout, c->colour);
+	else
+		table_free(t);
+	printf("%zu %s%s\n", n, noun, n == 1 ? "" : "s");
 }
 
 static int
@@ -259,10 +301,8 @@ cmd_status(struct cli *c, int argc, char **argv)
 
 	if ((rc = parse(c, argc, argv, opts, usage, status_opt, &province)) != 0)
 		return rc < 0 ? 0 : rc;
-	if (optind != argc) {
-		fprintf(stderr, "usage: covmon %s\n", usage);
-		return EXIT_USAGE;
-	}
+	if (optind != argc)
+		return usage_error(usage);
 	if (province && (rc = need_id("province", province)) != 0)
 		return rc;
 	if ((rc = cli_setup(c, false)) != 0)
@@ -271,13 +311,8 @@ cmd_status(struct cli *c, int argc, char **argv)
 		snprintf(path, sizeof path, "/api/v1/provinces/%s", province);
 	else
 		snprintf(path, sizeof path, "/api/v1/provinces");
-	if (cli_get_ok(c, path, &r) == -1)
-		return EXIT_RUNTIME;
-	if (c->json) {
-		print_json(&r);
-		reply_free(&r);
-		return 0;
-	}
+	if ((rc = get_listing(c, path, &r)) != 0)
+		return rc < 0 ? 0 : rc;
 
 	struct table *t = table_new(13, scope_headers, "llrrllrrrrrrr");
 	json_object *list;
@@ -712,6 +747,26 @@ figure_cell(struct table *t, json_object *o, const char *key, const char *unit)
 		table_cell(t, TC_DIM, "-");
 }
 
+static void
+hamlet_row(struct table *t, json_object *h, double tnow)
+{
+	const char *state = jstring(h, "state");
+	double seen;
+	char buf[64];
+
+	table_row(t);
+	table_cell(t, TC_NONE, "%s", or_dash(jstring(h, "id")));
+	table_cell(t, TC_NONE, "%s", or_dash(jstring(h, "name")));
+	table_cell(t, TC_NONE, "%s", or_dash(jstring(h, "commune_name") ?
+	    jstring(h, "commune_name") : jstring(h, "commune")));
+	table_cell(t, state_colour(state), "%s", or_dash(state));
+	table_cell(t, TC_RED, "%s", jbool(h, "overdue") ? "overdue" : "");
+	ago(buf, sizeof buf, jnumber(h, "last_seen", &seen) ? seen : 0, tnow);
+	table_cell(t, TC_NONE, "%s", buf);
+	figure_cell(t, h, "loss_pct", "%");
+	figure_cell(t, h, "rtt_ms", "ms");
+}
+
 int
 cmd_hamlets(struct cli *c, int argc, char **argv)
 {
@@ -736,10 +791,8 @@ cmd_hamlets(struct cli *c, int argc, char **argv)
 
 	if ((rc = parse(c, argc, argv, opts, usage, hamlets_opt, &ho)) != 0)
 		return rc < 0 ? 0 : rc;
-	if (optind != argc) {
-		fprintf(stderr, "usage: covmon %s\n", usage);
-		return EXIT_USAGE;
-	}
+	if (optind != argc)
+		return usage_error(usage);
 	if (ho.state && !state_known(ho.state)) {
 		fprintf(stderr, "covmon: bad state '%s': expected covered, degraded, down, "
 		    "unreachable, unmonitored or uncovered\n", ho.state);
@@ -769,39 +822,10 @@ cmd_hamlets(struct cli *c, int argc, char **argv)
 	    ho.province ? "&province=" : "", ho.province ? ho.province : "",
 	    ho.commune ? "&commune=" : "", ho.commune ? ho.commune : "",
 	    ho.overdue ? "&overdue=1" : "");
-	if (cli_get_ok(c, path, &r) == -1)
-		return EXIT_RUNTIME;
-	if (c->json) {
-		print_json(&r);
-		reply_free(&r);
-		return 0;
-	}
+	if ((rc = get_listing(c, path, &r)) != 0)
+		return rc < 0 ? 0 : rc;
 
-	json_object *list = jarray(r.json, "hamlets");
-	size_t n = list ? json_object_array_length(list) : 0;
-	struct table *t = table_new(8, headers, "lllllrrr");
-	double tnow = now(), seen;
-	char buf[64];
-	for (size_t i = 0; i < n; i++) {
-		json_object *h = json_object_array_get_idx(list, i);
-		const char *state = jstring(h, "state");
-		table_row(t);
-		table_cell(t, TC_NONE, "%s", or_dash(jstring(h, "id")));
-		table_cell(t, TC_NONE, "%s", or_dash(jstring(h, "name")));
-		table_cell(t, TC_NONE, "%s", or_dash(jstring(h, "commune_name") ?
-		    jstring(h, "commune_name") : jstring(h, "commune")));
-		table_cell(t, state_colour(state), "%s", or_dash(state));
-		table_cell(t, TC_RED, "%s", jbool(h, "overdue") ? "overdue" : "");
-		ago(buf, sizeof buf, jnumber(h, "last_seen", &seen) ? seen : 0, tnow);
-		table_cell(t, TC_NONE, "%s", buf);
-		figure_cell(t, h, "loss_pct", "%");
-		figure_cell(t, h, "rtt_ms", "ms");
-	}
-	if (n > 0)
-		table_print(t, stdout, c->colour);
-	else
-		table_free(t);
-	printf("%zu hamlet%s\n", n, n == 1 ? "" : "s");
+	print_list(c, &r, "hamlets", table_new(8, headers, "lllllrrr"), hamlet_row, "hamlet");
 	reply_free(&r);
 	return 0;
 }
@@ -1010,10 +1034,8 @@ cmd_site(struct cli *c, int argc, char **argv)
 
 	if ((rc = parse(c, argc, argv, opts, usage, NULL, NULL)) != 0)
 		return rc < 0 ? 0 : rc;
-	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: covmon %s\n", usage);
-		return EXIT_USAGE;
-	}
+	if (optind + 1 != argc)
+		return usage_error(usage);
 	const char *arg = argv[optind];
 	if ((rc = name_check("site", arg)) != 0)
 		return rc;
@@ -1058,6 +1080,27 @@ all_opt(void *arg, int ch, const char *val)
 	return 0;
 }
 
+static void
+alert_row(struct table *t, json_object *a, double tnow)
+{
+	const char *state = jstring(a, "state");
+	double since;
+	char buf[64];
+
+	table_row(t);
+	table_cell(t, TC_NONE, "%s", or_dash(jstring(a, "id")));
+	table_cell(t, TC_NONE, "%s", or_dash(jstring(a, "kind")));
+	table_cell(t, state && strcmp(state, "firing") == 0 ? TC_RED : TC_NONE, "%s",
+	    or_dash(state));
+	table_cell(t, TC_NONE, "%s", or_dash(jstring(a, "scope")));
+	ago(buf, sizeof buf, jnumber(a, "since", &since) ? since : 0, tnow);
+	table_cell(t, TC_NONE, "%s", buf);
+	table_cell(t, TC_DIM, "%s%s%s", jbool(a, "silenced") ? "silenced" : "",
+	    jbool(a, "silenced") && jbool(a, "acked") ? "," : "",
+	    jbool(a, "acked") ? "acked" : "");
+	table_cell(t, TC_NONE, "%s", or_dash(jstring(a, "summary")));
+}
+
 int
 cmd_alerts(struct cli *c, int argc, char **argv)
 {
@@ -1076,45 +1119,14 @@ cmd_alerts(struct cli *c, int argc, char **argv)
 
 	if ((rc = parse(c, argc, argv, opts, usage, all_opt, &all)) != 0)
 		return rc < 0 ? 0 : rc;
-	if (optind != argc) {
-		fprintf(stderr, "usage: covmon %s\n", usage);
-		return EXIT_USAGE;
-	}
+	if (optind != argc)
+		return usage_error(usage);
 	if ((rc = cli_setup(c, false)) != 0)
 		return rc;
-	if (cli_get_ok(c, all ? "/api/v1/alerts?all=1" : "/api/v1/alerts?state=firing", &r) == -1)
-		return EXIT_RUNTIME;
-	if (c->json) {
-		print_json(&r);
-		reply_free(&r);
-		return 0;
-	}
-	json_object *list = jarray(r.json, "alerts");
-	size_t n = list ? json_object_array_length(list) : 0;
-	struct table *t = table_new(7, headers, "lllllll");
-	double tnow = now(), since;
-	char buf[64];
-	for (size_t i = 0; i < n; i++) {
-		json_object *a = json_object_array_get_idx(list, i);
-		const char *state = jstring(a, "state");
-		table_row(t);
-		table_cell(t, TC_NONE, "%s", or_dash(jstring(a, "id")));
-		table_cell(t, TC_NONE, "%s", or_dash(jstring(a, "kind")));
-		table_cell(t, state && strcmp(state, "firing") == 0 ? TC_RED : TC_NONE, "%s",
-		    or_dash(state));
-		table_cell(t, TC_NONE, "%s", or_dash(jstring(a, "scope")));
-		ago(buf, sizeof buf, jnumber(a, "since", &since) ? since : 0, tnow);
-		table_cell(t, TC_NONE, "%s", buf);
-		table_cell(t, TC_DIM, "%s%s%s", jbool(a, "silenced") ? "silenced" : "",
-		    jbool(a, "silenced") && jbool(a, "acked") ? "," : "",
-		    jbool(a, "acked") ? "acked" : "");
-		table_cell(t, TC_NONE, "%s", or_dash(jstring(a, "summary")));
-	}
-	if (n > 0)
-		table_print(t, stdout, c->colour);
-	else
-		table_free(t);
-	printf("%zu %salert%s\n", n, all ? "" : "firing ", n == 1 ? "" : "s");
+	if ((rc = get_listing(c, all ? "/api/v1/alerts?all=1" : "/api/v1/alerts?state=firing", &r)) != 0)
+		return rc < 0 ? 0 : rc;
+	print_list(c, &r, "alerts", table_new(7, headers, "lllllll"), alert_row,
+	    all ? "alert" : "firing alert");
 	reply_free(&r);
 	return 0;
 }
@@ -1149,15 +1161,12 @@ cmd_inventory(struct cli *c, int argc, char **argv)
 			printf("usage: covmon %s\n", usage);
 			return 0;
 		}
-		fprintf(stderr, "usage: covmon %s\n", usage);
-		return EXIT_USAGE;
+		return usage_error(usage);
 	}
 	if ((rc = parse(c, argc - 1, argv + 1, opts, usage, targets_opt, &targets)) != 0)
 		return rc < 0 ? 0 : rc;
-	if (optind + 1 != argc - 1) {
-		fprintf(stderr, "usage: covmon %s\n", usage);
-		return EXIT_USAGE;
-	}
+	if (optind + 1 != argc - 1)
+		return usage_error(usage);
 	if (inventory_load(&inv, argv[optind + 1], targets, err, sizeof err) == -1) {
 		fprintf(stderr, "%s\n", err);
 		return EXIT_USAGE;
@@ -1217,6 +1226,21 @@ fmt_time(char *buf, size_t len, double t)
 		strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
 }
 
+static void
+silence_row(struct table *t, json_object *s, double tnow)
+{
+	double until;
+	char buf[64];
+
+	(void)tnow;
+	table_row(t);
+	table_cell(t, TC_NONE, "%s", or_dash(jstring(s, "id")));
+	table_cell(t, TC_NONE, "%s", or_dash(jstring(s, "match")));
+	fmt_time(buf, sizeof buf, jnumber(s, "until", &until) ? until : 0);
+	table_cell(t, TC_NONE, "%s", buf);
+	table_cell(t, TC_NONE, "%s", or_dash(jstring(s, "reason")));
+}
+
 int
 cmd_silence(struct cli *c, int argc, char **argv)
 {
@@ -1235,10 +1259,8 @@ cmd_silence(struct cli *c, int argc, char **argv)
 	char path[128], buf[64];
 	int rc;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: covmon %s\n", usage);
-		return EXIT_USAGE;
-	}
+	if (argc < 2)
+		return usage_error(usage);
 	const char *sub = argv[1];
 	if ((rc = parse(c, argc - 1, argv + 1, opts, usage, silence_opt, &o)) != 0)
 		return rc < 0 ? 0 : rc;
@@ -1247,10 +1269,8 @@ cmd_silence(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "add") == 0) {
 		struct alert_match m;
 		double until;
-		if (optind != argc - 1 || !o.match || !o.until || !o.reason) {
-			fprintf(stderr, "usage: covmon %s\n", usage);
-			return EXIT_USAGE;
-		}
+		if (optind != argc - 1 || !o.match || !o.until || !o.reason)
+			return usage_error(usage);
 		if (alert_match_parse(o.match, &m) == -1) {
 			fprintf(stderr, "covmon: bad --match '%s': expected province:ID, commune:ID, "
 			    "hamlet:ID, agent:ID or *\n", o.match);
@@ -1282,10 +1302,8 @@ cmd_silence(struct cli *c, int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(sub, "rm") == 0) {
-		if (optind != argc - 2) {
-			fprintf(stderr, "usage: covmon %s\n", usage);
-			return EXIT_USAGE;
-		}
+		if (optind != argc - 2)
+			return usage_error(usage);
 		const char *id = argv[optind + 1];
 		if (id[strspn(id, "0123456789")] != '\0' || *id == '\0') {
 			fprintf(stderr, "covmon: bad silence id '%s': expected a number\n", id);
@@ -1301,35 +1319,12 @@ cmd_silence(struct cli *c, int argc, char **argv)
 		reply_free(&r);
 		return 0;
 	}
-	if (strcmp(sub, "list") != 0 || optind != argc - 1) {
-		fprintf(stderr, "usage: covmon %s\n", usage);
-		return EXIT_USAGE;
-	}
-	if (cli_get_ok(c, "/api/v1/silences", &r) == -1)
-		return EXIT_RUNTIME;
-	if (c->json) {
-		print_json(&r);
-		reply_free(&r);
-		return 0;
-	}
-	json_object *list = jarray(r.json, "silences");
-	size_t n = list ? json_object_array_length(list) : 0;
-	struct table *t = table_new(4, headers, "llll");
-	double until;
-	for (size_t i = 0; i < n; i++) {
-		json_object *s = json_object_array_get_idx(list, i);
-		table_row(t);
-		table_cell(t, TC_NONE, "%s", or_dash(jstring(s, "id")));
-		table_cell(t, TC_NONE, "%s", or_dash(jstring(s, "match")));
-		fmt_time(buf, sizeof buf, jnumber(s, "until", &until) ? until : 0);
-		table_cell(t, TC_NONE, "%s", buf);
-		table_cell(t, TC_NONE, "%s", or_dash(jstring(s, "reason")));
-	}
-	if (n > 0)
-		table_print(t, stdout, c->colour);
-	else
-		table_free(t);
-	printf("%zu active silence%s\n", n, n == 1 ? "" : "s");
+	if (strcmp(sub, "list") != 0 || optind != argc - 1)
+		return usage_error(usage);
+	if ((rc = get_listing(c, "/api/v1/silences", &r)) != 0)
+		return rc < 0 ? 0 : rc;
+	print_list(c, &r, "silences", table_new(4, headers, "llll"), silence_row,
+	    "active silence");
 	reply_free(&r);
 	return 0;
 }
@@ -1348,10 +1343,8 @@ cmd_ack(struct cli *c, int argc, char **argv)
 
 	if ((rc = parse(c, argc, argv, opts, usage, NULL, NULL)) != 0)
 		return rc < 0 ? 0 : rc;
-	if (optind != argc - 1) {
-		fprintf(stderr, "usage: covmon %s\n", usage);
-		return EXIT_USAGE;
-	}
+	if (optind != argc - 1)
+		return usage_error(usage);
 	const char *id = argv[optind];
 	if (*id == '\0' || id[strspn(id, "0123456789")] != '\0' || strlen(id) > 18) {
 		fprintf(stderr, "covmon: bad alert id '%s': expected a number (covmon alerts)\n", id);
@@ -1408,10 +1401,8 @@ cmd_digest(struct cli *c, int argc, char **argv)
 
 	if ((rc = parse(c, argc, argv, opts, usage, digest_opt, &o)) != 0)
 		return rc < 0 ? 0 : rc;
-	if (optind != argc) {
-		fprintf(stderr, "usage: covmon %s\n", usage);
-		return EXIT_USAGE;
-	}
+	if (optind != argc)
+		return usage_error(usage);
 	if (o.province && (rc = need_id("province", o.province)) != 0)
 		return rc;
 	if (o.lang && strcmp(o.lang, "en") != 0 && strcmp(o.lang, "vi") != 0) {
@@ -1423,13 +1414,8 @@ cmd_digest(struct cli *c, int argc, char **argv)
 	snprintf(path, sizeof path, "/api/v1/digest?%s%s%s%s", o.province ? "province=" : "",
 	    o.province ? o.province : "", o.province && o.lang ? "&" : "",
 	    o.lang ? (strcmp(o.lang, "vi") == 0 ? "lang=vi" : "lang=en") : "");
-	if (cli_get_ok(c, path, &r) == -1)
-		return EXIT_RUNTIME;
-	if (c->json) {
-		print_json(&r);
-		reply_free(&r);
-		return 0;
-	}
+	if ((rc = get_listing(c, path, &r)) != 0)
+		return rc < 0 ? 0 : rc;
 	json_object *list = jarray(r.json, "digests");
 	size_t n = list ? json_object_array_length(list) : 0;
 	for (size_t i = 0; i < n; i++) {
