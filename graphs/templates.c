@@ -718,6 +718,31 @@ site_file(const struct graph_req *req, enum metric_group g, char *buf, size_t le
 	return 1;
 }
 
+/* The group file of a site template that has nothing to draw without it:
+ * 0, or -1 with err set (what: the samples that would have made it). */
+static int
+site_file_needed(const struct graph_req *req, enum metric_group g, const char *what, char *buf,
+    size_t len, char *err, size_t errlen)
+{
+	int r = site_file(req, g, buf, len, err, errlen);
+
+	if (r == 0)
+		errf(err, errlen, "%s/%s.rrd: no such file (no %s sample stored for this agent "
+		    "yet)", req->path, metric_group_name[g], what);
+	return r == 1 ? 0 : -1;
+}
+
+/* probe() of a site's group file, over about one row a pixel. */
+static void
+site_probe(const struct graph_req *req, enum metric_group g, int64_t start, int64_t end,
+    const char *const *ds, int n, struct probe *p)
+{
+	char raw[GRAPH_PATH_MAX + 32];
+
+	snprintf(raw, sizeof raw, "%s/%s.rrd", req->path, metric_group_name[g]);
+	probe(raw, start, end, probe_step(req), ds, n, p);
+}
+
 /*
  * The time axis, chosen here rather than by librrd: its own labels are
  * English ("Sat 03:00", "Week 44", "November 2025") and, on a phone-sized
@@ -813,6 +838,28 @@ common_args(struct graph_args *a, const struct graph_req *req, int64_t start, in
 
 /* A right axis that repeats the left one, in the same format: on a wide
  * graph the values are readable on both sides. fmt NULL: librrd's own. */
+/* A y axis from 0 to top, fixed whatever is drawn, with labels of dec
+ * decimals and no SI prefix; a grid line every step (0: librrd's grid). */
+static void
+zero_axis(struct graph_args *a, double top, double step, int dec)
+{
+	char nb[48];
+
+	arg(a, "--lower-limit");
+	arg(a, "0");
+	arg(a, "--upper-limit");
+	arg(a, "%s", fnum(nb, sizeof nb, top));
+	arg(a, "--rigid");
+	arg(a, "--units-exponent");
+	arg(a, "0");
+	if (step > 0) {
+		arg(a, "--y-grid");
+		arg(a, "%s:1", fnum(nb, sizeof nb, step));
+	}
+	arg(a, "--left-axis-format");
+	arg(a, "%%.%dlf", dec);
+}
+
 static void
 mirror_axis(struct graph_args *a, const char *fmt)
 {
@@ -935,35 +982,19 @@ tmpl_latency(struct graph_args *a, const struct graph_req *req, int64_t start, i
     char *err, size_t errlen)
 {
 	static const char *const ds[] = { "icmp_rtt_max_ms", "icmp_rtt_p50_ms", "icmp_loss_pct" };
-	char f[2 * GRAPH_PATH_MAX + 64], raw[GRAPH_PATH_MAX + 32], e[256], nb[48];
+	char f[2 * GRAPH_PATH_MAX + 64], e[256], nb[48];
 	struct probe pr;
 	struct table t;
 	double top, step;
-	int r, dec;
+	int dec;
 
-	if ((r = site_file(req, G_ICMP, f, sizeof f, err, errlen)) == -1)
+	if (site_file_needed(req, G_ICMP, "ICMP", f, sizeof f, err, errlen) == -1)
 		return -1;
-	if (r == 0) {
-		errf(err, errlen, "%s/icmp.rrd: no such file (no ICMP sample stored for this "
-		    "agent yet)", req->path);
-		return -1;
-	}
-	snprintf(raw, sizeof raw, "%s/icmp.rrd", req->path);
-	probe(raw, start, end, probe_step(req), ds, 3, &pr);
+	site_probe(req, G_ICMP, start, end, ds, 3, &pr);
 	/* Nothing known: an empty 0-100 ms. */
 	nice_scale(isnan(pr.max[0]) ? 95 : pr.max[0], 0.01, &top, &step, &dec);
 
-	arg(a, "--lower-limit");
-	arg(a, "0");
-	arg(a, "--upper-limit");
-	arg(a, "%s", fnum(nb, sizeof nb, top));
-	arg(a, "--rigid");
-	arg(a, "--units-exponent");
-	arg(a, "0");
-	arg(a, "--y-grid");
-	arg(a, "%s:1", fnum(nb, sizeof nb, step));
-	arg(a, "--left-axis-format");
-	arg(a, "%%.%dlf", dec);
+	zero_axis(a, top, step, dec);
 	arg(a, "--right-axis");
 	arg(a, "%s:0", fnum(nb, sizeof nb, 100 / top));
 	arg(a, "--right-axis-label");
@@ -1046,7 +1077,7 @@ tmpl_throughput(struct graph_args *a, const struct graph_req *req, int64_t start
 {
 	static const char *const ds_if[] = { "if_rx_bps", "if_tx_bps" };
 	static const char *const ds_pcap[] = { "pcap_rx_bps", "pcap_tx_bps" };
-	char fi[2 * GRAPH_PATH_MAX + 64], ft[2 * GRAPH_PATH_MAX + 64], raw[GRAPH_PATH_MAX + 32];
+	char fi[2 * GRAPH_PATH_MAX + 64], ft[2 * GRAPH_PATH_MAX + 64];
 	char e[256];
 	struct probe pi, pt;
 	struct table t;
@@ -1063,14 +1094,10 @@ tmpl_throughput(struct graph_args *a, const struct graph_req *req, int64_t start
 	}
 	memset(&pi, 0, sizeof pi);
 	memset(&pt, 0, sizeof pt);
-	if (hi) {
-		snprintf(raw, sizeof raw, "%s/if.rrd", req->path);
-		probe(raw, start, end, probe_step(req), ds_if, 2, &pi);
-	}
-	if (ht) {
-		snprintf(raw, sizeof raw, "%s/traffic.rrd", req->path);
-		probe(raw, start, end, probe_step(req), ds_pcap, 2, &pt);
-	}
+	if (hi)
+		site_probe(req, G_IF, start, end, ds_if, 2, &pi);
+	if (ht)
+		site_probe(req, G_TRAFFIC, start, end, ds_pcap, 2, &pt);
 	arg(a, "--base");
 	arg(a, "1000");
 	mirror_axis(a, NULL);
@@ -1114,20 +1141,13 @@ tmpl_radio(struct graph_args *a, const struct graph_req *req, int64_t start, int
     char *err, size_t errlen)
 {
 	static const char *const ds[] = { "radio_signal_dbm", "radio_noise_dbm", "radio_snr_db" };
-	char f[2 * GRAPH_PATH_MAX + 64], raw[GRAPH_PATH_MAX + 32], e[256];
+	char f[2 * GRAPH_PATH_MAX + 64], e[256];
 	struct probe pr;
 	struct table t;
-	int r;
 
-	if ((r = site_file(req, G_RADIO, f, sizeof f, err, errlen)) == -1)
+	if (site_file_needed(req, G_RADIO, "radio", f, sizeof f, err, errlen) == -1)
 		return -1;
-	if (r == 0) {
-		errf(err, errlen, "%s/radio.rrd: no such file (no radio sample stored for this "
-		    "agent yet)", req->path);
-		return -1;
-	}
-	snprintf(raw, sizeof raw, "%s/radio.rrd", req->path);
-	probe(raw, start, end, probe_step(req), ds, 3, &pr);
+	site_probe(req, G_RADIO, start, end, ds, 3, &pr);
 	arg(a, "--units-exponent");
 	arg(a, "0");
 	arg(a, "--left-axis-format");
@@ -1157,33 +1177,18 @@ tmpl_clients(struct graph_args *a, const struct graph_req *req, int64_t start, i
     char *err, size_t errlen)
 {
 	static const char *const ds[] = { "clients" };
-	char f[2 * GRAPH_PATH_MAX + 64], raw[GRAPH_PATH_MAX + 32], e[256], nb[48];
+	char f[2 * GRAPH_PATH_MAX + 64], e[256];
 	struct probe pr;
 	struct table t;
 	double top, step;
-	int r, dec;
+	int dec;
 
-	if ((r = site_file(req, G_TRAFFIC, f, sizeof f, err, errlen)) == -1)
+	if (site_file_needed(req, G_TRAFFIC, "capture", f, sizeof f, err, errlen) == -1)
 		return -1;
-	if (r == 0) {
-		errf(err, errlen, "%s/traffic.rrd: no such file (no capture sample stored for "
-		    "this agent yet)", req->path);
-		return -1;
-	}
-	snprintf(raw, sizeof raw, "%s/traffic.rrd", req->path);
-	probe(raw, start, end, probe_step(req), ds, 1, &pr);
+	site_probe(req, G_TRAFFIC, start, end, ds, 1, &pr);
 	nice_scale(isnan(pr.max[0]) ? 0 : pr.max[0], 5, &top, &step, &dec);
-	arg(a, "--lower-limit");
-	arg(a, "0");
-	arg(a, "--upper-limit");
-	arg(a, "%s", fnum(nb, sizeof nb, top));
-	arg(a, "--rigid");
-	arg(a, "--units-exponent");
-	arg(a, "0");
-	arg(a, "--y-grid");
-	arg(a, "%s:1", fnum(nb, sizeof nb, step));
-	arg(a, "--left-axis-format");
-	arg(a, "%%.0lf");
+	/* Whole numbers of clients, whatever the step's decimals. */
+	zero_axis(a, top, step, 0);
 	mirror_axis(a, "%.0lf");
 	arg(a, "DEF:clients=%s:clients:AVERAGE", f);
 	arg(a, "AREA:clients#B5D3EE");
@@ -1329,15 +1334,7 @@ tmpl_coverage(struct graph_args *a, const struct graph_req *req, int64_t now, in
 		return -1;
 	}
 	probe(req->path, start, now, probe_step(req), ds, 3, &pr);
-	arg(a, "--lower-limit");
-	arg(a, "0");
-	arg(a, "--upper-limit");
-	arg(a, "100");
-	arg(a, "--rigid");
-	arg(a, "--units-exponent");
-	arg(a, "0");
-	arg(a, "--left-axis-format");
-	arg(a, "%%.0lf");
+	zero_axis(a, 100, 0, 0);
 	mirror_axis(a, "%.0lf");
 	arg(a, "DEF:pct=%s:covered_pct:AVERAGE", f);
 	arg(a, "DEF:covered=%s:covered:AVERAGE", f);
