@@ -73,6 +73,7 @@ struct loader {
 	 * after the whole file is read. */
 	size_t			*upline, *upcol;
 	size_t			 upcap;
+	const char		*inv_path;	/* what targets.csv refers to */
 };
 
 static void errs_add(struct errs *e, const char *path, size_t line, size_t col,
@@ -505,6 +506,49 @@ check_population(struct loader *L, const char *path, const struct csv_field *f,
 	*out = n;
 }
 
+/* A province or commune (kind) first named on an earlier line: 0 when
+ * this row gives it the same name, else -1 after saying so. */
+static int
+same_name(struct loader *L, const char *path, const char *kind,
+    const struct csv_field *fid, const struct csv_field *fname, const char *name,
+    size_t line)
+{
+	char v1[SHOW_MAX], v2[SHOW_MAX];
+
+	if (strcmp(name, fname->s) == 0)
+		return 0;
+	errs_add(&L->e, path, fname->line, fname->col, "%s '%s' is "
+	    "named '%s' on line %zu but '%s' here", kind, fid->s,
+	    show(v1, name), line, show(v2, fname->s));
+	return -1;
+}
+
+/* Graphs and API paths take a commune id or a province id in the same
+ * place (DESIGN.md section 8): an id of the other kind, first on line, is
+ * an error. Returns -1 after saying so. */
+static int
+ids_clash(struct loader *L, const char *path, const struct csv_field *fid,
+    const char *kind, const char *other, size_t line)
+{
+	errs_add(&L->e, path, fid->line, fid->col, "%s_id '%s' is "
+	    "also a %s id (line %zu): commune and province ids must "
+	    "differ", kind, fid->s, other, line);
+	return -1;
+}
+
+/* The id and name of a new province or commune, copied into the arena, and
+ * its index in tab. Returns 0, or -1 when out of memory. */
+static int
+place_names(struct loader *L, struct strtab *tab, size_t index,
+    const struct csv_field *fid, const struct csv_field *fname, const char **id,
+    const char **name)
+{
+	if ((*id = arena_dup(L->st, fid->s, fid->len)) == NULL ||
+	    (*name = arena_dup(L->st, fname->s, fname->len)) == NULL)
+		return -1;
+	return strtab_put(tab, *id, (int32_t)index);
+}
+
 /* The province of a row: found, or added. Returns its index, -1 after an
  * error in the file, -2 when out of memory. */
 static int32_t
@@ -513,37 +557,24 @@ province_ref(struct loader *L, const char *path, const struct csv_field *f)
 	const struct csv_field *fid = &f[C_PROVINCE_ID], *fname = &f[C_PROVINCE_NAME];
 	struct inventory *inv = L->inv;
 	struct inv_province *p;
-	char v1[SHOW_MAX], v2[SHOW_MAX];
 	int32_t i;
 
 	if ((i = strtab_find(&L->st->provinces, fid->s)) >= 0) {
 		p = &inv->provinces[i];
-		if (strcmp(p->name, fname->s) == 0)
-			return i;
-		errs_add(&L->e, path, fname->line, fname->col, "province '%s' is "
-		    "named '%s' on line %zu but '%s' here", fid->s,
-		    show(v1, p->name), p->line, show(v2, fname->s));
-		return -1;
+		return same_name(L, path, "province", fid, fname, p->name, p->line) == 0 ?
+		    i : -1;
 	}
-	/* Graphs and API paths take a commune id or a province id in the
-	 * same place (DESIGN.md section 8). */
-	if ((i = strtab_find(&L->st->communes, fid->s)) >= 0) {
-		errs_add(&L->e, path, fid->line, fid->col, "province_id '%s' is "
-		    "also a commune id (line %zu): commune and province ids must "
-		    "differ", fid->s, inv->communes[i].line);
-		return -1;
-	}
+	if ((i = strtab_find(&L->st->communes, fid->s)) >= 0)
+		return ids_clash(L, path, fid, "province", "commune", inv->communes[i].line);
 	if ((p = grow(inv->provinces, &L->pcap, inv->nprovinces,
 	    sizeof *inv->provinces)) == NULL)
 		return -2;
 	inv->provinces = p;
 	p = &inv->provinces[inv->nprovinces];
 	memset(p, 0, sizeof *p);
-	if ((p->id = arena_dup(L->st, fid->s, fid->len)) == NULL ||
-	    (p->name = arena_dup(L->st, fname->s, fname->len)) == NULL)
-		return -2;
 	p->line = fid->line;
-	if (strtab_put(&L->st->provinces, p->id, (int32_t)inv->nprovinces) == -1)
+	if (place_names(L, &L->st->provinces, inv->nprovinces, fid, fname, &p->id,
+	    &p->name) == -1)
 		return -2;
 	return (int32_t)inv->nprovinces++;
 }
@@ -556,7 +587,6 @@ commune_ref(struct loader *L, const char *path, const struct csv_field *f,
 	const struct csv_field *fprov = &f[C_PROVINCE_ID];
 	struct inventory *inv = L->inv;
 	struct inv_commune *c;
-	char v1[SHOW_MAX], v2[SHOW_MAX];
 	int32_t i;
 
 	if ((i = strtab_find(&L->st->communes, fid->s)) >= 0) {
@@ -568,31 +598,21 @@ commune_ref(struct loader *L, const char *path, const struct csv_field *f,
 			    c->line, fprov->s);
 			return -1;
 		}
-		if (strcmp(c->name, fname->s) == 0)
-			return i;
-		errs_add(&L->e, path, fname->line, fname->col, "commune '%s' is "
-		    "named '%s' on line %zu but '%s' here", fid->s,
-		    show(v1, c->name), c->line, show(v2, fname->s));
-		return -1;
+		return same_name(L, path, "commune", fid, fname, c->name, c->line) == 0 ?
+		    i : -1;
 	}
-	if ((i = strtab_find(&L->st->provinces, fid->s)) >= 0) {
-		errs_add(&L->e, path, fid->line, fid->col, "commune_id '%s' is "
-		    "also a province id (line %zu): commune and province ids must "
-		    "differ", fid->s, inv->provinces[i].line);
-		return -1;
-	}
+	if ((i = strtab_find(&L->st->provinces, fid->s)) >= 0)
+		return ids_clash(L, path, fid, "commune", "province", inv->provinces[i].line);
 	if ((c = grow(inv->communes, &L->ccap, inv->ncommunes,
 	    sizeof *inv->communes)) == NULL)
 		return -2;
 	inv->communes = c;
 	c = &inv->communes[inv->ncommunes];
 	memset(c, 0, sizeof *c);
-	if ((c->id = arena_dup(L->st, fid->s, fid->len)) == NULL ||
-	    (c->name = arena_dup(L->st, fname->s, fname->len)) == NULL)
-		return -2;
 	c->province = prov;
 	c->line = fid->line;
-	if (strtab_put(&L->st->communes, c->id, (int32_t)inv->ncommunes) == -1)
+	if (place_names(L, &L->st->communes, inv->ncommunes, fid, fname, &c->id,
+	    &c->name) == -1)
 		return -2;
 	inv->provinces[prov].ncommunes++;
 	return (int32_t)inv->ncommunes++;
@@ -802,8 +822,14 @@ uplinks_link(struct loader *L, const char *path)
 	return uplink_cycles(L, path);
 }
 
+/*
+ * Each row of the CSV file path, under a header of exactly columns[0..n),
+ * through row(), until the file ends or there are too many errors. Errors in
+ * the file are counted in L->e; returns -1 only when out of memory.
+ */
 static int
-inventory_read(struct loader *L, const char *path)
+csv_read(struct loader *L, const char *path, const char *const *columns, size_t n,
+    int (*row)(struct loader *, const char *, const struct csv_row *))
 {
 	struct csv *c = NULL;
 	struct csv_row r;
@@ -811,15 +837,14 @@ inventory_read(struct loader *L, const char *path)
 	int rc;
 
 	if (csv_open(&c, path, msg, sizeof msg) == -1 ||
-	    csv_header(c, inventory_columns, INV_INVENTORY_COLUMNS, msg,
-	    sizeof msg) == -1)
+	    csv_header(c, columns, n, msg, sizeof msg) == -1)
 		goto bad;
 	while (!errs_stop(&L->e)) {
 		if ((rc = csv_next(c, &r, msg, sizeof msg)) == -1)
 			goto bad;
 		if (rc == 0)
 			break;
-		if (inventory_row(L, path, &r) == -1)
+		if (row(L, path, &r) == -1)
 			goto nomem;
 	}
 	csv_close(c);
@@ -833,10 +858,12 @@ nomem:
 	return -1;
 }
 
+/* One row of targets.csv. Returns 0: errors in the file are counted in
+ * L->e. */
 static int
-targets_row(struct loader *L, const char *path, const char *inv_path,
-    const struct csv_row *r)
+targets_row(struct loader *L, const char *path, const struct csv_row *r)
 {
+	const char *inv_path = L->inv_path;
 	const struct csv_field *f = r->f;
 	struct inventory *inv = L->inv;
 	struct inv_target t, *slot;
@@ -906,32 +933,6 @@ targets_row(struct loader *L, const char *path, const char *inv_path,
 	return 0;
 }
 
-static void
-targets_read(struct loader *L, const char *path, const char *inv_path)
-{
-	struct csv *c = NULL;
-	struct csv_row r;
-	char msg[1024];
-	int rc;
-
-	if (csv_open(&c, path, msg, sizeof msg) == -1 ||
-	    csv_header(c, inventory_target_columns, INV_TARGETS_COLUMNS, msg,
-	    sizeof msg) == -1)
-		goto bad;
-	while (!errs_stop(&L->e)) {
-		if ((rc = csv_next(c, &r, msg, sizeof msg)) == -1)
-			goto bad;
-		if (rc == 0)
-			break;
-		targets_row(L, path, inv_path, &r);
-	}
-	csv_close(c);
-	return;
-bad:
-	errs_raw(&L->e, path, msg);
-	csv_close(c);
-}
-
 int
 inventory_load(struct inventory **out, const char *inventory_path,
     const char *targets_path, char *err, size_t errlen)
@@ -953,14 +954,18 @@ inventory_load(struct inventory **out, const char *inventory_path,
 	L.inv = inv;
 	L.st = inv->store;
 
-	if (inventory_read(&L, inventory_path) == -1)
+	L.inv_path = inventory_path;
+	if (csv_read(&L, inventory_path, inventory_columns, INV_INVENTORY_COLUMNS,
+	    inventory_row) == -1)
 		goto nomem;
 	if (L.e.total == 0 && uplinks_link(&L, inventory_path) == -1)
 		goto nomem;
 	/* Targets name communes and provinces: against a broken inventory
 	 * they would only echo its errors. */
-	if (L.e.total == 0 && targets_path != NULL)
-		targets_read(&L, targets_path, inventory_path);
+	if (L.e.total == 0 && targets_path != NULL &&
+	    csv_read(&L, targets_path, inventory_target_columns, INV_TARGETS_COLUMNS,
+	    targets_row) == -1)
+		goto nomem;
 	if (L.e.total != 0)
 		goto fail;
 
