@@ -62,8 +62,10 @@ snmp_text_number(const char *s, size_t len, double *out)
 enum snmp_val
 snmp_value_double(unsigned type, const void *val, size_t len, double *out)
 {
+	enum snmp_val rc;
+	uint64_t u;
 	long l;
-	struct c64 c;
+	int bits;
 
 	switch (type) {
 	case SNMP_T_INTEGER:
@@ -72,32 +74,19 @@ snmp_value_double(unsigned type, const void *val, size_t len, double *out)
 		memcpy(&l, val, sizeof l);
 		*out = (double)l;
 		return SNMP_VAL_OK;
-	case SNMP_T_COUNTER:
-	case SNMP_T_GAUGE:
-	case SNMP_T_TIMETICKS:
-		if (val == NULL || len != sizeof l)
-			return SNMP_VAL_BADVALUE;
-		memcpy(&l, val, sizeof l);
-		*out = (double)((unsigned long)l & 0xffffffffUL);
-		return SNMP_VAL_OK;
-	case SNMP_T_COUNTER64:
-		if (val == NULL || len != sizeof c)
-			return SNMP_VAL_BADVALUE;
-		memcpy(&c, val, sizeof c);
-		*out = (double)(c.high & 0xffffffffUL) * TWO32 + (double)(c.low & 0xffffffffUL);
-		return SNMP_VAL_OK;
 	case SNMP_T_OCTET_STR:
 		if (val == NULL && len != 0)
 			return SNMP_VAL_BADVALUE;
 		if (snmp_text_number(val, len, out) == -1)
 			return SNMP_VAL_BADVALUE;
 		return SNMP_VAL_OK;
-	case SNMP_T_NOSUCHOBJECT:
-	case SNMP_T_NOSUCHINSTANCE:
-	case SNMP_T_ENDOFMIBVIEW:
-		return SNMP_VAL_NOSUCH;
 	default:
-		return SNMP_VAL_BADTYPE;
+		/* The counters, gauges and time ticks are read as they are for
+		 * deltas (one rounding to double, exact up to 2^53); the rest is
+		 * no value at all. */
+		if ((rc = snmp_value_unsigned(type, val, len, &u, &bits)) == SNMP_VAL_OK)
+			*out = (double)u;
+		return rc;
 	}
 }
 
