@@ -382,89 +382,101 @@ static int scan_value(struct scan *, int, enum role, int, const char *);
 
 enum objkind { O_TOP, O_M, O_OTHER };
 
+/* Past the opening bracket of an object or array: 0 when close follows
+ * (it is empty, and scanned), 1 when a member does. */
 static int
-scan_object(struct scan *sc, int depth, enum objkind kind)
+scan_open(struct scan *sc, char close)
 {
-	char key[KEY_MAX], path[KEY_MAX + 3];
-	const char *name;
-	enum role role;
-	int idx;
-
 	sc->p++;
 	scan_ws(sc);
-	if (sc->p < sc->end && *sc->p == '}') {
+	if (sc->p < sc->end && *sc->p == close) {
 		sc->p++;
 		return 0;
 	}
-	for (;;) {
-		if (sc->p >= sc->end || *sc->p != '"')
-			return scan_fail(sc, SAMPLE_E_JSON, "expected a key in quotes");
-		if (scan_string(sc, key, sizeof(key)) == -1)
-			return -1;
-		sc->nkeys++;
-		role = R_NONE;
-		idx = -1;
-		name = NULL;
-		if (kind == O_TOP) {
-			sc->top_keys++;
-			role = R_TOP;
-			idx = topkey_lookup(key);
-			if (key[0] != '\0')
-				name = key;
-		} else if (kind == O_M) {
-			sc->m_keys++;
-			role = R_M;
-			idx = metric_lookup(key);
-			if (key[0] != '\0') {
-				snprintf(path, sizeof(path), "m.%s", key);
-				name = path;
-			}
-		}
-		scan_ws(sc);
-		if (sc->p >= sc->end || *sc->p != ':')
-			return scan_fail(sc, SAMPLE_E_JSON, "expected ':' after a key");
+	return 1;
+}
+
+/* After a member of an object or array (what): 1 past a ',' (another
+ * member follows), 0 past the closing bracket, -1 at anything else. */
+static int
+scan_next(struct scan *sc, char close, const char *what)
+{
+	scan_ws(sc);
+	if (sc->p < sc->end && *sc->p == ',') {
 		sc->p++;
 		scan_ws(sc);
-		if (scan_value(sc, depth, role, idx, name) == -1)
-			return -1;
-		scan_ws(sc);
-		if (sc->p < sc->end && *sc->p == ',') {
-			sc->p++;
-			scan_ws(sc);
-			continue;
-		}
-		if (sc->p < sc->end && *sc->p == '}') {
-			sc->p++;
-			return 0;
-		}
-		return scan_fail(sc, SAMPLE_E_JSON, "expected ',' or '}' in an object");
+		return 1;
 	}
+	if (sc->p < sc->end && *sc->p == close) {
+		sc->p++;
+		return 0;
+	}
+	return scan_fail(sc, SAMPLE_E_JSON, "expected ',' or '%c' in %s", close, what);
+}
+
+/* One "key": value of an object of kind. */
+static int
+scan_member(struct scan *sc, int depth, enum objkind kind)
+{
+	char key[KEY_MAX], path[KEY_MAX + 3];
+	const char *name = NULL;
+	enum role role = R_NONE;
+	int idx = -1;
+
+	if (sc->p >= sc->end || *sc->p != '"')
+		return scan_fail(sc, SAMPLE_E_JSON, "expected a key in quotes");
+	if (scan_string(sc, key, sizeof(key)) == -1)
+		return -1;
+	sc->nkeys++;
+	if (kind == O_TOP) {
+		sc->top_keys++;
+		role = R_TOP;
+		idx = topkey_lookup(key);
+		if (key[0] != '\0')
+			name = key;
+	} else if (kind == O_M) {
+		sc->m_keys++;
+		role = R_M;
+		idx = metric_lookup(key);
+		if (key[0] != '\0') {
+			snprintf(path, sizeof(path), "m.%s", key);
+			name = path;
+		}
+	}
+	scan_ws(sc);
+	if (sc->p >= sc->end || *sc->p != ':')
+		return scan_fail(sc, SAMPLE_E_JSON, "expected ':' after a key");
+	sc->p++;
+	scan_ws(sc);
+	return scan_value(sc, depth, role, idx, name);
+}
+
+static int
+scan_object(struct scan *sc, int depth, enum objkind kind)
+{
+	int rc;
+
+	if (scan_open(sc, '}') == 0)
+		return 0;
+	do {
+		if (scan_member(sc, depth, kind) == -1)
+			return -1;
+	} while ((rc = scan_next(sc, '}', "an object")) == 1);
+	return rc;
 }
 
 static int
 scan_array(struct scan *sc, int depth)
 {
-	sc->p++;
-	scan_ws(sc);
-	if (sc->p < sc->end && *sc->p == ']') {
-		sc->p++;
+	int rc;
+
+	if (scan_open(sc, ']') == 0)
 		return 0;
-	}
-	for (;;) {
+	do {
 		if (scan_value(sc, depth, R_NONE, -1, NULL) == -1)
 			return -1;
-		scan_ws(sc);
-		if (sc->p < sc->end && *sc->p == ',') {
-			sc->p++;
-			scan_ws(sc);
-			continue;
-		}
-		if (sc->p < sc->end && *sc->p == ']') {
-			sc->p++;
-			return 0;
-		}
-		return scan_fail(sc, SAMPLE_E_JSON, "expected ',' or ']' in an array");
-	}
+	} while ((rc = scan_next(sc, ']', "an array")) == 1);
+	return rc;
 }
 
 /* depth: levels of nesting around this value (0 for the document). */
