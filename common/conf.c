@@ -249,12 +249,22 @@ conf_get(struct conf *c, const char *section, const char *key)
 	return NULL;
 }
 
-const char *
-conf_str(struct conf *c, const char *section, const char *key, const char *def)
+/* The entry of a key given a value: NULL when the key is missing or
+ * empty, which every reader takes as its default (or as missing). */
+static const struct conf_entry *
+conf_given(struct conf *c, const char *section, const char *key)
 {
 	const struct conf_entry *e = conf_get(c, section, key);
 
-	return (e == NULL || e->value[0] == '\0') ? def : e->value;
+	return (e == NULL || e->value[0] == '\0') ? NULL : e;
+}
+
+const char *
+conf_str(struct conf *c, const char *section, const char *key, const char *def)
+{
+	const struct conf_entry *e = conf_given(c, section, key);
+
+	return e == NULL ? def : e->value;
 }
 
 static int
@@ -266,14 +276,30 @@ conf_bad(const struct conf *c, const struct conf_entry *e, char *err, size_t err
 	return -1;
 }
 
+/* v of entry e into *out when it is from min to max (a number of unit);
+ * else -1 with err saying the range. */
+static int
+conf_range(const struct conf *c, const struct conf_entry *e, double v, double min,
+    double max, const char *unit, double *out, char *err, size_t errlen)
+{
+	char why[128];
+
+	if (v < min || v > max) {
+		snprintf(why, sizeof why, "expected %g%s to %g%s", min, unit, max, unit);
+		return conf_bad(c, e, err, errlen, why);
+	}
+	*out = v;
+	return 0;
+}
+
 int
 conf_long(struct conf *c, const char *section, const char *key, long def,
     long min, long max, long *out, char *err, size_t errlen)
 {
-	const struct conf_entry *e = conf_get(c, section, key);
+	const struct conf_entry *e = conf_given(c, section, key);
 	char why[96];
 
-	if (e == NULL || e->value[0] == '\0') {
+	if (e == NULL) {
 		*out = def;
 		return 0;
 	}
@@ -294,10 +320,9 @@ int
 conf_double(struct conf *c, const char *section, const char *key, double def,
     double min, double max, double *out, char *err, size_t errlen)
 {
-	const struct conf_entry *e = conf_get(c, section, key);
-	char why[96];
+	const struct conf_entry *e = conf_given(c, section, key);
 
-	if (e == NULL || e->value[0] == '\0') {
+	if (e == NULL) {
 		*out = def;
 		return 0;
 	}
@@ -306,12 +331,7 @@ conf_double(struct conf *c, const char *section, const char *key, double def,
 	double v = strtod(e->value, &end);
 	if (errno != 0 || end == e->value || *end != '\0' || !isfinite(v))
 		return conf_bad(c, e, err, errlen, "expected a number");
-	if (v < min || v > max) {
-		snprintf(why, sizeof why, "expected %g to %g", min, max);
-		return conf_bad(c, e, err, errlen, why);
-	}
-	*out = v;
-	return 0;
+	return conf_range(c, e, v, min, max, "", out, err, errlen);
 }
 
 int
@@ -342,32 +362,26 @@ int
 conf_duration(struct conf *c, const char *section, const char *key, double def,
     double min, double max, double *out, char *err, size_t errlen)
 {
-	const struct conf_entry *e = conf_get(c, section, key);
-	char why[128];
+	const struct conf_entry *e = conf_given(c, section, key);
 	double v;
 
-	if (e == NULL || e->value[0] == '\0') {
+	if (e == NULL) {
 		*out = def;
 		return 0;
 	}
 	if (parse_duration(e->value, &v) == -1)
 		return conf_bad(c, e, err, errlen,
 		    "expected a duration: seconds, or a number with s, m, h or d");
-	if (v < min || v > max) {
-		snprintf(why, sizeof why, "expected %g s to %g s", min, max);
-		return conf_bad(c, e, err, errlen, why);
-	}
-	*out = v;
-	return 0;
+	return conf_range(c, e, v, min, max, " s", out, err, errlen);
 }
 
 int
 conf_bool(struct conf *c, const char *section, const char *key, bool def,
     bool *out, char *err, size_t errlen)
 {
-	const struct conf_entry *e = conf_get(c, section, key);
+	const struct conf_entry *e = conf_given(c, section, key);
 
-	if (e == NULL || e->value[0] == '\0') {
+	if (e == NULL) {
 		*out = def;
 		return 0;
 	}
@@ -386,9 +400,9 @@ int
 conf_require(struct conf *c, const char *section, const char *key,
     const char **out, char *err, size_t errlen)
 {
-	const struct conf_entry *e = conf_get(c, section, key);
+	const struct conf_entry *e = conf_given(c, section, key);
 
-	if (e == NULL || e->value[0] == '\0') {
+	if (e == NULL) {
 		if (conf_has_section(c, section))
 			snprintf(err, errlen, "%s: [%s]: missing key '%s'", c->path, section, key);
 		else
