@@ -35,69 +35,21 @@ done
 
 export TEST_LIMIT=36000
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
+. "$COVMON_SRC/tests/bench/lib.sh"
 CLEANUPS+=("rm -rf '$T/data'")
 need mosquitto cc curl python3 rrdcached
-SRC=$COVMON_SRC B=$COVMON_BUILD
-[ -x "$B/covmon-collector" ] || fail "no build in $B"
+bench_need_build
 for m in $MODES; do case $m in collectd|cd-cached) need collectd ;; esac; done
-say() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-now() { date +%s.%N; }
 RES=$T/results.txt
 : > "$RES"
 
-cc -O2 -D_GNU_SOURCE -I"$SRC/common" -I"$SRC/tests/fleetsim" "$SRC/tests/bench/bench_pub.c" \
-    "$SRC/tests/fleetsim/model.c" "$B/libcovmon_common.a" -lmosquitto -ljson-c -lm \
-    -o "$T/bench_pub" || fail "cannot build bench_pub"
-cc -O2 "$SRC/tests/bench/bench_rrd_raw.c" -lrrd -o "$T/bench_rrd_raw" ||
-	fail "cannot build bench_rrd_raw"
-python3 "$SRC/tests/data/gen-inventory.py" --hamlets "$AGENTS" \
-    --communes $(( AGENTS / 10 > 0 ? AGENTS / 10 : 1 )) --agent-pct 100 \
-    --out-dir "$T/inv" > /dev/null
-python3 - "$T/inv/inventory.csv" "$AGENTS" > "$T/agents.txt" <<'PY'
-import csv, sys
-n = int(sys.argv[2])
-for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
-    if r["agent_id"] and n > 0:
-        print(r["province_id"], r["agent_id"]); n -= 1
-PY
+bench_drivers
+bench_fleet "$AGENTS"
 TS0=$(( ($(date +%s) - 20 * 86400) / 60 * 60 ))
 
-start_broker_b() {
-	MQTT_PORT=$(free_port)
-	cat > "$T/mosquitto.conf" <<EOF
-listener $MQTT_PORT 127.0.0.1
-allow_anonymous true
-persistence false
-max_queued_messages 0
-max_inflight_messages 100
-EOF
-	mosquitto -c "$T/mosquitto.conf" > "$T/mosquitto.log" 2>&1 &
-	BROKER=$!
-	PIDS+=("$BROKER")
-	wait_for 10 bash -c "echo > /dev/tcp/127.0.0.1/$MQTT_PORT" || fail "mosquitto did not start"
-}
-
-start_rrdcached_b() {
-	mkdir -p "$T/journal" "$1"
-	rm -f "$T/rrdcached.sock"
-	# -w 1 -f 1: every file written within a second or two of its first
-	# pending value (-f: how often the whole cache is searched for them).
-	rrdcached -g -l "unix:$T/rrdcached.sock" -p "$T/rrdcached.pid" -b "$1" -B \
-	    -j "$T/journal" -w 1 -f 1 -F > "$T/rrdcached.log" 2>&1 &
-	CACHED=$!
-	PIDS+=("$CACHED")
-	wait_for 10 test -S "$T/rrdcached.sock" || fail "rrdcached did not start"
-}
-
-stop_b() {
-	for p in "$@"; do
-		[ -n "$p" ] || continue
-		kill "$p" 2>/dev/null || true
-		for _ in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-}
+# -w 1 -f 1: every file written within a second or two of its first
+# pending value (-f: how often the whole cache is searched for them).
+start_cached() { bench_rrdcached "$1" -w 1 -f 1; }
 
 # files_at DIR TS N: waits until N files under DIR hold a last update >= TS
 # and prints the time; when the count stands still for 10 s short of N
@@ -139,13 +91,13 @@ backlog() {
 run_mode() {
 	local mode=$1 run=$2 data=$T/data dpid='' cached='' nfiles
 	rm -rf "$data" "$T/journal" "$T/short.txt"; mkdir -p "$data/rrd"
-	start_broker_b
+	bench_broker
 	case $mode in
 	direct|rrdcached)
 		nfiles=$(( AGENTS * 3 ))
 		local extra=()
 		if [ "$mode" = rrdcached ]; then
-			start_rrdcached_b "$data/rrd"; cached=$CACHED
+			start_cached "$data/rrd"; cached=$RRDCACHED_PID
 			extra=("[rrd]" "rrdcached = unix:$T/rrdcached.sock")
 		fi
 		HTTP_PORT=$(free_port)
@@ -161,7 +113,7 @@ run_mode() {
 		nfiles=$(( AGENTS * 12 ))
 		local plugin
 		if [ "$mode" = cd-cached ]; then
-			start_rrdcached_b "$data/rrd"; cached=$CACHED
+			start_cached "$data/rrd"; cached=$RRDCACHED_PID
 			plugin="LoadPlugin rrdcached
 <Plugin rrdcached>
   DaemonAddress \"unix:$T/rrdcached.sock\"
@@ -224,7 +176,7 @@ EOF
 	echo "$mode $run created=$vps existing=$vps2 files=$nfiles disk_mb=$(du -sm "$data/rrd" | cut -f1)" \
 	    "short=$(paste -sd, "$T/short.txt" 2>/dev/null | tr ' ' _)" |
 	    tee -a "$RES" >&2
-	stop_b "$dpid" "$cached" "$BROKER"
+	bench_stop "$dpid" "$cached" "$BROKER_PID"
 	rm -rf "$data" "$T/journal"
 }
 

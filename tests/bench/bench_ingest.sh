@@ -56,21 +56,17 @@ fi
 # lib.sh's watchdog is for tests (480 s); the bench is bounded by --timeout.
 export TEST_LIMIT=$(( TIMEOUT + 60 ))
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
+. "$COVMON_SRC/tests/bench/lib.sh"
 # lib.sh keeps $T on failure for its logs: never the RRD files (gigabytes).
 CLEANUPS+=("rm -rf '$T/data' '$T/collectd/rrd'")
 need mosquitto cc curl python3
-SRC=$COVMON_SRC B=$COVMON_BUILD
-[ -x "$B/covmon-collector" ] && [ -x "$B/tests/fleetsim/covmon-fleetsim" ] ||
-	fail "no build in $B (cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2)"
+bench_need_build
 grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$B/CMakeCache.txt" ||
 	echo "bench_ingest: warning: $B is not a Release build" >&2
-FLEETSIM=$B/tests/fleetsim/covmon-fleetsim
 HZ=$(getconf CLK_TCK)
 RES=$T/results.txt
 : > "$RES"
 
-say() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-now() { date +%s.%N; }
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 calc() { python3 -c "print($*)"; }
@@ -81,28 +77,14 @@ calc() { python3 -c "print($*)"; }
 # than fill the disk.
 need_mb=$(( AGENTS * 5 ))
 [ "$RETENTION" = full ] || need_mb=$(( AGENTS / 6 + 100 ))
-free_mb=$(df -Pm "$T" | awk 'NR == 2 { print $4 }')
-[ "$free_mb" -gt "$need_mb" ] || fail "$need_mb MB needed in $T, $free_mb MB free"
+bench_need_disk "$need_mb"
 
 # Drivers, compiled here against the build tree.
-cc -O2 -D_GNU_SOURCE -I"$SRC/common" -I"$SRC/tests/fleetsim" "$SRC/tests/bench/bench_pub.c" \
-    "$SRC/tests/fleetsim/model.c" "$B/libcovmon_common.a" -lmosquitto -ljson-c -lm \
-    -o "$T/bench_pub" || fail "cannot build bench_pub"
-cc -O2 "$SRC/tests/bench/bench_rrd_raw.c" -lrrd -o "$T/bench_rrd_raw" ||
-	fail "cannot build bench_rrd_raw"
+bench_drivers
 
 # Inventory: AGENTS agents, the first AGENTS in file order as fleetsim takes them.
-python3 "$SRC/tests/data/gen-inventory.py" --hamlets "$AGENTS" \
-    --communes $(( AGENTS / 10 > 0 ? AGENTS / 10 : 1 )) --agent-pct 100 \
-    --out-dir "$T/inv" > /dev/null
+bench_fleet "$AGENTS"
 INV=$T/inv/inventory.csv
-python3 - "$INV" "$AGENTS" > "$T/agents.txt" <<'PY'
-import csv, sys
-n = int(sys.argv[2])
-for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
-    if r["agent_id"] and n > 0:
-        print(r["province_id"], r["agent_id"]); n -= 1
-PY
 AGENTS=$(wc -l < "$T/agents.txt")
 ROUNDS=$(( (RATE * DURATION + AGENTS - 1) / AGENTS ))   # samples per agent per run
 # Timestamps: aligned, in the past, one step per round and never reused
@@ -110,29 +92,6 @@ ROUNDS=$(( (RATE * DURATION + AGENTS - 1) / AGENTS ))   # samples per agent per 
 TSC=$(( ($(date +%s) - 20 * 86400) / 60 * 60 ))
 VPS=$("$T/bench_pub" values "$T/agents.txt" "$TSC" 1)
 say "agents=$AGENTS rate=$RATE/s duration=${DURATION}s -> $ROUNDS rounds per run, $VPS values per sample"
-
-start_bench_broker() {
-	MQTT_PORT=$(free_port)
-	mkdir -p "$T/mosquitto"
-	cat > "$T/mosquitto.conf" <<EOF
-listener $MQTT_PORT 127.0.0.1
-allow_anonymous true
-persistence false
-max_queued_messages 0
-max_inflight_messages 100
-EOF
-	mosquitto -c "$T/mosquitto.conf" > "$T/mosquitto.log" 2>&1 &
-	BROKER_PID=$!
-	PIDS+=("$BROKER_PID")
-	wait_for 10 bash -c "echo > /dev/tcp/127.0.0.1/$MQTT_PORT" || fail "mosquitto did not start"
-}
-
-stop_pid() {
-	kill "$1" 2>/dev/null || true
-	for _ in $(seq 1 300); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
 
 # wait_stored TARGET SECS: polls /metrics until stored >= TARGET; prints the time.
 wait_stored() {
@@ -172,15 +131,9 @@ bench_covmon() {
 	local mode=$1 extra=() seq=1 pseq=1
 	local data=$T/data log=$T/collector-$mode.log
 	rm -rf "$data"; mkdir -p "$data/rrd"
-	start_bench_broker
+	bench_broker
 	if [ "$mode" = rrdcached ]; then
-		need rrdcached
-		mkdir -p "$T/journal"
-		rrdcached -g -l "unix:$T/rrdcached.sock" -p "$T/rrdcached.pid" -b "$data/rrd" -B \
-		    -j "$T/journal" -w 300 -z 60 -F > "$T/rrdcached.log" 2>&1 &
-		RRDCACHED_PID=$!
-		PIDS+=("$RRDCACHED_PID")
-		wait_for 10 test -S "$T/rrdcached.sock" || fail "rrdcached did not start"
+		bench_rrdcached "$data/rrd" -w 300 -z 60
 		extra=("[rrd]" "rrdcached = unix:$T/rrdcached.sock")
 	fi
 	if [ "$RETENTION" = short ]; then
@@ -262,10 +215,10 @@ bench_covmon() {
 	echo "disk $mode agent_kb=$(du -sk "$data/rrd/$(head -1 "$T/agents.txt" | tr ' ' /)" | cut -f1)" \
 	    "max_agent_kb=$(du -sk "$data"/rrd/*/* | sort -n | tail -1 | cut -f1)" \
 	    "total_mb=$(du -sm "$data/rrd" | cut -f1)" | tee -a "$RES" >&2
-	stop_pid "$COLLECTOR_PID"
+	bench_stop "$COLLECTOR_PID"
 	grep -E 'warn|error|illegal' "$log" | grep -v 'debug' | head -5 >&2 || true
-	if [ "$mode" = rrdcached ]; then stop_pid "$RRDCACHED_PID"; fi
-	stop_pid "$BROKER_PID"
+	if [ "$mode" = rrdcached ]; then bench_stop "$RRDCACHED_PID"; fi
+	bench_stop "$BROKER_PID"
 	rm -rf "$data" "$T/journal"
 }
 
@@ -273,7 +226,7 @@ bench_collectd() {
 	need collectd
 	local dir=$T/collectd seq=1
 	rm -rf "$dir"; mkdir -p "$dir/rrd"
-	start_bench_broker
+	bench_broker
 	# collectd's rrdtool plugin makes one file per value with AVERAGE, MIN
 	# and MAX over the given spans: our retention's spans at a 60 s step.
 	cat > "$dir/collectd.conf" <<EOF
@@ -364,8 +317,8 @@ EOF
 	done
 	echo "disk collectd agent_kb=$(du -sk "$dir/rrd/$(head -1 "$T/agents.txt" | cut -d' ' -f2)" | cut -f1)" |
 	    tee -a "$RES" >&2
-	stop_pid "$COLLECTD_PID"
-	stop_pid "$BROKER_PID"
+	bench_stop "$COLLECTD_PID"
+	bench_stop "$BROKER_PID"
 	rm -rf "$dir/rrd"
 }
 

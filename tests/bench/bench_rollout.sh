@@ -37,28 +37,19 @@ case $RETENTION in full|short) ;; *) usage ;; esac
 
 export TEST_LIMIT=$(( 7200 + (AGENTS + NEW) / 5 ))
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
+. "$COVMON_SRC/tests/bench/lib.sh"
 CLEANUPS+=("rm -rf '$T/data'")
 need mosquitto cc curl python3
-SRC=$COVMON_SRC B=$COVMON_BUILD
-[ -x "$B/covmon-collector" ] && [ -x "$B/tests/fleetsim/covmon-fleetsim" ] ||
-	fail "no build in $B (cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2)"
-FLEETSIM=$B/tests/fleetsim/covmon-fleetsim
-say() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-now() { date +%s.%N; }
+bench_need_build
 
 need_mb=$(( (AGENTS + NEW) * 5 ))
 [ "$RETENTION" = full ] || need_mb=$(( (AGENTS + NEW) / 6 + 100 ))
-free_mb=$(df -Pm "$T" | awk 'NR == 2 { print $4 }')
-[ "$free_mb" -gt "$need_mb" ] || fail "$need_mb MB needed in $T, $free_mb MB free"
-
-cc -O2 -D_GNU_SOURCE -I"$SRC/common" -I"$SRC/tests/fleetsim" "$SRC/tests/bench/bench_pub.c" \
-    "$SRC/tests/fleetsim/model.c" "$B/libcovmon_common.a" -lmosquitto -ljson-c -lm \
-    -o "$T/bench_pub" || fail "cannot build bench_pub"
+bench_need_disk "$need_mb"
+bench_drivers
 
 # One inventory of AGENTS + NEW agents for the collector; fleetsim takes
 # the first AGENTS from one file and the NEW others from another.
-python3 "$SRC/tests/data/gen-inventory.py" --hamlets $(( AGENTS + NEW )) \
-    --communes $(( (AGENTS + NEW) / 10 )) --agent-pct 100 --out-dir "$T/inv" > /dev/null
+bench_fleet $(( AGENTS + NEW ))
 python3 - "$T/inv/inventory.csv" "$AGENTS" "$T/existing.csv" "$T/new.csv" <<'PY'
 import sys
 lines = open(sys.argv[1], encoding="utf-8").read().splitlines(True)
@@ -92,27 +83,11 @@ wait_stored() {
 bench_mode() {
 	local mode=$1 extra=() data=$T/data log=$T/collector-$1.log
 	rm -rf "$data"; mkdir -p "$data/rrd"
-	MQTT_PORT=$(free_port)
-	cat > "$T/mosquitto.conf" <<EOF
-listener $MQTT_PORT 127.0.0.1
-allow_anonymous true
-persistence false
-max_queued_messages 0
-max_inflight_messages 100
-EOF
-	mosquitto -c "$T/mosquitto.conf" > "$T/mosquitto.log" 2>&1 &
-	local broker=$!
-	PIDS+=("$broker")
-	wait_for 10 bash -c "echo > /dev/tcp/127.0.0.1/$MQTT_PORT" || fail "mosquitto did not start"
-	local cached=
+	bench_broker
+	local broker=$BROKER_PID cached=
 	if [ "$mode" = rrdcached ]; then
-		need rrdcached
-		mkdir -p "$T/journal"
-		rrdcached -g -l "unix:$T/rrdcached.sock" -p "$T/rrdcached.pid" -b "$data/rrd" -B \
-		    -j "$T/journal" -w 300 -z 60 -F > "$T/rrdcached.log" 2>&1 &
-		cached=$!
-		PIDS+=("$cached")
-		wait_for 10 test -S "$T/rrdcached.sock" || fail "rrdcached did not start"
+		bench_rrdcached "$data/rrd" -w 300 -z 60
+		cached=$RRDCACHED_PID
 		extra=("[rrd]" "rrdcached = unix:$T/rrdcached.sock")
 	fi
 	if [ "$RETENTION" = short ]; then
@@ -200,9 +175,7 @@ else:
 PY
 	curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" | grep -E '^covmon_(rrd_files_created_total|rrd_create_seconds|samples_held_back_total|samples_held_dropped_total|agents_awaiting_files|queue_full_total)' \
 	    | sed "s/^/$mode /" | tee -a "$T/results.txt"
-	kill "$collector"; wait "$collector" 2>/dev/null || true
-	[ -z "$cached" ] || { kill "$cached"; wait "$cached" 2>/dev/null || true; }
-	kill "$broker"; wait "$broker" 2>/dev/null || true
+	bench_stop "$collector" "$cached" "$broker"
 	rm -rf "$data" "$T/journal"
 }
 
