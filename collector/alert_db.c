@@ -29,6 +29,45 @@ prep(struct state_db *db, const char *sql)
 	return st;
 }
 
+/* A statement whose ?1 is the id of a row: NULL when it cannot be
+ * prepared or bound. */
+static sqlite3_stmt *
+prep_id(struct state_db *db, const char *sql, int64_t id)
+{
+	sqlite3_stmt *st = prep(db, sql);
+
+	if (st != NULL && sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* Finalizes a statement stepped to rc: ret, or -1 when it stopped short
+ * of its last row (an error, or out of memory on the way). */
+static int
+finish(sqlite3_stmt *st, int rc, int ret)
+{
+	sqlite3_finalize(st);
+	return ret == 0 && rc != SQLITE_DONE ? -1 : ret;
+}
+
+/* Room for element n of an array v of size-byte elements, its capacity
+ * doubled from first: the array, or NULL when out of memory (v is then
+ * as it was). */
+static void *
+grow(void *v, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t c = *cap ? *cap * 2 : first;
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	if ((nv = realloc(v, c * size)) != NULL)
+		*cap = c;
+	return nv;
+}
+
 /* Steps a statement that returns no rows, and finalizes it. */
 static int
 done(sqlite3_stmt *st)
@@ -122,13 +161,9 @@ alert_db_save(struct state_db *db, const struct alert *a, double now)
 int
 alert_db_delete(struct state_db *db, int64_t id)
 {
-	sqlite3_stmt *st = prep(db, "DELETE FROM alerts WHERE id = ?1");
+	sqlite3_stmt *st = prep_id(db, "DELETE FROM alerts WHERE id = ?1", id);
 
-	if (st == NULL || sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return -1;
-	}
-	return done(st);
+	return st ? done(st) : -1;
 }
 
 int
@@ -280,10 +315,7 @@ alert_db_each_open(struct state_db *db, int (*cb)(const struct alert *, void *),
 		if (ret == -1)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = -1;
-	sqlite3_finalize(st);
-	return ret;
+	return finish(st, rc, ret);
 }
 
 int
@@ -311,10 +343,7 @@ alert_db_each_pending(struct state_db *db, int (*cb)(const struct alert_pending 
 		if ((ret = cb(&p, arg)) == -1)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = -1;
-	sqlite3_finalize(st);
-	return ret;
+	return finish(st, rc, ret);
 }
 
 int
@@ -336,18 +365,14 @@ alert_db_silences(struct state_db *db, double now, struct alert_silence **out, s
 		    .until = sqlite3_column_double(st, 2) };
 		if (alert_match_parse(col(st, 1), &s.match) == -1)
 			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			struct alert_silence *nv = realloc(v, cap * sizeof *nv);
-			if (nv == NULL)
-				break;
-			v = nv;
-		}
+		struct alert_silence *nv = grow(v, &cap, *n, sizeof *v, 8);
+		if (nv == NULL)
+			break;
+		v = nv;
 		v[(*n)++] = s;
 	}
-	sqlite3_finalize(st);
 	*out = v;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return finish(st, rc, 0);
 }
 
 int
@@ -364,18 +389,14 @@ alert_db_acked(struct state_db *db, int64_t **out, size_t *n)
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			int64_t *nv = realloc(v, cap * sizeof *nv);
-			if (nv == NULL)
-				break;
-			v = nv;
-		}
+		int64_t *nv = grow(v, &cap, *n, sizeof *v, 8);
+		if (nv == NULL)
+			break;
+		v = nv;
 		v[(*n)++] = sqlite3_column_int64(st, 0);
 	}
-	sqlite3_finalize(st);
 	*out = v;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return finish(st, rc, 0);
 }
 
 int
@@ -420,13 +441,10 @@ alert_db_list(struct state_db *db, bool all, size_t limit, struct alert_row **ou
 		return -1;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 32;
-			struct alert_row *nv = realloc(v, cap * sizeof *nv);
-			if (nv == NULL)
-				break;
-			v = nv;
-		}
+		struct alert_row *nv = grow(v, &cap, *n, sizeof *v, 32);
+		if (nv == NULL)
+			break;
+		v = nv;
 		struct alert_row *r = &v[*n];
 		if (read_alert(st, &r->a, r->summary, sizeof r->summary) == -1)
 			continue;
@@ -455,22 +473,19 @@ alert_db_rows_free(struct alert_row *v, size_t n)
 int
 alert_db_ack(struct state_db *db, int64_t id, double now)
 {
-	sqlite3_stmt *st = prep(db, "SELECT 1 FROM alerts WHERE id = ?1");
+	sqlite3_stmt *st = prep_id(db, "SELECT 1 FROM alerts WHERE id = ?1", id);
 	int rc;
 
-	if (st == NULL || sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		sqlite3_finalize(st);
+	if (st == NULL)
 		return -1;
-	}
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
 		return 1;
 	if (rc != SQLITE_ROW)
 		return -1;
-	st = prep(db, "INSERT OR IGNORE INTO alert_acks (alert_id, at) VALUES (?1, ?2)");
-	if (st == NULL || sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
-	    sqlite3_bind_double(st, 2, now) != SQLITE_OK) {
+	st = prep_id(db, "INSERT OR IGNORE INTO alert_acks (alert_id, at) VALUES (?1, ?2)", id);
+	if (st == NULL || sqlite3_bind_double(st, 2, now) != SQLITE_OK) {
 		sqlite3_finalize(st);
 		return -1;
 	}
@@ -499,13 +514,9 @@ alert_db_silence_add(struct state_db *db, const char *match, double until,
 int
 alert_db_silence_rm(struct state_db *db, int64_t id)
 {
-	sqlite3_stmt *st = prep(db, "DELETE FROM silences WHERE id = ?1");
+	sqlite3_stmt *st = prep_id(db, "DELETE FROM silences WHERE id = ?1", id);
 
-	if (st == NULL || sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return -1;
-	}
-	if (done(st) == -1)
+	if (st == NULL || done(st) == -1)
 		return -1;
 	return sqlite3_changes(state_db_sqlite(db)) > 0 ? 0 : 1;
 }
@@ -526,13 +537,10 @@ alert_db_silence_list(struct state_db *db, double now, struct silence_row **out,
 		return -1;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			struct silence_row *nv = realloc(v, cap * sizeof *nv);
-			if (nv == NULL)
-				break;
-			v = nv;
-		}
+		struct silence_row *nv = grow(v, &cap, *n, sizeof *v, 8);
+		if (nv == NULL)
+			break;
+		v = nv;
 		struct silence_row *r = &v[(*n)++];
 		r->id = sqlite3_column_int64(st, 0);
 		snprintf(r->match, sizeof r->match, "%s", col(st, 1));
@@ -540,9 +548,8 @@ alert_db_silence_list(struct state_db *db, double now, struct silence_row **out,
 		r->created = sqlite3_column_double(st, 3);
 		snprintf(r->reason, sizeof r->reason, "%s", col(st, 4));
 	}
-	sqlite3_finalize(st);
 	*out = v;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return finish(st, rc, 0);
 }
 
 int
@@ -562,13 +569,10 @@ alert_db_queue_heads(struct state_db *db, struct queued **out, size_t *n)
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			struct queued *nv = realloc(v, cap * sizeof *nv);
-			if (nv == NULL)
-				break;
-			v = nv;
-		}
+		struct queued *nv = grow(v, &cap, *n, sizeof *v, 8);
+		if (nv == NULL)
+			break;
+		v = nv;
 		struct queued *q = &v[*n];
 		memset(q, 0, sizeof *q);
 		q->id = sqlite3_column_int64(st, 0);
@@ -583,9 +587,8 @@ alert_db_queue_heads(struct state_db *db, struct queued **out, size_t *n)
 		q->next_try = sqlite3_column_double(st, 8);
 		(*n)++;
 	}
-	sqlite3_finalize(st);
 	*out = v;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return finish(st, rc, 0);
 }
 
 void
@@ -599,11 +602,10 @@ alert_db_queued_free(struct queued *v, size_t n)
 int
 alert_db_queue_sent(struct state_db *db, int64_t id, double now)
 {
-	sqlite3_stmt *st = prep(db, "UPDATE notify_queue SET sent_at = ?2,"
-	    " attempts = attempts + 1 WHERE id = ?1");
+	sqlite3_stmt *st = prep_id(db, "UPDATE notify_queue SET sent_at = ?2,"
+	    " attempts = attempts + 1 WHERE id = ?1", id);
 
-	if (st == NULL || sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
-	    sqlite3_bind_double(st, 2, now) != SQLITE_OK) {
+	if (st == NULL || sqlite3_bind_double(st, 2, now) != SQLITE_OK) {
 		sqlite3_finalize(st);
 		return -1;
 	}
@@ -614,11 +616,10 @@ int
 alert_db_queue_failed(struct state_db *db, int64_t id, int attempts, double next_try,
     const char *error)
 {
-	sqlite3_stmt *st = prep(db, "UPDATE notify_queue SET attempts = ?2, next_try = ?3,"
-	    " last_error = ?4 WHERE id = ?1");
+	sqlite3_stmt *st = prep_id(db, "UPDATE notify_queue SET attempts = ?2, next_try = ?3,"
+	    " last_error = ?4 WHERE id = ?1", id);
 
-	if (st == NULL || sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 2, attempts) != SQLITE_OK ||
+	if (st == NULL || sqlite3_bind_int(st, 2, attempts) != SQLITE_OK ||
 	    sqlite3_bind_double(st, 3, next_try) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC) != SQLITE_OK) {
 		sqlite3_finalize(st);
