@@ -35,36 +35,6 @@ static const struct coverage_conf CONF = {
 	.max_rtt_ms = 300, .yellow_margin_pct = 10,
 };
 
-struct fixture {
-	char	dir[256];
-	char	cwd[PATH_MAX];
-};
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-
-	assert_non_null(f);
-	assert_non_null(getcwd(f->cwd, sizeof f->cwd));
-	tl_tmpdir(f->dir, sizeof f->dir, "coverage");
-	assert_int_equal(chdir(f->dir), 0);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	int rc;
-
-	assert_int_equal(chdir(f->cwd), 0);
-	rc = tl_rmtree(f->dir);
-	free(f);
-	return rc;
-}
-
 static struct inventory *
 load(const char *inv_text, const char *tgt_text)
 {
@@ -792,15 +762,15 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
-		cmocka_unit_test_setup_teardown(test_states, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_uplink_chains, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deep_chain, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_colours, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_states, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_uplink_chains, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_deep_chain, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_colours, tl_cwd_setup, tl_cwd_teardown),
 		cmocka_unit_test(test_empty),
-		cmocka_unit_test_setup_teardown(test_overdue, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_blind, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hysteresis, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_since, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overdue, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_blind, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_hysteresis, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_since, tl_cwd_setup, tl_cwd_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

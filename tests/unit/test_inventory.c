@@ -31,38 +31,6 @@
  * agent_id 20, uplink_hamlet_id 21, target_date 22, population 23. */
 #define ROW(h)	h "," "H,,c1,C1,p1,P1,,,,,,\n"
 
-struct fixture {
-	char	dir[256];
-	char	cwd[PATH_MAX];
-};
-
-/* Each test runs in a directory of its own, so paths in messages are the
- * short names the test gave. */
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-
-	assert_non_null(f);
-	assert_non_null(getcwd(f->cwd, sizeof f->cwd));
-	tl_tmpdir(f->dir, sizeof f->dir, "inventory");
-	assert_int_equal(chdir(f->dir), 0);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	int rc;
-
-	assert_int_equal(chdir(f->cwd), 0);
-	rc = tl_rmtree(f->dir);
-	free(f);
-	return rc;
-}
-
 static int
 load(const char *inv_text, const char *tgt_text, struct inventory **inv,
     char *err, size_t errlen)
@@ -609,7 +577,7 @@ test_error_cap(void **state)
 static void
 test_example_files(void **state)
 {
-	struct fixture *f = *state;
+	struct tl_cwd *f = *state;
 	char dir[PATH_MAX], line[2048], err[4096], *colon, *args, *tgt;
 	struct inventory *inv;
 	size_t tok;
@@ -738,22 +706,22 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_good, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reload_keeps_old, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_ids, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_required, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_field_count, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_communes_provinces, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_uplinks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_long_cycle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_edges_ok, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_targets, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_error_cap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_example_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_country, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_good, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_reload_keeps_old, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_ids, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_required, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_field_count, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_communes_provinces, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_uplinks, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_long_cycle, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_values, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_edges_ok, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_files, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_targets, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_error_cap, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_example_files, tl_cwd_setup, tl_cwd_teardown),
+		cmocka_unit_test_setup_teardown(test_country, tl_cwd_setup, tl_cwd_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 char *
 tl_tmpdir(char *buf, size_t len, const char *name)
@@ -62,4 +63,29 @@ tl_write_in(const char *dir, const char *name, const char *text)
 
 	assert_true((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) < sizeof path);
 	tl_write_file(path, text);
+}
+
+int
+tl_cwd_setup(void **state)
+{
+	struct tl_cwd *f = calloc(1, sizeof *f);
+
+	assert_non_null(f);
+	assert_non_null(getcwd(f->cwd, sizeof f->cwd));
+	tl_tmpdir(f->dir, sizeof f->dir, program_invocation_short_name);
+	assert_int_equal(chdir(f->dir), 0);
+	*state = f;
+	return 0;
+}
+
+int
+tl_cwd_teardown(void **state)
+{
+	struct tl_cwd *f = *state;
+	int rc;
+
+	assert_int_equal(chdir(f->cwd), 0);
+	rc = tl_rmtree(f->dir);
+	free(f);
+	return rc;
 }

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * What the unit tests share: a temporary directory made and removed whole,
- * and files written in one call. Every function fails the running cmocka
- * test (assert_*) when the system refuses, so a test never goes on with a
- * half-made fixture. Include after <cmocka.h>.
+ * What the unit tests share: a temporary directory made and removed whole
+ * (or worked in), and files written in one call. Every function fails the
+ * running cmocka test (assert_*) when the system refuses, so a test never
+ * goes on with a half-made fixture. Include after <cmocka.h>.
  */
 #ifndef COVMON_TESTLIB_H
 #define COVMON_TESTLIB_H
 
+#include <limits.h>
 #include <stddef.h>
 
 /* Makes /tmp/covmon-NAME-XXXXXX into buf (len >= 64) and returns buf. */
@@ -20,5 +21,17 @@ void tl_write_file(const char *path, const char *text);
 void tl_write_bytes(const char *path, const void *buf, size_t len);
 /* The same under dir: dir/name. */
 void tl_write_in(const char *dir, const char *name, const char *text);
+
+/* A test run inside a temporary directory of its own, so that the paths
+ * in the messages it checks are the short names it gave. As cmocka's setup
+ * and teardown: *state is a struct tl_cwd, dir is
+ * /tmp/covmon-PROGRAM-XXXXXX and the working directory; the teardown goes
+ * back to cwd and removes dir. */
+struct tl_cwd {
+	char	dir[256];
+	char	cwd[PATH_MAX];
+};
+int tl_cwd_setup(void **state);
+int tl_cwd_teardown(void **state);
 
 #endif
