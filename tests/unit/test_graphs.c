@@ -1261,33 +1261,8 @@ test_timing(void **state)
 	}
 }
 
-/*
- * LeakSanitizer: librrd's graph code leaks a little per render and
- * fontconfig/pango keep caches until exit (tests/lsan.supp says more).
- * Built in here so the ASan build passes without LSAN_OPTIONS.
- */
-const char *__asan_default_options(void);
-const char *__lsan_default_suppressions(void);
-
-/* librrd is built without frame pointers: the fast unwinder stops at its
- * first frame, and a suppression by library would never match. */
-const char *
-__asan_default_options(void)
-{
-	return "fast_unwind_on_malloc=0";
-}
-
-const char *
-__lsan_default_suppressions(void)
-{
-	return "leak:librrd.so\n"
-	    "leak:libfontconfig.so\n"
-	    "leak:libpango-1.0.so\n"
-	    "leak:libpangoft2-1.0.so\n"
-	    "leak:libpangocairo-1.0.so\n"
-	    "leak:libcairo.so\n"
-	    "leak:libglib-2.0.so\n";
-}
+/* LeakSanitizer: librrd's graph code leaks a little per render. */
+TL_LIBRRD_GRAPH_LEAKS
 
 int
 main(void)

@@ -1292,30 +1292,8 @@ test_css(void **state)
 	assert_non_null(strstr(pages_css, ".badge.sev-info{background:"));
 }
 
-/* /graph/ renders through librrd, which leaks a little per graph, and
- * fontconfig and pango keep caches to the end (tests/lsan.supp). librrd
- * has no frame pointers: without the slow unwinder a suppression by
- * library never matches. */
-const char *__asan_default_options(void);
-const char *__lsan_default_suppressions(void);
-
-const char *
-__asan_default_options(void)
-{
-	return "fast_unwind_on_malloc=0";
-}
-
-const char *
-__lsan_default_suppressions(void)
-{
-	return "leak:librrd.so\n"
-	    "leak:libfontconfig.so\n"
-	    "leak:libpango-1.0.so\n"
-	    "leak:libpangoft2-1.0.so\n"
-	    "leak:libpangocairo-1.0.so\n"
-	    "leak:libcairo.so\n"
-	    "leak:libglib-2.0.so\n";
-}
+/* /graph/ renders through librrd, which leaks a little per graph. */
+TL_LIBRRD_GRAPH_LEAKS
 
 /* A loopback's 0.04 ms is not "0 ms"; a village's 78 ms has no decimals. */
 static void
