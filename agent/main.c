@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "log.h"
 #include "privdrop.h"
+#include "signals.h"
 #include "spool.h"
 
 #include <mosquitto.h>
@@ -18,14 +19,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static volatile sig_atomic_t quit;
-static volatile sig_atomic_t reload;
 
 static void
 usage(FILE *out)
@@ -44,15 +41,6 @@ usage(FILE *out)
 	    "  -d, --daemon        detach and log to syslog\n"
 	    "  -v, --verbose       more logging (twice: debug)\n"
 	    "      --help, --version\n");
-}
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		reload = 1;
-	else
-		quit = 1;
 }
 
 static long long
@@ -114,9 +102,9 @@ once_snmp_end(struct agent *a, bool have_ref)
 	if (!have_ref)
 		once_snmp_reference(a->snmp);
 	probe_snmp_start(a->snmp, now, now - a->interval_start);
-	while (!quit && !probe_snmp_done(a->snmp) && (now = clock_mono()) < limit)
+	while (!signals_quit() && !probe_snmp_done(a->snmp) && (now = clock_mono()) < limit)
 		loop_run_once(a->loop, limit - now);
-	return quit ? -1 : 0;
+	return signals_quit() ? -1 : 0;
 }
 
 static int
@@ -158,14 +146,14 @@ run_once(struct agent *a, double interval, bool json)
 	if (broker)
 		probe_tcp_start(broker, a->interval_start, interval);
 	loop_timer_at(a->loop, a->interval_start + interval, once_done, &done);
-	while (!done && !quit) {
+	while (!done && !signals_quit()) {
 		loop_run_once(a->loop, 1);
 		if (a->snmp != NULL && !snmp_ref && probe_snmp_done(a->snmp)) {
 			once_snmp_reference(a->snmp);
 			snmp_ref = true;
 		}
 	}
-	if (quit)
+	if (signals_quit())
 		return EXIT_RUNTIME;
 	if (a->snmp != NULL && once_snmp_end(a, snmp_ref) == -1)
 		return EXIT_RUNTIME;
@@ -228,8 +216,6 @@ static int
 run_daemon(struct agent *a)
 {
 	char err[512];
-	struct sigaction sa;
-
 	struct probes p;
 
 	if (cycle_probes_open(a, &a->conf, &p, err, sizeof err) == -1) {
@@ -263,13 +249,7 @@ run_daemon(struct agent *a)
 		return EXIT_RUNTIME;
 	}
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	signals_install();
 
 	/* Spread a province's agents when the power comes back to all of
 	 * them in the same second. */
@@ -280,11 +260,9 @@ run_daemon(struct agent *a)
 	log_info("agent %s (%s): probing every %g s", a->conf.id, a->conf.province,
 	    a->conf.interval);
 
-	while (!quit) {
-		if (reload) {
-			reload = 0;
+	while (!signals_quit()) {
+		if (signals_reload())
 			cycle_reload(a);
-		}
 		publisher_tick(a->pub);
 		if (loop_run_once(a->loop, 1) == -1)
 			log_warn("poll");

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "national.h"
 #include "notify.h"
+#include "signals.h"
 #include "snapshot.h"
 
 #include <curl/curl.h>
@@ -17,24 +18,11 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-static volatile sig_atomic_t quit;
-static volatile sig_atomic_t reload;
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		reload = 1;
-	else
-		quit = 1;
-}
 
 static void
 usage(FILE *out)
@@ -125,7 +113,6 @@ main(int argc, char **argv)
 	struct http *h = NULL;
 	struct notifier *nt = NULL;
 	struct national *nat = NULL;
-	struct sigaction sa;
 
 	while ((ch = getopt_long(argc, argv, "c:dvh", opts, NULL)) != -1) {
 		switch (ch) {
@@ -167,13 +154,7 @@ main(int argc, char **argv)
 		log_info("http: no [http] token or token_file: write actions (silences, acks) "
 		    "are disabled");
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	signals_install();
 
 	mosquitto_lib_init();
 	/* Before any thread: the webhook and email notifiers use libcurl. */
@@ -222,16 +203,16 @@ main(int argc, char **argv)
 		    cc.http_listen, cc.mqtt.host, cc.mqtt.port,
 		    cc.store.rrdcached[0] ? ", through rrdcached" : "");
 
-	while (!quit) {
-		if (reload && ev == NULL) {
-			reload = 0;
-			log_info("reload: a national view has no inventory to read again");
-		}
-		if (reload) {
-			reload = 0;
-			log_info("reload: reading %s, the inventory and targets again", conf_path);
-			reload_alerts(conf_path, &cc, ev, nt);
-			evaluator_request_reload(ev);
+	while (!signals_quit()) {
+		if (signals_reload()) {
+			if (ev == NULL)
+				log_info("reload: a national view has no inventory to read again");
+			else {
+				log_info("reload: reading %s, the inventory and targets again",
+				    conf_path);
+				reload_alerts(conf_path, &cc, ev, nt);
+				evaluator_request_reload(ev);
+			}
 		}
 		ingest_tick(in);
 		usleep(200 * 1000);
