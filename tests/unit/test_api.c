@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#define TL_SNAPSHOT
 #include "testlib.h"
 
 #include <json-c/json.h>
@@ -51,84 +52,23 @@ struct fx {
  * every /provinces request of a test (made in setup, freed in teardown). */
 static struct api *api;
 
-static void
-rollup_add(struct rollup *ru, const struct hamlet_eval *e)
-{
-	ru->counts[e->state]++;
-	ru->total++;
-	if (e->overdue)
-		ru->overdue++;
-}
-
-/* What the evaluator would conclude: covered %, and the colour against the
- * target (the one rule, common/target.c) with a 10-point yellow margin. */
-static void
-rollup_finish(struct rollup *ru, const struct inv_target *t)
-{
-	ru->covered_pct = ru->total ? 100.0 * ru->counts[HS_COVERED] / ru->total : NAN;
-	ru->target_pct = t->set ? t->pct : NAN;
-	ru->deadline = t->set ? t->deadline : INV_NO_DATE;
-	ru->colour = (int8_t)target_colour(ru->covered_pct, ru->target_pct,
-	    ru->deadline, 10, target_day(NOW));
-}
-
 static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct inventory *inv;
-	char path[128], tpath[128], err[2048];
+	static const uint8_t st[NH] = { HS_COVERED, HS_DEGRADED, HS_DOWN,
+	    HS_UNREACHABLE, HS_UNMONITORED, HS_COVERED };
 
 	assert_non_null(f);
 	assert_non_null(api = api_new());
 	tl_tmpdir(f->dir, sizeof f->dir, "api");
-	snprintf(path, sizeof path, "%s/inventory.csv", f->dir);
-	snprintf(tpath, sizeof tpath, "%s/targets.csv", f->dir);
-	tl_write_file(path, inv_csv);
-	tl_write_file(tpath, tgt_csv);
-	if (inventory_load(&inv, path, tpath, err, sizeof err) == -1)
-		fail_msg("%s", err);
-	assert_int_equal(inv->nhamlets, NH);
-
-	struct coverage *c = calloc(1, sizeof *c);
-	assert_non_null(c);
-	c->inv = inv;
-	c->at = NOW;
-	c->hamlets = calloc(NH, sizeof *c->hamlets);
-	c->communes = calloc(inv->ncommunes, sizeof *c->communes);
-	c->provinces = calloc(inv->nprovinces, sizeof *c->provinces);
-	assert_true(c->hamlets && c->communes && c->provinces);
-	static const uint8_t st[NH] = { HS_COVERED, HS_DEGRADED, HS_DOWN,
-	    HS_UNREACHABLE, HS_UNMONITORED, HS_COVERED };
-	for (size_t i = 0; i < NH; i++) {
-		struct hamlet_eval *e = &c->hamlets[i];
-		e->state = st[i];
-		e->root = -1;
-		e->since = NOW - 3600;
-		e->last_seen = st[i] == HS_UNMONITORED ? 0 : NOW - 30 - (double)i;
-		e->loss_pct = st[i] == HS_UNMONITORED ? NAN : 1.5;
-		e->rtt_ms = st[i] == HS_UNMONITORED ? NAN : 42.25;
-	}
+	struct snapshot *s = tl_snapshot_by_hand(f->dir, inv_csv, tgt_csv, st, NH, NOW);
+	struct coverage *c = s->cov;
 	c->hamlets[PHIN_HO].loss_breach = true;
 	c->hamlets[PHIN_HO].loss_pct = 12.5;
 	c->hamlets[Y_TY_1].root = TA_LENG;
 	c->hamlets[XSS].overdue = true;
-	for (size_t i = 0; i < NH; i++) {
-		rollup_add(&c->communes[inv->hamlets[i].commune], &c->hamlets[i]);
-		rollup_add(&c->provinces[inv->hamlets[i].province], &c->hamlets[i]);
-		rollup_add(&c->all, &c->hamlets[i]);
-	}
-	for (size_t i = 0; i < inv->ncommunes; i++)
-		rollup_finish(&c->communes[i], &inv->communes[i].effective);
-	for (size_t i = 0; i < inv->nprovinces; i++)
-		rollup_finish(&c->provinces[i], &inv->provinces[i].target);
-
-	struct snapshot *s = calloc(1, sizeof *s);
-	assert_non_null(s);
-	atomic_init(&s->refs, 1);
-	assert_non_null(s->inv = inv_ref_new(inv, path, NOW - 600));
-	s->cov = c;
-	assert_non_null(s->views = calloc(NH, sizeof *s->views));
+	tl_snapshot_rollups(s);
 	struct agent_view *v = &s->views[SUOI_CHAI];
 	v->reported = true;
 	v->online = 1;
@@ -161,14 +101,7 @@ teardown(void **state)
 
 	api_free(api);		/* drops its reference to the snapshot */
 	api = NULL;
-	/* Made here of separate blocks (coverage_evaluate() makes one), so
-	 * freed here, not by coverage_free(). */
-	free(f->cov->hamlets);
-	free(f->cov->communes);
-	free(f->cov->provinces);
-	free(f->cov);
-	f->s->cov = NULL;
-	snapshot_put(f->s);
+	tl_snapshot_free(f->s);
 	free(f);
 	return 0;
 }

@@ -62,4 +62,129 @@ __lsan_default_suppressions(void)					\
 	    "leak:libglib-2.0.so\n";					\
 }
 
+#ifdef TL_SNAPSHOT
+/*
+ * For the tests of what the collector serves (define TL_SNAPSHOT before
+ * including this header; they link the collector's library): a snapshot
+ * made by hand from a small inventory, states set by the test, not by the
+ * evaluator. In two steps, so that the test sets its hamlets' details
+ * before they are counted: tl_snapshot_by_hand(), the details,
+ * tl_snapshot_rollups().
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "coverage.h"
+#include "snapshot.h"
+#include "target.h"
+
+/*
+ * The inventory inv_csv with targets tgt_csv (written in dir, loaded, and
+ * removed; nh hamlets), loaded 10 minutes before now, and its coverage at
+ * now: hamlet i in state st[i] since an hour, seen 30 + i s ago with
+ * 1.5 % loss and 42.25 ms RTT (unmonitored: never seen, no values), no
+ * root; the rollups not counted yet. s->views: one per hamlet, none
+ * reported. Freed by tl_snapshot_free().
+ */
+static struct snapshot *
+tl_snapshot_by_hand(const char *dir, const char *inv_csv, const char *tgt_csv,
+    const uint8_t *st, size_t nh, double now)
+{
+	struct inventory *inv;
+	struct coverage *c;
+	struct snapshot *s;
+	char path[1024], tpath[1024], err[2048];
+
+	assert_true((size_t)snprintf(path, sizeof path, "%s/inventory.csv", dir) < sizeof path);
+	assert_true((size_t)snprintf(tpath, sizeof tpath, "%s/targets.csv", dir) < sizeof tpath);
+	tl_write_file(path, inv_csv);
+	tl_write_file(tpath, tgt_csv);
+	if (inventory_load(&inv, path, tpath, err, sizeof err) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(inv->nhamlets, nh);
+	unlink(path);
+	unlink(tpath);
+
+	assert_non_null(c = calloc(1, sizeof *c));
+	c->inv = inv;
+	c->at = now;
+	c->hamlets = calloc(nh, sizeof *c->hamlets);
+	c->communes = calloc(inv->ncommunes, sizeof *c->communes);
+	c->provinces = calloc(inv->nprovinces, sizeof *c->provinces);
+	assert_true(c->hamlets && c->communes && c->provinces);
+	for (size_t i = 0; i < nh; i++) {
+		struct hamlet_eval *e = &c->hamlets[i];
+		e->state = st[i];
+		e->root = -1;
+		e->since = now - 3600;
+		e->last_seen = st[i] == HS_UNMONITORED ? 0 : now - 30 - (double)i;
+		e->loss_pct = st[i] == HS_UNMONITORED ? NAN : 1.5;
+		e->rtt_ms = st[i] == HS_UNMONITORED ? NAN : 42.25;
+	}
+
+	assert_non_null(s = calloc(1, sizeof *s));
+	atomic_init(&s->refs, 1);
+	assert_non_null(s->inv = inv_ref_new(inv, path, now - 600));
+	s->cov = c;
+	assert_non_null(s->views = calloc(nh, sizeof *s->views));
+	return s;
+}
+
+static void
+tl_rollup_add(struct rollup *ru, const struct hamlet_eval *e)
+{
+	ru->counts[e->state]++;
+	ru->total++;
+	if (e->overdue)
+		ru->overdue++;
+}
+
+/* What the evaluator would conclude: covered %, and the colour against the
+ * target (the one rule, common/target.c) with a 10-point yellow margin. */
+static void
+tl_rollup_finish(struct rollup *ru, const struct inv_target *t, double now)
+{
+	ru->covered_pct = ru->total ? 100.0 * ru->counts[HS_COVERED] / ru->total : NAN;
+	ru->target_pct = t->set ? t->pct : NAN;
+	ru->deadline = t->set ? t->deadline : INV_NO_DATE;
+	ru->colour = (int8_t)target_colour(ru->covered_pct, ru->target_pct,
+	    ru->deadline, 10, target_day(now));
+}
+
+/* Counts s's hamlets into its communes, provinces and all. */
+static void
+tl_snapshot_rollups(struct snapshot *s)
+{
+	struct coverage *c = s->cov;
+	const struct inventory *inv = c->inv;
+
+	for (size_t i = 0; i < inv->nhamlets; i++) {
+		tl_rollup_add(&c->communes[inv->hamlets[i].commune], &c->hamlets[i]);
+		tl_rollup_add(&c->provinces[inv->hamlets[i].province], &c->hamlets[i]);
+		tl_rollup_add(&c->all, &c->hamlets[i]);
+	}
+	for (size_t i = 0; i < inv->ncommunes; i++)
+		tl_rollup_finish(&c->communes[i], &inv->communes[i].effective, c->at);
+	for (size_t i = 0; i < inv->nprovinces; i++)
+		tl_rollup_finish(&c->provinces[i], &inv->provinces[i].target, c->at);
+	tl_rollup_finish(&c->all, &(struct inv_target){ .set = false }, c->at);
+}
+
+/* Frees a snapshot of tl_snapshot_by_hand(): its coverage is made of
+ * separate blocks (coverage_evaluate() makes one), so freed here, not by
+ * coverage_free(). */
+static void
+tl_snapshot_free(struct snapshot *s)
+{
+	free(s->cov->hamlets);
+	free(s->cov->communes);
+	free(s->cov->provinces);
+	free(s->cov);
+	s->cov = NULL;
+	snapshot_put(s);
+}
+#endif /* TL_SNAPSHOT */
+
 #endif
