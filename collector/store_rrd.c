@@ -507,6 +507,23 @@ store_check_layout(struct store *st, const char *path, int group, uint32_t *hear
 	return STORE_OK;
 }
 
+/* What lstat() found at path (sb) must be of type (S_IFDIR, S_IFREG:
+ * what, "a directory"), and never a symlink, which is not followed. */
+static enum store_result
+store_kind(const char *path, const struct stat *sb, mode_t type, const char *what, char *err,
+    size_t errlen)
+{
+	if (S_ISLNK(sb->st_mode)) {
+		errf(err, errlen, "%s is a symlink: refused", path);
+		return STORE_REFUSED;
+	}
+	if ((sb->st_mode & S_IFMT) != type) {
+		errf(err, errlen, "%s is not %s: refused", path, what);
+		return STORE_REFUSED;
+	}
+	return STORE_OK;
+}
+
 /* A directory under data_dir/rrd: created when missing, refused when it
  * is a symlink or not a directory (never followed). */
 static enum store_result
@@ -529,15 +546,53 @@ store_dir(const char *dir, char *err, size_t errlen)
 			return STORE_RETRY;
 		}
 	}
-	if (S_ISLNK(sb.st_mode)) {
-		errf(err, errlen, "%s is a symlink: refused", dir);
+	return store_kind(dir, &sb, S_IFDIR, "a directory", err, errlen);
+}
+
+/* The directory of a province (agent NULL) or of an agent in it, as
+ * store_dir(). */
+static enum store_result
+store_subdir(const struct store *st, const char *province, const char *agent, char *err,
+    size_t errlen)
+{
+	char dir[PATH_MAX];
+	int n;
+
+	if (agent == NULL)
+		n = snprintf(dir, sizeof dir, "%s/%s", st->base, province);
+	else
+		n = snprintf(dir, sizeof dir, "%s/%s/%s", st->base, province, agent);
+	if (n < 0 || (size_t)n >= sizeof dir) {
+		errf(err, errlen, "%s: path too long", st->base);
 		return STORE_REFUSED;
 	}
-	if (!S_ISDIR(sb.st_mode)) {
-		errf(err, errlen, "%s is not a directory: refused", dir);
-		return STORE_REFUSED;
+	return store_dir(dir, err, errlen);
+}
+
+/*
+ * The RRAs of a new file of step seconds, after the argc DS definitions in
+ * argv (room for max; defs holds the text made here): the configured ones,
+ * else the defaults, each with the rows its span needs. Returns argc.
+ */
+static int
+store_rra_args(const struct store *st, unsigned long step, char (*defs)[STORE_ARG_MAX],
+    const char **argv, int argc, int max)
+{
+	if (st->nrra > 0) {
+		for (int r = 0; r < st->nrra && argc < max; r++)
+			argv[argc++] = st->rra[r];
+		return argc;
 	}
-	return STORE_OK;
+	for (size_t i = 0; i < sizeof store_rra_default / sizeof store_rra_default[0] &&
+	    argc < max; i++) {
+		unsigned long per = step * store_rra_default[i].steps;
+		unsigned long rows = ((unsigned long)store_rra_default[i].span + per - 1) / per;
+		snprintf(defs[argc], STORE_ARG_MAX, "RRA:%s:0.5:%u:%lu", store_rra_default[i].cf,
+		    store_rra_default[i].steps, rows < 1 ? 1 : rows);
+		argv[argc] = defs[argc];
+		argc++;
+	}
+	return argc;
 }
 
 /*
@@ -556,7 +611,6 @@ store_create(struct store *st, const char *path, int group, const struct sample 
 	char tmp[PATH_MAX], msg[512];
 	unsigned long step = store_step(st, s->interval);
 	int argc = 0, n;
-	size_t i;
 
 	for (int m = 0; m < METRIC_COUNT; m++) {
 		if ((int)metric_table[m].group != group)
@@ -566,21 +620,7 @@ store_create(struct store *st, const char *path, int group, const struct sample 
 		argv[argc] = defs[argc];
 		argc++;
 	}
-	if (st->nrra > 0) {
-		for (int r = 0; r < st->nrra; r++)
-			argv[argc++] = st->rra[r];
-	} else {
-		for (i = 0; i < sizeof store_rra_default / sizeof store_rra_default[0]; i++) {
-			unsigned long per = step * store_rra_default[i].steps;
-			unsigned long rows = ((unsigned long)store_rra_default[i].span +
-			    per - 1) / per;
-			snprintf(defs[argc], STORE_ARG_MAX, "RRA:%s:0.5:%u:%lu",
-			    store_rra_default[i].cf, store_rra_default[i].steps,
-			    rows < 1 ? 1 : rows);
-			argv[argc] = defs[argc];
-			argc++;
-		}
-	}
+	argc = store_rra_args(st, step, defs, argv, argc, METRIC_COUNT + STORE_MAX_RRA);
 
 	/* pid, store and counter: unique among processes and writer threads. */
 	n = snprintf(tmp, sizeof tmp, "%s.tmp-%ld-%lx-%lu", path, (long)getpid(),
@@ -636,27 +676,13 @@ static enum store_result
 store_prepare(struct store *st, const char *province, const char *agent, int group,
     const char *path, const struct sample *s, uint32_t *heartbeat, char *err, size_t errlen)
 {
-	char dir[PATH_MAX];
 	struct stat sb;
 	enum store_result r;
-	int n;
 
 	st->stats.checks++;
-	if ((r = store_dir(st->base, err, errlen)) != STORE_OK)
-		return r;
-	n = snprintf(dir, sizeof dir, "%s/%s", st->base, province);
-	if (n < 0 || (size_t)n >= sizeof dir) {
-		errf(err, errlen, "%s: path too long", st->base);
-		return STORE_REFUSED;
-	}
-	if ((r = store_dir(dir, err, errlen)) != STORE_OK)
-		return r;
-	n = snprintf(dir, sizeof dir, "%s/%s/%s", st->base, province, agent);
-	if (n < 0 || (size_t)n >= sizeof dir) {
-		errf(err, errlen, "%s: path too long", st->base);
-		return STORE_REFUSED;
-	}
-	if ((r = store_dir(dir, err, errlen)) != STORE_OK)
+	if ((r = store_dir(st->base, err, errlen)) != STORE_OK ||
+	    (r = store_subdir(st, province, NULL, err, errlen)) != STORE_OK ||
+	    (r = store_subdir(st, province, agent, err, errlen)) != STORE_OK)
 		return r;
 
 	if (lstat(path, &sb) == -1) {
@@ -666,14 +692,8 @@ store_prepare(struct store *st, const char *province, const char *agent, int gro
 		}
 		return store_create(st, path, group, s, heartbeat, err, errlen);
 	}
-	if (S_ISLNK(sb.st_mode)) {
-		errf(err, errlen, "%s is a symlink: refused", path);
-		return STORE_REFUSED;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		errf(err, errlen, "%s is not a regular file: refused", path);
-		return STORE_REFUSED;
-	}
+	if ((r = store_kind(path, &sb, S_IFREG, "a regular file", err, errlen)) != STORE_OK)
+		return r;
 	return store_check_layout(st, path, group, heartbeat, err, errlen);
 }
 
@@ -1410,22 +1430,7 @@ store_rollup(struct store *st, const char *province, const char *commune, unsign
 			argv[argc] = defs[argc];
 			argc++;
 		}
-		if (st->nrra > 0) {
-			for (int k = 0; k < st->nrra && argc < STORE_ROLLUP_DS + 16; k++)
-				argv[argc++] = st->rra[k];
-		} else {
-			for (size_t i = 0; i < sizeof store_rra_default /
-			    sizeof store_rra_default[0]; i++) {
-				unsigned long per = (unsigned long)step * store_rra_default[i].steps;
-				unsigned long rows = ((unsigned long)store_rra_default[i].span +
-				    per - 1) / per;
-				snprintf(defs[argc], STORE_ARG_MAX, "RRA:%s:0.5:%u:%lu",
-				    store_rra_default[i].cf, store_rra_default[i].steps,
-				    rows < 1 ? 1 : rows);
-				argv[argc] = defs[argc];
-				argc++;
-			}
-		}
+		argc = store_rra_args(st, step, defs, argv, argc, STORE_ROLLUP_DS + 16);
 		rrd_clear_error();
 		if (rrd_create_r2(path, step, (time_t)(ts - (int64_t)step), 1, NULL, NULL, argc,
 		    argv) == -1) {
