@@ -231,6 +231,28 @@ report_coverage(struct report *rp, FILE *fp, const struct inv_province *p,
 		fprintf(fp, "<p>%s</p>\n", R(rp, M_NO_HISTORY));
 }
 
+/* A page's way back up (the provinces, then its province and its commune
+ * where given) and its title. */
+static void
+page_heading(const struct report *rp, FILE *fp, const struct inv_province *p,
+    const struct inv_commune *c, const char *title)
+{
+	fprintf(fp, "<p><a href=\"index.html\">%s</a>", R(rp, M_PROVINCES));
+	if (p != NULL) {
+		fprintf(fp, " › <a href=\"province-%s.html\">", p->id);
+		html_escape(fp, p->name);
+		fputs("</a>", fp);
+	}
+	if (c != NULL) {
+		fprintf(fp, " › <a href=\"commune-%s.html\">", c->id);
+		html_escape(fp, c->name);
+		fputs("</a>", fp);
+	}
+	fputs("</p>\n<h1>", fp);
+	html_escape(fp, title);
+	fputs("</h1>\n", fp);
+}
+
 static int
 report_hamlet(struct report *rp, const struct inv_hamlet *h)
 {
@@ -248,14 +270,8 @@ report_hamlet(struct report *rp, const struct inv_hamlet *h)
 	snprintf(page, sizeof page, "hamlet-%s.html", h->id);
 	if ((fp = page_open(rp, page, h->name)) == NULL)
 		return -1;
-	fprintf(fp, "<p><a href=\"index.html\">%s</a> › <a href=\"province-%s.html\">",
-	    R(rp, M_PROVINCES), p->id);
-	html_escape(fp, p->name);
-	fprintf(fp, "</a> › <a href=\"commune-%s.html\">", c->id);
-	html_escape(fp, c->name);
-	fputs("</a></p>\n<h1>", fp);
-	html_escape(fp, h->name);
-	fputs("</h1>\n<p>", fp);
+	page_heading(rp, fp, p, c, h->name);
+	fputs("<p>", fp);
 	if (h->village[0] != '\0') {
 		fprintf(fp, "%s ", R(rp, M_VILLAGE));
 		html_escape(fp, h->village);
@@ -297,12 +313,7 @@ report_commune(struct report *rp, const struct inv_commune *c)
 	snprintf(page, sizeof page, "commune-%s.html", c->id);
 	if ((fp = page_open(rp, page, c->name)) == NULL)
 		return -1;
-	fprintf(fp, "<p><a href=\"index.html\">%s</a> › <a href=\"province-%s.html\">",
-	    R(rp, M_PROVINCES), p->id);
-	html_escape(fp, p->name);
-	fputs("</a></p>\n<h1>", fp);
-	html_escape(fp, c->name);
-	fputs("</h1>\n", fp);
+	page_heading(rp, fp, p, NULL, c->name);
 	report_coverage(rp, fp, p, c, "1m");
 	fprintf(fp, "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
 	    R(rp, M_HAMLET), R(rp, M_VILLAGE), R(rp, M_AGENT), R(rp, M_TARGET_DATE));
@@ -334,9 +345,7 @@ report_province(struct report *rp, const struct inv_province *p)
 	snprintf(page, sizeof page, "province-%s.html", p->id);
 	if ((fp = page_open(rp, page, p->name)) == NULL)
 		return -1;
-	fprintf(fp, "<p><a href=\"index.html\">%s</a></p>\n<h1>", R(rp, M_PROVINCES));
-	html_escape(fp, p->name);
-	fputs("</h1>\n", fp);
+	page_heading(rp, fp, NULL, NULL, p->name);
 	report_coverage(rp, fp, p, NULL, "1m");
 	fprintf(fp, "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
 	    R(rp, M_COMMUNE), R(rp, M_HAMLETS), R(rp, M_COVERED), R(rp, M_TARGET));
