@@ -41,7 +41,9 @@ static const char tgt_csv[] = "scope,id,coverage_pct,deadline\n"
     "commune,bat-xat,90,2025-09-30\n";
 
 #define NOW	1700000000.0
-enum { SUOI_CHAI, PHIN_HO, TA_LENG, Y_TY_1, XSS, LUNG_CU, NH };
+/* The first five play the parts of tl_snapshot_by_hand() (testlib.h). */
+enum { SUOI_CHAI = TL_COVERED, PHIN_HO = TL_LOSSY, TA_LENG = TL_ROOT, Y_TY_1 = TL_CUT,
+    XSS = TL_OVERDUE, LUNG_CU, NH };
 
 struct fx {
 	char dir[64];
@@ -63,23 +65,9 @@ setup(void **state)
 	assert_non_null(api = api_new());
 	tl_tmpdir(f->dir, sizeof f->dir, "api");
 	struct snapshot *s = tl_snapshot_by_hand(f->dir, inv_csv, tgt_csv, st, NH, NOW);
-	struct coverage *c = s->cov;
-	c->hamlets[PHIN_HO].loss_breach = true;
-	c->hamlets[PHIN_HO].loss_pct = 12.5;
-	c->hamlets[Y_TY_1].root = TA_LENG;
-	c->hamlets[XSS].overdue = true;
-	tl_snapshot_rollups(s);
 	struct agent_view *v = &s->views[SUOI_CHAI];
-	v->reported = true;
-	v->online = 1;
-	v->last_seen = NOW - 30;
-	v->last_ts = (int64_t)NOW - 30;
-	v->m[M_ICMP_RTT_AVG_MS] = 42.5;
-	v->m[M_ICMP_LOSS_PCT] = 0;
-	v->m[M_RADIO_SIGNAL_DBM] = -67;
 	v->m[M_IF_RX_BPS] = NAN;	/* present but not a number: left out */
-	v->present = UINT64_C(1) << M_ICMP_RTT_AVG_MS | UINT64_C(1) << M_ICMP_LOSS_PCT |
-	    UINT64_C(1) << M_RADIO_SIGNAL_DBM | UINT64_C(1) << M_IF_RX_BPS;
+	v->present |= UINT64_C(1) << M_IF_RX_BPS;
 	assert_non_null(s->unknown = calloc(1, sizeof *s->unknown));
 	snprintf(s->unknown[0].agent, sizeof s->unknown[0].agent, "stray-01");
 	snprintf(s->unknown[0].province, sizeof s->unknown[0].province, "lao-cai");
@@ -88,7 +76,7 @@ setup(void **state)
 	s->nunknown = 1;
 
 	f->s = s;
-	f->cov = c;
+	f->cov = s->cov;
 	tl_rmtree(f->dir);
 	*state = f;
 	return 0;
@@ -106,18 +94,6 @@ teardown(void **state)
 	return 0;
 }
 
-/* The query string as NULL-terminated key, value pairs. */
-static const char *
-query(void *qarg, const char *key)
-{
-	const char *const *kv = qarg;
-
-	for (; kv && kv[0]; kv += 2)
-		if (strcmp(kv[0], key) == 0)
-			return kv[1];
-	return NULL;
-}
-
 static char last_body[65536];
 
 /* Renders url and returns the parsed body (asserting the status). */
@@ -128,7 +104,7 @@ get_q(struct snapshot *s, const char *url, const char *const *kv, unsigned want)
 	size_t len = 0;
 	unsigned status = 0;
 
-	assert_int_equal(api_render(api, s, url, query, (void *)kv, &body, &len, &status), 0);
+	assert_int_equal(api_render(api, s, url, tl_query, (void *)kv, &body, &len, &status), 0);
 	assert_non_null(body);
 	assert_int_equal(strlen(body), len);
 	snprintf(last_body, sizeof last_body, "%s", body);

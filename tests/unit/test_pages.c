@@ -56,7 +56,9 @@ static const char tgt_csv[] = "scope,id,coverage_pct,deadline\n"
     "commune,bat-xat,90,2025-09-30\n";
 
 #define NOW	1700000000.0
-enum { SUOI_CHAI, PHIN_HO, TA_LENG, Y_TY_1, XSS, NO_COORDS, LUNG_CU, NH };
+/* The first five play the parts of tl_snapshot_by_hand() (testlib.h). */
+enum { SUOI_CHAI = TL_COVERED, PHIN_HO = TL_LOSSY, TA_LENG = TL_ROOT, Y_TY_1 = TL_CUT,
+    XSS = TL_OVERDUE, NO_COORDS, LUNG_CU, NH };
 
 struct fx {
 	char dir[64];
@@ -108,29 +110,15 @@ setup(void **state)
 	assert_non_null(f);
 	tl_tmpdir(f->dir, sizeof f->dir, "pages");
 	struct snapshot *s = tl_snapshot_by_hand(f->dir, inv_csv, tgt_csv, st, NH, NOW);
-	struct coverage *c = s->cov;
-	c->hamlets[PHIN_HO].loss_breach = true;
-	c->hamlets[PHIN_HO].loss_pct = 12.5;
-	c->hamlets[Y_TY_1].root = TA_LENG;
-	c->hamlets[XSS].overdue = true;
-	tl_snapshot_rollups(s);
 	struct agent_view *v = &s->views[SUOI_CHAI];
-	v->reported = true;
-	v->online = 1;
-	v->last_seen = NOW - 30;
-	v->last_ts = (int64_t)NOW - 30;
-	v->m[M_ICMP_RTT_AVG_MS] = 42.5;
-	v->m[M_ICMP_LOSS_PCT] = 0;
-	v->m[M_RADIO_SIGNAL_DBM] = -67;
 	v->m[M_RADIO_SNR_DB] = 12;
 	v->m[M_BATTERY_PCT] = 35;
 	v->m[M_CLIENTS] = 14;
-	v->present = UINT64_C(1) << M_ICMP_RTT_AVG_MS | UINT64_C(1) << M_ICMP_LOSS_PCT |
-	    UINT64_C(1) << M_RADIO_SIGNAL_DBM | UINT64_C(1) << M_RADIO_SNR_DB |
-	    UINT64_C(1) << M_BATTERY_PCT | UINT64_C(1) << M_CLIENTS;
+	v->present |= UINT64_C(1) << M_RADIO_SNR_DB | UINT64_C(1) << M_BATTERY_PCT |
+	    UINT64_C(1) << M_CLIENTS;
 
 	f->s = s;
-	f->cov = c;
+	f->cov = s->cov;
 	f->thr = (struct coverage_conf){ .window = 900, .offline_after = 180,
 	    .max_loss_pct = 5, .max_rtt_ms = 300, .yellow_margin_pct = 10 };
 	f->src = (struct pages_source){ .worst_downtime = fake_downtime,
@@ -153,17 +141,6 @@ teardown(void **state)
 	return rc;
 }
 
-static const char *
-query(void *qarg, const char *key)
-{
-	const char *const *kv = qarg;
-
-	for (; kv && kv[0]; kv += 2)
-		if (strcmp(kv[0], key) == 0)
-			return kv[1];
-	return NULL;
-}
-
 /* Renders url; returns the body (freed by the next call). */
 static char *body;
 
@@ -175,7 +152,7 @@ get_q(struct fx *f, const char *url, const char *const *q, const char *accept,
 
 	free(body);
 	body = NULL;
-	assert_int_equal(pages_render(f->s, &f->env, url, query, (void *)q, accept, &out), 0);
+	assert_int_equal(pages_render(f->s, &f->env, url, tl_query, (void *)q, accept, &out), 0);
 	body = out.body;
 	if (out.status != want)
 		fail_msg("%s: status %u, expected %u:\n%s", url, out.status, want, out.body);

@@ -65,6 +65,17 @@ tl_write_in(const char *dir, const char *name, const char *text)
 	tl_write_file(path, text);
 }
 
+const char *
+tl_query(void *qarg, const char *key)
+{
+	const char *const *kv = qarg;
+
+	for (; kv && kv[0]; kv += 2)
+		if (strcmp(kv[0], key) == 0)
+			return kv[1];
+	return NULL;
+}
+
 int
 tl_cwd_setup(void **state)
 {

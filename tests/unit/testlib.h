@@ -22,6 +22,11 @@ void tl_write_bytes(const char *path, const void *buf, size_t len);
 /* The same under dir: dir/name. */
 void tl_write_in(const char *dir, const char *name, const char *text);
 
+/* A request's query string for the collector's renderers (their query
+ * callback): qarg is NULL or NULL-terminated key, value pairs; returns the
+ * value of key, or NULL. */
+const char *tl_query(void *qarg, const char *key);
+
 /* A test run inside a temporary directory of its own, so that the paths
  * in the messages it checks are the short names it gave. As cmocka's setup
  * and teardown: *state is a struct tl_cwd, dir is
@@ -67,9 +72,7 @@ __lsan_default_suppressions(void)					\
  * For the tests of what the collector serves (define TL_SNAPSHOT before
  * including this header; they link the collector's library): a snapshot
  * made by hand from a small inventory, states set by the test, not by the
- * evaluator. In two steps, so that the test sets its hamlets' details
- * before they are counted: tl_snapshot_by_hand(), the details,
- * tl_snapshot_rollups().
+ * evaluator (tl_snapshot_by_hand()).
  */
 #include <math.h>
 #include <stdio.h>
@@ -80,14 +83,59 @@ __lsan_default_suppressions(void)					\
 #include "snapshot.h"
 #include "target.h"
 
+static void
+tl_rollup_add(struct rollup *ru, const struct hamlet_eval *e)
+{
+	ru->counts[e->state]++;
+	ru->total++;
+	if (e->overdue)
+		ru->overdue++;
+}
+
+/* What the evaluator would conclude: covered %, and the colour against the
+ * target (the one rule, common/target.c) with a 10-point yellow margin. */
+static void
+tl_rollup_finish(struct rollup *ru, const struct inv_target *t, double now)
+{
+	ru->covered_pct = ru->total ? 100.0 * ru->counts[HS_COVERED] / ru->total : NAN;
+	ru->target_pct = t->set ? t->pct : NAN;
+	ru->deadline = t->set ? t->deadline : INV_NO_DATE;
+	ru->colour = (int8_t)target_colour(ru->covered_pct, ru->target_pct,
+	    ru->deadline, 10, target_day(now));
+}
+
+/* Counts s's hamlets into its communes, provinces and all. */
+static void
+tl_snapshot_rollups(struct snapshot *s)
+{
+	struct coverage *c = s->cov;
+	const struct inventory *inv = c->inv;
+
+	for (size_t i = 0; i < inv->nhamlets; i++) {
+		tl_rollup_add(&c->communes[inv->hamlets[i].commune], &c->hamlets[i]);
+		tl_rollup_add(&c->provinces[inv->hamlets[i].province], &c->hamlets[i]);
+		tl_rollup_add(&c->all, &c->hamlets[i]);
+	}
+	for (size_t i = 0; i < inv->ncommunes; i++)
+		tl_rollup_finish(&c->communes[i], &inv->communes[i].effective, c->at);
+	for (size_t i = 0; i < inv->nprovinces; i++)
+		tl_rollup_finish(&c->provinces[i], &inv->provinces[i].target, c->at);
+	tl_rollup_finish(&c->all, &(struct inv_target){ .set = false }, c->at);
+}
+
 /*
  * The inventory inv_csv with targets tgt_csv (written in dir, loaded, and
  * removed; nh hamlets), loaded 10 minutes before now, and its coverage at
  * now: hamlet i in state st[i] since an hour, seen 30 + i s ago with
- * 1.5 % loss and 42.25 ms RTT (unmonitored: never seen, no values), no
- * root; the rollups not counted yet. s->views: one per hamlet, none
- * reported. Freed by tl_snapshot_free().
+ * 1.5 % loss and 42.25 ms RTT (unmonitored: never seen, no values). The
+ * inventory's first five hamlets play these parts: TL_COVERED's agent
+ * reports (30 s ago, RTT 42.5 ms, loss 0 %, signal -67 dBm: the test may
+ * add to its view), TL_LOSSY breaches the loss limit (12.5 %), TL_CUT is
+ * unreachable behind TL_ROOT, TL_OVERDUE is overdue; the rollups counted
+ * as the evaluator would. No other agent reports. Freed by
+ * tl_snapshot_free().
  */
+enum { TL_COVERED, TL_LOSSY, TL_ROOT, TL_CUT, TL_OVERDUE };
 static struct snapshot *
 tl_snapshot_by_hand(const char *dir, const char *inv_csv, const char *tgt_csv,
     const uint8_t *st, size_t nh, double now)
@@ -129,47 +177,24 @@ tl_snapshot_by_hand(const char *dir, const char *inv_csv, const char *tgt_csv,
 	assert_non_null(s->inv = inv_ref_new(inv, path, now - 600));
 	s->cov = c;
 	assert_non_null(s->views = calloc(nh, sizeof *s->views));
+
+	assert_true(nh > TL_OVERDUE);
+	c->hamlets[TL_LOSSY].loss_breach = true;
+	c->hamlets[TL_LOSSY].loss_pct = 12.5;
+	c->hamlets[TL_CUT].root = TL_ROOT;
+	c->hamlets[TL_OVERDUE].overdue = true;
+	tl_snapshot_rollups(s);
+	struct agent_view *v = &s->views[TL_COVERED];
+	v->reported = true;
+	v->online = 1;
+	v->last_seen = now - 30;
+	v->last_ts = (int64_t)now - 30;
+	v->m[M_ICMP_RTT_AVG_MS] = 42.5;
+	v->m[M_ICMP_LOSS_PCT] = 0;
+	v->m[M_RADIO_SIGNAL_DBM] = -67;
+	v->present = UINT64_C(1) << M_ICMP_RTT_AVG_MS | UINT64_C(1) << M_ICMP_LOSS_PCT |
+	    UINT64_C(1) << M_RADIO_SIGNAL_DBM;
 	return s;
-}
-
-static void
-tl_rollup_add(struct rollup *ru, const struct hamlet_eval *e)
-{
-	ru->counts[e->state]++;
-	ru->total++;
-	if (e->overdue)
-		ru->overdue++;
-}
-
-/* What the evaluator would conclude: covered %, and the colour against the
- * target (the one rule, common/target.c) with a 10-point yellow margin. */
-static void
-tl_rollup_finish(struct rollup *ru, const struct inv_target *t, double now)
-{
-	ru->covered_pct = ru->total ? 100.0 * ru->counts[HS_COVERED] / ru->total : NAN;
-	ru->target_pct = t->set ? t->pct : NAN;
-	ru->deadline = t->set ? t->deadline : INV_NO_DATE;
-	ru->colour = (int8_t)target_colour(ru->covered_pct, ru->target_pct,
-	    ru->deadline, 10, target_day(now));
-}
-
-/* Counts s's hamlets into its communes, provinces and all. */
-static void
-tl_snapshot_rollups(struct snapshot *s)
-{
-	struct coverage *c = s->cov;
-	const struct inventory *inv = c->inv;
-
-	for (size_t i = 0; i < inv->nhamlets; i++) {
-		tl_rollup_add(&c->communes[inv->hamlets[i].commune], &c->hamlets[i]);
-		tl_rollup_add(&c->provinces[inv->hamlets[i].province], &c->hamlets[i]);
-		tl_rollup_add(&c->all, &c->hamlets[i]);
-	}
-	for (size_t i = 0; i < inv->ncommunes; i++)
-		tl_rollup_finish(&c->communes[i], &inv->communes[i].effective, c->at);
-	for (size_t i = 0; i < inv->nprovinces; i++)
-		tl_rollup_finish(&c->provinces[i], &inv->provinces[i].target, c->at);
-	tl_rollup_finish(&c->all, &(struct inv_target){ .set = false }, c->at);
 }
 
 /* Frees a snapshot of tl_snapshot_by_hand(): its coverage is made of
