@@ -874,6 +874,57 @@ test_undo_left_alone(void **state)
 	free(after);
 }
 
+/* Another process holding librrd's lock on path (an fcntl write lock, as a
+ * second writer would): lock_hold() returns once it holds it. It lets go
+ * at lock_release() (hold_ms 0), or by itself after hold_ms. */
+struct lock_holder {
+	pid_t	pid;
+	int	up[2], down[2];
+};
+
+static void
+lock_hold(struct lock_holder *h, const char *path, unsigned hold_ms)
+{
+	char c;
+
+	assert_int_equal(pipe(h->up), 0);
+	h->down[0] = h->down[1] = -1;
+	if (hold_ms == 0)
+		assert_int_equal(pipe(h->down), 0);
+	h->pid = fork();
+	assert_true(h->pid >= 0);
+	if (h->pid == 0) {
+		struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		int fd = open(path, O_RDWR);
+		if (fd == -1 || fcntl(fd, F_SETLK, &lk) == -1)
+			_exit(1);
+		(void)!write(h->up[1], "l", 1);
+		if (hold_ms == 0)
+			(void)!read(h->down[0], &c, 1);   /* until the parent says */
+		else
+			usleep(hold_ms * 1000);
+		_exit(0);                          /* the lock goes with it */
+	}
+	assert_int_equal(read(h->up[0], &c, 1), 1);
+}
+
+/* Lets the holder go (or waits for its time to run out): it exits 0. */
+static void
+lock_release(struct lock_holder *h)
+{
+	int status;
+
+	if (h->down[1] != -1)
+		assert_int_equal(write(h->down[1], "u", 1), 1);
+	assert_int_equal(waitpid(h->pid, &status, 0), h->pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	for (int i = 0; i < 2; i++) {
+		close(h->up[i]);
+		if (h->down[i] != -1)
+			close(h->down[i]);
+	}
+}
+
 /* An update that fails before writing (another process holds librrd's
  * lock): a retry, nothing "restored", and the next try stores it. */
 static void
@@ -882,40 +933,20 @@ test_locked_update_not_undone(void **state)
 	struct fixture *f = *state;
 	struct store_stats stats;
 	struct sample s;
+	struct lock_holder h;
 	char path[PATH_MAX], err[1024];
-	int up[2], down[2], status;
-	char c;
 
 	file_path(f, "p1", "a1", "icmp", path, sizeof path);
 	sample_at(&s, "a1", T0);
 	sample_set(&s, M_ICMP_RTT_AVG_MS, 1);
 	assert_int_equal(put(f, "p1", &s), STORE_OK);
 
-	assert_int_equal(pipe(up), 0);
-	assert_int_equal(pipe(down), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-		int fd = open(path, O_RDWR);
-		if (fd == -1 || fcntl(fd, F_SETLK, &lk) == -1)
-			_exit(1);
-		(void)!write(up[1], "l", 1);
-		(void)!read(down[0], &c, 1);       /* until the parent says */
-		_exit(0);
-	}
-	assert_int_equal(read(up[0], &c, 1), 1);
+	lock_hold(&h, path, 0);
 	sample_at(&s, "a1", T0 + STEP);
 	sample_set(&s, M_ICMP_RTT_AVG_MS, 2);
 	assert_int_equal(store_write(f->st, "p1", &s, err, sizeof err), STORE_RETRY);
 	assert_non_null(strstr(err, "lock"));
-	assert_int_equal(write(down[1], "u", 1), 1);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	for (int i = 0; i < 2; i++) {
-		close(up[i]);
-		close(down[i]);
-	}
+	lock_release(&h);
 
 	store_get_stats(f->st, &stats);
 	assert_int_equal(stats.restored, 0);
@@ -1893,34 +1924,18 @@ test_rrdcached_interval_grows(void **state)
 
 	/* A write of rrdcached's under way (another process holds librrd's
 	 * lock): the tune waits for it instead of failing one of the two. */
-	int up[2], status;
-	char c;
+	struct lock_holder h;
 	sample_at(&s, "a3", T0);
 	s.interval = FINE;
 	sample_set(&s, M_ICMP_RTT_AVG_MS, 1);
 	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
 	assert_int_equal(store_flush(st, err, sizeof err), 0);
 	file_path(f, "p1", "a3", "icmp", path, sizeof path);
-	assert_int_equal(pipe(up), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-		int fd = open(path, O_RDWR);
-		if (fd == -1 || fcntl(fd, F_SETLK, &lk) == -1)
-			_exit(1);
-		(void)!write(up[1], "l", 1);
-		usleep(300 * 1000);
-		_exit(0);                          /* the lock goes with it */
-	}
-	assert_int_equal(read(up[0], &c, 1), 1);
+	lock_hold(&h, path, 300);
 	sample_at(&s, "a3", T0 + STEP);
 	sample_set(&s, M_ICMP_RTT_AVG_MS, 2);
 	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	close(up[0]);
-	close(up[1]);
+	lock_release(&h);
 	assert_icmp_heartbeat(path, 3 * STEP);
 
 	/* rrdcached down: the tune cannot know what it held, so it waits. */
