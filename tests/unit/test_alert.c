@@ -118,6 +118,12 @@ static const struct alert_sink SINK = { NULL, s_new_id, s_save, s_drop, s_queue,
 
 static struct alert_conf AC;
 
+/* The coverage thresholds of the tests that evaluate an inventory. */
+static const struct coverage_conf CC = {
+	.window = 900, .offline_after = 180, .max_loss_pct = 5,
+	.max_rtt_ms = 300, .yellow_margin_pct = 10,
+};
+
 static void
 conf_default(double group_wait, double repeat)
 {
@@ -363,48 +369,54 @@ test_silence(void **state)
 	alert_engine_free(e);
 }
 
+/* Two routes: the first, to n1, for `match` (going on to the next when
+ * cont); the second, "rest", to n2. */
+static void
+conf_two_routes(const char *match, bool cont)
+{
+	conf_default(0, 0);
+	AC.routes[1] = AC.routes[0];
+	assert_int_equal(alert_match_parse(match, &AC.routes[0].match), 0);
+	AC.routes[0].cont = cont;
+	snprintf(AC.routes[1].name, 64, "rest");
+	AC.routes[1].notify[0] = 1;
+	AC.nroutes = 2;
+}
+
+/* An engine of AC in which the hamlets of `down` have been down 200 s. */
+static struct alert_engine *
+down_200s(const char *const *down)
+{
+	struct alert_engine *e = alert_engine_new(&AC);
+
+	for (double t = 0; t <= 200; t += 10)
+		eval(e, T0 + t, down, NULL, 0, NULL, 0);
+	return e;
+}
+
 static void
 test_routing(void **state)
 {
 	(void)state;
 	const char *da[] = { "a-1", NULL }, *db[] = { "b-1", NULL };
+	struct alert_engine *e;
 
 	/* First match: commune ca goes to n1 only; the rest to n2. */
-	conf_default(0, 0);
-	AC.routes[1] = AC.routes[0];
-	assert_int_equal(alert_match_parse("commune:ca", &AC.routes[0].match), 0);
-	snprintf(AC.routes[1].name, 64, "rest");
-	AC.routes[1].notify[0] = 1;
-	AC.nroutes = 2;
-	struct alert_engine *e = alert_engine_new(&AC);
-	for (double t = 0; t <= 200; t += 10)
-		eval(e, T0 + t, da, NULL, 0, NULL, 0);
+	conf_two_routes("commune:ca", false);
+	e = down_200s(da);
 	assert_int_equal(rec.nq, 1);
 	assert_string_equal(rec.q[0].notifier, "n1");
 	alert_engine_free(e);
 
-	conf_default(0, 0);
-	AC.routes[1] = AC.routes[0];
-	assert_int_equal(alert_match_parse("commune:ca", &AC.routes[0].match), 0);
-	AC.routes[1].notify[0] = 1;
-	AC.nroutes = 2;
-	e = alert_engine_new(&AC);
-	for (double t = 0; t <= 200; t += 10)
-		eval(e, T0 + t, db, NULL, 0, NULL, 0);
+	conf_two_routes("commune:ca", false);
+	e = down_200s(db);
 	assert_int_equal(rec.nq, 1);
 	assert_string_equal(rec.q[0].notifier, "n2");
 	alert_engine_free(e);
 
 	/* continue = yes: both. */
-	conf_default(0, 0);
-	AC.routes[1] = AC.routes[0];
-	assert_int_equal(alert_match_parse("province:p1", &AC.routes[0].match), 0);
-	AC.routes[0].cont = true;
-	AC.routes[1].notify[0] = 1;
-	AC.nroutes = 2;
-	e = alert_engine_new(&AC);
-	for (double t = 0; t <= 200; t += 10)
-		eval(e, T0 + t, da, NULL, 0, NULL, 0);
+	conf_two_routes("province:p1", true);
+	e = down_200s(da);
 	assert_int_equal(rec.nq, 2);
 	assert_string_equal(rec.q[0].notifier, "n1");
 	assert_string_equal(rec.q[1].notifier, "n2");
@@ -413,9 +425,7 @@ test_routing(void **state)
 	/* A kinds filter skips the route; no route: nothing is sent. */
 	conf_default(0, 0);
 	AC.routes[0].kinds = 1u << AK_COMMUNE_RED;
-	e = alert_engine_new(&AC);
-	for (double t = 0; t <= 200; t += 10)
-		eval(e, T0 + t, da, NULL, 0, NULL, 0);
+	e = down_200s(da);
 	assert_int_equal(rec.nq, 0);
 	alert_engine_free(e);
 
@@ -535,12 +545,9 @@ static void
 test_no_flapping_before_a_resolve(void **state)
 {
 	(void)state;
-	conf_default(0, 0);
-	struct alert_engine *e = alert_engine_new(&AC);
 	const char *down[] = { "a-1", NULL };
-
-	for (double t = 0; t <= 200; t += 10)
-		eval(e, T0 + t, down, NULL, 0, NULL, 0);
+	conf_default(0, 0);
+	struct alert_engine *e = down_200s(down);
 	const struct alert *a = alert_engine_find(e, AK_HAMLET_DOWN, "hamlet:a-1");
 	assert_non_null(a);
 	assert_int_equal(a->state, AS_FIRING);
@@ -765,9 +772,7 @@ test_uplink_folding(void **state)
 	    "other,Ô Quy Hồ,,bx,Bát Xát,lc,Lào Cai,,,ag-other,,,\n");
 
 	conf_default(0, 0);
-	struct coverage_conf cc = { .window = 900, .offline_after = 180, .max_loss_pct = 5,
-	    .max_rtt_ms = 300, .yellow_margin_pct = 10 };
-	struct alerts *al = alerts_new(&AC, &cc);
+	struct alerts *al = alerts_new(&AC, &CC);
 	struct alert_engine *e = alerts_engine(al);
 	struct inv_ref *ref = inv_ref_new(inv, "inventory.csv", T0);
 	struct coverage *prev = NULL;
@@ -776,7 +781,7 @@ test_uplink_folding(void **state)
 		double now = T0 + t;
 		struct coverage *c;
 		cut = t >= 100 && t < 600;
-		assert_int_equal(coverage_evaluate(&c, inv, &cc, view, &now, now, T0 - 86400,
+		assert_int_equal(coverage_evaluate(&c, inv, &CC, view, &now, now, T0 - 86400,
 		    prev), 0);
 		struct snapshot s = { .inv = ref, .cov = c };
 		alert_begin(e, now);
@@ -849,22 +854,20 @@ test_clock_skew_refused(void **state)
 	struct inventory *inv = load_inventory("h1,Suối Chải,,bx,Bát Xát,lc,Lào Cai,,,ag-1,,,\n");
 	conf_default(0, 0);
 	AC.for_s[AK_AGENT_CLOCK_SKEW] = 60;
-	struct coverage_conf cc = { .window = 900, .offline_after = 180, .max_loss_pct = 5,
-	    .max_rtt_ms = 300, .yellow_margin_pct = 10 };
-	struct alerts *al = alerts_new(&AC, &cc);
+	struct alerts *al = alerts_new(&AC, &CC);
 	struct alert_engine *e = alerts_engine(al);
 	struct inv_ref *ref = inv_ref_new(inv, "inventory.csv", T0);
 	struct coverage *prev = NULL;
 	/* A collector of another province, with the same inventory: silent. */
 	static const char other[1][ID_MAX + 1] = { "tn" };
-	struct alerts *al2 = alerts_new(&AC, &cc);
+	struct alerts *al2 = alerts_new(&AC, &CC);
 	alerts_set_provinces(al2, other, 1);
 
 	for (double t = 0; t <= 900; t += 10) {
 		struct coverage *c;
 		skew_now = T0 + t;
 		skewed = t >= 100 && t < 500;
-		assert_int_equal(coverage_evaluate(&c, inv, &cc, skew_view, NULL, skew_now,
+		assert_int_equal(coverage_evaluate(&c, inv, &CC, skew_view, NULL, skew_now,
 		    T0 - 86400, prev), 0);
 		struct snapshot s = { .inv = ref, .cov = c };
 		struct agent_view views[1] = { *skew_view("ag-1", NULL) };
