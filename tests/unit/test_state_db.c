@@ -78,6 +78,29 @@ row_make(struct agent_row *r, const char *agent, const char *province, uint64_t 
 	r->m[M_CLIENTS] = 99;   /* not present: not kept */
 }
 
+/* The first row of sql on db, which must have one: its statement, for the
+ * caller to read and finalize. */
+static sqlite3_stmt *
+first_row(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	return st;
+}
+
+/* The first column of the first row of sql on db, as an integer. */
+static int
+first_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = first_row(db, sql);
+	int v = sqlite3_column_int(st, 0);
+
+	sqlite3_finalize(st);
+	return v;
+}
+
 static void
 test_pragmas(void **state)
 {
@@ -86,14 +109,10 @@ test_pragmas(void **state)
 	sqlite3_stmt *st;
 
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	st = first_row(db, "PRAGMA journal_mode");
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
 	sqlite3_finalize(st);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 5);
-	sqlite3_finalize(st);
+	assert_int_equal(first_int(db, "PRAGMA user_version"), 5);
 	sqlite3_close(db);
 
 	/* A file of version 2 (before notify_groups, spools and meta) is brought to 5. */
@@ -106,22 +125,11 @@ test_pragmas(void **state)
 	assert_int_equal(state_db_open(&sdb, f->path, err, sizeof err), 0);
 	state_db_close(sdb);
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM notify_groups", -1, &st,
-	    NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	sqlite3_finalize(st);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM spools", -1, &st,
-	    NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	sqlite3_finalize(st);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM meta", -1, &st,
-	    NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	sqlite3_finalize(st);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 5);
-	sqlite3_finalize(st);
+	/* The tables are there (each count a row). */
+	first_int(db, "SELECT count(*) FROM notify_groups");
+	first_int(db, "SELECT count(*) FROM spools");
+	first_int(db, "SELECT count(*) FROM meta");
+	assert_int_equal(first_int(db, "PRAGMA user_version"), 5);
 	sqlite3_close(db);
 
 	/* The meta table: none, then a value, replaced, kept across a reopen. */
