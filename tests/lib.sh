@@ -135,6 +135,22 @@ start_collector() {
 	PIDS+=("$COLLECTOR_PID")
 }
 
+# mqtt_connected [HTTP_PORT]: the collector's /metrics says it is
+# connected to its broker.
+mqtt_connected() {
+	grep -q '^covmon_mqtt_connected 1' <(curl -sf "http://127.0.0.1:${1:-$HTTP_PORT}/metrics")
+}
+
+# collector_up [extra config lines]: a collector at -vv on a free HTTP port
+# (sets HTTP_PORT), config $T/collector.conf, data in $T/data, log
+# $T/collector.log; fails unless it is connected to the broker in 10 s.
+collector_up() {
+	HTTP_PORT=$(free_port)
+	write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT" "$@"
+	start_collector "$T/collector.conf" "$T/collector.log" -vv
+	wait_for 10 mqtt_connected || fail "collector not up and connected"
+}
+
 # stop_collector [SIGNAL]: TERM (default: it stores and acks what is queued,
 # flushes rrdcached, and exits 0) or KILL; fails when a TERM'd collector
 # does not exit 0 in time (a crash, or a sanitizer report).

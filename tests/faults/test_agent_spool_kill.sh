@@ -20,11 +20,7 @@ DELAY_US=400000        # of each 1 s interval, 0.4 s is inside a write
 AGENT=tn-spool-kill-01
 
 start_broker
-HTTP_PORT=$(free_port)
-write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT"
-start_collector "$T/collector.conf" "$T/collector.log" -vv
-wait_for 10 bash -c "curl -sf http://127.0.0.1:$HTTP_PORT/metrics | grep -q '^covmon_mqtt_connected 1'" \
-	|| fail "collector not up and connected"
+collector_up
 
 write_agent() {  # write_agent INTERVAL
 	cat > "$T/agent.conf" <<CONF

@@ -16,12 +16,7 @@ mount -t tmpfs -o size=24m covmon-test "$T/data" || skip "cannot mount a tmpfs h
 CLEANUPS+=("umount -l '$T/data'")
 
 start_broker
-HTTP_PORT=$(free_port)
-write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT" \
-    "[rrd]" "retention = RRA:AVERAGE:0.5:1:1200"
-start_collector "$T/collector.conf" "$T/collector.log" -vv
-wait_for 10 bash -c "curl -sf http://127.0.0.1:$HTTP_PORT/metrics | grep -q '^covmon_mqtt_connected 1'" \
-    || fail "collector not up and connected"
+collector_up "[rrd]" "retention = RRA:AVERAGE:0.5:1:1200"
 
 # Fill the disk, then the agents come.
 dd if=/dev/zero of="$T/data/filler" bs=1M count=64 2>/dev/null || true

@@ -13,15 +13,10 @@ need mosquitto mosquitto_sub rrdtool rrdcached sqlite3 curl python3
 AGENTS=20 COUNT=500
 start_broker
 start_rrdcached
-HTTP_PORT=$(free_port)
 # No periodic flush during the test: everything rrdcached holds is only in
 # its memory and journal, and the collector's WAL.
-write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT" \
-    "[rrd]" "rrdcached = unix:$RRDCACHED_SOCK" "retention = RRA:AVERAGE:0.5:1:3600" \
+collector_up "[rrd]" "rrdcached = unix:$RRDCACHED_SOCK" "retention = RRA:AVERAGE:0.5:1:3600" \
     "wal_flush_interval = 1h"
-start_collector "$T/collector.conf" "$T/collector.log" -vv
-wait_for 10 bash -c "curl -sf http://127.0.0.1:$HTTP_PORT/metrics | grep -q '^covmon_mqtt_connected 1'" \
-    || fail "collector not up"
 
 # 20 agents x 500 samples at 400 samples/s: about 25 s.
 fleetsim -a $AGENTS -n $COUNT --interval 1 --backfill --rate 400 --ack --ack-timeout 3 \

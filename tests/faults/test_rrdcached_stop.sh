@@ -15,14 +15,9 @@ AGENTS=20 COUNT=600 STOP_FOR=20
 start_broker
 start_rrdcached
 CLEANUPS+=("kill -CONT $RRDCACHED_PID")
-HTTP_PORT=$(free_port)
 # Flush passes every 2 s, so that the flush thread meets the hung daemon too.
-write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT" \
-    "[rrd]" "rrdcached = unix:$RRDCACHED_SOCK" "retention = RRA:AVERAGE:0.5:1:3600" \
+collector_up "[rrd]" "rrdcached = unix:$RRDCACHED_SOCK" "retention = RRA:AVERAGE:0.5:1:3600" \
     "wal_flush_interval = 2s"
-start_collector "$T/collector.conf" "$T/collector.log" -vv
-wait_for 10 bash -c "curl -sf http://127.0.0.1:$HTTP_PORT/metrics | grep -q '^covmon_mqtt_connected 1'" \
-    || fail "collector not up"
 
 # 20 agents x 600 samples at 200 samples/s: about a minute, acked as real
 # agents do (unacked samples resent).
