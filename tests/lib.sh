@@ -151,6 +151,29 @@ collector_up() {
 	wait_for 10 mqtt_connected || fail "collector not up and connected"
 }
 
+# example_collector [extra config lines]: a collector of the example
+# inventory and targets (tests/data), evaluating every second, on a free
+# HTTP port (sets HTTP_PORT and BASE); fails unless it answers in 20 s.
+# Its first snapshot comes some seconds later, once every rollup file is
+# made.
+example_collector() {
+	HTTP_PORT=$(free_port)
+	BASE="http://127.0.0.1:$HTTP_PORT"
+	write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT" "$@"
+	sed -i "/^\[collector\]/a inventory = $COVMON_SRC/tests/data/inventory.csv\ntargets = $COVMON_SRC/tests/data/targets.csv\neval_interval = 1" \
+	    "$T/collector.conf"
+	start_collector "$T/collector.conf" "$T/collector.log"
+	wait_for 20 curl -sf "$BASE/api/v1/health" || fail "collector not up"
+}
+
+# fleet_backfill AGENTS SAMPLES: that many agents of the example inventory
+# send that many samples each, at once; fails unless done in 30 s.
+fleet_backfill() {
+	timeout 30 "$COVMON_BUILD/tests/fleetsim/covmon-fleetsim" -p "$MQTT_PORT" \
+	    -i "$COVMON_SRC/tests/data/inventory.csv" -a "$1" -n "$2" --interval 1 --backfill \
+	    --rate 0 > "$T/fleetsim.log" 2>&1 || fail "fleetsim"
+}
+
 # stop_collector [SIGNAL]: TERM (default: it stores and acks what is queued,
 # flushes rrdcached, and exits 0) or KILL; fails when a TERM'd collector
 # does not exit 0 in time (a crash, or a sanitizer report).

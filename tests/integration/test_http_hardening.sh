@@ -11,20 +11,10 @@
 need mosquitto curl python3
 
 start_broker
-HTTP_PORT=$(free_port)
-BASE="http://127.0.0.1:$HTTP_PORT"
-write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT" \
-    "[rrd]" "retention = RRA:AVERAGE:0.5:1:600 RRA:AVERAGE:0.5:5:600 RRA:MIN:0.5:5:600 RRA:MAX:0.5:5:600"
-sed -i "/^\[collector\]/a inventory = $COVMON_SRC/tests/data/inventory.csv\ntargets = $COVMON_SRC/tests/data/targets.csv\neval_interval = 1" \
-    "$T/collector.conf"
-start_collector "$T/collector.conf" "$T/collector.log"
-wait_for 10 curl -sf "$BASE/api/v1/health" || fail "collector not up"
-# The first snapshot comes once every rollup file is created (some seconds).
+example_collector "[rrd]" "retention = RRA:AVERAGE:0.5:1:600 RRA:AVERAGE:0.5:5:600 RRA:MIN:0.5:5:600 RRA:MAX:0.5:5:600"
 wait_for 60 curl -sf -o /dev/null "$BASE/" || fail "no evaluation"
 # A data file, so that /graph/ gets as far as it can.
-timeout 30 "$COVMON_BUILD/tests/fleetsim/covmon-fleetsim" -p "$MQTT_PORT" \
-    -i "$COVMON_SRC/tests/data/inventory.csv" -a 3 -n 3 --interval 1 --backfill --rate 0 \
-    > "$T/fleetsim.log" 2>&1 || fail "fleetsim"
+fleet_backfill 3 3
 wait_for 10 test -f "$T/data/rrd/lao-cai/lc-batxat-suoichai-01/icmp.rrd" || fail "no RRD file"
 wait_for 10 curl -sf -o /dev/null "$BASE/graph/latency/bx-suoi-chai.png" || fail "no graph"
 

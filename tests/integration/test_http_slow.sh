@@ -13,13 +13,7 @@ need mosquitto curl python3
 
 TIMEOUT_S=4
 start_broker
-HTTP_PORT=$(free_port)
-BASE="http://127.0.0.1:$HTTP_PORT"
-write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT" "request_timeout = $TIMEOUT_S"
-sed -i "/^\[collector\]/a inventory = $COVMON_SRC/tests/data/inventory.csv\ntargets = $COVMON_SRC/tests/data/targets.csv\neval_interval = 1" \
-    "$T/collector.conf"
-start_collector "$T/collector.conf" "$T/collector.log"
-wait_for 10 curl -sf "$BASE/api/v1/health" || fail "collector not up"
+example_collector "request_timeout = $TIMEOUT_S"
 wait_for 60 curl -sf -o /dev/null "$BASE/" || fail "no evaluation"
 grep -q "max_per_address = 16" <("$COVMON_BUILD/covmon-collector" -c "$T/collector.conf" --check-config) \
     || fail "--check-config does not show max_per_address = 16"

@@ -31,18 +31,10 @@ NAME=$(sed -n 's/^\s*server_name \([^ ;]*\);.*/\1/p' "$SHIPPED" | head -1)
 
 # --- The collector, with the test inventory, a token, and some data.
 start_broker
-HTTP_PORT=$(free_port)
-BASE="http://127.0.0.1:$HTTP_PORT"
-write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT" "token = $TOKEN" \
+example_collector "token = $TOKEN" \
     "[rrd]" "retention = RRA:AVERAGE:0.5:1:600 RRA:AVERAGE:0.5:5:600 RRA:MIN:0.5:5:600 RRA:MAX:0.5:5:600"
-sed -i "/^\[collector\]/a inventory = $COVMON_SRC/tests/data/inventory.csv\ntargets = $COVMON_SRC/tests/data/targets.csv\neval_interval = 1" \
-    "$T/collector.conf"
-start_collector "$T/collector.conf" "$T/collector.log"
-wait_for 10 curl -sf "$BASE/api/v1/health" || fail "collector not up"
 wait_for 60 curl -sf -o /dev/null "$BASE/" || fail "no evaluation"
-timeout 30 "$COVMON_BUILD/tests/fleetsim/covmon-fleetsim" -p "$MQTT_PORT" \
-    -i "$COVMON_SRC/tests/data/inventory.csv" -a 3 -n 3 --interval 1 --backfill --rate 0 \
-    > "$T/fleetsim.log" 2>&1 || fail "fleetsim"
+fleet_backfill 3 3
 wait_for 20 curl -sf -o /dev/null "$BASE/graph/latency/bx-suoi-chai.png" || fail "no latency graph"
 wait_for 20 curl -sf -o /dev/null "$BASE/graph/coverage/lao-cai.png" || fail "no coverage graph"
 

@@ -19,13 +19,7 @@ python3 "$SEED" "$T/data" lao-cai --from 0 --to 1 --days 60 | grep -q 'left alon
     || fail "seed-history overwrote a file"
 
 start_broker
-HTTP_PORT=$(free_port)
-BASE="http://127.0.0.1:$HTTP_PORT"
-write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT"
-sed -i "/^\[collector\]/a inventory = $COVMON_SRC/tests/data/inventory.csv\ntargets = $COVMON_SRC/tests/data/targets.csv\neval_interval = 1" \
-    "$T/collector.conf"
-start_collector "$T/collector.conf" "$T/collector.log"
-wait_for 20 curl -sf "$BASE/api/v1/health" || fail "collector not up"
+example_collector
 
 # The pacer reads the files once the first evaluation is published.
 api() { curl -sf "$BASE/api/v1/provinces/lao-cai"; }

@@ -20,15 +20,8 @@ python3 "$COVMON_SRC/deploy/demo/seed-history.py" "$T/data" lao-cai --from 30 --
     --days 40 >/dev/null || fail "seed-history"
 
 start_broker
-HTTP_PORT=$(free_port)
-BASE="http://127.0.0.1:$HTTP_PORT"
-write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT" \
-    "[coverage]" "window = 20" "offline_after = 8" "[alerts]" "for = 2" "clear_for = 2" \
-    "[rrd]" "retention = RRA:AVERAGE:0.5:1:600"
-sed -i "/^\[collector\]/a inventory = $COVMON_SRC/tests/data/inventory.csv\ntargets = $COVMON_SRC/tests/data/targets.csv\neval_interval = 1" \
-    "$T/collector.conf"
-start_collector "$T/collector.conf" "$T/collector.log"
-wait_for 20 curl -sf "$BASE/api/v1/health" || fail "collector not up"
+example_collector "[coverage]" "window = 20" "offline_after = 8" "[alerts]" "for = 2" \
+    "clear_for = 2" "[rrd]" "retention = RRA:AVERAGE:0.5:1:600"
 
 # The fleet at a 2 s interval, Mường Khương cut after 6 s and for good.
 timeout 600 "$COVMON_BUILD/tests/fleetsim/covmon-fleetsim" -p "$MQTT_PORT" \
