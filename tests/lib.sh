@@ -220,6 +220,29 @@ fleetsim() {
 	    -i "$COVMON_SRC/tests/data/inventory.csv" "$@"
 }
 
+# fleet_start ARGS...: fleetsim ARGS in the background, its ledger in
+# $T/fleet.csv and its output in $T/fleetsim.log; sets FLEET_PID.
+fleet_start() {
+	fleetsim "$@" --ledger "$T/fleet.csv" > "$T/fleetsim.log" 2>&1 &
+	FLEET_PID=$!
+	PIDS+=("$FLEET_PID")
+}
+
+# fleet_acked: the fleet of fleet_start ended well (its output shown), each
+# of its AGENTS x COUNT samples acked.
+fleet_acked() {
+	wait "$FLEET_PID" || fail "fleetsim failed: $(cat "$T/fleetsim.log")"
+	cat "$T/fleetsim.log"
+	grep -q "acked=$((AGENTS * COUNT)) " "$T/fleetsim.log" || fail "not every sample acked"
+}
+
+# ledger_ok: the collector's /metrics adds up, and the ledger check of the
+# fleet's samples against its -vv log passes.
+ledger_ok() {
+	ledger identity "http://127.0.0.1:$HTTP_PORT/metrics" || fail "counters do not add up"
+	ledger check --fleet "$T/fleet.csv" "$T/collector.log" || fail "ledger check"
+}
+
 # A crashed (or sanitizer-aborted) collector leaves its mark in the log.
 no_crash() {
 	! grep -E "AddressSanitizer|UndefinedBehaviorSanitizer|runtime error:|LeakSanitizer" "$@" \

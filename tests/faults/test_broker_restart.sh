@@ -13,18 +13,11 @@ need mosquitto rrdtool sqlite3 curl python3
 
 AGENTS=20 COUNT=500
 start_broker
-HTTP_PORT=$(free_port)
-write_collector_conf "$T/collector.conf" "$T/data" "$HTTP_PORT" \
-    "[rrd]" "retention = RRA:AVERAGE:0.5:1:3600"
-start_collector "$T/collector.conf" "$T/collector.log" -vv
-connected() { grep -q '^covmon_mqtt_connected 1' <(curl -sf "http://127.0.0.1:$HTTP_PORT/metrics"); }
-wait_for 10 connected || fail "collector not connected"
+collector_up "[rrd]" "retention = RRA:AVERAGE:0.5:1:3600"
 
 # 20 agents x 500 samples at 400 samples/s: a stream of about 25 s.
-fleetsim -a $AGENTS -n $COUNT --interval 1 --backfill --rate 400 --ack --ack-timeout 3 \
-    --ack-wait 60 --broker-timeout 60 --ledger "$T/fleet.csv" > "$T/fleetsim.log" 2>&1 &
-FLEET_PID=$!
-PIDS+=("$FLEET_PID")
+fleet_start -a $AGENTS -n $COUNT --interval 1 --backfill --rate 400 --ack --ack-timeout 3 \
+    --ack-wait 60 --broker-timeout 60
 
 # restart_broker SECONDS_DOWN [config lines]
 restart_broker() {
@@ -50,11 +43,8 @@ restart_broker 4
 sleep 4
 restart_broker 4 "persistence false"
 
-wait "$FLEET_PID" || fail "fleetsim failed: $(cat "$T/fleetsim.log")"
-cat "$T/fleetsim.log"
-grep -q "acked=$((AGENTS * COUNT)) " "$T/fleetsim.log" || fail "not every sample acked"
-ledger identity "http://127.0.0.1:$HTTP_PORT/metrics" || fail "counters do not add up"
-ledger check --fleet "$T/fleet.csv" "$T/collector.log" || fail "ledger check"
+fleet_acked
+ledger_ok
 [ "$(metric covmon_mqtt_connects_total)" -ge 3 ] || fail "fewer than 3 connects"
 pass "every (agent, seq) stored exactly once through two broker restarts"
 stop_collector

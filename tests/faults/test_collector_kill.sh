@@ -25,10 +25,8 @@ up
 
 # 20 agents x 1200 samples at 1500 samples/s: a stream of about 16 s that
 # keeps the writer busy, so that kills land mid-batch.
-fleetsim -a $AGENTS -n $COUNT --interval 1 --backfill --rate 1500 --ack --ack-timeout 5 \
-    --ack-wait 60 --ledger "$T/fleet.csv" > "$T/fleetsim.log" 2>&1 &
-FLEET_PID=$!
-PIDS+=("$FLEET_PID")
+fleet_start -a $AGENTS -n $COUNT --interval 1 --backfill --rate 1500 --ack --ack-timeout 5 \
+    --ack-wait 60
 
 ledger lastseq "$T/data/state.db" > "$T/lastseq.0" 2>/dev/null || : > "$T/lastseq.0"
 for i in $(seq 1 $KILLS); do
@@ -44,9 +42,7 @@ for i in $(seq 1 $KILLS); do
 done
 pass "$KILLS kills at random moments, restarted each time"
 
-wait "$FLEET_PID" || fail "fleetsim failed: $(cat "$T/fleetsim.log")"
-cat "$T/fleetsim.log"
-grep -q "acked=$((AGENTS * COUNT)) " "$T/fleetsim.log" || fail "not every sample acked"
+fleet_acked
 ledger lastseq "$T/data/state.db" > "$T/lastseq.end"
 ledger monotonic "$T/lastseq.$KILLS" "$T/lastseq.end" || fail "a last_seq went back"
 ledger identity "http://127.0.0.1:$HTTP_PORT/metrics" || fail "the last run's counters do not add up"

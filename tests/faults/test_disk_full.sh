@@ -22,10 +22,8 @@ collector_up "[rrd]" "retention = RRA:AVERAGE:0.5:1:1200"
 dd if=/dev/zero of="$T/data/filler" bs=1M count=64 2>/dev/null || true
 echo "disk: $(df -h "$T/data" | tail -1)"
 # 10 agents x 300 samples at 100/s: a stream of 30 s.
-fleetsim -a $AGENTS -n $COUNT --interval 1 --backfill --rate 100 --ack --ack-timeout 3 \
-    --ack-wait 90 --ledger "$T/fleet.csv" > "$T/fleetsim.log" 2>&1 &
-FLEET_PID=$!
-PIDS+=("$FLEET_PID")
+fleet_start -a $AGENTS -n $COUNT --interval 1 --backfill --rate 100 --ack --ack-timeout 3 \
+    --ack-wait 90
 full_at=$(metric covmon_samples_stored_total)
 sleep 8
 stuck=$(metric covmon_samples_stored_total)

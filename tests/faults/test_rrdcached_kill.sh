@@ -19,10 +19,8 @@ collector_up "[rrd]" "rrdcached = unix:$RRDCACHED_SOCK" "retention = RRA:AVERAGE
     "wal_flush_interval = 1h"
 
 # 20 agents x 500 samples at 400 samples/s: about 25 s.
-fleetsim -a $AGENTS -n $COUNT --interval 1 --backfill --rate 400 --ack --ack-timeout 3 \
-    --ack-wait 60 --ledger "$T/fleet.csv" > "$T/fleetsim.log" 2>&1 &
-FLEET_PID=$!
-PIDS+=("$FLEET_PID")
+fleet_start -a $AGENTS -n $COUNT --interval 1 --backfill --rate 400 --ack --ack-timeout 3 \
+    --ack-wait 60
 
 sleep 6
 wait_for 10 test "$(find "$T/data/rrd" -name if.rrd | wc -l)" -eq $AGENTS || fail "not every agent's files created"
@@ -67,11 +65,8 @@ wait_for 20 bash -c "[ \$(curl -sf http://127.0.0.1:$HTTP_PORT/metrics | awk '\$
     || fail "ingest did not resume after rrdcached came back"
 pass "rrdcached back: write-ahead log replayed, ingest resumed"
 
-wait "$FLEET_PID" || fail "fleetsim failed: $(cat "$T/fleetsim.log")"
-cat "$T/fleetsim.log"
-grep -q "acked=$((AGENTS * COUNT)) " "$T/fleetsim.log" || fail "not every sample acked"
-ledger identity "http://127.0.0.1:$HTTP_PORT/metrics" || fail "counters do not add up"
-ledger check --fleet "$T/fleet.csv" "$T/collector.log" || fail "ledger check"
+fleet_acked
+ledger_ok
 stop_collector
 no_crash "$T/collector.log"
 wal=$(sqlite3 "$T/data/state.db" "SELECT count(*) FROM wal")

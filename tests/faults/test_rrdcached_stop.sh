@@ -21,10 +21,8 @@ collector_up "[rrd]" "rrdcached = unix:$RRDCACHED_SOCK" "retention = RRA:AVERAGE
 
 # 20 agents x 600 samples at 200 samples/s: about a minute, acked as real
 # agents do (unacked samples resent).
-fleetsim -a $AGENTS -n $COUNT --interval 1 --backfill --rate 200 --ack --ack-timeout 3 \
-    --ack-wait 120 --ledger "$T/fleet.csv" > "$T/fleetsim.log" 2>&1 &
-FLEET_PID=$!
-PIDS+=("$FLEET_PID")
+fleet_start -a $AGENTS -n $COUNT --interval 1 --backfill --rate 200 --ack --ack-timeout 3 \
+    --ack-wait 120
 
 # Storing through rrdcached: every agent's files made, samples stored.
 PROGRESS_OK='[ "$v" -ge $AGENTS ]' wait_progress 20 bash -c "find '$T/data/rrd' -name if.rrd | wc -l" \
@@ -77,12 +75,9 @@ pass "rrdcached running again: write-ahead log replayed, ingest resumed"
 
 # The fleet ends when every sample is acked; it moves while samples are stored.
 wait_storing 60 bash -c "! kill -0 $FLEET_PID 2>/dev/null" || fail "the fleet stopped making progress"
-wait "$FLEET_PID" || fail "fleetsim failed: $(cat "$T/fleetsim.log")"
-cat "$T/fleetsim.log"
-grep -q "acked=$((AGENTS * COUNT)) " "$T/fleetsim.log" || fail "not every sample acked"
+fleet_acked
 [ "$(metric covmon_rrd_replay_pending)" -eq 0 ] || fail "a replay still pending at the end"
-ledger identity "http://127.0.0.1:$HTTP_PORT/metrics" || fail "counters do not add up"
-ledger check --fleet "$T/fleet.csv" "$T/collector.log" || fail "ledger check"
+ledger_ok
 stop_collector
 no_crash "$T/collector.log"
 wal=$(sqlite3 "$T/data/state.db" "SELECT count(*) FROM wal")

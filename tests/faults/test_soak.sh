@@ -38,9 +38,7 @@ start_collector "$T/collector.conf" "$T/collector.log" -vv
 wait_for 15 bash -c "curl -sf http://127.0.0.1:$HTTP_PORT/metrics | grep -q '^covmon_mqtt_connected 1'" \
 	|| fail "collector not up and connected"
 
-fleetsim -a "$AGENTS" --interval 1 -d "$SOAK" --ack --ack-timeout 10 --ack-wait 60 \
-	--ledger "$T/fleet.csv" > "$T/fleetsim.log" 2>&1 &
-FLEET_PID=$!; PIDS+=("$FLEET_PID")
+fleet_start -a "$AGENTS" --interval 1 -d "$SOAK" --ack --ack-timeout 10 --ack-wait 60
 
 # Every PERIOD s while the fleet runs: seconds, samples stored, VmRSS,
 # RssAnon, Private (smaps_rollup), in kB; and the API read as a user would.
@@ -102,8 +100,7 @@ sys.exit(0 if growth["rssanon_kb"] < bound_kb and slope < leak / 2 else 1)
 PY
 pass "collector memory flat over a ${SOAK} s soak at $AGENTS samples/s"
 
-ledger identity "http://127.0.0.1:$HTTP_PORT/metrics" || fail "counters do not add up"
-ledger check --fleet "$T/fleet.csv" "$T/collector.log" || fail "ledger check"
+ledger_ok
 stop_collector
 no_crash "$T/collector.log"
 pass "every (agent, seq) of the soak stored exactly once"
