@@ -52,6 +52,20 @@ run(struct probe_tcp *p, struct loop *l, double duration, struct sample *s,
 	return probe_tcp_finish(p, s, res, max);
 }
 
+/* conf with the one target host:port (port -1: host is the whole target,
+ * as written in the config), given up after timeout seconds. */
+static void
+one_target(struct probe_tcp_conf *conf, const char *host, int port, double timeout)
+{
+	memset(conf, 0, sizeof *conf);
+	if (port == -1)
+		snprintf(conf->targets[0], sizeof conf->targets[0], "%s", host);
+	else
+		snprintf(conf->targets[0], sizeof conf->targets[0], "%s:%d", host, port);
+	conf->ntargets = 1;
+	conf->timeout = timeout;
+}
+
 static void
 test_open_and_closed(void **state)
 {
@@ -117,10 +131,7 @@ test_all_ok(void **state)
 
 	(void)state;
 	lfd = loopback_socket(16, &port);
-	memset(&conf, 0, sizeof conf);
-	snprintf(conf.targets[0], sizeof conf.targets[0], "localhost:%d", port);
-	conf.ntargets = 1;
-	conf.timeout = 1;
+	one_target(&conf, "localhost", port, 1);
 	struct loop *l = loop_new();
 	struct probe_tcp *p = probe_tcp_new(l, &conf, err, sizeof err);
 	assert_non_null(p);
@@ -161,10 +172,7 @@ test_timeout(void **state)
 	assert_true(fill[n] >= 0);
 	assert_int_equal(connect(fill[n++], (struct sockaddr *)&sin, sizeof sin), 0);
 
-	memset(&conf, 0, sizeof conf);
-	snprintf(conf.targets[0], sizeof conf.targets[0], "127.0.0.1:%d", port);
-	conf.ntargets = 1;
-	conf.timeout = 0.3;
+	one_target(&conf, "127.0.0.1", port, 0.3);
 	struct loop *l = loop_new();
 	struct probe_tcp *p = probe_tcp_new(l, &conf, err, sizeof err);
 	assert_non_null(p);
@@ -199,19 +207,13 @@ test_bad_targets(void **state)
 	(void)state;
 	struct loop *l = loop_new();
 	for (int i = 0; bad[i]; i++) {
-		memset(&conf, 0, sizeof conf);
-		snprintf(conf.targets[0], sizeof conf.targets[0], "%s", bad[i]);
-		conf.ntargets = 1;
-		conf.timeout = 1;
+		one_target(&conf, bad[i], -1, 1);
 		err[0] = '\0';
 		assert_null(probe_tcp_new(l, &conf, err, sizeof err));
 		/* The operator is told which target. */
 		assert_non_null(strstr(err, bad[i]));
 	}
-	memset(&conf, 0, sizeof conf);
-	snprintf(conf.targets[0], sizeof conf.targets[0], "[::1]:80");
-	conf.ntargets = 1;
-	conf.timeout = 1;
+	one_target(&conf, "[::1]:80", -1, 1);
 	struct probe_tcp *p = probe_tcp_new(l, &conf, err, sizeof err);
 	assert_non_null(p);
 	probe_tcp_free(p);
