@@ -419,6 +419,11 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 	if (k == NULL)
 		return;
 	pthread_mutex_lock(&h->connlock);
+	/* Closed with its request late, before the sweep came to it: by
+	 * libmicrohttpd's idle timeout (a trickle that paused), or in the
+	 * sweep's second. A late request all the same. */
+	if (k->deadline > 0 && clock_mono() >= k->deadline)
+		atomic_fetch_add(&counters.http_request_timeouts, 1);
 	if (k->prev != NULL)
 		k->prev->next = k->next;
 	else
