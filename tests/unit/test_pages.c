@@ -9,8 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#define TL_SNAPSHOT
 #include "testlib.h"
+#include "testlib_snapshot.h"
 #include "target.h"
 
 #include <rrd.h>
