@@ -752,19 +752,12 @@ http_start(const struct http_ctx *ctx, char *err, size_t errlen)
 	}
 	if (pthread_create(&h->sweeper, NULL, sweep, h) != 0) {
 		snprintf(err, errlen, "http: cannot start a thread");
-		MHD_stop_daemon(h->d);
 		goto fail;
 	}
 	h->sweeping = true;
 	return h;
 fail:
-	pthread_cond_destroy(&h->wake);
-	pthread_mutex_destroy(&h->connlock);
-	pthread_mutex_destroy(&h->dblock);
-	graph_cache_free(h->graphs);
-	pages_db_free(h->pdb);
-	api_free(h->api);
-	free(h);
+	http_stop(h);     /* what was started so far */
 	return NULL;
 }
 
