@@ -349,30 +349,28 @@ alert_db_each_pending(struct state_db *db, int (*cb)(const struct alert_pending 
 int
 alert_db_silences(struct state_db *db, double now, struct alert_silence **out, size_t *n)
 {
-	sqlite3_stmt *st = prep(db, "SELECT id, match, until FROM silences WHERE until > ?1");
-	struct alert_silence *v = NULL;
-	size_t cap = 0;
-	int rc;
+	struct silence_row *rows;
+	size_t nrows;
 
+	/* The rows the API lists, their matches parsed: one reading of the
+	 * silences in force for the engine, the pages and the API. */
 	*out = NULL;
 	*n = 0;
-	if (st == NULL || sqlite3_bind_double(st, 1, now) != SQLITE_OK) {
-		sqlite3_finalize(st);
+	if (alert_db_silence_list(db, now, &rows, &nrows) == -1)
+		return -1;
+	if (nrows > 0 && (*out = calloc(nrows, sizeof **out)) == NULL) {
+		free(rows);
 		return -1;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct alert_silence s = { .id = sqlite3_column_int64(st, 0),
-		    .until = sqlite3_column_double(st, 2) };
-		if (alert_match_parse(col(st, 1), &s.match) == -1)
-			continue;
-		struct alert_silence *nv = grow(v, &cap, *n, sizeof *v, 8);
-		if (nv == NULL)
-			break;
-		v = nv;
-		v[(*n)++] = s;
+	for (size_t i = 0; i < nrows; i++) {
+		struct alert_silence *s = &(*out)[*n];
+		s->id = rows[i].id;
+		s->until = rows[i].until;
+		if (alert_match_parse(rows[i].match, &s->match) == 0)
+			(*n)++;
 	}
-	*out = v;
-	return finish(st, rc, 0);
+	free(rows);
+	return 0;
 }
 
 int
