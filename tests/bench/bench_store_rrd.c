@@ -9,22 +9,13 @@
  *      -o /tmp/bench_store_rrd
  *   /tmp/bench_store_rrd [agents] [rounds] [rrdcached address]
  */
+#include "clock.h"
 #include "store_rrd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int
 main(int argc, char **argv)
@@ -50,8 +41,8 @@ main(int argc, char **argv)
 	}
 	for (int r = 0; r <= rounds; r++) {
 		if (r == 1)
-			t = now();
-		double c0 = now();
+			t = clock_mono();
+		double c0 = clock_mono();
 		for (int a = 0; a < agents; a++) {
 			memset(&s, 0, sizeof s);
 			snprintf(s.agent, sizeof s.agent, "agent-%05d", a);
@@ -66,16 +57,16 @@ main(int argc, char **argv)
 		}
 		if (r == 0)
 			printf("create + first update: %d files in %.2f s (%.0f/s)\n", agents,
-			    now() - c0, agents / (now() - c0));
+			    clock_mono() - c0, agents / (clock_mono() - c0));
 	}
-	t = now() - t;
+	t = clock_mono() - t;
 	printf("updates: %d in %.2f s: %.0f updates/s (%d files, %s)\n", agents * rounds, t,
 	    agents * rounds / t, agents, conf.rrdcached[0] ? conf.rrdcached : "direct");
 	if (conf.rrdcached[0] != '\0') {
-		t = now();
+		t = clock_mono();
 		if (store_flush(st, err, sizeof err) == -1)
 			fprintf(stderr, "flush: %s\n", err);
-		printf("flush of %d files: %.2f s\n", agents, now() - t);
+		printf("flush of %d files: %.2f s\n", agents, clock_mono() - t);
 	}
 	store_close(st);
 	char cmd[128];

@@ -10,6 +10,7 @@
  *      common/loop.c common/clock.c common/metric.c -lpcap -linih -lm -o pcap_bench
  *   pcap_bench [-m own_mac] [-f filter] [-n max_flows] FILE
  */
+#include "clock.h"
 #include "metric.h"
 #include "probe_pcap.h"
 
@@ -17,17 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int
 main(int argc, char **argv)
@@ -67,12 +58,12 @@ main(int argc, char **argv)
 		goto usage;
 
 	memset(&s, 0, sizeof s);
-	t0 = now();
+	t0 = clock_mono();
 	if (probe_pcap_run_file_stats(&conf, argv[optind], &s, &st, err, sizeof err) == -1) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	t1 = now();
+	t1 = clock_mono();
 	for (int i = 0; i < METRIC_COUNT; i++)
 		if (sample_has(&s, i))
 			printf("%s %.6f\n", metric_table[i].name, s.m[i]);
