@@ -9,6 +9,7 @@
  */
 #include "alert.h"
 #include "conf.h"
+#include "hash.h"
 
 #include <json-c/json.h>
 
@@ -200,11 +201,7 @@ alert_summary(const struct alert *a, char *buf, size_t len)
 static uint64_t
 key_hash(enum alert_kind kind, const char *scope)
 {
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind;
-
-	while (*scope)
-		h = (h ^ (unsigned char)*scope++) * 1099511628211ULL;
-	return h;
+	return hash_more(HASH_INIT ^ (uint64_t)kind, scope);
 }
 
 static int

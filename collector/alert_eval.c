@@ -14,6 +14,7 @@
 #include "collector.h"
 #include "alert_db.h"
 #include "clock.h"
+#include "hash.h"
 #include "log.h"
 
 #include <sqlite3.h>
@@ -51,15 +52,6 @@ struct alerts {
 	double now;
 };
 
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
 
 static struct agent_track *
 track(struct alerts *al, const char *agent)
@@ -72,7 +64,7 @@ track(struct alerts *al, const char *agent)
 		for (size_t i = 0; i < al->trcap; i++) {
 			if (al->tr[i].agent[0] == '\0')
 				continue;
-			size_t j = hash(al->tr[i].agent) & (ncap - 1);
+			size_t j = hash_str(al->tr[i].agent) & (ncap - 1);
 			while (nt[j].agent[0])
 				j = (j + 1) & (ncap - 1);
 			nt[j] = al->tr[i];
@@ -81,7 +73,7 @@ track(struct alerts *al, const char *agent)
 		al->tr = nt;
 		al->trcap = ncap;
 	}
-	size_t j = hash(agent) & (al->trcap - 1);
+	size_t j = hash_str(agent) & (al->trcap - 1);
 	while (al->tr[j].agent[0]) {
 		if (strcmp(al->tr[j].agent, agent) == 0)
 			return &al->tr[j];

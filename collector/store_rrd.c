@@ -9,6 +9,7 @@
 #include "store_int.h"
 
 #include "errf.h"
+#include "hash.h"
 #include "log.h"
 
 /* The on-disk header structs of rrd_format.h, for the heartbeats. */
@@ -69,13 +70,9 @@ static const char *const store_bad_file_msgs[] = {
 static uint64_t
 store_hash(const char *s)
 {
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = hash_str(s);
 
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h == 0 ? 1 : h;
+	return h == 0 ? 1 : h;     /* 0 marks an empty slot */
 }
 
 static struct store_slot *

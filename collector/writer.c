@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "counters.h"
 #include "creator.h"
+#include "hash.h"
 #include "log.h"
 #include "order.h"
 #include "snapshot.h"
@@ -112,15 +113,6 @@ struct writer {
 	} order[BATCH_MAX];
 };
 
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
 
 static int
 tab_grow(struct writer *w)
@@ -133,7 +125,7 @@ tab_grow(struct writer *w)
 	for (size_t i = 0; i < w->cap; i++) {
 		if (w->tab[i] == NULL)
 			continue;
-		size_t j = hash(w->tab[i]->row.agent) & (ncap - 1);
+		size_t j = hash_str(w->tab[i]->row.agent) & (ncap - 1);
 		while (nt[j])
 			j = (j + 1) & (ncap - 1);
 		nt[j] = w->tab[i];
@@ -149,7 +141,7 @@ agent_find(struct writer *w, const char *agent)
 {
 	if (w->cap == 0)
 		return NULL;
-	size_t j = hash(agent) & (w->cap - 1);
+	size_t j = hash_str(agent) & (w->cap - 1);
 	while (w->tab[j]) {
 		if (strcmp(w->tab[j]->row.agent, agent) == 0)
 			return w->tab[j];
@@ -163,7 +155,7 @@ agent_get(struct writer *w, const char *agent, const char *province)
 {
 	if ((w->n + 1) * 2 > w->cap && tab_grow(w) == -1)
 		return NULL;
-	size_t j = hash(agent) & (w->cap - 1);
+	size_t j = hash_str(agent) & (w->cap - 1);
 	while (w->tab[j]) {
 		if (strcmp(w->tab[j]->row.agent, agent) == 0)
 			return w->tab[j];
@@ -1056,7 +1048,7 @@ static void
 order_batch(struct writer *w, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		w->order[i].h = hash(w->batch[i].s.agent);
+		w->order[i].h = hash_str(w->batch[i].s.agent);
 		w->order[i].i = (uint32_t)i;
 	}
 	qsort(w->order, n, sizeof w->order[0], batch_key_cmp);
