@@ -9,18 +9,6 @@
 #define CHECK(x) do { if ((x) == -1) goto fail; } while (0)
 
 static int
-copy_str(char *dst, size_t len, const char *src, const char *path, const char *what,
-    char *err, size_t errlen)
-{
-	if (strlen(src) >= len) {
-		snprintf(err, errlen, "%s: %s is too long (at most %zu bytes)", path, what, len - 1);
-		return -1;
-	}
-	memcpy(dst, src, strlen(src) + 1);
-	return 0;
-}
-
-static int
 check_id(struct conf *c, const char *sec, const char *key, char *dst, char *err, size_t errlen)
 {
 	const char *v;
@@ -73,12 +61,12 @@ conf_read(struct agent_conf *ac, const char *path, bool reload, char *err, size_
 	CHECK(check_id(&c, "agent", "province", ac->province, err, errlen));
 	CHECK(conf_duration(&c, "agent", "interval", 60, 1, SAMPLE_MAX_INTERVAL, &ac->interval,
 	    err, errlen));
-	CHECK(copy_str(ac->spool_dir, sizeof ac->spool_dir,
+	CHECK(conf_copy_str(ac->spool_dir, sizeof ac->spool_dir,
 	    conf_str(&c, "agent", "spool_dir", "/var/spool/covmon-agent"), path, "spool_dir",
 	    err, errlen));
 	CHECK(conf_double(&c, "agent", "spool_max_mb", 16, 0.01, 1024 * 1024, &d, err, errlen));
 	ac->spool_max_bytes = (uint64_t)(d * 1024 * 1024);
-	CHECK(copy_str(ac->user, sizeof ac->user, conf_str(&c, "agent", "user", ""), path,
+	CHECK(conf_copy_str(ac->user, sizeof ac->user, conf_str(&c, "agent", "user", ""), path,
 	    "user", err, errlen));
 	CHECK(conf_duration(&c, "agent", "start_delay", 30, 0, 3600, &ac->start_delay, err,
 	    errlen));

@@ -17,18 +17,6 @@
 
 #define CHECK(x) do { if ((x) == -1) goto fail; } while (0)
 
-static int
-put(char *dst, size_t len, const char *src, const char *path, const char *what, char *err,
-    size_t errlen)
-{
-	if (strlen(src) >= len) {
-		snprintf(err, errlen, "%s: %s is too long (at most %zu bytes)", path, what, len - 1);
-		return -1;
-	}
-	memcpy(dst, src, strlen(src) + 1);
-	return 0;
-}
-
 /*
  * [http] map_tiles: a tile server's URL template drawn under the province
  * map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty (the
@@ -113,7 +101,7 @@ notifier_conf(struct conf *c, const char *section, struct notifier_conf *n, cons
 	switch (n->type) {
 	case NT_EXEC:
 		CHECK(conf_require(c, section, "command", &v, err, errlen));
-		CHECK(put(n->command, sizeof n->command, v, path, "command", err, errlen));
+		CHECK(conf_copy_str(n->command, sizeof n->command, v, path, "command", err, errlen));
 		break;
 	case NT_WEBHOOK:
 		CHECK(conf_require(c, section, "url", &v, err, errlen));
@@ -122,13 +110,13 @@ notifier_conf(struct conf *c, const char *section, struct notifier_conf *n, cons
 			    path, conf_get(c, section, "url")->line, section, v);
 			return -1;
 		}
-		CHECK(put(n->url, sizeof n->url, v, path, "url", err, errlen));
+		CHECK(conf_copy_str(n->url, sizeof n->url, v, path, "url", err, errlen));
 		v = conf_str(c, section, "token_file", "");
 		if (v[0])
 			CHECK(conf_read_secret(v, n->bearer_token, sizeof n->bearer_token, err, errlen));
 		v = conf_str(c, section, "bearer_token", "");
 		if (v[0])
-			CHECK(put(n->bearer_token, sizeof n->bearer_token, v, path, "bearer_token",
+			CHECK(conf_copy_str(n->bearer_token, sizeof n->bearer_token, v, path, "bearer_token",
 			    err, errlen));
 		v = conf_str(c, section, "format", "covmon");
 		n->format = WF_COVMON;
@@ -141,11 +129,11 @@ notifier_conf(struct conf *c, const char *section, struct notifier_conf *n, cons
 		}
 		if (n->format == WF_TELEGRAM) {
 			CHECK(conf_require(c, section, "chat_id", &v, err, errlen));
-			CHECK(put(n->chat_id, sizeof n->chat_id, v, path, "chat_id", err, errlen));
+			CHECK(conf_copy_str(n->chat_id, sizeof n->chat_id, v, path, "chat_id", err, errlen));
 		}
 		if (n->format == WF_ZALO) {
 			CHECK(conf_require(c, section, "user_id", &v, err, errlen));
-			CHECK(put(n->user_id, sizeof n->user_id, v, path, "user_id", err, errlen));
+			CHECK(conf_copy_str(n->user_id, sizeof n->user_id, v, path, "user_id", err, errlen));
 			if (n->bearer_token[0] == '\0') {
 				snprintf(err, errlen, "%s:%u: [%s] format = zalo needs the OA's access "
 				    "token in token_file", path, conf_get(c, section, "format")->line,
@@ -163,12 +151,12 @@ notifier_conf(struct conf *c, const char *section, struct notifier_conf *n, cons
 			    "smtps://", path, conf_get(c, section, "smtp_url")->line, section, v);
 			return -1;
 		}
-		CHECK(put(n->smtp_url, sizeof n->smtp_url, v, path, "smtp_url", err, errlen));
+		CHECK(conf_copy_str(n->smtp_url, sizeof n->smtp_url, v, path, "smtp_url", err, errlen));
 		CHECK(conf_require(c, section, "from", &v, err, errlen));
-		CHECK(put(n->from, sizeof n->from, v, path, "from", err, errlen));
+		CHECK(conf_copy_str(n->from, sizeof n->from, v, path, "from", err, errlen));
 		CHECK(conf_require(c, section, "to", &v, err, errlen));
-		CHECK(put(n->to, sizeof n->to, v, path, "to", err, errlen));
-		CHECK(put(n->username, sizeof n->username, conf_str(c, section, "username", ""),
+		CHECK(conf_copy_str(n->to, sizeof n->to, v, path, "to", err, errlen));
+		CHECK(conf_copy_str(n->username, sizeof n->username, conf_str(c, section, "username", ""),
 		    path, "username", err, errlen));
 		v = conf_str(c, section, "password_file", "");
 		if (v[0])
@@ -374,11 +362,11 @@ collector_conf_load(struct collector_conf *cc, const char *path, char *err, size
 		return -1;
 	snprintf(cc->path, sizeof cc->path, "%s", path);
 
-	CHECK(put(cc->data_dir, sizeof cc->data_dir,
+	CHECK(conf_copy_str(cc->data_dir, sizeof cc->data_dir,
 	    conf_str(&c, "collector", "data_dir", "/var/lib/covmon"), path, "data_dir", err, errlen));
-	CHECK(put(cc->inventory, sizeof cc->inventory, conf_str(&c, "collector", "inventory", ""),
+	CHECK(conf_copy_str(cc->inventory, sizeof cc->inventory, conf_str(&c, "collector", "inventory", ""),
 	    path, "inventory", err, errlen));
-	CHECK(put(cc->targets, sizeof cc->targets, conf_str(&c, "collector", "targets", ""), path,
+	CHECK(conf_copy_str(cc->targets, sizeof cc->targets, conf_str(&c, "collector", "targets", ""), path,
 	    "targets", err, errlen));
 	v = conf_str(&c, "collector", "provinces", "*");
 	if (strcmp(v, "*") != 0) {
@@ -427,14 +415,14 @@ collector_conf_load(struct collector_conf *cc, const char *path, char *err, size
 		.host = "127.0.0.1", .topic_prefix = "covmon/v1", .keepalive = 60,
 	};
 	CHECK(mqtt_conf_parse(&c, &md, &cc->mqtt, err, errlen));
-	CHECK(put(cc->client_id, sizeof cc->client_id,
+	CHECK(conf_copy_str(cc->client_id, sizeof cc->client_id,
 	    conf_str(&c, "mqtt", "client_id", "covmon-collector-1"), path, "[mqtt] client_id", err,
 	    errlen));
 
 	snprintf(cc->store.data_dir, sizeof cc->store.data_dir, "%s", cc->data_dir);
-	CHECK(put(cc->store.rrdcached, sizeof cc->store.rrdcached,
+	CHECK(conf_copy_str(cc->store.rrdcached, sizeof cc->store.rrdcached,
 	    conf_str(&c, "rrd", "rrdcached", ""), path, "[rrd] rrdcached", err, errlen));
-	CHECK(put(cc->store.retention, sizeof cc->store.retention,
+	CHECK(conf_copy_str(cc->store.retention, sizeof cc->store.retention,
 	    conf_str(&c, "rrd", "retention", ""), path, "[rrd] retention", err, errlen));
 	/* rrdcached's own -w default: a shorter pass makes it write every
 	 * file at each sample of a 60 s fleet, batching nothing. */
@@ -450,7 +438,7 @@ collector_conf_load(struct collector_conf *cc, const char *path, char *err, size
 	}
 	cc->store.min_step = (unsigned)d;
 
-	CHECK(put(cc->http_listen, sizeof cc->http_listen,
+	CHECK(conf_copy_str(cc->http_listen, sizeof cc->http_listen,
 	    conf_str(&c, "http", "listen", "127.0.0.1:8080"), path, "[http] listen", err, errlen));
 	v = conf_str(&c, "http", "token_file", "");
 	if (v[0] && conf_read_token(v, TOKEN_MIN, cc->token, sizeof cc->token, err,
@@ -463,7 +451,7 @@ collector_conf_load(struct collector_conf *cc, const char *path, char *err, size
 	}
 	v = conf_str(&c, "http", "token", "");
 	if (v[0])
-		CHECK(put(cc->token, sizeof cc->token, v, path, "[http] token", err, errlen));
+		CHECK(conf_copy_str(cc->token, sizeof cc->token, v, path, "[http] token", err, errlen));
 	CHECK(conf_long(&c, "http", "max_per_address", 16, 1, 1000, &l, err, errlen));
 	cc->max_per_address = (int)l;
 	CHECK(conf_duration(&c, "http", "request_timeout", 10, 1, 3600, &cc->request_timeout, err,

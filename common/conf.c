@@ -536,3 +536,17 @@ conf_section_line(const struct conf *c, const char *section)
 			return c->headers[i].line;
 	return 0;
 }
+
+int
+conf_copy_str(char *dst, size_t len, const char *src, const char *path, const char *what,
+    char *err, size_t errlen)
+{
+	size_t n = strlen(src);
+
+	if (n >= len) {
+		snprintf(err, errlen, "%s: %s is too long (at most %zu bytes)", path, what, len - 1);
+		return -1;
+	}
+	memcpy(dst, src, n + 1);
+	return 0;
+}

@@ -81,6 +81,11 @@ void conf_print(const struct conf *c, FILE *out, const char *const *secret_keys)
 
 int parse_duration(const char *s, double *out);
 
+/* A value that must fit its field: copied into dst (len bytes), or -1 with
+ * err "PATH: WHAT is too long (at most N bytes)". */
+int conf_copy_str(char *dst, size_t len, const char *src, const char *path, const char *what,
+    char *err, size_t errlen);
+
 /* The first line of a secret file (password_file, token_file) into buf,
  * without its line end. Returns 0, or -1 with err naming the file. The
  * secret itself never goes into err. */
