@@ -144,41 +144,16 @@ pages_graph_query(struct graph_cache *gc, const struct snapshot *s, const char *
 	if (s == NULL || s->inv == NULL)
 		return reply(out, 503, "no inventory loaded yet\n");
 
-	const struct inventory *inv = s->inv->inv;
-	if (req.tmpl != GRAPH_COVERAGE) {
-		const struct inv_hamlet *h = inventory_hamlet(inv, id);
-		if (h == NULL)
-			return reply(out, 404, "unknown hamlet '%s'\n", id);
-		if (h->agent == NULL)
-			return reply(out, 404, "hamlet '%s' has no agent installed: no data to draw\n",
-			    id);
-		snprintf(req.title, sizeof req.title, "%s, %s", h->name,
-		    inv->communes[h->commune].name);
-		if (graph_req_site(&req, data_dir, inv->provinces[h->province].id, h->agent, err,
-		    sizeof err) == -1)
-			return reply(out, 400, "%s\n", err);
-	} else {
-		const struct inv_commune *c = inventory_commune(inv, id);
-		const struct inv_province *p = inventory_province(inv, id);
-		const struct inv_target *tg;
-		if (c != NULL) {
-			p = &inv->provinces[c->province];
-			tg = &c->effective;
-			snprintf(req.title, sizeof req.title, "%s, %s", c->name, p->name);
-		} else if (p != NULL) {
-			tg = &p->target;
-			snprintf(req.title, sizeof req.title, "%s", p->name);
-		} else {
-			return reply(out, 404, "unknown commune or province '%s'\n", id);
-		}
-		if (tg->set) {
-			req.target_pct = tg->pct;
-			if (tg->deadline != INV_NO_DATE)
-				req.deadline = (int64_t)tg->deadline * 86400;
-		}
-		if (graph_req_rollup(&req, data_dir, p->id, c != NULL ? c->id : NULL, err,
-		    sizeof err) == -1)
-			return reply(out, 400, "%s\n", err);
+	switch (graph_req_place(&req, s->inv->inv, data_dir, id, err, sizeof err)) {
+	case GRAPH_PLACE_OK:
+		break;
+	case GRAPH_PLACE_UNKNOWN:
+		return reply(out, 404, req.tmpl == GRAPH_COVERAGE ? "unknown commune or province "
+		    "'%s'\n" : "unknown hamlet '%s'\n", id);
+	case GRAPH_PLACE_NO_AGENT:
+		return reply(out, 404, "hamlet '%s' has no agent installed: no data to draw\n", id);
+	case GRAPH_PLACE_PATH:
+		return reply(out, 400, "%s\n", err);
 	}
 	if (!have_data(&req))
 		return reply(out, 404, "no data for this graph yet: its RRD file appears with "

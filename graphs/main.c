@@ -231,53 +231,23 @@ resolve(const struct opts *o, const struct inventory *inv, enum graph_template t
 		complain("'%s' is not a valid id", id);
 		return EXIT_USAGE;
 	}
-	if (t != GRAPH_COVERAGE) {
-		const struct inv_hamlet *h = inventory_hamlet(inv, id);
-
-		if (h == NULL) {
-			complain("%s: no such hamlet in %s", id, o->inventory);
-			return EXIT_USAGE;
-		}
-		if (h->agent == NULL) {
-			complain("hamlet %s (%s) has no agent installed: no data to draw", id,
-			    h->name);
-			return EXIT_RUNTIME;
-		}
-		snprintf(req->title, sizeof req->title, "%s, %s", h->name,
-		    inv->communes[h->commune].name);
-		if (graph_req_site(req, o->data_dir, inv->provinces[h->province].id, h->agent,
-		    err, sizeof err) == -1) {
-			complain("%s", err);
-			return EXIT_USAGE;
-		}
-		return 0;
-	}
-	const struct inv_commune *c = inventory_commune(inv, id);
-	const struct inv_province *p = inventory_province(inv, id);
-	const struct inv_target *tg;
-
-	if (c != NULL) {
-		p = &inv->provinces[c->province];
-		tg = &c->effective;
-		snprintf(req->title, sizeof req->title, "%s, %s", c->name, p->name);
-	} else if (p != NULL) {
-		tg = &p->target;
-		snprintf(req->title, sizeof req->title, "%s", p->name);
-	} else {
-		complain("%s: no such commune or province in %s", id, o->inventory);
+	switch (graph_req_place(req, inv, o->data_dir, id, err, sizeof err)) {
+	case GRAPH_PLACE_OK:
+		break;
+	case GRAPH_PLACE_UNKNOWN:
+		complain("%s: no such %s in %s", id, t == GRAPH_COVERAGE ? "commune or province" :
+		    "hamlet", o->inventory);
 		return EXIT_USAGE;
-	}
-	if (tg->set) {
-		req->target_pct = tg->pct;
-		if (tg->deadline != INV_NO_DATE)
-			req->deadline = (int64_t)tg->deadline * 86400;
-	}
-	req->yellow_margin_pct = o->yellow_margin_pct;
-	if (graph_req_rollup(req, o->data_dir, p->id, c != NULL ? c->id : NULL, err,
-	    sizeof err) == -1) {
+	case GRAPH_PLACE_NO_AGENT:
+		complain("hamlet %s (%s) has no agent installed: no data to draw", id,
+		    inventory_hamlet(inv, id)->name);
+		return EXIT_RUNTIME;
+	case GRAPH_PLACE_PATH:
 		complain("%s", err);
 		return EXIT_USAGE;
 	}
+	if (t == GRAPH_COVERAGE)
+		req->yellow_margin_pct = o->yellow_margin_pct;
 	return 0;
 }
 

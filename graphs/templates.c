@@ -11,6 +11,7 @@
 #include "errf.h"
 
 #include "id.h"
+#include "inventory.h"
 #include "metric.h"
 #include "target.h"
 
@@ -226,6 +227,44 @@ graph_req_rollup(struct graph_req *req, const char *data_dir, const char *provin
 		return -1;
 	}
 	return 0;
+}
+
+enum graph_place
+graph_req_place(struct graph_req *req, const struct inventory *inv, const char *data_dir,
+    const char *id, char *err, size_t errlen)
+{
+	if (req->tmpl != GRAPH_COVERAGE) {
+		const struct inv_hamlet *h = inventory_hamlet(inv, id);
+		if (h == NULL)
+			return GRAPH_PLACE_UNKNOWN;
+		if (h->agent == NULL)
+			return GRAPH_PLACE_NO_AGENT;
+		snprintf(req->title, sizeof req->title, "%s, %s", h->name,
+		    inv->communes[h->commune].name);
+		return graph_req_site(req, data_dir, inv->provinces[h->province].id, h->agent,
+		    err, errlen) == -1 ? GRAPH_PLACE_PATH : GRAPH_PLACE_OK;
+	}
+	const struct inv_commune *c = inventory_commune(inv, id);
+	const struct inv_province *p = inventory_province(inv, id);
+	const struct inv_target *tg;
+
+	if (c != NULL) {
+		p = &inv->provinces[c->province];
+		tg = &c->effective;
+		snprintf(req->title, sizeof req->title, "%s, %s", c->name, p->name);
+	} else if (p != NULL) {
+		tg = &p->target;
+		snprintf(req->title, sizeof req->title, "%s", p->name);
+	} else {
+		return GRAPH_PLACE_UNKNOWN;
+	}
+	if (tg->set) {
+		req->target_pct = tg->pct;
+		if (tg->deadline != INV_NO_DATE)
+			req->deadline = (int64_t)tg->deadline * 86400;
+	}
+	return graph_req_rollup(req, data_dir, p->id, c != NULL ? c->id : NULL, err,
+	    errlen) == -1 ? GRAPH_PLACE_PATH : GRAPH_PLACE_OK;
 }
 
 const char *

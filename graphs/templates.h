@@ -97,6 +97,21 @@ int		 graph_req_site(struct graph_req *req, const char *data_dir,
 int		 graph_req_rollup(struct graph_req *req, const char *data_dir,
 		    const char *province, const char *commune, char *err, size_t errlen);
 
+/* The place a graph is of, from the inventory: for the site templates the
+ * hamlet id (title "Hamlet, Commune", the agent's files); for coverage a
+ * commune or a province id (its title, its rollup file and its target).
+ * GRAPH_PLACE_OK, or what is wrong with id (err set for GRAPH_PLACE_PATH
+ * only: each caller words the others for its reader). */
+struct inventory;
+enum graph_place {
+	GRAPH_PLACE_OK,
+	GRAPH_PLACE_UNKNOWN,	/* no such hamlet, or commune or province */
+	GRAPH_PLACE_NO_AGENT,	/* the hamlet has no agent: nothing to draw */
+	GRAPH_PLACE_PATH,	/* an invalid id in the inventory, or data_dir too long */
+};
+enum graph_place graph_req_place(struct graph_req *req, const struct inventory *inv,
+		    const char *data_dir, const char *id, char *err, size_t errlen);
+
 /* "latency" ... "coverage" <-> enum; lookup returns -1 for an unknown name. */
 const char	*graph_template_name(enum graph_template t);
 int		 graph_template_lookup(const char *name);
