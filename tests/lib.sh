@@ -243,6 +243,19 @@ ledger_ok() {
 	ledger check --fleet "$T/fleet.csv" "$T/collector.log" || fail "ledger check"
 }
 
+# stop_and_check_files: stops a collector that wrote through rrdcached
+# (SIGTERM: it flushes on the way out), then checks that nothing crashed,
+# that its write-ahead log is empty, and that every acked sample of its -vv
+# log is in the RRD files under $T/data.
+stop_and_check_files() {
+	local wal
+	stop_collector
+	no_crash "$T/collector.log"
+	wal=$(sqlite3 "$T/data/state.db" "SELECT count(*) FROM wal")
+	[ "$wal" -eq 0 ] || fail "$wal write-ahead log entries left after a clean stop"
+	ledger rrd --data "$T/data" "$T/collector.log" || fail "acked samples missing from the RRD files"
+}
+
 # A crashed (or sanitizer-aborted) collector leaves its mark in the log.
 no_crash() {
 	! grep -E "AddressSanitizer|UndefinedBehaviorSanitizer|runtime error:|LeakSanitizer" "$@" \

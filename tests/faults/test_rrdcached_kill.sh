@@ -67,10 +67,5 @@ pass "rrdcached back: write-ahead log replayed, ingest resumed"
 
 fleet_acked
 ledger_ok
-stop_collector
-no_crash "$T/collector.log"
-wal=$(sqlite3 "$T/data/state.db" "SELECT count(*) FROM wal")
-[ "$wal" -eq 0 ] || fail "$wal write-ahead log entries left after a clean stop"
-# The files themselves (the collector flushed on stop): every acked sample.
-ledger rrd --data "$T/data" "$T/collector.log" || fail "acked samples missing from the RRD files"
+stop_and_check_files
 pass "every acked sample is in the RRD files after rrdcached's crash"

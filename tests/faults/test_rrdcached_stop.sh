@@ -78,9 +78,5 @@ wait_storing 60 bash -c "! kill -0 $FLEET_PID 2>/dev/null" || fail "the fleet st
 fleet_acked
 [ "$(metric covmon_rrd_replay_pending)" -eq 0 ] || fail "a replay still pending at the end"
 ledger_ok
-stop_collector
-no_crash "$T/collector.log"
-wal=$(sqlite3 "$T/data/state.db" "SELECT count(*) FROM wal")
-[ "$wal" -eq 0 ] || fail "$wal write-ahead log entries left after a clean stop"
-ledger rrd --data "$T/data" "$T/collector.log" || fail "acked samples missing from the RRD files"
+stop_and_check_files
 pass "every acked sample is in the RRD files after rrdcached hung"
