@@ -432,6 +432,24 @@ fill(struct alert *a, const struct alert_cond *c)
 	set_str(a, a->detail_vi, sizeof a->detail_vi, c->detail_vi ? c->detail_vi : "");
 }
 
+/* A new alert (a, cleared) for condition c: pending, seen this tick, to
+ * be saved; its start c's, or (-1) set by alert_end(), which knows now. */
+static int
+begin_pending(struct alert *a, const struct alert_cond *c)
+{
+	a->kind = c->kind;
+	a->state = AS_PENDING;
+	snprintf(a->scope, sizeof a->scope, "%s", c->scope);
+	fill(a, c);
+	if (set_hamlets(a, c->hamlets, c->nhamlets) == -1)
+		return -1;
+	a->seen = true;
+	a->dirty = true;
+	a->fresh = true;
+	a->since = c->since > 0 ? c->since : -1;
+	return 0;
+}
+
 int
 alert_observe(struct alert_engine *e, const struct alert_cond *c)
 {
@@ -457,33 +475,14 @@ alert_observe(struct alert_engine *e, const struct alert_cond *c)
 		char (*h)[ID_MAX + 1] = a->hamlets;
 		memset(a, 0, sizeof *a);
 		a->hamlets = h;
-		a->kind = c->kind;
-		a->state = AS_PENDING;
-		snprintf(a->scope, sizeof a->scope, "%s", c->scope);
-		fill(a, c);
-		if (set_hamlets(a, c->hamlets, c->nhamlets) == -1)
-			return -1;
-		a->seen = true;
-		a->dirty = true;
-		a->fresh = true;
-		a->since = c->since > 0 ? c->since : -1;
-		return 0;
+		return begin_pending(a, c);
 	}
 	if ((a = calloc(1, sizeof *a)) == NULL)
 		return -1;
-	a->kind = c->kind;
-	a->state = AS_PENDING;
-	snprintf(a->scope, sizeof a->scope, "%s", c->scope);
-	fill(a, c);
-	if (set_hamlets(a, c->hamlets, c->nhamlets) == -1 || add(e, a) == NULL) {
+	if (begin_pending(a, c) == -1 || add(e, a) == NULL) {
 		alert_free(a);
 		return -1;
 	}
-	a->seen = true;
-	a->dirty = true;
-	a->fresh = true;
-	/* else set by alert_end(), which knows now */
-	a->since = c->since > 0 ? c->since : -1;
 	return 0;
 }
 
