@@ -496,12 +496,7 @@ sweep(void *arg)
 			logged = now;
 		}
 		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += (long)(SWEEP_EVERY * 1e9);
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		clock_deadline(&ts, SWEEP_EVERY);
 		pthread_cond_timedwait(&h->wake, &h->connlock, &ts);
 	}
 	pthread_mutex_unlock(&h->connlock);
@@ -714,11 +709,7 @@ http_start(const struct http_ctx *ctx, char *err, size_t errlen)
 	}
 	pthread_mutex_init(&h->dblock, NULL);
 	pthread_mutex_init(&h->connlock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&h->wake, &ca);
-	pthread_condattr_destroy(&ca);
+	clock_cond_init(&h->wake);
 	if ((h->graphs = graph_cache_new(GRAPH_CACHE_TTL, GRAPH_CACHE_ENTRIES,
 	    GRAPH_CACHE_BYTES)) == NULL || (h->pdb = pages_db_new(ctx->cc->data_dir)) == NULL ||
 	    (h->api = api_new()) == NULL) {

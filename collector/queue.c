@@ -5,10 +5,10 @@
  * into backpressure on the broker, never into unbounded memory.
  */
 #include "collector.h"
+#include "clock.h"
 #include "counters.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -21,32 +21,6 @@ struct queue {
 	bool closed;
 	bool woken;                /* queue_wake: the next pop returns at once */
 };
-
-static void
-deadline(struct timespec *ts, double wait)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	double s = floor(wait);
-	ts->tv_sec += (time_t)s;
-	ts->tv_nsec += (long)((wait - s) * 1e9);
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
-static int
-cond_init_mono(pthread_cond_t *c)
-{
-	pthread_condattr_t a;
-
-	if (pthread_condattr_init(&a) != 0)
-		return -1;
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	int rc = pthread_cond_init(c, &a);
-	pthread_condattr_destroy(&a);
-	return rc == 0 ? 0 : -1;
-}
 
 struct queue *
 queue_new(size_t cap)
@@ -61,8 +35,8 @@ queue_new(size_t cap)
 	}
 	q->cap = cap;
 	pthread_mutex_init(&q->lock, NULL);
-	cond_init_mono(&q->not_empty);
-	cond_init_mono(&q->not_full);
+	clock_cond_init(&q->not_empty);
+	clock_cond_init(&q->not_full);
 	return q;
 }
 
@@ -84,7 +58,7 @@ queue_push(struct queue *q, const struct item *it, double wait)
 	struct timespec ts;
 	int rc = 0;
 
-	deadline(&ts, wait);
+	clock_deadline(&ts, wait);
 	pthread_mutex_lock(&q->lock);
 	while (q->len == q->cap && !q->closed) {
 		if (pthread_cond_timedwait(&q->not_full, &q->lock, &ts) == ETIMEDOUT)
@@ -110,7 +84,7 @@ queue_pop(struct queue *q, struct item *out, size_t max, double wait)
 	struct timespec ts;
 	size_t n = 0;
 
-	deadline(&ts, wait);
+	clock_deadline(&ts, wait);
 	pthread_mutex_lock(&q->lock);
 	while (q->len == 0 && !q->closed && !q->woken) {
 		if (pthread_cond_timedwait(&q->not_empty, &q->lock, &ts) == ETIMEDOUT)

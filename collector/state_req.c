@@ -6,10 +6,10 @@
  */
 #include "state_req.h"
 #include "alert_db.h"
+#include "clock.h"
 #include "state_db.h"
 
 #include <errno.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -30,15 +30,14 @@ struct state_reqs *
 state_reqs_new(void (*wake)(void *), void *arg)
 {
 	struct state_reqs *r = calloc(1, sizeof *r);
-	pthread_condattr_t a;
 
 	if (r == NULL)
 		return NULL;
+	if (clock_cond_init(&r->answered) == -1) {
+		free(r);
+		return NULL;
+	}
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_condattr_init(&a);
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->answered, &a);
-	pthread_condattr_destroy(&a);
 	r->tail = &r->head;
 	r->wake = wake;
 	r->arg = arg;
@@ -77,14 +76,7 @@ state_reqs_call(struct state_reqs *r, struct state_req *req, double wait)
 
 	if (r == NULL)
 		return -2;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	double s = floor(wait);
-	ts.tv_sec += (time_t)s;
-	ts.tv_nsec += (long)((wait - s) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	clock_deadline(&ts, wait);
 
 	pthread_mutex_lock(&r->lock);
 	if (r->closed) {
