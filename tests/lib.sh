@@ -233,7 +233,8 @@ fleet_start() {
 fleet_acked() {
 	wait "$FLEET_PID" || fail "fleetsim failed: $(cat "$T/fleetsim.log")"
 	cat "$T/fleetsim.log"
-	grep -q "acked=$((AGENTS * COUNT)) " "$T/fleetsim.log" || fail "not every sample acked"
+	grep -q "acked=$((AGENTS * COUNT)) " "$T/fleetsim.log" ||
+		fail "not every sample acked (the collector sent $(metric covmon_acks_sent_total) acks)"
 }
 
 # ledger_ok: the collector's /metrics adds up, and the ledger check of the

@@ -45,7 +45,8 @@ pass "full disk: the collector keeps running, counts $not_stored samples not sto
 rm -f "$T/data/filler"
 wait "$FLEET_PID" || fail "fleetsim failed: $(tail -3 "$T/fleetsim.log")"
 tail -2 "$T/fleetsim.log"
-grep -q "acked=$((AGENTS * COUNT)) " "$T/fleetsim.log" || fail "not every sample acked after space returned"
+grep -q "acked=$((AGENTS * COUNT)) " "$T/fleetsim.log" ||
+	fail "not every sample acked after space returned (the collector sent $(metric covmon_acks_sent_total) acks)"
 ledger check --fleet "$T/fleet.csv" "$T/collector.log" || fail "ledger check"
 ledger identity "http://127.0.0.1:$HTTP_PORT/metrics" || fail "counters do not add up"
 pass "space back: every (agent, seq) stored exactly once, $(metric covmon_samples_stored_total) stored"

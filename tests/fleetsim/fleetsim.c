@@ -86,6 +86,8 @@ struct fleet {
 	double last_loop, last_scan;
 	unsigned since_loop;
 	uint64_t acks_bad, acks_unknown;
+	uint64_t acks_in, acks_stale;   /* ack messages received; of them, at or
+	                                   below what was acked already */
 	uint64_t acks_taken;     /* acks that freed samples: the end's progress */
 	uint64_t state_msgs;
 };
@@ -555,6 +557,7 @@ on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg)
 	if (topic_parse(msg->topic, F.o.prefix, prov, agent, &leaf) == -1 ||
 	    leaf != TOPIC_ACK)
 		return;
+	F.acks_in++;
 	if ((a = find_agent(agent)) == NULL || strcmp(a->province, prov) != 0) {
 		F.acks_unknown++;
 		return;
@@ -565,8 +568,10 @@ on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg)
 		log_limited(&lim, "%s: undecodable ack", agent);
 		return;
 	}
-	if (seq <= a->acked)
+	if (seq <= a->acked) {
+		F.acks_stale++;
 		return;
+	}
 	a->acked = seq;
 	bool popped = false;
 	while (a->lo < a->hi && a->lo <= seq) {
@@ -869,9 +874,10 @@ print_ledger(double secs)
 		log_warn("%s", F.o.ledger);
 	printf("fleetsim: ledger made=%" PRIu64 " sent=%" PRIu64 " resent=%" PRIu64
 	    " acked=%" PRIu64 " dropped=%" PRIu64 " unacked=%" PRIu64
-	    " states=%" PRIu64 " bad_acks=%" PRIu64 " unknown_acks=%" PRIu64 "\n",
+	    " states=%" PRIu64 " bad_acks=%" PRIu64 " unknown_acks=%" PRIu64
+	    " acks_in=%" PRIu64 " stale_acks=%" PRIu64 "\n",
 	    made, pub, resent, F.o.ack ? nacked : 0, dropped, spooled_total(false),
-	    F.state_msgs, F.acks_bad, F.acks_unknown);
+	    F.state_msgs, F.acks_bad, F.acks_unknown, F.acks_in, F.acks_stale);
 	if (secs <= 0)
 		secs = 1e-9;
 	printf("fleetsim: agents=%zu published=%" PRIu64 " acked=%" PRIu64

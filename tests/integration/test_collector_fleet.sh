@@ -27,9 +27,10 @@ run_fleet() {
 	timeout 80 "$COVMON_BUILD/tests/fleetsim/covmon-fleetsim" -p "$MQTT_PORT" \
 	    -i "$COVMON_SRC/tests/data/inventory.csv" -a $AGENTS -n $COUNT --interval 1 --backfill \
 	    --rate 0 --ack --ack-timeout 5 --ack-wait 40 --ledger "$T/$name.csv" \
-	    > "$T/$name-fleetsim.log" 2>&1 || { cat "$T/$name-fleetsim.log"; fail "$name: fleetsim failed"; }
+	    > "$T/$name-fleetsim.log" 2>&1 || { cat "$T/$name-fleetsim.log"; fail "$name: fleetsim failed (the collector sent $(metric covmon_acks_sent_total) acks)"; }
 	cat "$T/$name-fleetsim.log"
-	grep -q "acked=$((AGENTS * COUNT)) " "$T/$name-fleetsim.log" || fail "$name: not every sample acked"
+	grep -q "acked=$((AGENTS * COUNT)) " "$T/$name-fleetsim.log" ||
+		fail "$name: not every sample acked (the collector sent $(metric covmon_acks_sent_total) acks)"
 	pass "$name: $AGENTS agents x $COUNT samples acked in $((SECONDS - t0)) s"
 	ledger identity "http://127.0.0.1:$HTTP_PORT/metrics" || fail "$name: counters do not add up"
 	[ "$(metric covmon_samples_stored_total)" -eq $((AGENTS * COUNT)) ] \
