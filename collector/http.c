@@ -325,7 +325,9 @@ handle_alerts(struct http *h, struct MHD_Connection *c, const char *url, const c
 			return reply(c, status, "application/json", buf, len);
 		}
 	}
-	struct state_db *db = db_lock(h);
+	/* Reads on the HTTP threads' connection; writes are the writer's, and
+	 * waiting for it must not hold the readers' lock. */
+	struct state_db *db = get ? db_lock(h) : NULL;
 	if (get && strcmp(url, "/api/v1/alerts") == 0)
 		rc = api_alerts_get(db, query_arg, c, now, &buf, &len, &status);
 	else if (get && strcmp(url, sil) == 0)
@@ -350,7 +352,8 @@ handle_alerts(struct http *h, struct MHD_Connection *c, const char *url, const c
 		rc = api_error(404, "not found", &buf, &len, &status);
 	else
 		rc = api_error(405, "method not allowed", &buf, &len, &status);
-	pthread_mutex_unlock(&h->dblock);
+	if (get)
+		pthread_mutex_unlock(&h->dblock);
 	if (rc == -1)
 		return MHD_NO;
 	if (!get && status < 300)
