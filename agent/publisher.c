@@ -64,6 +64,16 @@ struct publisher {
 	uint64_t *inflight;          /* seqs published and not acked, ascending */
 	int ninflight;
 	double last_progress;        /* last ack progress, or first send */
+	/*
+	 * After an ack timeout the agent sends its oldest unacked sample
+	 * alone, until an ack moves. The collector answers a sample it has
+	 * with an ack of everything it stored of the spool, so one sample
+	 * finds out as much as the whole window would; and a collector that
+	 * is slow (under load, catching up after an outage) is not sent a
+	 * window of copies per agent every ack_timeout, which it must read
+	 * before its acks' confirmations and which only made it slower.
+	 */
+	bool probing;
 	struct log_limit publim;
 
 	/* Acks ignored: counted, and logged each at its own rate limit so
@@ -146,7 +156,7 @@ pub_pump(struct publisher *p)
 	char msg[128];
 	struct sample s;
 
-	while (p->state == PUB_CONNECTED && p->ninflight < p->ac->window) {
+	while (p->state == PUB_CONNECTED && p->ninflight < (p->probing ? 1 : p->ac->window)) {
 		if (spool_next(p->sp, p->sent_upto, &seq, &prev, &data, &len) != 1)
 			break;
 		if (sample_decode(data, len, &s, msg, sizeof msg) != SAMPLE_OK) {
@@ -303,6 +313,7 @@ on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *m)
 	if (spool_ack(p->sp, acked) == -1)
 		log_warnx("spool: cannot record ack %llu", (unsigned long long)acked);
 	p->last_ack = acked;
+	p->probing = false;
 	if (p->sent_upto < acked)
 		p->sent_upto = acked;
 	int k = 0;
@@ -420,10 +431,12 @@ publisher_tick(struct publisher *p)
 		}
 		if (p->state == PUB_CONNECTED && p->ninflight > 0 &&
 		    now - p->last_progress > p->ac->ack_timeout) {
-			log_warnx("mqtt: no ack for %.0f s; resending from seq %llu",
-			    now - p->last_progress, (unsigned long long)p->last_ack + 1);
+			log_warnx("mqtt: no ack for %.0f s; sending seq %llu again, alone until "
+			    "an ack comes", now - p->last_progress,
+			    (unsigned long long)p->last_ack + 1);
 			p->sent_upto = p->last_ack;
 			p->ninflight = 0;
+			p->probing = true;
 			pub_pump(p);
 		}
 	}

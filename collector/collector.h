@@ -148,11 +148,21 @@ int ingest_start(struct ingest *in, char *err, size_t errlen);
 void ingest_tick(struct ingest *in);
 void ingest_stop(struct ingest *in);
 void ingest_free(struct ingest *in);
+/* An ack handed to libmosquitto, to ask later whether the broker has it. */
+struct ack_ticket {
+	uint32_t serial;         /* 0: none (not published) */
+	uint16_t mid;
+	uint64_t seq;            /* the seq it acks */
+	double at;               /* monotonic time it was published */
+};
 /* Publishes {"v":1,"seq":N,"sid":"…"} to the agent's ack topic under
  * province (the topic the sample came from); sid "" for older agents
- * (thread-safe). */
+ * (thread-safe). *t (when not NULL) names it for ingest_ack_queued. */
 void ingest_ack(struct ingest *in, const char *province, const char *agent, const char *sid,
-    uint64_t seq);
+    uint64_t seq, struct ack_ticket *t);
+/* Whether the ack of t waits in libmosquitto still: published, not yet
+ * taken (PUBACKed) by the broker. */
+bool ingest_ack_queued(struct ingest *in, const struct ack_ticket *t);
 bool ingest_connected(struct ingest *in);
 /* Publishes at QoS 1 (thread-safe); a no-op while disconnected. */
 void ingest_publish(struct ingest *in, const char *topic, const void *payload, size_t len,

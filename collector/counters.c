@@ -145,6 +145,10 @@ counters_write(FILE *out)
 	fprintf(out, "# HELP covmon_acks_sent_total Acknowledgements published to agents.\n"
 	    "# TYPE covmon_acks_sent_total counter\ncovmon_acks_sent_total %lu\n",
 	    C(acks_sent));
+	fprintf(out, "# HELP covmon_acks_deferred_total Repeated acknowledgements not sent because "
+	    "the previous one to that agent's spool was still queued for the broker.\n"
+	    "# TYPE covmon_acks_deferred_total counter\ncovmon_acks_deferred_total %lu\n",
+	    C(acks_deferred));
 	fprintf(out, "# HELP covmon_mqtt_connects_total Connections made to the MQTT broker.\n"
 	    "# TYPE covmon_mqtt_connects_total counter\ncovmon_mqtt_connects_total %lu\n",
 	    C(mqtt_connects));

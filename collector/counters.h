@@ -58,6 +58,8 @@ struct counters {
 	atomic_ulong create_usec;     /* request to files made, summed */
 	atomic_ulong create_count;
 	atomic_ulong acks_sent;
+	atomic_ulong acks_deferred;   /* repeats not sent: the last ack of that spool
+	                                 was not yet taken by the broker */
 	atomic_ulong mqtt_connects;
 	atomic_ulong state_messages;
 	atomic_ulong lag_usec_sum;    /* ts -> stored, fresh samples only */

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,12 +34,36 @@ struct ingest {
 	double next_try;
 	bool looping;                /* libmosquitto's thread runs */
 	struct national *national;   /* the national view: summaries only */
+	/*
+	 * Acks that libmosquitto still holds, by message id: the serial of
+	 * the ack published under that mid, 0 once the broker PUBACKed it.
+	 * The writer asks before it repeats an ack (ingest_ack_queued).
+	 * ackmu covers publish-and-record, so that a PUBACK faster than the
+	 * record cannot leave a slot marked for ever.
+	 */
+	pthread_mutex_t ackmu;
+	uint32_t ack_serial;         /* last serial given; under ackmu */
+	uint32_t *ack_out;           /* [65536]; under ackmu */
 };
 
 static void
 reject(struct ingest *in, const char *topic, const char *reason, const char *detail)
 {
 	log_limited(&in->rejlim, "sample on %.120s refused (%s): %s", topic, reason, detail);
+}
+
+/* The broker took a message of ours (QoS 1: its PUBACK). */
+static void
+on_publish(struct mosquitto *mosq, void *arg, int mid)
+{
+	struct ingest *in = arg;
+
+	(void)mosq;
+	if (mid < 0 || mid > UINT16_MAX)
+		return;
+	pthread_mutex_lock(&in->ackmu);
+	in->ack_out[mid] = 0;
+	pthread_mutex_unlock(&in->ackmu);
 }
 
 static void
@@ -188,6 +213,11 @@ ingest_new(const struct collector_conf *cc, struct queue *q, char *err, size_t e
 	}
 	in->cc = cc;
 	in->q = q;
+	pthread_mutex_init(&in->ackmu, NULL);
+	if ((in->ack_out = calloc(UINT16_MAX + 1, sizeof *in->ack_out)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	in->rejlim = (struct log_limit)LOG_LIMIT_INIT(10, 60);
 	in->publim = (struct log_limit)LOG_LIMIT_INIT(5, 60);
 	/* clean_session off: the broker keeps our subscriptions and queues
@@ -199,6 +229,7 @@ ingest_new(const struct collector_conf *cc, struct queue *q, char *err, size_t e
 	mosquitto_connect_callback_set(in->mosq, on_connect);
 	mosquitto_disconnect_callback_set(in->mosq, on_disconnect);
 	mosquitto_message_callback_set(in->mosq, on_message);
+	mosquitto_publish_callback_set(in->mosq, on_publish);
 	if ((rc = mosquitto_reconnect_delay_set(in->mosq, 1, 60, true)) != MOSQ_ERR_SUCCESS) {
 		snprintf(err, errlen, "mosquitto_reconnect_delay_set: %s", mosquitto_strerror(rc));
 		goto fail;
@@ -266,16 +297,41 @@ ingest_tick(struct ingest *in)
 
 void
 ingest_ack(struct ingest *in, const char *province, const char *agent, const char *sid,
-    uint64_t seq)
+    uint64_t seq, struct ack_ticket *t)
 {
 	char topic[TOPIC_MAX], buf[96];
-	int n;
+	int n, mid = 0, rc;
 
+	if (t != NULL)
+		t->serial = 0;
 	if (topic_build(topic, sizeof topic, in->cc->mqtt.topic_prefix, province, agent,
 	    TOPIC_ACK) == -1 || (n = ack_encode(seq, sid, buf, sizeof buf)) < 0)
 		return;
-	if (mosquitto_publish(in->mosq, NULL, topic, n, buf, 1, false) == MOSQ_ERR_SUCCESS)
+	pthread_mutex_lock(&in->ackmu);
+	rc = mosquitto_publish(in->mosq, &mid, topic, n, buf, 1, false);
+	if (rc == MOSQ_ERR_SUCCESS && t != NULL && mid >= 0 && mid <= UINT16_MAX) {
+		if (++in->ack_serial == 0)
+			in->ack_serial = 1;
+		in->ack_out[mid] = in->ack_serial;
+		*t = (struct ack_ticket){ .serial = in->ack_serial, .mid = (uint16_t)mid,
+		    .seq = seq, .at = clock_mono() };
+	}
+	pthread_mutex_unlock(&in->ackmu);
+	if (rc == MOSQ_ERR_SUCCESS)
 		atomic_fetch_add(&counters.acks_sent, 1);
+}
+
+bool
+ingest_ack_queued(struct ingest *in, const struct ack_ticket *t)
+{
+	bool queued;
+
+	if (t->serial == 0)
+		return false;
+	pthread_mutex_lock(&in->ackmu);
+	queued = in->ack_out[t->mid] == t->serial;
+	pthread_mutex_unlock(&in->ackmu);
+	return queued;
 }
 
 void
@@ -324,5 +380,7 @@ ingest_free(struct ingest *in)
 		return;
 	if (in->mosq)
 		mosquitto_destroy(in->mosq);
+	pthread_mutex_destroy(&in->ackmu);
+	free(in->ack_out);
 	free(in);
 }

@@ -142,6 +142,7 @@ order_legacy_reset(struct order_spool *sp, const struct sample *s, int64_t last_
 	order_hold_empty(sp);
 	sp->last_seq = 0;
 	sp->dirty = true;
+	sp->ack_last.serial = 0;   /* an ack of the old count covers nothing now */
 	return true;
 }
 

@@ -39,6 +39,7 @@ struct order_spool {
 	bool dirty;              /* last_seq changed: write its row */
 	uint64_t saved_seq;      /* last_seq before the batch, for a rollback */
 	uint64_t passed_from, passed_to;   /* its last gap passed, 0 0 none */
+	struct ack_ticket ack_last;  /* the last ack sent (writer.c) */
 };
 
 struct order_agent {

@@ -22,9 +22,7 @@ stage "what is missing, installed (deploy/install-deps.sh)"
 jobs=${COVMON_JOBS:-2}
 # Tests at a time: as many as the build's jobs. (Three made the sanitizer
 # pass 505 s instead of 580 s, but its tests then took 1,457 s of
-# wall-clock instead of 1,202 s: the CPU, not the waits, is the bound; and
-# beside two busy loops, three at a time saw two fleet tests' later acks
-# never reach fleetsim, a case not yet understood.)
+# wall-clock instead of 1,202 s: the CPU, not the waits, is the bound.)
 slow_jobs=${COVMON_TEST_JOBS:-$jobs}
 test_jobs=${COVMON_TEST_JOBS:-$jobs}
 werror=OFF

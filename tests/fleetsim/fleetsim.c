@@ -584,8 +584,10 @@ on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg)
 	if (a->send_next < a->lo)
 		a->send_next = a->lo;
 	/* Progress restarts the wait for the next oldest. */
-	if (popped)
+	if (popped) {
 		a->wait_since = clock_mono();
+		a->probing = false;
+	}
 }
 
 static void print_ledger(double secs);
@@ -770,13 +772,13 @@ send_one(struct agent *a)
 }
 
 /* With --ack, like a real agent: at most agent_window samples in flight
- * beyond the oldest unacked; the rest wait for acks (a resend after an
- * ack timeout re-sends that window, not the whole spool). */
+ * beyond the oldest unacked; the rest wait for acks (after an ack timeout
+ * the oldest unacked goes again alone, until an ack moves). */
 static void
 drain(struct agent *a, unsigned max)
 {
 	while (!a->in_cut && a->send_next < a->hi && max-- > 0 && !stop_flag &&
-	    (!F.o.ack || a->send_next < a->lo + F.o.agent_window))
+	    (!F.o.ack || a->send_next < a->lo + (a->probing ? 1 : F.o.agent_window)))
 		send_one(a);
 }
 
@@ -818,6 +820,7 @@ scan(bool force)
 		    now - a->wait_since >= F.o.ack_timeout) {
 			a->send_next = a->lo;
 			a->wait_since = now;
+			a->probing = true;
 		}
 		drain(a, F.o.burst);
 	}

@@ -58,6 +58,8 @@ struct agent {
 	uint64_t sent_hi;        /* one past the highest seq ever published */
 	uint64_t acked;          /* highest seq the collector acked */
 	double wait_since;       /* mono time the oldest unacked was sent */
+	bool probing;            /* after an ack timeout, as an agent: the
+	                            oldest unacked alone until an ack moves */
 
 	uint64_t made, published, resent, nacked, dropped;
 };

@@ -49,6 +49,31 @@ n_during=$(stored)
 start_broker
 pass "broker down 8 s, restarted (stored before restart: $n_during)"
 
+# The collector stops answering (SIGSTOP) for 10 s: no acks. After
+# ack_timeout the agent sends its oldest unacked sample again, alone, once
+# per ack_timeout, instead of its whole window each time: a collector that
+# is slow must not be sent more copies the slower it gets.
+sleep 2
+mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -t 'covmon/v1/thai-nguyen/tn-dai-tu-01/sample' \
+    > "$T/stopped.txt" 2>/dev/null &
+SUB_PID=$!; PIDS+=("$SUB_PID")
+sleep 1
+kill -STOP "$COLLECTOR_PID"
+probes0=$(grep -c "alone until an ack comes" "$T/agent.log" || true)
+sleep 10
+msgs=$(grep -c . "$T/stopped.txt" || true)
+kill -CONT "$COLLECTOR_PID"
+kill "$SUB_PID" 2>/dev/null || true
+seqs_sent=$(grep -o '"seq":[0-9]*' "$T/stopped.txt" | sort -u | wc -l)
+probes=$(( $(grep -c "alone until an ack comes" "$T/agent.log" || true) - probes0 ))
+echo "collector stopped 10 s: $msgs samples published, $seqs_sent seqs, $probes timeouts"
+[ "$probes" -ge 1 ] || fail "no ack timeout while the collector was stopped"
+# Each timeout sends one copy: published = distinct seqs + copies, copies
+# at most one per timeout (and one more for a seq first sent just before).
+[ "$msgs" -le $((seqs_sent + probes + 1)) ] ||
+	fail "$msgs samples published for $seqs_sent seqs in $probes timeouts: a window resent"
+pass "no acks: one sample per ack timeout ($msgs published, $seqs_sent seqs, $probes timeouts)"
+
 # SIGKILL the agent mid-run, start it again.
 sleep 4
 kill -9 "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null || true
