@@ -2,6 +2,7 @@
 /* Aligned tables for the terminal. Widths count what the screen shows, not
  * bytes: "Suối Chải" is 9 columns in 12 bytes. */
 #include "cli.h"
+#include "strf.h"
 
 #include <langinfo.h>
 #include <locale.h>
@@ -154,7 +155,7 @@ table_cell(struct table *t, enum tcolour colour, const char *fmt, ...)
 	if (t == NULL || t->col >= t->ncols)
 		return;
 	va_start(ap, fmt);
-	int n = vasprintf(&s, fmt, ap);
+	int n = vstrf(&s, fmt, ap);
 	va_end(ap);
 	if (n < 0) {
 		fprintf(stderr, "covmon: out of memory\n");

@@ -10,6 +10,7 @@
 #include "pages.h"
 
 #include "cache.h"
+#include "strf.h"
 #include "templates.h"
 
 #include <stdarg.h>
@@ -29,7 +30,7 @@ reply(struct pages_out *out, unsigned status, const char *fmt, ...)
 	char *b = NULL;
 
 	va_start(ap, fmt);
-	int n = vasprintf(&b, fmt, ap);
+	int n = vstrf(&b, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return -1;

@@ -13,6 +13,7 @@
 #include "id.h"
 #include "inventory.h"
 #include "metric.h"
+#include "strf.h"
 #include "target.h"
 
 #include <rrd.h>
@@ -695,15 +696,12 @@ arg(struct graph_args *a, const char *fmt, ...)
 		return;
 	}
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vstrf(&s, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (s = malloc((size_t)n + 1)) == NULL) {
+	if (n < 0) {
 		a->failed = 1;
 		return;
 	}
-	va_start(ap, fmt);
-	(void)vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
 	a->argv[a->argc++] = s;
 	a->argv[a->argc] = NULL;
 }

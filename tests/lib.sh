@@ -362,19 +362,6 @@ wait_covered() {
 	COVERED_AFTER=$((SECONDS - t0))
 }
 
-# fast_unwind: for the tests that put a fleet's load on a collector built
-# with ASan and render no graph. tests/run.sh makes ASan unwind every
-# malloc's stack the slow way (librrd's graph code has no frame pointers,
-# and only the slow unwinder lets tests/lsan.supp match its leaks); that
-# costs the collector so much per sample that it falls behind 324 agents
-# and their resends never end. Leaks are still checked, with stacks from
-# the fast unwinder.
-fast_unwind() {
-	[ -n "${ASAN_OPTIONS:-}" ] || return 0
-	ASAN_OPTIONS=${ASAN_OPTIONS//fast_unwind_on_malloc=0/fast_unwind_on_malloc=1}
-	export ASAN_OPTIONS
-}
-
 # wait_storing IDLE COMMAND...: polls until COMMAND succeeds, for as long
 # as the collector on $HTTP_PORT keeps storing samples; fails when none was
 # stored for IDLE seconds (a busy machine is slow, not stuck).

@@ -8,7 +8,6 @@
 # agents made is stored exactly once, the counters add up, the RRD rows
 # hold every sample.
 . "$(dirname "$0")/../lib.sh"
-fast_unwind      # a fleet on an ASan collector: lib.sh says why
 need mosquitto rrdtool sqlite3 curl python3
 
 AGENTS=20 COUNT=500

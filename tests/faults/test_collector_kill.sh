@@ -8,7 +8,6 @@
 # stored in seq order, state.db's last_seq per agent never went back,
 # the last run's counters add up, the RRD rows hold every sample.
 . "$(dirname "$0")/../lib.sh"
-fast_unwind      # a fleet on an ASan collector: lib.sh says why
 need mosquitto rrdtool sqlite3 curl python3
 
 AGENTS=20 COUNT=1200 KILLS=5

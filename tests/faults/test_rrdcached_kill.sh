@@ -7,7 +7,6 @@
 # is down the collector stores and acks nothing, and does not fall back to
 # writing the files itself.
 . "$(dirname "$0")/../lib.sh"
-fast_unwind      # a fleet on an ASan collector: lib.sh says why
 need mosquitto mosquitto_sub rrdtool rrdcached sqlite3 curl python3
 
 AGENTS=20 COUNT=500

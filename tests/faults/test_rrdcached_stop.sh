@@ -8,7 +8,6 @@
 # and once rrdcached runs again replays its write-ahead log and stores on.
 # The ledger check ends it: nothing acked is lost, nothing stored twice.
 . "$(dirname "$0")/../lib.sh"
-fast_unwind      # a fleet on an ASan collector: lib.sh says why
 need mosquitto rrdtool rrdcached sqlite3 curl python3
 
 AGENTS=20 COUNT=600 STOP_FOR=20

@@ -7,7 +7,6 @@
 # state, the communes' colours follow their targets, the retained province
 # summaries are published, and a hamlet's availability is one query.
 . "$(dirname "$0")/../lib.sh"
-fast_unwind      # a fleet on an ASan collector: lib.sh says why
 need mosquitto mosquitto_sub curl python3
 
 # A copy, so that the SIGHUP case at the end can break it.

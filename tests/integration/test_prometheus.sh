@@ -8,7 +8,6 @@
 # its coverage figures equal to the collector's own API.
 . "$(dirname "$0")/../lib.sh"
 need mosquitto curl python3 promtool prometheus rrdtool
-fast_unwind      # a fleet on an ASan collector: lib.sh says why
 
 PROMDIR=$COVMON_SRC/deploy/prometheus
 out=$(cd "$PROMDIR" && promtool check config prometheus.yml 2>&1) || fail "promtool check config: $out"

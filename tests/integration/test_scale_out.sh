@@ -11,7 +11,6 @@
 # nothing counted twice: the national view's figures are each province
 # collector's own, and its total is the inventory.
 . "$(dirname "$0")/../lib.sh"
-fast_unwind      # a fleet on an ASan collector: lib.sh says why
 need mosquitto mosquitto_sub rrdtool rrdcached curl python3
 
 COUNT=10
