@@ -144,7 +144,8 @@ struct ingest;
 struct ingest *ingest_new(const struct collector_conf *cc, struct queue *q, char *err,
     size_t errlen);
 int ingest_start(struct ingest *in, char *err, size_t errlen);
-/* Main thread, every few hundred ms: retries a first connect that failed. */
+/* Main thread, every few hundred ms: retries a first connect that failed, and
+ * starts libmosquitto's network thread again when it gave up. */
 void ingest_tick(struct ingest *in);
 void ingest_stop(struct ingest *in);
 void ingest_free(struct ingest *in);

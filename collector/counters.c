@@ -152,6 +152,10 @@ counters_write(FILE *out)
 	fprintf(out, "# HELP covmon_mqtt_connects_total Connections made to the MQTT broker.\n"
 	    "# TYPE covmon_mqtt_connects_total counter\ncovmon_mqtt_connects_total %lu\n",
 	    C(mqtt_connects));
+	fprintf(out, "# HELP covmon_mqtt_loop_restarts_total Times libmosquitto's network thread "
+	    "gave up after an error and was started again.\n"
+	    "# TYPE covmon_mqtt_loop_restarts_total counter\ncovmon_mqtt_loop_restarts_total %lu\n",
+	    C(mqtt_loop_restarts));
 	fprintf(out, "# HELP covmon_state_messages_total Agent state messages (online, offline, Last Will) received.\n"
 	    "# TYPE covmon_state_messages_total counter\ncovmon_state_messages_total %lu\n",
 	    C(state_messages));

@@ -61,6 +61,7 @@ struct counters {
 	atomic_ulong acks_deferred;   /* repeats not sent: the last ack of that spool
 	                                 was not yet taken by the broker */
 	atomic_ulong mqtt_connects;
+	atomic_ulong mqtt_loop_restarts;  /* libmosquitto's thread ended, started again */
 	atomic_ulong state_messages;
 	atomic_ulong lag_usec_sum;    /* ts -> stored, fresh samples only */
 	atomic_ulong lag_count;

@@ -30,9 +30,11 @@ struct ingest {
 	_Atomic double input_since;
 	struct log_limit rejlim;     /* only touched on the network thread */
 	struct log_limit publim;     /* only touched on the writer thread */
-	struct backoff bo;           /* first connect only (main thread) */
+	struct backoff bo;           /* connects made by the main thread (the first,
+	                                and after the network thread gave up) */
 	double next_try;
 	bool looping;                /* libmosquitto's thread runs */
+	atomic_bool loop_ended;      /* ... and returned: see on_disconnect */
 	struct national *national;   /* the national view: summaries only */
 	/*
 	 * Acks that libmosquitto still holds, by message id: the serial of
@@ -106,12 +108,35 @@ static void
 on_disconnect(struct mosquitto *mosq, void *arg, int rc)
 {
 	struct ingest *in = arg;
+	int e = errno;   /* MOSQ_ERR_ERRNO's, before logging can change it */
 
 	(void)mosq;
 	atomic_store(&in->connected, false);
 	if (rc != 0)
 		log_warnx("mqtt %s:%d: connection lost (%s); reconnecting", in->cc->mqtt.host,
 		    in->cc->mqtt.port, mosquitto_strerror(rc));
+	/*
+	 * libmosquitto's network thread reconnects after most errors, but its
+	 * loop returns, and the thread ends, after these (mosquitto_loop_forever
+	 * in 2.0): a broker restarted under load that sent a bad packet, or a
+	 * TLS handshake cut short, left the collector disconnected for good,
+	 * storing nothing (test_tls_faults beside a CPU hog). The main thread
+	 * starts it again (ingest_tick).
+	 */
+	switch (rc) {
+	case MOSQ_ERR_NOMEM: case MOSQ_ERR_PROTOCOL: case MOSQ_ERR_INVAL:
+	case MOSQ_ERR_NOT_FOUND: case MOSQ_ERR_TLS: case MOSQ_ERR_PAYLOAD_SIZE:
+	case MOSQ_ERR_NOT_SUPPORTED: case MOSQ_ERR_AUTH: case MOSQ_ERR_ACL_DENIED:
+	case MOSQ_ERR_UNKNOWN: case MOSQ_ERR_EAI: case MOSQ_ERR_PROXY:
+		atomic_store(&in->loop_ended, true);
+		break;
+	case MOSQ_ERR_ERRNO:
+		if (e == EPROTO)
+			atomic_store(&in->loop_ended, true);
+		break;
+	default:
+		break;
+	}
 }
 
 static void
@@ -284,6 +309,18 @@ ingest_tick(struct ingest *in)
 {
 	int rc;
 
+	if (atomic_load(&in->connected))
+		backoff_reset(&in->bo);
+	if (in->looping && atomic_load(&in->loop_ended)) {
+		mosquitto_loop_stop(in->mosq, false);   /* joins the ended thread */
+		in->looping = false;
+		atomic_store(&in->loop_ended, false);
+		double d = backoff_next(&in->bo);
+		log_warnx("mqtt %s:%d: libmosquitto's network thread gave up; connecting again "
+		    "in %.1f s", in->cc->mqtt.host, in->cc->mqtt.port, d);
+		atomic_fetch_add(&counters.mqtt_loop_restarts, 1);
+		in->next_try = clock_mono() + d;
+	}
 	if (in->looping || clock_mono() < in->next_try)
 		return;
 	if (ingest_try_connect(in) == -1)
