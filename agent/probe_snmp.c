@@ -47,7 +47,7 @@
 /* The varbinds of the IF request, in order. */
 enum { IFV_UPTIME, IFV_OPER, IFV_IN, IFV_OUT, IFV_INERR, IFV_OUTERR, IFV_SPEED, IFV_N };
 /* ... and of the ifXTable request (not sent to v1 devices: no Counter64). */
-enum { HCV_IN, HCV_OUT, HCV_N };
+enum { HCV_UPTIME, HCV_IN, HCV_OUT, HCV_N };
 
 enum rq_kind { RQ_IF, RQ_HC, RQ_VAL };
 
@@ -74,6 +74,7 @@ struct ifpoll {
 	double		 t;		/* when the IF answer came (monotonic) */
 	bool		 has64;
 	uint64_t	 in64, out64;
+	uint32_t	 uptime64;	/* sysUpTime of the ifHC answer */
 	double		 t64;
 };
 
@@ -718,7 +719,8 @@ take_response(struct probe_snmp *p, struct rq *r, netsnmp_pdu *pdu)
 			take_if(p, i, vb);
 			break;
 		case RQ_HC:
-			if (take_unsigned(p, vb, SNMP_T_COUNTER64, &hc[i]) == 0)
+			if (take_unsigned(p, vb, i == HCV_UPTIME ? SNMP_T_TIMETICKS :
+			    SNMP_T_COUNTER64, &hc[i]) == 0)
 				hcgot |= 1U << i;
 			break;
 		case RQ_VAL:
@@ -737,6 +739,7 @@ take_response(struct probe_snmp *p, struct rq *r, netsnmp_pdu *pdu)
 		p->cur.has64 = true;
 		p->cur.in64 = hc[HCV_IN];
 		p->cur.out64 = hc[HCV_OUT];
+		p->cur.uptime64 = (uint32_t)hc[HCV_UPTIME];
 		p->cur.t64 = clock_mono();
 	}
 }
@@ -913,6 +916,7 @@ probe_snmp_new(struct loop *l, const struct probe_snmp_conf *conf, char *err, si
 		if (conf->version != 1) {
 			r = &p->rq[p->nrq++];
 			r->kind = RQ_HC;
+			rq_add_oid(r, sys_uptime, OID_LENGTH(sys_uptime));
 			rq_add_if(r, 1, 6, conf->if_index);	/* ifHCInOctets */
 			rq_add_if(r, 1, 10, conf->if_index);	/* ifHCOutOctets */
 		}
@@ -1031,16 +1035,18 @@ if_metrics(struct probe_snmp *p, struct sample *s, int *n, int *bits)
 		log_limited(&p->lim, "snmp %s: %s", p->target, p->error);
 		goto baseline;
 	}
+	/* Rates over the device's time between the answers (snmp_calc.h). */
+	double el64 = snmp_uptime_elapsed(o->uptime64, c->uptime64, c->t64 - o->t64);
+	double el32 = snmp_uptime_elapsed(o->uptime, c->uptime, el);
 	if (c->has64 && o->has64 &&
 	    snmp_counter_delta(o->in64, c->in64, 64, &din) == 0 &&
 	    snmp_counter_delta(o->out64, c->out64, 64, &dout) == 0 &&
-	    snmp_rate(din, c->t64 - o->t64, 8, &rx) == 0 &&
-	    snmp_rate(dout, c->t64 - o->t64, 8, &tx) == 0) {
+	    snmp_rate(din, el64, 8, &rx) == 0 && snmp_rate(dout, el64, 8, &tx) == 0) {
 		*bits = 64;
 	} else if ((c->got & o->got & (3U << IFV_IN)) == (3U << IFV_IN) &&
 	    snmp_counter_delta(o->in32, c->in32, 32, &din) == 0 &&
 	    snmp_counter_delta(o->out32, c->out32, 32, &dout) == 0 &&
-	    snmp_rate(din, el, 8, &rx) == 0 && snmp_rate(dout, el, 8, &tx) == 0) {
+	    snmp_rate(din, el32, 8, &rx) == 0 && snmp_rate(dout, el32, 8, &tx) == 0) {
 		if (snmp_counter32_ambiguous((c->got & (1U << IFV_SPEED)) ? c->speed : 0, el)) {
 			set_error(p, "32-bit counters may have wrapped more than once in %.0f s "
 			    "at %.0f bit/s: no rates (ifHCInOctets needs version 2c or 3)", el,

@@ -154,6 +154,16 @@ snmp_uptime_restarted(uint32_t prev, uint32_t cur, double elapsed)
 	return advanced + slack < elapsed;
 }
 
+double
+snmp_uptime_elapsed(uint32_t prev, uint32_t cur, double wall)
+{
+	double dev = (double)(uint32_t)(cur - prev) / 100;
+
+	if (!isfinite(wall) || dev <= 0 || fabs(dev - wall) > 2 + fabs(wall) * 0.1)
+		return wall;
+	return dev;
+}
+
 bool
 snmp_counter32_ambiguous(double speed_bps, double elapsed)
 {

@@ -75,6 +75,26 @@ test_uptime_restart(void **state)
 }
 
 static void
+test_uptime_elapsed(void **state)
+{
+	(void)state;
+	/* The device counted 3.15 s between its answers, which arrived 1.5 s
+	 * apart (the first one late): the device's time, not ours. */
+	assert_float_equal(snmp_uptime_elapsed(100000, 100315, 1.5), 3.15, 1e-9);
+	/* Within the slack either way (2 s + 10 %): the device's. */
+	assert_float_equal(snmp_uptime_elapsed(100000, 106100, 60), 61, 1e-9);
+	/* Across a TimeTicks wrap. */
+	assert_float_equal(snmp_uptime_elapsed(UINT32_MAX - 99, 200, 3), 3, 1e-9);
+	/* Far from ours (a device clock that runs wild, a restart): ours. */
+	assert_float_equal(snmp_uptime_elapsed(100000, 110000, 60), 60, 1e-9);
+	assert_float_equal(snmp_uptime_elapsed(100000, 101000, 3), 3, 1e-9);
+	/* It did not move, or went back: ours. */
+	assert_float_equal(snmp_uptime_elapsed(5000, 5000, 3), 3, 1e-9);
+	assert_float_equal(snmp_uptime_elapsed(5000, 4000, 3), 3, 1e-9);
+	assert_true(isnan(snmp_uptime_elapsed(5000, 5300, NAN)));
+}
+
+static void
 test_rate(void **state)
 {
 	double r;
@@ -364,6 +384,7 @@ main(void)
 		cmocka_unit_test(test_delta32_wrap),
 		cmocka_unit_test(test_delta64),
 		cmocka_unit_test(test_uptime_restart),
+		cmocka_unit_test(test_uptime_elapsed),
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_counter32_ambiguous),
 		cmocka_unit_test(test_value_numbers),
