@@ -5,9 +5,13 @@
  * Threads (named as in the first column, see `ps -L`):
  *
  * thread       file            owns                     receives            hands off
- * main         main.c          signals, config reloads  SIGHUP, SIGTERM     reload flags
- * mosquitto's  ingest.c        nothing but the decode   MQTT messages       queue.c items
- *              (its callbacks)
+ * main         main.c          signals, config reloads; SIGHUP, SIGTERM     reload flags
+ *                              libmosquitto's thread:
+ *                              starts it again when it
+ *                              gave up (ingest_tick)
+ * mosquitto's  ingest.c        nothing but the decode;  MQTT messages;     queue.c items
+ *              (its callbacks) the acks not yet taken   PUBACKs of acks
+ *                              (ack_out, under ackmu)
  * cm-writer    writer.c,       per-agent order state,   queue.c items;      acks (MQTT),
  *              evaluator.c,    RRD store, state.db      state_req.c         snapshots
  *              alert_eval.c,   (its one writer: the     requests (acks,     (snapshot.h),
