@@ -72,8 +72,12 @@ struct publisher {
 	 * is slow (under load, catching up after an outage) is not sent a
 	 * window of copies per agent every ack_timeout, which it must read
 	 * before its acks' confirmations and which only made it slower.
+	 * Every fourth timeout without an ack the whole window goes again:
+	 * one sample the collector cannot take must not hold back the ones
+	 * after it (the collector passes the gap they show).
 	 */
 	bool probing;
+	unsigned timeouts;           /* ack timeouts since the last ack */
 	struct log_limit publim;
 
 	/* Acks ignored: counted, and logged each at its own rate limit so
@@ -314,6 +318,7 @@ on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *m)
 		log_warnx("spool: cannot record ack %llu", (unsigned long long)acked);
 	p->last_ack = acked;
 	p->probing = false;
+	p->timeouts = 0;
 	if (p->sent_upto < acked)
 		p->sent_upto = acked;
 	int k = 0;
@@ -431,12 +436,12 @@ publisher_tick(struct publisher *p)
 		}
 		if (p->state == PUB_CONNECTED && p->ninflight > 0 &&
 		    now - p->last_progress > p->ac->ack_timeout) {
-			log_warnx("mqtt: no ack for %.0f s; sending seq %llu again, alone until "
-			    "an ack comes", now - p->last_progress,
-			    (unsigned long long)p->last_ack + 1);
+			p->probing = ++p->timeouts % 4 != 0;
+			log_warnx("mqtt: no ack for %.0f s; sending seq %llu again, %s",
+			    now - p->last_progress, (unsigned long long)p->last_ack + 1,
+			    p->probing ? "alone until an ack comes" : "with the window after it");
 			p->sent_upto = p->last_ack;
 			p->ninflight = 0;
-			p->probing = true;
 			pub_pump(p);
 		}
 	}

@@ -587,6 +587,7 @@ on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg)
 	if (popped) {
 		a->wait_since = clock_mono();
 		a->probing = false;
+		a->timeouts = 0;
 	}
 }
 
@@ -773,7 +774,8 @@ send_one(struct agent *a)
 
 /* With --ack, like a real agent: at most agent_window samples in flight
  * beyond the oldest unacked; the rest wait for acks (after an ack timeout
- * the oldest unacked goes again alone, until an ack moves). */
+ * the oldest unacked goes again alone, until an ack moves; every fourth
+ * timeout, the window). */
 static void
 drain(struct agent *a, unsigned max)
 {
@@ -820,7 +822,7 @@ scan(bool force)
 		    now - a->wait_since >= F.o.ack_timeout) {
 			a->send_next = a->lo;
 			a->wait_since = now;
-			a->probing = true;
+			a->probing = ++a->timeouts % 4 != 0;
 		}
 		drain(a, F.o.burst);
 	}

@@ -60,6 +60,7 @@ struct agent {
 	double wait_since;       /* mono time the oldest unacked was sent */
 	bool probing;            /* after an ack timeout, as an agent: the
 	                            oldest unacked alone until an ack moves */
+	unsigned timeouts;       /* since the last ack: every fourth, the window */
 
 	uint64_t made, published, resent, nacked, dropped;
 };
