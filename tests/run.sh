@@ -14,6 +14,9 @@ set -euo pipefail
 stage() { echo "== [$((SECONDS / 60)) min $((SECONDS % 60)) s] $*"; }
 
 src=$(cd "$(dirname "$0")/.." && pwd)
+# The system's programs first (Debian's python3, not a version manager's
+# shim: tests/lib.sh says why).
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 cd "$src"
 
 stage "what is missing, installed (deploy/install-deps.sh)"
