@@ -88,11 +88,14 @@ for p in d["panels"]:
         e = t["expr"].replace("$province", ".*").replace("$__rate_interval", "1m")
         print(e)
 PY
+# A rate() needs two scrapes of its counter in its range: the first query
+# may come one scrape after the figures above settled.
+has_data() {
+	query "$1" | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["status"]=="success" and r["data"]["result"], r'
+}
 n=0
 while IFS= read -r e; do
-	r=$(query "$e") || fail "query failed: $e"
-	echo "$r" | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["status"]=="success" and r["data"]["result"], r' \
-	    || fail "no data for the dashboard's query: $e"
+	wait_for 15 has_data "$e" || fail "no data for the dashboard's query: $e: $(query "$e")"
 	n=$((n + 1))
 done < "$T/exprs"
 [ "$n" -ge 8 ] || fail "only $n queries in deploy/grafana/covmon.json"
