@@ -57,6 +57,7 @@ struct opts {
 	struct scenario scen[MAX_SCENARIOS];
 	size_t nscen;
 	double cut_after, cut_for;
+	double hour;             /* --hour, or -1 */
 	bool ack;
 	double ack_timeout, ack_wait;
 	uint32_t spool_max;
@@ -137,6 +138,9 @@ usage(FILE *f)
 "                                             samples, then live\n"
 "      --cut-after S       (10)\n"
 "      --cut-for S         (0)\n"
+"      --hour H            traffic and loss of this hour of the day in Viet\n"
+"                          Nam (0-23.99) all the time: figures that do not\n"
+"                          move with the clock (default: each sample's hour)\n"
 "      --ack               act as real agents: subscribe to the agents' ack\n"
 "                          topics, keep every unacked sample, resend from the\n"
 "                          oldest unacked after --ack-timeout\n"
@@ -231,7 +235,7 @@ parse_scenario(struct opts *o, const char *s)
 
 enum {
 	O_INTERVAL = 256, O_START_TS, O_BACKFILL, O_PREFIX, O_SEED, O_SEQ_START,
-	O_CUT_AFTER, O_CUT_FOR, O_ACK, O_ACK_TIMEOUT, O_ACK_WAIT, O_SPOOL_MAX,
+	O_CUT_AFTER, O_CUT_FOR, O_HOUR, O_ACK, O_ACK_TIMEOUT, O_ACK_WAIT, O_SPOOL_MAX,
 	O_BURST, O_WINDOW, O_AGENT_WINDOW, O_LEDGER, O_OFFLINE, O_CLIENT_ID, O_BROKER_TIMEOUT,
 	O_HELP, O_VERSION,
 };
@@ -257,6 +261,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		{ "seq-start", required_argument, NULL, O_SEQ_START },
 		{ "cut-after", required_argument, NULL, O_CUT_AFTER },
 		{ "cut-for", required_argument, NULL, O_CUT_FOR },
+		{ "hour", required_argument, NULL, O_HOUR },
 		{ "ack", no_argument, NULL, O_ACK },
 		{ "ack-timeout", required_argument, NULL, O_ACK_TIMEOUT },
 		{ "ack-wait", required_argument, NULL, O_ACK_WAIT },
@@ -281,6 +286,7 @@ parse_args(struct opts *o, int argc, char **argv)
 	o->interval = 60;
 	o->prefix = "covmon/v1";
 	o->seed = 1;
+	o->hour = -1;
 	o->seq_start = 1;
 	o->cut_after = 10;
 	o->ack_timeout = 10;
@@ -315,6 +321,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		case O_SEQ_START: o->seq_start = u64_arg("--seq-start", optarg); break;
 		case O_CUT_AFTER: o->cut_after = num_arg("--cut-after", optarg, 0, 1e9); break;
 		case O_CUT_FOR: o->cut_for = num_arg("--cut-for", optarg, 0, 1e9); break;
+		case O_HOUR: o->hour = num_arg("--hour", optarg, 0, 23.99); break;
 		case O_ACK: o->ack = true; break;
 		case O_ACK_TIMEOUT:
 			o->ack_timeout = num_arg("--ack-timeout", optarg, 0.1, 1e6);
@@ -936,6 +943,7 @@ setup_fleet(int64_t first_ts)
 		a->lo = a->hi = a->send_next = a->sent_hi = o->seq_start;
 		a->acked = o->seq_start - 1;
 		model_profile(a, o->seed, (double)first_ts - (a->backlog ? 86400.0 : 0));
+		a->prof.hour = o->hour;
 	}
 }
 

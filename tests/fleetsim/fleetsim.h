@@ -34,6 +34,8 @@ struct profile {
 	double capacity_bps;     /* busy-hour downstream */
 	double max_clients;
 	double boot_ts;          /* Unix time of the device's last boot */
+	double hour;             /* >= 0: the day's traffic at this local hour,
+	                            whatever the samples' time (--hour) */
 	bool bad;                /* a poor link of the fleet, not a scenario */
 	bool has_tcp, has_pcap, has_power;  /* probes configured at the site */
 };

@@ -87,6 +87,7 @@ model_profile(struct agent *a, uint64_t seed, double first_ts)
 	a->key = model_hash(a->id, seed);
 	k = a->key;
 	memset(p, 0, sizeof(*p));
+	p->hour = -1;
 	/* One link in twenty is poor: long microwave hops, old radios. */
 	p->bad = uni(k, 0, 1) < 0.05;
 	p->rtt_ms = 40.0 + 40.0 * uni(k, 0, 2);
@@ -120,7 +121,9 @@ model_sample(const struct agent *a, uint64_t seq, int64_t ts, int interval,
 {
 	const struct profile *p = &a->prof;
 	uint64_t k = a->key;
-	double load = load_at(ts), loss, avg, min, max, p50, p90, rx, tx;
+	double load = p->hour >= 0 ? load_at((int64_t)(p->hour * 3600.0) - VN_UTC_OFFSET) :
+	    load_at(ts);
+	double loss, avg, min, max, p50, p90, rx, tx;
 	unsigned n = 100;
 
 	sample_init(s);
