@@ -7,7 +7,9 @@
 #   COVMON_SANITIZE=0 ...     no sanitizer build: every test on the plain one
 #   COVMON_FUZZ=0 ...         skip the fuzzing stage (clang, libFuzzer)
 #   COVMON_FUZZ_SECONDS=N     seconds per fuzz target (default 10)
-#   COVMON_JOBS=N             build jobs (2); COVMON_TEST_JOBS=N tests at a time (2)
+#   COVMON_JOBS=N             build jobs (2)
+#   COVMON_TEST_JOBS=N        sanitizer tests at a time (5); COVMON_SLOW_JOBS=N
+#                             slow tests at a time (3)
 #   tests/run.sh -L unit      extra arguments go to ctest
 set -euo pipefail
 # Each stage says how long the run has taken so far (CI's budget is the whole).
@@ -23,11 +25,15 @@ stage "what is missing, installed (deploy/install-deps.sh)"
 ./deploy/install-deps.sh
 
 jobs=${COVMON_JOBS:-2}
-# Tests at a time: as many as the build's jobs. (Three made the sanitizer
-# pass 505 s instead of 580 s, but its tests then took 1,457 s of
-# wall-clock instead of 1,202 s: the CPU, not the waits, is the bound.)
-slow_jobs=${COVMON_TEST_JOBS:-$jobs}
-test_jobs=${COVMON_TEST_JOBS:-$jobs}
+# Tests at a time, more than the two CPUs: most tests wait on peers and
+# timelines (a cut that lasts, a group_wait, a SIGSTOPped daemon), and
+# they wait on progress, so a busy machine slows them without failing them.
+# On two cores (2026-12-07, vmstat over each pass): the sanitizer pass took
+# 565 s two at a time, 378 s three at a time (the CPUs 49 % idle), 242 s
+# five at a time (26 % idle); the slow pass, whose cross builds and browser
+# compute, 346 s two at a time, 273 s three at a time (16 % idle).
+slow_jobs=${COVMON_SLOW_JOBS:-3}
+test_jobs=${COVMON_TEST_JOBS:-5}
 werror=OFF
 if [ "${CI:-}" = "true" ]; then werror=ON; fi
 
