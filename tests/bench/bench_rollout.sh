@@ -119,6 +119,13 @@ bench_mode() {
 	tstart=$(now)
 	"$T/bench_pub" probe "$MQTT_PORT" bench-probe "$PROBES" "$DURATION" 10 > "$T/probe.txt" &
 	local probe_pid=$!
+	# The page cache's dirty and under-writeback kB every half second: a
+	# window whose lag is high is read beside what the kernel was writing.
+	( while :; do
+		printf '%s %s\n' "$(now)" "$(awk '/^(Dirty|Writeback):/ { printf "%s ", $2 }' /proc/meminfo)"
+		sleep 0.5
+	done ) > "$T/dirty.txt" &
+	local dirty_pid=$!
 	"$FLEETSIM" -p "$MQTT_PORT" -i "$T/existing.csv" --interval 60 -r "$RATE" -n "$ROUNDS" \
 	    --seq-start 2 --start-ts $(( TSC + 60 )) > "$T/fleetsim-existing.out" &
 	local fleet_pid=$!
@@ -129,13 +136,14 @@ bench_mode() {
 	    --start-ts $(( TSC + 60 )) > "$T/fleetsim-new.out"
 	wait $fleet_pid
 	wait $probe_pid
+	kill $dirty_pid 2>/dev/null || true
 	local total=$(( s0 + AGENTS * ROUNDS + NEW * 2 + $(wc -l < "$T/probe.txt") ))
 	wait_stored "$total" 60 soft
 	local tend
 	tend=$(now)
-	python3 - "$T/probe.txt" "$log" "$T/new.csv" "$tstart" "$tnew" "$tend" "$mode" <<'PY' | tee -a "$T/results.txt"
+	python3 - "$T/probe.txt" "$log" "$T/new.csv" "$tstart" "$tnew" "$tend" "$mode" "$T/dirty.txt" <<'PY' | tee -a "$T/results.txt"
 import csv, datetime, re, sys
-probe, log, newcsv, tstart, tnew, tend, mode = sys.argv[1:8]
+probe, log, newcsv, tstart, tnew, tend, mode, dirtyf = sys.argv[1:9]
 tstart, tnew, tend = float(tstart), float(tnew), float(tend)
 pub = {}
 for l in open(probe):
@@ -167,6 +175,16 @@ print("%s existing lag p50=%.3f p99=%.3f max=%.3f n=%d; worst 5 s window p99=%.3
       max(all_l) if all_l else float("nan"), len(all_l), max(wp99) if wp99 else float("nan"),
       q(during, .99)))
 print("%s window p99 (5 s): %s" % (mode, " ".join("%.3f" % x for x in wp99)))
+# The most the kernel had dirty and under writeback in each window (MB).
+dw = {}
+for l in open(dirtyf):
+    f = l.split()
+    if len(f) == 3:
+        k = int((float(f[0]) - tstart) // 5)
+        d, w = dw.get(k, (0, 0))
+        dw[k] = (max(d, int(f[1]) // 1024), max(w, int(f[2]) // 1024))
+print("%s window dirty/writeback MB: %s" % (mode, " ".join(
+    "%d/%d" % dw.get(k, (0, 0)) for k in sorted(win))))
 if len(first) == len(new):
     print("%s new agents: all %d stored %.1f s after they started joining (half by %.1f s)" %
           (mode, len(new), max(first.values()) - tnew, q(list(first.values()), .5) - tnew))
