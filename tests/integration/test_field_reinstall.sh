@@ -28,6 +28,9 @@ last_old=$(grep -o "stored $AG seq [0-9]*" "$T/collector.log" | tail -1 | awk '{
 wait_for 15 bash -c "curl -sf $API/api/v1/hamlets/$HAMLET | grep -q '\"state\":\"down\"'" \
     || fail "$HAMLET not down after its agent stopped (state $(hamlet state))"
 
+# The old agent's own resends (an ack late on a busy machine) are taken
+# for duplicates, rightly: only the new spool's samples must not be.
+dups_old=$(metric covmon_samples_duplicate_total)
 rm -rf "$T/spool"
 t0=$SECONDS
 run_agent "$T/agent.conf" "$T/agent.log"
@@ -46,8 +49,12 @@ grep -q "agent $AG: a new spool $new (before: $old, last seq $last_old)" "$T/col
 PROGRESS_OK='[ "$v" = "$new" ]' wait_progress 10 hamlet spool.sid || fail "API spool.sid $(hamlet spool.sid), want $new"
 [ "$(hamlet spool.new_spools)" = 1 ] || fail "API spool.new_spools $(hamlet spool.new_spools)"
 [ "$(hamlet spool.new_spool_at)" != null ] || fail "API spool.new_spool_at null"
-[ "$(metric covmon_samples_duplicate_total)" -eq 0 ] \
-    || fail "$(metric covmon_samples_duplicate_total) samples taken for duplicates"
+# (The new agent's resends after an ack timeout would be duplicates too;
+# without one, none may be.)
+dups_new=$(( $(metric covmon_samples_duplicate_total) - dups_old ))
+if ! grep -q "no ack for" "$T/agent.log"; then
+	[ "$dups_new" -eq 0 ] || fail "$dups_new samples of the new spool taken for duplicates"
+fi
 stale=$(metric 'covmon_samples_rejected_total{reason="stale"}')
 [ "$stale" -ge 5 ] || fail "only $stale samples refused as stale behind the old clock's 15 s"
 stop_agent
