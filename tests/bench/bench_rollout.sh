@@ -4,8 +4,9 @@
 # RATE samples/s while NEW agents join at once (two samples each, as fast
 # as fleetsim goes). Prints the publish -> stored lag of the existing
 # agents (20 probe agents beside them, one sample a second each) over the
-# whole run and in 5 s windows, and the time until every new agent has a
-# sample stored. A benchmark, not a test: ctest does not run it.
+# whole run and in 5 s windows (beside each window, the most the page
+# cache had dirty and under writeback), and the time until every new agent
+# has a sample stored. A benchmark, not a test: ctest does not run it.
 #
 #   tests/bench/bench_rollout.sh [--agents N] [--new M] [--rate R] [--duration S]
 #       [--mode direct|rrdcached|all] [--retention full|short] [--probes P]
