@@ -74,10 +74,10 @@ struct publisher {
 	 * before its acks' confirmations and which only made it slower.
 	 * Every fourth timeout without an ack the whole window goes again:
 	 * one sample the collector cannot take must not hold back the ones
-	 * after it (the collector passes the gap they show).
+	 * after it (the collector passes the gap they show). Both follow
+	 * from the count of timeouts since the last ack (probing()).
 	 */
-	bool probing;
-	unsigned timeouts;           /* ack timeouts since the last ack */
+	unsigned timeouts;
 	struct log_limit publim;
 
 	/* Acks ignored: counted, and logged each at its own rate limit so
@@ -149,6 +149,14 @@ pub_lost(struct publisher *p, const char *why)
 	pub_schedule(p, d);
 }
 
+/* After an ack timeout, the oldest unacked sample alone; every fourth
+ * timeout (and once an ack came), the whole window. */
+static bool
+probing(const struct publisher *p)
+{
+	return p->timeouts % 4 != 0;
+}
+
 /* Sends spool records oldest first while the window has room. */
 static void
 pub_pump(struct publisher *p)
@@ -160,7 +168,7 @@ pub_pump(struct publisher *p)
 	char msg[128];
 	struct sample s;
 
-	while (p->state == PUB_CONNECTED && p->ninflight < (p->probing ? 1 : p->ac->window)) {
+	while (p->state == PUB_CONNECTED && p->ninflight < (probing(p) ? 1 : p->ac->window)) {
 		if (spool_next(p->sp, p->sent_upto, &seq, &prev, &data, &len) != 1)
 			break;
 		if (sample_decode(data, len, &s, msg, sizeof msg) != SAMPLE_OK) {
@@ -317,7 +325,6 @@ on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *m)
 	if (spool_ack(p->sp, acked) == -1)
 		log_warnx("spool: cannot record ack %llu", (unsigned long long)acked);
 	p->last_ack = acked;
-	p->probing = false;
 	p->timeouts = 0;
 	if (p->sent_upto < acked)
 		p->sent_upto = acked;
@@ -436,10 +443,10 @@ publisher_tick(struct publisher *p)
 		}
 		if (p->state == PUB_CONNECTED && p->ninflight > 0 &&
 		    now - p->last_progress > p->ac->ack_timeout) {
-			p->probing = ++p->timeouts % 4 != 0;
+			p->timeouts++;
 			log_warnx("mqtt: no ack for %.0f s; sending seq %llu again, %s",
 			    now - p->last_progress, (unsigned long long)p->last_ack + 1,
-			    p->probing ? "alone until an ack comes" : "with the window after it");
+			    probing(p) ? "alone until an ack comes" : "with the window after it");
 			p->sent_upto = p->last_ack;
 			p->ninflight = 0;
 			pub_pump(p);

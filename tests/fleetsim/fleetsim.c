@@ -593,7 +593,6 @@ on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg)
 	/* Progress restarts the wait for the next oldest. */
 	if (popped) {
 		a->wait_since = clock_mono();
-		a->probing = false;
 		a->timeouts = 0;
 	}
 }
@@ -787,7 +786,7 @@ static void
 drain(struct agent *a, unsigned max)
 {
 	while (!a->in_cut && a->send_next < a->hi && max-- > 0 && !stop_flag &&
-	    (!F.o.ack || a->send_next < a->lo + (a->probing ? 1 : F.o.agent_window)))
+	    (!F.o.ack || a->send_next < a->lo + (a->timeouts % 4 != 0 ? 1 : F.o.agent_window)))
 		send_one(a);
 }
 
@@ -829,7 +828,7 @@ scan(bool force)
 		    now - a->wait_since >= F.o.ack_timeout) {
 			a->send_next = a->lo;
 			a->wait_since = now;
-			a->probing = ++a->timeouts % 4 != 0;
+			a->timeouts++;
 		}
 		drain(a, F.o.burst);
 	}

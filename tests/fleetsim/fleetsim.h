@@ -60,9 +60,9 @@ struct agent {
 	uint64_t sent_hi;        /* one past the highest seq ever published */
 	uint64_t acked;          /* highest seq the collector acked */
 	double wait_since;       /* mono time the oldest unacked was sent */
-	bool probing;            /* after an ack timeout, as an agent: the
-	                            oldest unacked alone until an ack moves */
-	unsigned timeouts;       /* since the last ack: every fourth, the window */
+	unsigned timeouts;       /* ack timeouts since the last ack: after one,
+	                            as an agent, the oldest unacked alone until
+	                            an ack moves; every fourth, the window */
 
 	uint64_t made, published, resent, nacked, dropped;
 };
