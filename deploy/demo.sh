@@ -200,9 +200,9 @@ pids+=($!)
 # deploy/demo/degraded.txt degraded, Mường Khương's backhaul cut. A sample
 # every 30 s from each of a thousand sites: 33 a second, which a busy
 # machine keeps up with. Their traffic and loss are those of 10 in the
-# morning whatever the time: in the evening peak a few sites' first samples
-# lose enough echoes to show degraded for minutes, and the figures the demo
-# prints (and its test reads) came 60 s later.
+# morning whatever the time: in the evening peak one more site lost enough
+# echoes to read degraded for minutes, and the figures the demo prints (and
+# its test reads) came a minute later.
 scen=(-s silent:lc-batxat-suoichai-01 -s cut:muong-khuong)
 while read -r a; do
 	case $a in ''|'#'*) ;; *) scen+=(-s "degraded:$a") ;; esac
