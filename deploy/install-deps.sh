@@ -4,7 +4,8 @@
 # Idempotent: when everything is present it does nothing (no apt-get update).
 #   deploy/install-deps.sh           build and tests (tests/run.sh)
 #   deploy/install-deps.sh --bench   also the peers the benchmarks measure
-#                                    against (tests/bench/): collectd, tcpdump, wrk
+#                                    against (tests/bench/): collectd, tcpdump, wrk;
+#                                    valgrind for bench_instructions
 set -eu
 
 PKGS="build-essential cmake pkg-config fonts-dejavu-core
@@ -18,7 +19,7 @@ qemu-user-static mmdebstrap file
 gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu gcc-mipsel-linux-gnu gcc-s390x-linux-gnu
 prometheus"
 case ${1:-} in
---bench) PKGS="$PKGS collectd-core tcpdump wrk" ;;
+--bench) PKGS="$PKGS collectd-core tcpdump wrk valgrind" ;;
 "") ;;
 *) echo "usage: $0 [--bench]" >&2; exit 2 ;;
 esac
