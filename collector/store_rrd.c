@@ -943,10 +943,22 @@ static int
 store_group_path(const struct store *st, const char *province, const char *agent, int group,
     char *path, size_t len)
 {
-	int n = snprintf(path, len, "%s/%s/%s/%s.rrd", st->base, province, agent,
-	    metric_group_name[group]);
+	/* Joined by hand: built for every group of every sample, twice (the
+	 * files-ready check, then the write), with snprintf it cost the
+	 * writer 5 % more instructions a sample (bench_instructions.sh). */
+	const char *part[4] = { st->base, province, agent, metric_group_name[group] };
+	size_t n = 0;
 
-	return n < 0 || (size_t)n >= len ? -1 : 0;
+	for (int i = 0; i < 4; i++) {
+		size_t l = strlen(part[i]);
+		if (n + l + 5 > len)     /* then "/" or ".rrd", and the NUL */
+			return -1;
+		memcpy(path + n, part[i], l);
+		n += l;
+		path[n++] = '/';
+	}
+	memcpy(path + n - 1, ".rrd", sizeof ".rrd");
+	return 0;
 }
 
 enum store_result
