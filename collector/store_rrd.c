@@ -67,6 +67,20 @@ static const char *const store_bad_file_msgs[] = {
 	NULL
 };
 
+/*
+ * One value after its ":", as librrd and rrdcached read it back exactly:
+ * %.17g, but an integral value (zero, counters, dBm) as an integer, the
+ * same text at a fraction of the cost (%.17g's digit generation was a
+ * third of the writer's instructions). Returns what snprintf returns.
+ */
+static int
+store_put_value(char *buf, size_t len, double v)
+{
+	if (v == trunc(v) && fabs(v) < 1e15 && !(v == 0 && signbit(v)))
+		return snprintf(buf, len, ":%lld", (long long)v);
+	return snprintf(buf, len, ":%.17g", v);
+}
+
 static uint64_t
 store_hash(const char *s)
 {
@@ -837,7 +851,7 @@ store_write_group(struct store *st, const char *province, const struct sample *s
 			tl += (size_t)snprintf(tmplt + tl, sizeof tmplt - tl, "%s%s",
 			    tl ? ":" : "", metric_table[m].name);
 		if (has)
-			vl += (size_t)snprintf(vals + vl, sizeof vals - vl, ":%.17g", s->m[m]);
+			vl += (size_t)store_put_value(vals + vl, sizeof vals - vl, s->m[m]);
 		else
 			vl += (size_t)snprintf(vals + vl, sizeof vals - vl, ":U");
 	}
@@ -1096,7 +1110,7 @@ store_group_line(const struct sample *s, int group, char *vals, size_t len)
 		if ((int)metric_table[m].group != group)
 			continue;
 		if (sample_has(s, m) && isfinite(s->m[m]))
-			vl += (size_t)snprintf(vals + vl, len - vl, ":%.17g", s->m[m]);
+			vl += (size_t)store_put_value(vals + vl, len - vl, s->m[m]);
 		else
 			vl += (size_t)snprintf(vals + vl, len - vl, ":U");
 	}

@@ -266,6 +266,43 @@ test_create_first(void **state)
 	assert_int_equal(stats.updates, 1);
 }
 
+/* What reaches the file is the value's exact text: an integral value as
+ * an integer, any other as %.17g (rrd_lastupdate gives the text back). */
+static void
+test_values_exact(void **state)
+{
+	struct fixture *f = *state;
+	static const struct { double v; const char *text; } cases[] = {
+		{ 0, "0" }, { 7, "7" }, { 123456789012345.0, "123456789012345" },
+		{ 999999999999999.0, "999999999999999" }, { 1e15, "1000000000000000" },
+		{ 48.2, "48.200000000000003" }, { 0.1, "0.10000000000000001" },
+		{ 2.5e-7, "2.4999999999999999e-07" },
+	};
+	struct sample s;
+	char path[PATH_MAX];
+	time_t last;
+	unsigned long n;
+	char **names, **vals;
+
+	file_path(f, "p1", "a1", "icmp", path, sizeof path);
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		sample_at(&s, "a1", T0 + (int64_t)i * STEP);
+		sample_set(&s, M_ICMP_RTT_AVG_MS, cases[i].v);
+		assert_int_equal(put(f, "p1", &s), STORE_OK);
+		assert_int_equal(rrd_lastupdate_r(path, &last, &n, &names, &vals), 0);
+		assert_int_equal(n, 7);
+		assert_string_equal(names[1], "icmp_rtt_avg_ms");
+		assert_string_equal(vals[1], cases[i].text);
+		assert_true(strtod(vals[1], NULL) == cases[i].v);
+		for (unsigned long k = 0; k < n; k++) {
+			rrd_freemem(names[k]);
+			rrd_freemem(vals[k]);
+		}
+		rrd_freemem(names);
+		rrd_freemem(vals);
+	}
+}
+
 static void
 test_update_many_and_absent(void **state)
 {
@@ -2107,6 +2144,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_many_and_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_values_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_drain, setup, teardown),
