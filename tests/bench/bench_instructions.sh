@@ -41,18 +41,6 @@ CLEANUPS+=("rm -rf '$T/data'")
 need mosquitto curl python3 valgrind callgrind_control
 [ "$MODE" = direct ] || need rrdcached
 
-stored() { metric covmon_samples_stored_total; }
-# until_stored N: stored >= N, failing when it has not moved for 120 s
-# (a collector under callgrind is ~50 times slower than without).
-until_stored() {
-	local last=-1 v t=$SECONDS
-	while v=$(stored) && [ "$v" -lt "$1" ]; do
-		[ "$v" = "$last" ] || { last=$v; t=$SECONDS; }
-		[ $(( SECONDS - t )) -lt 120 ] || fail "stored $v of $1: nothing moved for 120 s"
-		sleep 0.5
-	done
-}
-
 bench_fleet "$AGENTS"
 bench_broker
 RES=$T/results.txt
@@ -88,17 +76,17 @@ run_build() {
 	say "$tag: making $AGENTS agents' files (not counted)"
 	"$b/tests/fleetsim/covmon-fleetsim" -p "$MQTT_PORT" -i "$T/inv/inventory.csv" -a "$AGENTS" \
 	    --interval 60 -r 0 -n 1 --seq-start 1 --start-ts "$tsc" > /dev/null
-	until_stored "$AGENTS"
+	bench_wait_stored "$AGENTS" 120
 	sleep 3
 	local s0 s1
-	s0=$(stored)
+	s0=$(metric covmon_samples_stored_total)
 	callgrind_control -i on "$collector" > /dev/null 2>&1
 	say "$tag: $ROUNDS rounds on those files (counted)"
 	"$b/tests/fleetsim/covmon-fleetsim" -p "$MQTT_PORT" -i "$T/inv/inventory.csv" -a "$AGENTS" \
 	    --interval 60 -r 0 -n "$ROUNDS" --seq-start 2 --start-ts $(( tsc + 60 )) > /dev/null
-	until_stored $(( s0 + AGENTS * ROUNDS ))
+	bench_wait_stored $(( s0 + AGENTS * ROUNDS )) 120
 	callgrind_control -i off "$collector" > /dev/null 2>&1
-	s1=$(stored)
+	s1=$(metric covmon_samples_stored_total)
 	callgrind_control -d "$collector" > /dev/null 2>&1
 	local f n=$(( s1 - s0 )) ir who
 	for f in "$T/cg-$tag.$collector".*; do

@@ -64,22 +64,6 @@ ROUNDS=$(( (RATE * DURATION + AGENTS - 1) / AGENTS ))
 TSC=$(( ($(date +%s) - 20 * 86400) / 60 * 60 ))
 say "existing=$AGENTS new=$NEW rate=$RATE/s duration=${DURATION}s ($ROUNDS rounds) retention=$RETENTION"
 
-# wait_stored TARGET SECS [soft]: until stored >= TARGET (progress: fails
-# only when nothing was stored for SECS; soft: says so and goes on, as
-# fleetsim does not resend what a full queue refused).
-wait_stored() {
-	local last=-1 v t=$SECONDS
-	while v=$(metric covmon_samples_stored_total); [ "$v" -lt "$1" ]; do
-		if [ "$v" != "$last" ]; then last=$v; t=$SECONDS; fi
-		if [ $((SECONDS - t)) -ge "$2" ]; then
-			[ -n "${3:-}" ] || fail "stored $v < $1, nothing stored for $2 s"
-			echo "stored $v of $1: nothing more for $2 s (queue_full $(metric covmon_queue_full_total))" |
-			    tee -a "$T/results.txt" >&2
-			return 0
-		fi
-		sleep 0.1
-	done
-}
 
 bench_mode() {
 	local mode=$1 extra=() data=$T/data log=$T/collector-$1.log
@@ -111,7 +95,7 @@ bench_mode() {
 	"$FLEETSIM" -p "$MQTT_PORT" -i "$T/existing.csv" --interval 60 -r 0 -n 1 --seq-start 1 \
 	    --start-ts $TSC > "$T/fleetsim.out"
 	"$T/bench_pub" probe "$MQTT_PORT" bench-probe "$PROBES" 1.5 1 > /dev/null
-	wait_stored $(( AGENTS + PROBES )) 120
+	bench_wait_stored $(( AGENTS + PROBES )) 120
 	say "$mode: warm-up done in $(python3 -c "print(round($(now) - $t0, 1))") s"
 	sync; sleep 2
 
@@ -139,7 +123,7 @@ bench_mode() {
 	wait $probe_pid
 	kill $dirty_pid 2>/dev/null || true
 	local total=$(( s0 + AGENTS * ROUNDS + NEW * 2 + $(wc -l < "$T/probe.txt") ))
-	wait_stored "$total" 60 soft
+	bench_wait_stored "$total" 60 soft
 	local tend
 	tend=$(now)
 	python3 - "$T/probe.txt" "$log" "$T/new.csv" "$tstart" "$tnew" "$tend" "$mode" "$T/dirty.txt" <<'PY' | tee -a "$T/results.txt"

@@ -100,3 +100,21 @@ bench_stop() {
 		wait "$p" 2>/dev/null || true
 	done
 }
+
+# bench_wait_stored TARGET SECS [soft]: until the collector on $HTTP_PORT
+# has stored TARGET samples, waiting on progress: fails only when nothing
+# was stored for SECS (soft: says so in $T/results.txt and goes on, as
+# fleetsim does not resend what a full queue refused).
+bench_wait_stored() {
+	local last=-1 v t=$SECONDS
+	while v=$(metric covmon_samples_stored_total); [ "$v" -lt "$1" ]; do
+		if [ "$v" != "$last" ]; then last=$v; t=$SECONDS; fi
+		if [ $((SECONDS - t)) -ge "$2" ]; then
+			[ -n "${3:-}" ] || fail "stored $v < $1, nothing stored for $2 s"
+			echo "stored $v of $1: nothing more for $2 s (queue_full $(metric covmon_queue_full_total))" |
+			    tee -a "$T/results.txt" >&2
+			return 0
+		fi
+		sleep 0.1
+	done
+}
