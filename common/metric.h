@@ -7,6 +7,8 @@
 #ifndef COVMON_METRIC_H
 #define COVMON_METRIC_H
 
+#include <stdint.h>
+
 enum metric_group { G_ICMP, G_TCP, G_IF, G_RADIO, G_TRAFFIC, G_SITE, GROUP_COUNT };
 
 enum metric {
@@ -33,5 +35,9 @@ extern const char *const metric_group_name[GROUP_COUNT];  /* "icmp" -> icmp.rrd 
 
 /* The metric's index, or -1 for a name that is not in protocol v1. */
 int metric_lookup(const char *name);
+
+/* The groups (bit 1 << enum metric_group) of the metrics in present
+ * (bit 1 << enum metric): the RRD files a sample updates. */
+unsigned metric_groups_of(uint64_t present);
 
 #endif

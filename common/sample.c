@@ -343,9 +343,10 @@ scan_number(struct scan *sc, enum role role, int idx)
 }
 
 /* A bare word: true, false, null, or one of the non-finite spellings that
- * lax encoders write (which json-c would even accept, strict or not). */
+ * lax encoders write (which json-c would even accept, strict or not).
+ * The field is named pre and key (NULL: none), joined only for an error. */
 static int
-scan_word(struct scan *sc, const char *name)
+scan_word(struct scan *sc, const char *pre, const char *key)
 {
 	static const char *const nonfinite[] = { "nan", "inf", "infinity" };
 	const char *w = sc->p;
@@ -366,10 +367,10 @@ scan_word(struct scan *sc, const char *name)
 	for (size_t i = 0; i < sizeof(nonfinite) / sizeof(nonfinite[0]); i++) {
 		if (an == strlen(nonfinite[i]) && strncasecmp(a, nonfinite[i], an) == 0) {
 			sc->p = w;
-			if (name != NULL)
+			if (key != NULL)
 				return scan_fail(sc, SAMPLE_E_NONFINITE,
-				    "field '%s': expected a finite number, got %.*s",
-				    name, (int)n, w);
+				    "field '%s%s': expected a finite number, got %.*s",
+				    pre, key, (int)n, w);
 			return scan_fail(sc, SAMPLE_E_NONFINITE,
 			    "expected a finite number, got %.*s", (int)n, w);
 		}
@@ -378,7 +379,7 @@ scan_word(struct scan *sc, const char *name)
 	return scan_fail(sc, SAMPLE_E_JSON, "unexpected character '%c'", *w);
 }
 
-static int scan_value(struct scan *, int, enum role, int, const char *);
+static int scan_value(struct scan *, int, enum role, int, const char *, const char *);
 
 enum objkind { O_TOP, O_M, O_OTHER };
 
@@ -418,8 +419,8 @@ scan_next(struct scan *sc, char close, const char *what)
 static int
 scan_member(struct scan *sc, int depth, enum objkind kind)
 {
-	char key[KEY_MAX], path[KEY_MAX + 3];
-	const char *name = NULL;
+	char key[KEY_MAX];
+	const char *pre = NULL;
 	enum role role = R_NONE;
 	int idx = -1;
 
@@ -433,22 +434,20 @@ scan_member(struct scan *sc, int depth, enum objkind kind)
 		role = R_TOP;
 		idx = topkey_lookup(key);
 		if (key[0] != '\0')
-			name = key;
+			pre = "";
 	} else if (kind == O_M) {
 		sc->m_keys++;
 		role = R_M;
 		idx = metric_lookup(key);
-		if (key[0] != '\0') {
-			snprintf(path, sizeof(path), "m.%s", key);
-			name = path;
-		}
+		if (key[0] != '\0')
+			pre = "m.";
 	}
 	scan_ws(sc);
 	if (sc->p >= sc->end || *sc->p != ':')
 		return scan_fail(sc, SAMPLE_E_JSON, "expected ':' after a key");
 	sc->p++;
 	scan_ws(sc);
-	return scan_value(sc, depth, role, idx, name);
+	return scan_value(sc, depth, role, idx, pre, pre != NULL ? key : NULL);
 }
 
 static int
@@ -473,15 +472,17 @@ scan_array(struct scan *sc, int depth)
 	if (scan_open(sc, ']') == 0)
 		return 0;
 	do {
-		if (scan_value(sc, depth, R_NONE, -1, NULL) == -1)
+		if (scan_value(sc, depth, R_NONE, -1, NULL, NULL) == -1)
 			return -1;
 	} while ((rc = scan_next(sc, ']', "an array")) == 1);
 	return rc;
 }
 
-/* depth: levels of nesting around this value (0 for the document). */
+/* depth: levels of nesting around this value (0 for the document); pre
+ * and key name it for errors (see scan_word). */
 static int
-scan_value(struct scan *sc, int depth, enum role role, int idx, const char *name)
+scan_value(struct scan *sc, int depth, enum role role, int idx, const char *pre,
+    const char *key)
 {
 	char c;
 
@@ -507,7 +508,7 @@ scan_value(struct scan *sc, int depth, enum role role, int idx, const char *name
 	if (c >= '0' && c <= '9')
 		return scan_number(sc, role, idx);
 	if (c == '-' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-		return scan_word(sc, name);
+		return scan_word(sc, pre, key);
 	return scan_fail(sc, SAMPLE_E_JSON, "unexpected character '%c'",
 	    (unsigned char)c >= 0x20 && (unsigned char)c < 0x7f ? c : '?');
 }
@@ -574,7 +575,7 @@ parse(const char *buf, size_t len, struct json_object **root, struct scan *sc,
 		return SAMPLE_E_EMPTY;
 	}
 	const char *value_start = sc->p;
-	if (scan_value(sc, 0, R_NONE, -1, NULL) == -1)
+	if (scan_value(sc, 0, R_NONE, -1, NULL, NULL) == -1)
 		return sc->err;
 	value_end = (size_t)(sc->p - buf);
 	scan_ws(sc);

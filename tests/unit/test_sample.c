@@ -397,6 +397,28 @@ test_ts_interval(void **state)
 	check_field("interval", "3600", SAMPLE_OK);
 }
 
+/* Every name finds its own index, and near misses none. */
+static void
+test_metric_lookup(void **state)
+{
+	char buf[64];
+	(void)state;
+
+	for (int i = 0; i < METRIC_COUNT; i++) {
+		const char *n = metric_table[i].name;
+		assert_int_equal(metric_lookup(n), i);
+		snprintf(buf, sizeof(buf), "%sx", n);
+		assert_int_equal(metric_lookup(buf), -1);
+		snprintf(buf, sizeof(buf), "%.*s", (int)strlen(n) - 1, n);
+		assert_int_equal(metric_lookup(buf), -1);
+		snprintf(buf, sizeof(buf), "%s", n);
+		buf[0] = (char)(buf[0] - 'a' + 'A');
+		assert_int_equal(metric_lookup(buf), -1);
+	}
+	assert_int_equal(metric_lookup(""), -1);
+	assert_int_equal(metric_lookup("future_metric"), -1);
+}
+
 static void
 test_metrics(void **state)
 {
@@ -811,6 +833,7 @@ main(void)
 		cmocka_unit_test(test_agent),
 		cmocka_unit_test(test_seq_prev),
 		cmocka_unit_test(test_ts_interval),
+		cmocka_unit_test(test_metric_lookup),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_msg_optional),
 		cmocka_unit_test(test_roundtrip),
