@@ -106,6 +106,7 @@ struct store {
 	 * hashes. A collision only skips one check, never a write. */
 	struct store_slot *slots;
 	size_t cap, used;
+	uint32_t cache_gen;        /* + 1 each time the set forgets a file */
 
 	/* rrdcached: files updated since the last store_flush. */
 	char **pending;

@@ -130,6 +130,7 @@ store_cache_add(struct store *st, uint64_t key)
 			/* Bounded: start over rather than grow. */
 			memset(st->slots, 0, st->cap * sizeof *st->slots);
 			st->used = 0;
+			st->cache_gen++;
 		} else {
 			if ((nslots = calloc(ncap, sizeof *nslots)) == NULL)
 				return NULL;
@@ -161,6 +162,7 @@ store_cache_del(struct store *st, uint64_t key)
 	i = (size_t)(s - st->slots);
 	s->key = 0;
 	st->used--;
+	st->cache_gen++;
 	for (i = (i + 1) & (st->cap - 1); st->slots[i].key != 0; i = (i + 1) & (st->cap - 1)) {
 		moved = st->slots[i];
 		st->slots[i].key = 0;
@@ -403,6 +405,7 @@ store_move_aside(struct store *st, const char *path, const char *why, char *err,
 	char bad[PATH_MAX], msg[256];
 	int n;
 
+	st->cache_gen++;     /* whatever remembered the file as there */
 	n = snprintf(bad, sizeof bad, "%s.bad-%lld", path, (long long)time(NULL));
 	if (n < 0 || (size_t)n >= sizeof bad) {
 		errf(err, errlen, "%s: %s; path too long to move it aside", path, why);
@@ -941,15 +944,16 @@ store_result_rank(enum store_result r)
 	return 0;
 }
 
+uint32_t
+store_cache_gen(const struct store *st)
+{
+	return st->cache_gen;
+}
+
 unsigned
 store_sample_groups(const struct sample *s)
 {
-	unsigned groups = 0;
-
-	for (int m = 0; m < METRIC_COUNT; m++)
-		if (sample_has(s, m))
-			groups |= 1U << metric_table[m].group;
-	return groups;
+	return metric_groups_of(s->present);
 }
 
 /* The path of an agent's group file under base; -1 when too long. */

@@ -53,6 +53,10 @@ int store_open_creator(struct store **st, const struct store_conf *conf, char *e
  */
 enum store_result store_files_ready(struct store *st, const char *province,
     const struct sample *s, char *err, size_t errlen);
+/* Changes whenever the store forgets a file it checked (gone, moved
+ * aside, refused, or its set of checked files started over): until it
+ * changes, files store_files_ready found are still known. */
+uint32_t store_cache_gen(const struct store *st);
 /* Creates the files of s that are missing (and their directories), with
  * the step and start s gives; writes no update. STORE_OK, or why not;
  * the groups whose files it made in *made (a bit per group). */

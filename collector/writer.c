@@ -61,6 +61,9 @@ struct agent_rt {
 	                                and when (wall); 0 none */
 	uint64_t saved_seq;          /* before the batch, to undo on a failed commit */
 	int64_t saved_ts;
+	unsigned ready_groups;       /* groups whose files were found there ... */
+	uint32_t ready_gen;          /* ... while store_cache_gen was this ... */
+	uint64_t ready_prov;         /* ... under the province of this hash */
 	bool creating;               /* its files are being made: samples held */
 	bool waiting;                /* on the writer's list of agents waiting for files */
 	double create_after;         /* monotonic: no new request before (after a failure) */
@@ -478,6 +481,36 @@ trim_after_rollout(struct writer *w)
 }
 
 /*
+ * store_files_ready, remembered per agent: asked only for a group whose
+ * file the agent has not been found to have (under this province) since
+ * the store last forgot a file. At 10,000 agents the check, which builds
+ * and hashes every group's path to look it up, was 6-7 % of the writer's
+ * time (perf, tests/bench/bench_ingest.sh --perf). A file removed by hand
+ * while remembered is found by store_write, which forgets it (the mark
+ * with it) and makes it again.
+ */
+static enum store_result
+files_ready(struct writer *w, struct agent_rt *rt, const struct item *it, char *err,
+    size_t errlen)
+{
+	unsigned groups = metric_groups_of(it->s.present);
+	uint64_t prov = hash_str(it->province);
+	enum store_result r;
+
+	if (rt->ready_gen == store_cache_gen(w->store) && rt->ready_prov == prov &&
+	    (groups & ~rt->ready_groups) == 0)
+		return STORE_OK;
+	if ((r = store_files_ready(w->store, it->province, &it->s, err, errlen)) != STORE_OK)
+		return r;
+	if (rt->ready_gen != store_cache_gen(w->store) || rt->ready_prov != prov)
+		rt->ready_groups = 0;
+	rt->ready_groups |= groups;
+	rt->ready_gen = store_cache_gen(w->store);
+	rt->ready_prov = prov;
+	return STORE_OK;
+}
+
+/*
  * Whether the sample must wait for its files: they are being made, or
  * one is missing and is now asked of the creator thread (or will be,
  * once it has room or after a failure's pause). The writer makes no file
@@ -490,7 +523,7 @@ files_wait(struct writer *w, struct agent_rt *rt, const struct item *it)
 
 	if (rt->creating)
 		return true;
-	if (store_files_ready(w->store, it->province, &it->s, err, sizeof err) != STORE_MISSING)
+	if (files_ready(w, rt, it, err, sizeof err) != STORE_MISSING)
 		return false;     /* there (or wrong: store_write says so) */
 	wait_files(w, rt);
 	if (clock_mono() < rt->create_after ||
@@ -1150,8 +1183,7 @@ run_ok(struct writer *w, struct agent_rt *rt, const struct item *const *its, siz
 	if (strcmp(want, its[0]->province) != 0 || (w->wal && w->replay) || rt->creating)
 		return false;
 	for (size_t i = 0; i < len; i++)
-		if (store_files_ready(w->store, its[i]->province, &its[i]->s, err,
-		    sizeof err) != STORE_OK)
+		if (files_ready(w, rt, its[i], err, sizeof err) != STORE_OK)
 			return false;
 	return true;
 }

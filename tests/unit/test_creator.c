@@ -102,6 +102,22 @@ test_create(void **state)
 	assert_int_equal(store_files_ready(st, "p1", &s, err, sizeof err), STORE_OK);
 	assert_int_equal(store_write(st, "p1", &s, err, sizeof err), STORE_OK);
 
+	/* A file removed by hand once found: still remembered (the writer's
+	 * per-agent mark trusts that until store_cache_gen moves); the next
+	 * write finds it gone, forgets it (the generation moves, so the
+	 * writer asks again) and makes it again. */
+	uint32_t gen = store_cache_gen(st);
+	snprintf(path, sizeof path, "%s/rrd/p1/a1/radio.rrd", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(store_files_ready(st, "p1", &s, err, sizeof err), STORE_OK);
+	assert_int_equal(store_cache_gen(st), gen);
+	s.ts += 60;
+	s.seq++;
+	if (store_write(st, "p1", &s, err, sizeof err) != STORE_OK)
+		fail_msg("store_write after the file went: %s", err);
+	assert_int_not_equal(store_cache_gen(st), gen);
+	assert_int_equal(stat(path, &sb), 0);
+
 	/* A bad id is refused, not made. */
 	sample_of(&s, "a4");
 	assert_int_equal(creator_submit(cr, "../x", &s), 0);
