@@ -5,7 +5,8 @@
 #   deploy/install-deps.sh           build and tests (tests/run.sh)
 #   deploy/install-deps.sh --bench   also the peers the benchmarks measure
 #                                    against (tests/bench/): collectd, tcpdump, wrk;
-#                                    valgrind for bench_instructions
+#                                    valgrind for bench_instructions, linux-perf
+#                                    for bench_ingest --perf
 set -eu
 
 PKGS="build-essential cmake pkg-config fonts-dejavu-core
@@ -19,7 +20,7 @@ qemu-user-static mmdebstrap file
 gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu gcc-mipsel-linux-gnu gcc-s390x-linux-gnu
 prometheus"
 case ${1:-} in
---bench) PKGS="$PKGS collectd-core tcpdump wrk valgrind" ;;
+--bench) PKGS="$PKGS collectd-core tcpdump wrk valgrind linux-perf" ;;
 "") ;;
 *) echo "usage: $0 [--bench]" >&2; exit 2 ;;
 esac

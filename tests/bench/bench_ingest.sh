@@ -7,7 +7,7 @@
 #
 #   tests/bench/bench_ingest.sh [--agents N] [--rate R] [--duration S]
 #       [--runs K] [--mode direct|rrdcached|collectd|all] [--probes P]
-#       [--timeout S] [--retention full|short]
+#       [--timeout S] [--retention full|short] [--perf PREFIX]
 #
 # direct, rrdcached: one warm-up sample per agent (creates the files, not
 #   timed), then K times: a sustained run (fleetsim at --rate for about
@@ -22,13 +22,15 @@
 #   KiB as collectd's files) instead of ~4 MiB: for more agents than the
 #   disk holds at full retention (each update then touches 3 RRAs instead
 #   of 10: faster than production).
+# --perf PREFIX: each peak run of the collector under perf record (cpu-clock,
+#   call graphs) into PREFIX-MODE-RUN.data, for perf report --sort comm,sym.
 # Needs a release build in build/ (or COVMON_BUILD), cc, mosquitto,
 # rrdcached, collectd (Debian collectd-core). Everything it starts is
 # stopped on exit; the whole run is bounded by --timeout.
 set -euo pipefail
 
-AGENTS=10000 RATE=1700 DURATION=60 RUNS=3 MODE=all PROBES=20 TIMEOUT=3600 RETENTION=full
-usage() { sed -n '6,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+AGENTS=10000 RATE=1700 DURATION=60 RUNS=3 MODE=all PROBES=20 TIMEOUT=3600 RETENTION=full PERF=
+usage() { sed -n '8,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--agents) AGENTS=$2; shift 2 ;;
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--probes) PROBES=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	--retention) RETENTION=$2; shift 2 ;;
+	--perf) PERF=$2; shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "bench_ingest: unknown option $1" >&2; usage ;;
 	esac
@@ -50,7 +53,7 @@ case $RETENTION in full|short) ;; *) usage ;; esac
 if [ -z "${BENCH_INGEST_INNER:-}" ]; then
 	BENCH_INGEST_INNER=1 exec timeout -s TERM "$TIMEOUT" "$0" --agents "$AGENTS" \
 	    --rate "$RATE" --duration "$DURATION" --runs "$RUNS" --mode "$MODE" \
-	    --probes "$PROBES" --timeout "$TIMEOUT" --retention "$RETENTION"
+	    --probes "$PROBES" --timeout "$TIMEOUT" --retention "$RETENTION" ${PERF:+--perf "$PERF"}
 fi
 
 # lib.sh's watchdog is for tests (480 s); the bench is bounded by --timeout.
@@ -60,6 +63,7 @@ export TEST_LIMIT=$(( TIMEOUT + 60 ))
 # lib.sh keeps $T on failure for its logs: never the RRD files (gigabytes).
 CLEANUPS+=("rm -rf '$T/data' '$T/collectd/rrd'")
 need mosquitto cc curl python3
+[ -z "$PERF" ] || need perf
 bench_need_build
 grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$B/CMakeCache.txt" ||
 	echo "bench_ingest: warning: $B is not a Release build" >&2
@@ -143,7 +147,9 @@ bench_covmon() {
 	HTTP_PORT=$(free_port)
 	write_collector_conf "$T/collector.conf" "$data" "$HTTP_PORT" "${extra[@]}"
 	# Samples carry past timestamps (see TSC); the skew check stays on.
-	sed -i 's/^max_clock_skew = .*/max_clock_skew = 86400/; s/^keepalive = .*/keepalive = 60/' \
+	# min_step: the default (60 s samples make 60 s files either way;
+	# builds before issue 16 know no such key and refuse it).
+	sed -i '/^min_step/d; s/^max_clock_skew = .*/max_clock_skew = 86400/; s/^keepalive = .*/keepalive = 60/' \
 	    "$T/collector.conf"
 	# -vv: the "stored AGENT seq N" lines the lag probes are matched with.
 	"$B/covmon-collector" -c "$T/collector.conf" -vv > "$log" 2>&1 &
@@ -193,13 +199,36 @@ bench_covmon() {
 
 		sync; sleep 2
 		# Peak: the same number of samples, as fast as they go.
-		s0=$(metric covmon_samples_stored_total); c0=$(ticks $COLLECTOR_PID); t0=$(now)
+		s0=$(metric covmon_samples_stored_total); c0=$(ticks $COLLECTOR_PID)
+		local b0 m0
+		bench_threads "$COLLECTOR_PID" > "$T/threads0"; b0=$(ticks "$BROKER_PID")
+		m0=$( [ "$mode" = rrdcached ] && ticks "$RRDCACHED_PID" || echo 0)
+		local perf_pid=
+		if [ -n "$PERF" ]; then
+			perf record -q -e cpu-clock -F 999 -g -p "$COLLECTOR_PID" \
+			    -o "$PERF-$mode-$run.data" 2> "$T/perf.err" &
+			perf_pid=$!
+			sleep 1
+		fi
+		t0=$(now)
 		"$FLEETSIM" -p "$MQTT_PORT" -i "$INV" -a "$AGENTS" --interval 60 -r 0 \
 		    -n "$ROUNDS" --seq-start $seq --start-ts $TSC > "$T/fleetsim.out"
 		t1=$(wait_stored $(( s0 + AGENTS * ROUNDS )) 900)
+		bench_threads "$COLLECTOR_PID" > "$T/threads1"
+		if [ -n "$perf_pid" ]; then
+			kill -INT "$perf_pid"; wait "$perf_pid" || true
+			say "$mode: peak $run profiled in $PERF-$mode-$run.data"
+		fi
 		sps=$(calc "$AGENTS * $ROUNDS / ($t1 - $t0)")
 		cpu=$(calc "100 * ($(ticks $COLLECTOR_PID) - $c0) / $HZ / ($t1 - $t0)")
-		echo "$mode peak $run sps=$sps vps=$(calc "$sps * $VPS") cpu=$cpu" | tee -a "$RES" >&2
+		rcpu=$( [ "$mode" = rrdcached ] &&
+		    calc "100 * ($(ticks "$RRDCACHED_PID") - $m0) / $HZ / ($t1 - $t0)" || echo 0)
+		echo "$mode peak $run sps=$sps vps=$(calc "$sps * $VPS") cpu=$cpu rrdcached_cpu=$rcpu" \
+		    "broker_cpu=$(calc "100 * ($(ticks "$BROKER_PID") - $b0) / $HZ / ($t1 - $t0)")" |
+		    tee -a "$RES" >&2
+		# Where the collector's time went, thread by thread (user/system %).
+		echo "threads $mode-peak $run $(bench_threads_cpu "$T/threads0" "$T/threads1" \
+		    "$(calc "$t1 - $t0")")" | tee -a "$RES" >&2
 		seq=$(( seq + ROUNDS )); TSC=$(( TSC + ROUNDS * 60 ))
 
 		if [ "$mode" = direct ]; then
@@ -334,6 +363,8 @@ rows = {}
 disk = {}
 for l in open(sys.argv[1]):
     f = l.split()
+    if f[0] == "threads":
+        continue
     if f[0] == "disk":
         disk[f[1]] = dict(x.split("=", 1) for x in f[2:]); continue
     kv = dict(x.split("=", 1) for x in f[3:] if "=" in x and not x.startswith(("fleetsim", "publish")))

@@ -11,16 +11,20 @@
 # test: ctest does not run it.
 #
 #   tests/bench/bench_instructions.sh [--agents N] [--rounds R]
-#       [--mode rrdcached|direct] BUILD_DIR [BUILD_DIR...]
+#       [--mode rrdcached|direct] [--save DIR] BUILD_DIR [BUILD_DIR...]
+#
+# --save DIR: the callgrind files are copied there (callgrind_annotate
+#   DIR/cg-b1.PID-NN for thread NN of the first build).
 set -euo pipefail
 
-AGENTS=1000 ROUNDS=4 MODE=rrdcached
-usage() { sed -n '13,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+AGENTS=1000 ROUNDS=4 MODE=rrdcached SAVE=
+usage() { sed -n '13,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--agents) AGENTS=$2; shift 2 ;;
 	--rounds) ROUNDS=$2; shift 2 ;;
 	--mode) MODE=$2; shift 2 ;;
+	--save) SAVE=$2; shift 2 ;;
 	-h|--help) usage ;;
 	-*) echo "bench_instructions: unknown option $1" >&2; usage ;;
 	*) break ;;
@@ -129,4 +133,8 @@ if len(builds) > 1 and "b1" in per:
               d.get("writer", 0) / max(per["b1"].get("writer", 1), 1),
               d.get("mqtt", 0) / max(per["b1"].get("mqtt", 1), 1)))
 PY
-say "callgrind files and logs in $T (removed on exit)"
+if [ -n "$SAVE" ]; then
+	mkdir -p "$SAVE" && cp "$T"/cg-* "$SAVE"/ && say "callgrind files copied to $SAVE"
+else
+	say "callgrind files and logs in $T (removed on exit)"
+fi

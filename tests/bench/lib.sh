@@ -18,6 +18,28 @@ bench_need_build() {
 		fail "no build in $B (cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2)"
 }
 
+# bench_threads PID: "tid comm utime stime" (clock ticks) for each of PID's
+# threads, for bench_threads_cpu.
+bench_threads() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		# comm may hold spaces: the fields after its closing parenthesis.
+		awk -v tid="${t##*/}" -v comm="$(tr ' ' _ < "$t/comm")" \
+		    '{ sub(/^.*\) /, ""); print tid, comm, $12, $13 }' "$t/stat" 2>/dev/null || true
+	done
+}
+
+# bench_threads_cpu BEFORE AFTER SECS: each thread's user and system CPU %
+# between two bench_threads listings, busiest first, on one line
+# ("name:tid=user/sys"); threads born between the two count from zero.
+bench_threads_cpu() {
+	awk -v secs="$3" -v hz="$(getconf CLK_TCK)" '
+		FNR == NR { u[$1] = $3; s[$1] = $4; next }
+		{ du = ($3 - u[$1]) * 100 / hz / secs; ds = ($4 - s[$1]) * 100 / hz / secs
+		  if (du + ds > 0) printf "%.1f %s:%s=%.1f/%.1f\n", du + ds, $2, $1, du, ds }
+	' "$1" "$2" | sort -rn | cut -d' ' -f2 | paste -sd' '
+}
+
 # bench_need_disk MB: refuses to start rather than fill the disk.
 bench_need_disk() {
 	local free_mb
