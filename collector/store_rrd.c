@@ -67,6 +67,39 @@ static const char *const store_bad_file_msgs[] = {
 	NULL
 };
 
+/* n bytes of text into buf as snprintf(buf, len, "%s") would put them:
+ * cut to fit, NUL-terminated; returns n. */
+static int
+store_put_text(char *buf, size_t len, const char *text, size_t n)
+{
+	if (len > 0) {
+		size_t k = n < len ? n : len - 1;
+		memcpy(buf, text, k);
+		buf[k] = '\0';
+	}
+	return (int)n;
+}
+
+/* prefix (":" or "") and v in decimal, as snprintf(buf, len, "%s%lld")
+ * would: a value line holds ~30 numbers a sample, and snprintf's set-up
+ * alone cost ~1,000 instructions each (bench_instructions.sh). */
+static int
+store_put_int(char *buf, size_t len, const char *prefix, long long v)
+{
+	char tmp[32], *p = tmp + sizeof tmp;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	size_t pl = strlen(prefix);
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	p -= pl;
+	memcpy(p, prefix, pl);
+	return store_put_text(buf, len, p, (size_t)(tmp + sizeof tmp - p));
+}
+
 /*
  * One value after its ":", as librrd and rrdcached read it back exactly:
  * %.17g, but an integral value (zero, counters, dBm) as an integer, the
@@ -77,7 +110,7 @@ static int
 store_put_value(char *buf, size_t len, double v)
 {
 	if (v == trunc(v) && fabs(v) < 1e15 && !(v == 0 && signbit(v)))
-		return snprintf(buf, len, ":%lld", (long long)v);
+		return store_put_int(buf, len, ":", (long long)v);
 	return snprintf(buf, len, ":%.17g", v);
 }
 
@@ -816,6 +849,9 @@ store_update(struct store *st, const char *path, const char *tmplt, const char *
 	return store_update_direct(st, path, tmplt, vals, ts, msg, len);
 }
 
+static int store_group_path(const struct store *st, const char *province, const char *agent,
+    int group, char *path, size_t len);
+
 enum store_result
 store_write_group(struct store *st, const char *province, const struct sample *s,
     int group, char *err, size_t errlen)
@@ -827,11 +863,8 @@ store_write_group(struct store *st, const char *province, const struct sample *s
 	enum store_result r;
 	uint32_t hb = 0;
 	uint64_t key;
-	int n;
 
-	n = snprintf(path, sizeof path, "%s/%s/%s/%s.rrd", st->base, province, s->agent,
-	    metric_group_name[group]);
-	if (n < 0 || (size_t)n >= sizeof path) {
+	if (store_group_path(st, province, s->agent, group, path, sizeof path) == -1) {
 		errf(err, errlen, "%s/%s/%s: path too long", st->base, province, s->agent);
 		return STORE_REFUSED;
 	}
@@ -843,7 +876,7 @@ store_write_group(struct store *st, const char *province, const struct sample *s
 	 * order, U where absent; the layout check made the order certain.
 	 */
 	tmplt[0] = '\0';
-	vl = (size_t)snprintf(vals, sizeof vals, "%lld", (long long)s->ts);
+	vl = (size_t)store_put_int(vals, sizeof vals, "", (long long)s->ts);
 	for (int m = 0; m < METRIC_COUNT && vl < sizeof vals && tl < sizeof tmplt; m++) {
 		if ((int)metric_table[m].group != group)
 			continue;
@@ -856,7 +889,7 @@ store_write_group(struct store *st, const char *province, const struct sample *s
 		if (has)
 			vl += (size_t)store_put_value(vals + vl, sizeof vals - vl, s->m[m]);
 		else
-			vl += (size_t)snprintf(vals + vl, sizeof vals - vl, ":U");
+			vl += (size_t)store_put_text(vals + vl, sizeof vals - vl, ":U", 2);
 	}
 	if (vl >= sizeof vals || tl >= sizeof tmplt) {
 		errf(err, errlen, "%s: update line too long", path);
@@ -1108,7 +1141,7 @@ store_sample_bad(const char *province, const struct sample *s, char *err, size_t
 static int
 store_group_line(const struct sample *s, int group, char *vals, size_t len)
 {
-	size_t vl = (size_t)snprintf(vals, len, "%lld", (long long)s->ts);
+	size_t vl = (size_t)store_put_int(vals, len, "", (long long)s->ts);
 
 	for (int m = 0; m < METRIC_COUNT && vl < len; m++) {
 		if ((int)metric_table[m].group != group)
@@ -1116,7 +1149,7 @@ store_group_line(const struct sample *s, int group, char *vals, size_t len)
 		if (sample_has(s, m) && isfinite(s->m[m]))
 			vl += (size_t)store_put_value(vals + vl, len - vl, s->m[m]);
 		else
-			vl += (size_t)snprintf(vals + vl, len - vl, ":U");
+			vl += (size_t)store_put_text(vals + vl, len - vl, ":U", 2);
 	}
 	return vl < len ? 0 : -1;
 }
