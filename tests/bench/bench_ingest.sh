@@ -210,10 +210,17 @@ bench_covmon() {
 			perf_pid=$!
 			sleep 1
 		fi
+		# The deepest the writer's queue gets (its ring's pages stay resident).
+		echo 0 > "$T/qmax"
+		( m=0; while :; do d=$(metric covmon_queue_depth); d=${d%.*}
+		  [ "${d:-0}" -le "$m" ] || { m=$d; echo "$m" > "$T/qmax"; }; sleep 0.1; done ) &
+		local qpid=$!
+		PIDS+=("$qpid")     # stopped on exit, should the wait below fail
 		t0=$(now)
 		"$FLEETSIM" -p "$MQTT_PORT" -i "$INV" -a "$AGENTS" --interval 60 -r 0 \
 		    -n "$ROUNDS" --seq-start $seq --start-ts $TSC > "$T/fleetsim.out"
 		t1=$(wait_stored $(( s0 + AGENTS * ROUNDS )) 900)
+		kill "$qpid" 2>/dev/null; wait "$qpid" 2>/dev/null || true
 		bench_threads "$COLLECTOR_PID" > "$T/threads1"
 		if [ -n "$perf_pid" ]; then
 			kill -INT "$perf_pid"; wait "$perf_pid" || true
@@ -224,7 +231,8 @@ bench_covmon() {
 		rcpu=$( [ "$mode" = rrdcached ] &&
 		    calc "100 * ($(ticks "$RRDCACHED_PID") - $m0) / $HZ / ($t1 - $t0)" || echo 0)
 		echo "$mode peak $run sps=$sps vps=$(calc "$sps * $VPS") cpu=$cpu rrdcached_cpu=$rcpu" \
-		    "broker_cpu=$(calc "100 * ($(ticks "$BROKER_PID") - $b0) / $HZ / ($t1 - $t0)")" |
+		    "broker_cpu=$(calc "100 * ($(ticks "$BROKER_PID") - $b0) / $HZ / ($t1 - $t0)")" \
+		    "queue_max=$(cat "$T/qmax") rss_kb=$(status_kb "$COLLECTOR_PID" VmRSS)" |
 		    tee -a "$RES" >&2
 		# Where the collector's time went, thread by thread (user/system %).
 		echo "threads $mode-peak $run $(bench_threads_cpu "$T/threads0" "$T/threads1" \
