@@ -509,10 +509,11 @@ trim_after_burst(struct writer *w, size_t n, double now)
 	if (w->trim_at == 0 || now < w->trim_at)
 		return;
 	w->trim_at = 0;
+	double t0 = clock_mono();
 #ifdef __GLIBC__
 	malloc_trim(0);
 #endif
-	log_debug("heap trimmed after a burst in %.3f s", clock_mono() - now);
+	log_debug("heap trimmed after a burst in %.3f s", clock_mono() - t0);
 }
 
 /*
