@@ -474,17 +474,24 @@ wait_files(struct writer *w, struct agent_rt *rt)
  * joining at once: 14.6 MB of the writer's 40.5 MB arena free, the
  * collector's RSS 89.4 MB; trimmed, 75.4 MB).
  */
+/* Gives the heap's free pages back; how long it took, in seconds. */
+static double
+heap_trim(void)
+{
+	double t0 = clock_mono();
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+	return clock_mono() - t0;
+}
+
 static void
 trim_after_rollout(struct writer *w)
 {
 	if (w->nwaiting > 0 || w->waited < TRIM_AFTER_WAITED)
 		return;
-	double t0 = clock_mono();
-#ifdef __GLIBC__
-	malloc_trim(0);
-#endif
 	log_debug("%zu agents' files made and their held samples stored; heap trimmed "
-	    "in %.3f s", w->waited, clock_mono() - t0);
+	    "in %.3f s", w->waited, heap_trim());
 	w->waited = 0;
 }
 
@@ -509,11 +516,7 @@ trim_after_burst(struct writer *w, size_t n, double now)
 	if (w->trim_at == 0 || now < w->trim_at)
 		return;
 	w->trim_at = 0;
-	double t0 = clock_mono();
-#ifdef __GLIBC__
-	malloc_trim(0);
-#endif
-	log_debug("heap trimmed after a burst in %.3f s", clock_mono() - t0);
+	log_debug("heap trimmed after a burst in %.3f s", heap_trim());
 }
 
 /*

@@ -2,6 +2,8 @@
 /* The table of protocol v1 metrics and their RRD groups. */
 #include "metric.h"
 
+#include "hash.h"
+
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
@@ -47,7 +49,7 @@ const struct metric_info metric_table[METRIC_COUNT] = {
  * Names by hash: every metric of every sample is looked up twice on the
  * collector's MQTT thread (the scanner, then the fields), and a walk of
  * the table with strcmp was a seventh of that thread's instructions
- * (docs/performance.md). FNV-1a into 64 slots, probed linearly; a slot
+ * (docs/performance.md). hash_str into 64 slots, probed linearly; a slot
  * holds a metric's index + 1, 0 when empty. Filled once, with each
  * group's metrics as a mask for metric_groups_of.
  */
@@ -63,11 +65,7 @@ static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
 static unsigned
 name_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h & (SLOTS - 1);
+	return (unsigned)(hash_str(s) & (SLOTS - 1));
 }
 
 static void
