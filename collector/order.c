@@ -13,54 +13,78 @@ void
 order_agent_init(struct order_agent *a)
 {
 	memset(a, 0, sizeof *a);
+	a->sp[0] = &a->first;
 	a->cur = -1;
 }
 
 void
 order_agent_free(struct order_agent *a)
 {
-	for (int i = 0; i < a->nsp; i++)
-		free(a->sp[i].held);
+	for (int i = 0; i < ORDER_SPOOLS; i++) {
+		if (a->sp[i] == NULL)
+			continue;
+		if (i < a->nsp)
+			free(a->sp[i]->held);
+		if (a->sp[i] != &a->first)
+			free(a->sp[i]);
+		a->sp[i] = NULL;
+	}
+	a->sp[0] = &a->first;
 	a->nsp = 0;
+	a->cur = -1;
+}
+
+/* The next unused slot, allocated on its first use; NULL when full or
+ * out of memory. */
+static struct order_spool *
+next_slot(struct order_agent *a)
+{
+	if (a->nsp == ORDER_SPOOLS)
+		return NULL;
+	if (a->sp[a->nsp] == NULL && (a->sp[a->nsp] = malloc(sizeof *a->sp[0])) == NULL)
+		return NULL;
+	return a->sp[a->nsp++];
 }
 
 void
 order_add_spool(struct order_agent *a, const char *sid, uint64_t last_seq, double used)
 {
-	if (a->nsp == ORDER_SPOOLS || (sid[0] != '\0' && !sid_valid(sid)))
+	if (sid[0] != '\0' && !sid_valid(sid))
 		return;
-	struct order_spool *sp = &a->sp[a->nsp];
+	struct order_spool *sp = next_slot(a);
+	if (sp == NULL)
+		return;
 	memset(sp, 0, sizeof *sp);
 	memcpy(sp->sid, sid, strlen(sid) + 1);
 	sp->last_seq = last_seq;
 	sp->used = used;
-	if (a->cur < 0 || used > a->sp[a->cur].used)
-		a->cur = a->nsp;
-	a->nsp++;
+	if (a->cur < 0 || used > a->sp[a->cur]->used)
+		a->cur = a->nsp - 1;
 }
 
 static struct order_spool *
 find(struct order_agent *a, const char *sid)
 {
 	for (int i = 0; i < a->nsp; i++)
-		if (strcmp(a->sp[i].sid, sid) == 0)
-			return &a->sp[i];
+		if (strcmp(a->sp[i]->sid, sid) == 0)
+			return a->sp[i];
 	return NULL;
 }
 
 /* A free slot, forgetting the least recently used spool when full. The
- * current one is never forgotten: it is the most recently moved. */
+ * current one is never forgotten: it is the most recently moved. NULL
+ * when out of memory. */
 static struct order_spool *
 slot(struct order_agent *a, struct order_forgot *forgot)
 {
 	int old = -1;
 
 	if (a->nsp < ORDER_SPOOLS)
-		return &a->sp[a->nsp++];
+		return next_slot(a);
 	for (int i = 0; i < a->nsp; i++)
-		if (i != a->cur && (old < 0 || a->sp[i].used < a->sp[old].used))
+		if (i != a->cur && (old < 0 || a->sp[i]->used < a->sp[old]->used))
 			old = i;
-	struct order_spool *sp = &a->sp[old];
+	struct order_spool *sp = a->sp[old];
 	forgot->any = true;
 	memcpy(forgot->sid, sp->sid, sizeof forgot->sid);
 	forgot->dropped = sp->nheld;
@@ -83,17 +107,18 @@ order_spool_of(struct order_agent *a, const struct sample *s, double now,
 	}
 	if (a->nsp == 0) {
 		*kind = ORDER_FIRST;
-	} else if (a->cur >= 0 && a->sp[a->cur].sid[0] == '\0' && s->sid[0] != '\0' &&
-	    s->seq > a->sp[a->cur].last_seq) {
+	} else if (a->cur >= 0 && a->sp[a->cur]->sid[0] == '\0' && s->sid[0] != '\0' &&
+	    s->seq > a->sp[a->cur]->last_seq) {
 		/* The same spool, named by an upgraded agent: without this
 		 * its next sample (prev = the last acked) would wait for a
 		 * gap that is not one. */
 		*kind = ORDER_NAMED;
-		base = a->sp[a->cur].last_seq;
+		base = a->sp[a->cur]->last_seq;
 	} else {
 		*kind = ORDER_NEW;
 	}
-	sp = slot(a, forgot);
+	if ((sp = slot(a, forgot)) == NULL)
+		return NULL;
 	memset(sp, 0, sizeof *sp);
 	memcpy(sp->sid, s->sid, SID_LEN + 1);
 	sp->last_seq = base;
@@ -250,7 +275,9 @@ order_done(struct order_agent *a, struct order_spool *sp, uint64_t seq, const ch
 	sp->ack_upto = seq;
 	sp->dirty = true;
 	snprintf(sp->ack_province, sizeof sp->ack_province, "%s", province);
-	a->cur = (int)(sp - a->sp);
+	for (int i = 0; i < a->nsp; i++)
+		if (a->sp[i] == sp)
+			a->cur = i;
 }
 
 void

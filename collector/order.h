@@ -43,7 +43,12 @@ struct order_spool {
 };
 
 struct order_agent {
-	struct order_spool sp[ORDER_SPOOLS];
+	/* sp[0] .. sp[nsp - 1]. Most agents only ever have one spool: the
+	 * first lives here; the others are allocated when an agent first has
+	 * them (a reinstall, an upgrade) and kept for reuse. The struct is
+	 * not to be copied (sp[0] points into it). */
+	struct order_spool *sp[ORDER_SPOOLS];
+	struct order_spool first;
 	int nsp;
 	int cur;                 /* the spool that last moved, -1 none */
 	/* What the agent's API entry shows (since the collector started). */
@@ -57,7 +62,8 @@ struct order_agent {
 void order_agent_init(struct order_agent *a);
 void order_agent_free(struct order_agent *a);
 
-/* A spool as the state DB had it (at start). Ignored when full. */
+/* A spool as the state DB had it (at start). Ignored when full or out
+ * of memory (its samples then start a new spool). */
 void order_add_spool(struct order_agent *a, const char *sid, uint64_t last_seq, double used);
 
 enum order_spool_kind {
@@ -82,7 +88,8 @@ struct order_forgot {
  * count when s->seq is past it (an upgraded agent keeps its spool);
  * otherwise a new spool counts from 0. When the agent already has
  * ORDER_SPOOLS spools the least recently used is forgotten (*forgot).
- * Never NULL.
+ * NULL only when a second or later spool cannot be allocated (nothing
+ * changed: the sample is not stored, and the agent sends it again).
  */
 struct order_spool *order_spool_of(struct order_agent *a, const struct sample *s, double now,
     enum order_spool_kind *kind, struct order_forgot *forgot);

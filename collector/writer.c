@@ -242,7 +242,7 @@ touch(struct writer *w, struct agent_rt *rt)
 	rt->saved_seq = rt->row.last_seq;
 	rt->saved_ts = rt->row.last_ts;
 	for (int i = 0; i < rt->ord.nsp; i++)
-		rt->ord.sp[i].saved_seq = rt->ord.sp[i].last_seq;
+		rt->ord.sp[i]->saved_seq = rt->ord.sp[i]->last_seq;
 	w->touched[w->ntouched++] = rt;
 	return true;
 }
@@ -752,7 +752,8 @@ let_go(int n)
 	atomic_fetch_sub(&counters.held, n);
 }
 
-/* The spool of a sample, with what a new one means said once. */
+/* The spool of a sample, with what a new one means said once. NULL when
+ * out of memory. */
 static struct order_spool *
 spool_of(struct writer *w, struct agent_rt *rt, const struct item *it)
 {
@@ -762,11 +763,16 @@ spool_of(struct writer *w, struct agent_rt *rt, const struct item *it)
 	uint64_t was_seq = 0;
 
 	if (rt->ord.cur >= 0) {
-		memcpy(was, rt->ord.sp[rt->ord.cur].sid, sizeof was);
-		was_seq = rt->ord.sp[rt->ord.cur].last_seq;
+		memcpy(was, rt->ord.sp[rt->ord.cur]->sid, sizeof was);
+		was_seq = rt->ord.sp[rt->ord.cur]->last_seq;
 	}
 	struct order_spool *sp = order_spool_of(&rt->ord, &it->s, it->received, &kind, &forgot);
 
+	if (sp == NULL) {
+		log_limited(&w->lim, "out of memory for agent %s's spool %s", rt->row.agent,
+		    it->s.sid);
+		return NULL;
+	}
 	switch (kind) {
 	case ORDER_KNOWN:
 	case ORDER_FIRST:
@@ -884,6 +890,11 @@ process(struct writer *w, const struct item *it)
 		return;
 	}
 	struct order_spool *sp = spool_of(w, rt, it);
+	if (sp == NULL) {
+		/* Not acked: the agent sends it again. */
+		atomic_fetch_add(&counters.not_stored, 1);
+		return;
+	}
 	if (order_legacy_reset(sp, &it->s, rt->row.last_ts, &dropped)) {
 		/* An older agent (no spool id) reinstalled: it counts from 1
 		 * again with nothing acked before; else every sample would be
@@ -936,8 +947,8 @@ gaps_due(struct writer *w, double now)
 	for (size_t i = 0; i < w->cap; i++) {
 		struct agent_rt *rt = w->tab[i];
 		for (int k = 0; rt != NULL && k < rt->ord.nsp; k++)
-			if (rt->ord.sp[k].nheld > 0 &&
-			    now - rt->ord.sp[k].held_since >= w->cc->gap_timeout)
+			if (rt->ord.sp[k]->nheld > 0 &&
+			    now - rt->ord.sp[k]->held_since >= w->cc->gap_timeout)
 				return true;
 	}
 	return false;
@@ -958,7 +969,7 @@ pass_gaps(struct writer *w)
 	for (size_t i = 0; i < w->cap; i++) {
 		struct agent_rt *rt = w->tab[i];
 		for (int k = 0; rt != NULL && k < rt->ord.nsp; k++) {
-			struct order_spool *sp = &rt->ord.sp[k];
+			struct order_spool *sp = rt->ord.sp[k];
 			if (sp->nheld == 0 || now - sp->held_since < w->cc->gap_timeout ||
 			    !touch(w, rt))
 				continue;
@@ -987,7 +998,7 @@ static void
 refuse_held(struct agent_rt *rt)
 {
 	for (int k = 0; k < rt->ord.nsp; k++) {
-		struct order_spool *sp = &rt->ord.sp[k];
+		struct order_spool *sp = rt->ord.sp[k];
 		const struct item *h;
 		unsigned dups;
 
@@ -1066,8 +1077,8 @@ drain_created(struct writer *w)
 		rt->waiting = false;
 		drained++;
 		for (int s = 0; s < rt->ord.nsp; s++)
-			if (rt->ord.sp[s].nheld > 0)
-				drain_held(w, rt, &rt->ord.sp[s]);
+			if (rt->ord.sp[s]->nheld > 0)
+				drain_held(w, rt, rt->ord.sp[s]);
 	}
 	/* Keep what was appended meanwhile after the kept ones. */
 	memmove(w->waiting + k, w->waiting + n0, (w->nwaiting - n0) * sizeof *w->waiting);
@@ -1169,8 +1180,8 @@ static struct order_spool *
 spool_known(struct agent_rt *rt, const char *sid)
 {
 	for (int k = 0; k < rt->ord.nsp; k++)
-		if (strcmp(rt->ord.sp[k].sid, sid) == 0)
-			return &rt->ord.sp[k];
+		if (strcmp(rt->ord.sp[k]->sid, sid) == 0)
+			return rt->ord.sp[k];
 	return NULL;
 }
 
@@ -1348,7 +1359,7 @@ run_batch(struct writer *w, size_t n, bool gaps)
 			log_limited(&w->lim, "state db: agent %s: %s", rt->row.agent,
 			    state_db_errmsg(w->db));
 		for (int k = 0; k < rt->ord.nsp; k++) {
-			struct order_spool *sp = &rt->ord.sp[k];
+			struct order_spool *sp = rt->ord.sp[k];
 			if (sp->dirty && state_db_put_spool(w->db, rt->row.agent, sp->sid,
 			    sp->last_seq, sp->used) == -1)
 				log_limited(&w->lim, "state db: agent %s: %s", rt->row.agent,
@@ -1369,7 +1380,7 @@ run_batch(struct writer *w, size_t n, bool gaps)
 			rt->row.last_ts = rt->saved_ts;
 		}
 		for (int k = 0; k < rt->ord.nsp; k++) {
-			struct order_spool *sp = &rt->ord.sp[k];
+			struct order_spool *sp = rt->ord.sp[k];
 			if (!ok)
 				sp->last_seq = sp->saved_seq;
 			else if (sp->ack_upto > 0 && !ack_waits(w, sp))
@@ -1409,8 +1420,8 @@ agent_view(const char *agent, void *arg)
 	v->refused_skew = rt->skew_s;
 	v->refused_at = rt->skew_at;
 	if (rt->ord.cur >= 0) {
-		memcpy(v->sid, rt->ord.sp[rt->ord.cur].sid, sizeof v->sid);
-		v->last_seq = rt->ord.sp[rt->ord.cur].last_seq;
+		memcpy(v->sid, rt->ord.sp[rt->ord.cur]->sid, sizeof v->sid);
+		v->last_seq = rt->ord.sp[rt->ord.cur]->last_seq;
 	}
 	v->new_spools = rt->ord.new_spools;
 	v->new_spool_at = rt->ord.new_spool_at;

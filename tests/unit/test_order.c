@@ -118,7 +118,7 @@ test_new_spool(void **state)
 	assert_true(sp->ack_upto == 1);          /* never 5000 */
 	assert_int_equal(a.new_spools, 1);
 	assert_true(a.new_spool_at == 200);
-	assert_int_equal(a.cur, (int)(sp - a.sp));
+	assert_ptr_equal(a.sp[a.cur], sp);
 	/* A late copy of the old spool's sample is still a duplicate of it,
 	 * acked under its own sid, and does not count as another new spool. */
 	it = item(SID_A, 4999, 4998, 1500);
@@ -197,7 +197,7 @@ test_hold_and_drain(void **state)
 	assert_int_equal(feed(&a, &it, 2), ORDER_HOLD);
 	it = item(SID_A, 4, 3, 1180);
 	assert_int_equal(feed(&a, &it, 3), ORDER_HOLD);
-	struct order_spool *sp = &a.sp[0];
+	struct order_spool *sp = a.sp[0];
 	assert_int_equal(sp->nheld, 2);
 	assert_true(sp->last_seq == 1);
 	/* The same seq again is held once. */
@@ -255,7 +255,7 @@ test_gap_passed(void **state)
 	assert_int_equal(feed(&a, &it, 100), ORDER_HOLD);
 	it = item(SID_A, 11, 10, 2060);
 	assert_int_equal(feed(&a, &it, 101), ORDER_HOLD);
-	struct order_spool *sp = &a.sp[0];
+	struct order_spool *sp = a.sp[0];
 	/* Not before gap_timeout. */
 	assert_false(order_pass_gap(&a, sp, 100 + 599, 5000, 600, &from, &to));
 	assert_true(sp->last_seq == 4);
@@ -361,7 +361,9 @@ test_spools_bounded(void **state)
 	(void)state;
 
 	order_agent_init(&a);
+	/* The first spool lives in the agent, the others are allocated. */
 	order_add_spool(&a, "", 10, 100);      /* an older agent's spool */
+	assert_ptr_equal(a.sp[0], &a.first);
 	for (int i = 1; i < ORDER_SPOOLS; i++) {
 		snprintf(sid, sizeof sid, "%016x", i + 1);
 		order_add_spool(&a, sid, 10, 100 + i);
@@ -376,6 +378,7 @@ test_spools_bounded(void **state)
 	assert_true(forgot.any);
 	assert_string_equal(forgot.sid, "");
 	assert_int_equal(a.nsp, ORDER_SPOOLS);
+	assert_ptr_equal(sp, &a.first);          /* its room taken over */
 	assert_string_equal(sp->sid, SID_B);
 	/* Make the oldest-used the current one: it must survive. */
 	a.cur = 1;                               /* used 101 */
@@ -383,8 +386,15 @@ test_spools_bounded(void **state)
 	sp = order_spool_of(&a, &it.s, 501, &kind, &forgot);
 	assert_true(forgot.any);
 	assert_string_equal(forgot.sid, "0000000000000003");
-	assert_string_equal(a.sp[1].sid, "0000000000000002");
+	assert_string_equal(a.sp[1]->sid, "0000000000000002");
 	assert_string_equal(sp->sid, SID_A);
+	assert_ptr_equal(sp, a.sp[2]);
+	order_agent_free(&a);
+	/* Freed and started again: the first spool is in the agent again. */
+	assert_int_equal(a.nsp, 0);
+	order_add_spool(&a, SID_A, 1, 1);
+	assert_ptr_equal(a.sp[0], &a.first);
+	assert_int_equal(a.cur, 0);
 	order_agent_free(&a);
 }
 
