@@ -474,15 +474,19 @@ wait_files(struct writer *w, struct agent_rt *rt)
  * joining at once: 14.6 MB of the writer's 40.5 MB arena free, the
  * collector's RSS 89.4 MB; trimmed, 75.4 MB).
  */
-/* Gives the heap's free pages back; how long it took, in seconds. */
-static double
-heap_trim(void)
+/* Gives back the queue's pages that hold no item and the heap's free
+ * pages, and says so after what (a rollout, a burst). */
+static void
+trim(struct writer *w, const char *after)
 {
 	double t0 = clock_mono();
+	size_t qb = queue_trim(w->q);
+	double t1 = clock_mono();
 #ifdef __GLIBC__
 	malloc_trim(0);
 #endif
-	return clock_mono() - t0;
+	log_debug("%s: the queue gave back %zu kB (%.3f s), the heap trimmed (%.3f s)", after,
+	    qb / 1024, t1 - t0, clock_mono() - t1);
 }
 
 static void
@@ -490,8 +494,10 @@ trim_after_rollout(struct writer *w)
 {
 	if (w->nwaiting > 0 || w->waited < TRIM_AFTER_WAITED)
 		return;
-	log_debug("%zu agents' files made and their held samples stored; heap trimmed "
-	    "in %.3f s", w->waited, heap_trim());
+	char what[96];
+	snprintf(what, sizeof what, "%zu agents' files made and their held samples stored",
+	    w->waited);
+	trim(w, what);
 	w->waited = 0;
 }
 
@@ -500,7 +506,8 @@ trim_after_rollout(struct writer *w)
  * the collector's RSS ~10 MB higher for good (tests/bench/bench_ingest.sh,
  * 92.6 -> 101.9 MB; the 2026-12-04 build came back down). malloc_trim
  * from gdb 8 s after the peak gave back 10.6 MB; trimmed as soon as the
- * queue emptied, nothing: the burst's memory is freed later. n: the
+ * queue emptied, nothing: the burst's memory is freed later. The
+ * queue's ring gives back the pages the burst filled (queue.c). n: the
  * count of the batch just taken.
  */
 static void
@@ -516,7 +523,7 @@ trim_after_burst(struct writer *w, size_t n, double now)
 	if (w->trim_at == 0 || now < w->trim_at)
 		return;
 	w->trim_at = 0;
-	log_debug("heap trimmed after a burst in %.3f s", heap_trim());
+	trim(w, "a burst drained");
 }
 
 /*
