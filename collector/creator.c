@@ -215,3 +215,14 @@ creator_depth(struct creator *cr)
 	pthread_mutex_unlock(&cr->mu);
 	return n;
 }
+
+size_t
+creator_room(struct creator *cr)
+{
+	size_t n;
+
+	pthread_mutex_lock(&cr->mu);
+	n = cr->cap - (cr->nreq + (cr->busy ? 1 : 0) + cr->nres);
+	pthread_mutex_unlock(&cr->mu);
+	return n;
+}

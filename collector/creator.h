@@ -48,5 +48,7 @@ size_t creator_results(struct creator *cr, struct creator_result *out, size_t ma
 bool creator_has_results(struct creator *cr);
 /* Requests queued or under way. */
 size_t creator_depth(struct creator *cr);
+/* How many more requests creator_submit would take now. */
+size_t creator_room(struct creator *cr);
 
 #endif

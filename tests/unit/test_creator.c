@@ -68,9 +68,11 @@ test_create(void **state)
 	sample_of(&s, "a2");
 	assert_int_equal(creator_submit(cr, "p1", &s), 0);
 	/* Full: two requests not yet taken back. */
+	assert_int_equal(creator_room(cr), 0);
 	sample_of(&s, "a3");
 	assert_int_equal(creator_submit(cr, "p1", &s), -1);
 	assert_int_equal(results(cr, res, 2), 2);
+	assert_int_equal(creator_room(cr), 2);
 	assert_string_equal(res[0].agent, "a1");
 	assert_string_equal(res[1].agent, "a2");
 	assert_int_equal(res[0].r, STORE_OK);
