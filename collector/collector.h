@@ -139,7 +139,7 @@ int queue_push(struct queue *q, const struct item *it, double wait);
 size_t queue_pop(struct queue *q, struct item *out, size_t max, double wait);
 size_t queue_depth(struct queue *q);
 /* Gives back the pages of the ring that hold no item (after a backlog
- * drained); returns the bytes given back. */
+ * drained); returns the bytes of them that were resident. */
 size_t queue_trim(struct queue *q);
 void queue_close(struct queue *q);   /* wakes the writer for shutdown */
 /* The writer's next (or current) pop returns at once, with what there is:

@@ -123,7 +123,26 @@ queue_pop(struct queue *q, struct item *out, size_t max, double wait)
 	return n;
 }
 
-/* Gives back the whole pages of items [from, to) of the ring. */
+/* The resident pages in [a, b), page-aligned, in bytes. */
+static size_t
+resident(uintptr_t a, uintptr_t b, uintptr_t page)
+{
+	unsigned char vec[256];
+	size_t n = 0;
+
+	while (a < b) {
+		size_t len = b - a < sizeof vec * page ? b - a : sizeof vec * page;
+		if (mincore((void *)a, len, vec) == -1)
+			return 0;
+		for (size_t i = 0; i < len / page; i++)
+			n += vec[i] & 1;
+		a += len;
+	}
+	return n * page;
+}
+
+/* Gives back the whole pages of items [from, to) of the ring; returns
+ * how much of that was resident. */
 static size_t
 release(struct queue *q, size_t from, size_t to)
 {
@@ -133,9 +152,10 @@ release(struct queue *q, size_t from, size_t to)
 
 	if (to == q->cap)
 		b = ((uintptr_t)q->ring + q->ring_bytes + page - 1) & ~(page - 1);
-	if (b <= a || madvise((void *)a, b - a, MADV_DONTNEED) == -1)
+	if (b <= a)
 		return 0;
-	return b - a;
+	size_t n = resident(a, b, page);
+	return madvise((void *)a, b - a, MADV_DONTNEED) == -1 ? 0 : n;
 }
 
 size_t
