@@ -497,8 +497,8 @@ trim_after_rollout(struct writer *w)
 	if (w->nwaiting > 0 || w->waited < TRIM_AFTER_WAITED)
 		return;
 	char what[96];
-	snprintf(what, sizeof what, "%zu agents' files made and their held samples stored",
-	    w->waited);
+	snprintf(what, sizeof what, "every agent waiting for its files stored (%zu listed "
+	    "since the last trim)", w->waited);
 	trim(w, what);
 	w->waited = 0;
 }
