@@ -138,8 +138,8 @@ int queue_push(struct queue *q, const struct item *it, double wait);
 /* Takes up to max items, waiting at most `wait` seconds for the first. */
 size_t queue_pop(struct queue *q, struct item *out, size_t max, double wait);
 size_t queue_depth(struct queue *q);
-/* Gives back the pages of the ring that hold no item (after a backlog
- * drained); returns the bytes of them that were resident. */
+/* Gives back the empty blocks the queue kept for reuse (after a backlog
+ * drained); returns their bytes. */
 size_t queue_trim(struct queue *q);
 void queue_close(struct queue *q);   /* wakes the writer for shutdown */
 /* The writer's next (or current) pop returns at once, with what there is:

@@ -1,36 +1,76 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The bounded queue from the MQTT thread to the writer: a ring of items
+ * The bounded queue from the MQTT thread to the writer: items in blocks
  * under one mutex, two condition variables. Bounded so a slow disk turns
  * into backpressure on the broker, never into unbounded memory.
  *
- * The ring is mapped, not allocated, and only what is used of it is
- * resident: 65,536 items are 36 MB. The ring starts again at its first
- * item whenever it empties, so a queue that drains between batches only
- * ever touches the pages of its deepest moment; queue_trim gives back
- * what a backlog touched once it has drained.
+ * Only what the queue holds is resident. A ring of 65,536 items (36 MB)
+ * went round and kept every page of it resident; blocks of 64 kB are
+ * mapped as the queue deepens and given back as it drains (a few kept
+ * for reuse, until queue_trim), so a peak costs what it queued.
  */
 #include "collector.h"
 #include "clock.h"
 #include "counters.h"
 
 #include <errno.h>
-#include <stdint.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
+
+#define QBLOCK_BYTES 65536
+#define QBLOCK_KEEP 4              /* empty blocks kept for reuse */
+
+struct qblock {
+	struct qblock *next;
+	size_t head, tail;         /* items [head, tail) */
+	struct item it[];
+};
+#define QBLOCK_ITEMS ((QBLOCK_BYTES - offsetof(struct qblock, it)) / sizeof(struct item))
 
 struct queue {
 	pthread_mutex_t lock;      /* protects everything below */
 	pthread_cond_t not_empty;
 	pthread_cond_t not_full;
-	struct item *ring;         /* mapped: ring_bytes */
-	size_t ring_bytes;
-	size_t cap, head, len;
+	struct qblock *first, *last;   /* never NULL: the oldest and newest items */
+	struct qblock *spare;      /* empty blocks kept, nspare of them */
+	size_t nspare;
+	size_t cap, len;
 	bool closed;
 	bool woken;                /* queue_wake: the next pop returns at once */
 };
+
+static struct qblock *
+block_new(struct queue *q)
+{
+	struct qblock *b = q->spare;
+
+	if (b != NULL) {
+		q->spare = b->next;
+		q->nspare--;
+	} else {
+		b = mmap(NULL, QBLOCK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+		if (b == MAP_FAILED)
+			return NULL;
+	}
+	b->next = NULL;
+	b->head = b->tail = 0;
+	return b;
+}
+
+static void
+block_done(struct queue *q, struct qblock *b)
+{
+	if (q->nspare < QBLOCK_KEEP) {
+		b->next = q->spare;
+		q->spare = b;
+		q->nspare++;
+	} else {
+		munmap(b, QBLOCK_BYTES);
+	}
+}
 
 struct queue *
 queue_new(size_t cap)
@@ -39,16 +79,9 @@ queue_new(size_t cap)
 
 	if (q == NULL)
 		return NULL;
-	if (cap == 0 || cap > SIZE_MAX / sizeof *q->ring) {
+	if (cap == 0 || (q->first = q->last = block_new(q)) == NULL) {
 		free(q);
-		errno = EINVAL;
-		return NULL;
-	}
-	q->ring_bytes = cap * sizeof *q->ring;
-	q->ring = mmap(NULL, q->ring_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-	    -1, 0);
-	if (q->ring == MAP_FAILED) {
-		free(q);
+		errno = cap == 0 ? EINVAL : ENOMEM;
 		return NULL;
 	}
 	q->cap = cap;
@@ -63,10 +96,14 @@ queue_free(struct queue *q)
 {
 	if (q == NULL)
 		return;
+	queue_trim(q);
+	for (struct qblock *b = q->first, *next; b != NULL; b = next) {
+		next = b->next;
+		munmap(b, QBLOCK_BYTES);
+	}
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->not_empty);
 	pthread_cond_destroy(&q->not_full);
-	munmap(q->ring, q->ring_bytes);
 	free(q);
 }
 
@@ -82,12 +119,19 @@ queue_push(struct queue *q, const struct item *it, double wait)
 		if (pthread_cond_timedwait(&q->not_full, &q->lock, &ts) == ETIMEDOUT)
 			break;
 	}
+	struct qblock *b = q->last;
 	if (q->closed) {
 		rc = -2;
 	} else if (q->len == q->cap) {
 		rc = -1;
+	} else if (b->tail == QBLOCK_ITEMS && (b = block_new(q)) == NULL) {
+		rc = -1;           /* out of memory: as full, the agent resends */
 	} else {
-		q->ring[(q->head + q->len) % q->cap] = *it;
+		if (b != q->last) {
+			q->last->next = b;
+			q->last = b;
+		}
+		b->it[b->tail++] = *it;
 		q->len++;
 		atomic_store(&counters.queue_depth, (long)q->len);
 		pthread_cond_signal(&q->not_empty);
@@ -110,12 +154,18 @@ queue_pop(struct queue *q, struct item *out, size_t max, double wait)
 	}
 	q->woken = false;
 	while (n < max && q->len > 0) {
-		out[n++] = q->ring[q->head];
-		q->head = (q->head + 1) % q->cap;
+		struct qblock *b = q->first;
+		out[n++] = b->it[b->head++];
 		q->len--;
+		if (b->head < b->tail)
+			continue;
+		if (b == q->last) {
+			b->head = b->tail = 0;     /* the same pages again */
+		} else {
+			q->first = b->next;
+			block_done(q, b);
+		}
 	}
-	if (q->len == 0)
-		q->head = 0;       /* the same first pages again */
 	atomic_store(&counters.queue_depth, (long)q->len);
 	if (n > 0)
 		pthread_cond_broadcast(&q->not_full);
@@ -123,54 +173,19 @@ queue_pop(struct queue *q, struct item *out, size_t max, double wait)
 	return n;
 }
 
-/* The resident pages in [a, b), page-aligned, in bytes. */
-static size_t
-resident(uintptr_t a, uintptr_t b, uintptr_t page)
-{
-	unsigned char vec[256];
-	size_t n = 0;
-
-	while (a < b) {
-		size_t len = b - a < sizeof vec * page ? b - a : sizeof vec * page;
-		if (mincore((void *)a, len, vec) == -1)
-			return 0;
-		for (size_t i = 0; i < len / page; i++)
-			n += vec[i] & 1;
-		a += len;
-	}
-	return n * page;
-}
-
-/* Gives back the whole pages of items [from, to) of the ring; returns
- * how much of that was resident. */
-static size_t
-release(struct queue *q, size_t from, size_t to)
-{
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t a = ((uintptr_t)(q->ring + from) + page - 1) & ~(page - 1);
-	uintptr_t b = (uintptr_t)(q->ring + to) & ~(page - 1);
-
-	if (to == q->cap)
-		b = ((uintptr_t)q->ring + q->ring_bytes + page - 1) & ~(page - 1);
-	if (b <= a)
-		return 0;
-	size_t n = resident(a, b, page);
-	return madvise((void *)a, b - a, MADV_DONTNEED) == -1 ? 0 : n;
-}
-
 size_t
 queue_trim(struct queue *q)
 {
-	size_t n;
+	size_t n = 0;
 
 	pthread_mutex_lock(&q->lock);
-	size_t end = q->head + q->len;
-	if (q->len == 0)
-		n = release(q, 0, q->cap);
-	else if (end <= q->cap)
-		n = release(q, 0, q->head) + release(q, end, q->cap);
-	else
-		n = release(q, end - q->cap, q->head);
+	while (q->spare != NULL) {
+		struct qblock *b = q->spare;
+		q->spare = b->next;
+		munmap(b, QBLOCK_BYTES);
+		n += QBLOCK_BYTES;
+	}
+	q->nspare = 0;
 	pthread_mutex_unlock(&q->lock);
 	return n;
 }
