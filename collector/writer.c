@@ -476,7 +476,7 @@ wait_files(struct writer *w, struct agent_rt *rt)
  * joining at once: 14.6 MB of the writer's 40.5 MB arena free, the
  * collector's RSS 89.4 MB; trimmed, 75.4 MB).
  */
-/* Gives back the queue's pages that hold no item and the heap's free
+/* Gives back the queue's spare blocks and the heap's free
  * pages, and says so after what (a rollout, a burst). */
 static void
 trim(struct writer *w, const char *after)
@@ -509,7 +509,7 @@ trim_after_rollout(struct writer *w)
  * 92.6 -> 101.9 MB; the 2026-12-04 build came back down). malloc_trim
  * from gdb 8 s after the peak gave back 10.6 MB; trimmed as soon as the
  * queue emptied, nothing: the burst's memory is freed later. The
- * queue's ring gives back the pages the burst filled (queue.c). n: the
+ * queue gave back its blocks as it drained, all but a few (queue.c). n: the
  * count of the batch just taken.
  */
 static void
