@@ -1069,9 +1069,10 @@ creations_done(struct writer *w)
  * order (the writer's own turn, inside its batch: acks after the commit).
  * An agent still waiting (being made, a pause after a failure, the
  * creator full, or a file of another group now missing) stays listed.
- * One not asked for yet is tried only while the creator has room: at
- * 10,000 new agents, 6,000 past the creator's 4,096 were each tried ~14
- * times in vain, a lookup of its files and a turn of its hold each time.
+ * One not asked for yet is tried only while the creator has room: when
+ * 10,000 new agents joined, agents were put back on the list 2,388,937
+ * times, a lookup of its files and a turn of its hold each time
+ * (tests/bench/bench_rollout.sh, rrdcached; 15,898 now).
  */
 static void
 drain_created(struct writer *w)

@@ -210,7 +210,7 @@ bench_covmon() {
 			perf_pid=$!
 			sleep 1
 		fi
-		# The deepest the writer's queue gets (its ring's pages stay resident).
+		# The deepest the writer's queue gets (what it holds is resident).
 		echo 0 > "$T/qmax"
 		( m=0; while :; do d=$(metric covmon_queue_depth); d=${d%.*}
 		  [ "${d:-0}" -le "$m" ] || { m=$d; echo "$m" > "$T/qmax"; }; sleep 0.1; done ) &

@@ -670,13 +670,7 @@ test_country(void **state)
 	    err, sizeof err), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	getrusage(RUSAGE_SELF, &ru1);
-	if ((fp = fopen("/proc/self/statm", "r")) != NULL) {
-		long pages, res;
-
-		if (fscanf(fp, "%ld %ld", &pages, &res) == 2)
-			rss_kb = res * (sysconf(_SC_PAGESIZE) / 1024);
-		fclose(fp);
-	}
+	rss_kb = tl_rss_bytes() / 1024;
 	print_message("100,000 hamlets: loaded in %.3f s; RSS now %ld KiB, "
 	    "peak RSS %ld -> %ld KiB\n",
 	    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,

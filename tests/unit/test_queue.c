@@ -9,22 +9,9 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "collector.h"
-
-/* The resident set of this process, in bytes. */
-static long
-rss(void)
-{
-	long size = 0, res = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-
-	assert_non_null(f);
-	assert_int_equal(fscanf(f, "%ld %ld", &size, &res), 2);
-	fclose(f);
-	return res * sysconf(_SC_PAGESIZE);
-}
+#include "testlib.h"
 
 static void
 push(struct queue *q, uint64_t seq)
@@ -69,13 +56,13 @@ test_steady_stays_small(void **state)
 	(void)state;
 
 	assert_non_null(q);
-	long before = rss();
+	long before = tl_rss_bytes();
 	for (uint64_t seq = 1; seq <= 70000; seq++) {
 		push(q, seq);
 		if (seq % 8 == 0)
 			pop_expect(q, seq - 7, 8);
 	}
-	long grown = rss() - before;
+	long grown = tl_rss_bytes() - before;
 	assert_true(grown < 1024 * 1024);
 	assert_int_equal(queue_depth(q), 0);
 	queue_free(q);
@@ -93,17 +80,17 @@ test_backlog_given_back(void **state)
 
 	assert_non_null(q);
 	memset(out, 0, sizeof out);    /* resident before measuring */
-	long before = rss();
+	long before = tl_rss_bytes();
 	for (uint64_t seq = 1; seq <= 20000; seq++)
 		push(q, seq);
-	long full = rss();
+	long full = tl_rss_bytes();
 	assert_true(full - before >= 20000 * isz - 65536);
 	pop_expect(q, 1, 20000);
 	assert_int_equal(queue_depth(q), 0);
-	long drained = rss();
+	long drained = tl_rss_bytes();
 	assert_true(drained - before < 6 * 65536);     /* the blocks kept */
 	assert_true(queue_trim(q) > 0);
-	assert_true(rss() - before < 2 * 65536);
+	assert_true(tl_rss_bytes() - before < 2 * 65536);
 	assert_int_equal(queue_trim(q), 0);            /* nothing left to give */
 
 	/* Pushed and popped by uneven turns: in order throughout. */

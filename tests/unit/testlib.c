@@ -100,3 +100,15 @@ tl_cwd_teardown(void **state)
 	free(f);
 	return rc;
 }
+
+long
+tl_rss_bytes(void)
+{
+	long size = 0, res = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld %ld", &size, &res), 2);
+	fclose(f);
+	return res * sysconf(_SC_PAGESIZE);
+}

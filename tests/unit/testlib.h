@@ -22,6 +22,10 @@ void tl_write_bytes(const char *path, const void *buf, size_t len);
 /* The same under dir: dir/name. */
 void tl_write_in(const char *dir, const char *name, const char *text);
 
+/* This process's resident set (/proc/self/statm), in bytes; fails the
+ * test when it cannot be read. */
+long tl_rss_bytes(void);
+
 /* A request's query string for the collector's renderers (their query
  * callback): qarg is NULL or NULL-terminated key, value pairs; returns the
  * value of key, or NULL. */
